@@ -1,0 +1,118 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# pcibind: plain make, dependencies through pkg-config.
+
+PREFIX ?= /usr
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+DESTDIR ?=
+BUILD ?= build
+PCIBIND ?= $(BUILD)/pcibind
+VERSION := 0.1.0
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+LIBS_PKG := libkmod libpci libudev inih json-c
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+	-Wno-format-nonliteral
+# CI (CI=true in its environment) and WERROR=1 turn warnings into errors.
+ifneq ($(CI)$(WERROR),)
+WARN += -Werror
+endif
+CFLAGS ?= -O2 -g
+PB_CFLAGS = -std=gnu11 -D_GNU_SOURCE -DPCIBIND_VERSION='"$(VERSION)"' $(WARN) \
+	$(shell $(PKG_CONFIG) --cflags $(LIBS_PKG) 2>/dev/null)
+PB_LIBS = $(shell $(PKG_CONFIG) --libs $(LIBS_PKG) 2>/dev/null)
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+SRCS := $(wildcard src/*.c)
+LIB_SRCS := $(filter-out src/main.c,$(SRCS))
+OBJS := $(SRCS:src/%.c=$(BUILD)/obj/%.o)
+ASAN_OBJS := $(SRCS:src/%.c=$(BUILD)/asan/obj/%.o)
+HDRS := $(wildcard src/*.h)
+
+.PHONY: all deps deps-check demo check check-fast check-unit check-headers check-gateway \
+	install clean
+
+all: $(BUILD)/pcibind
+
+deps:
+	@tools/deps.sh tools/packages-build.txt
+
+deps-check: deps
+	@tools/deps.sh tools/packages-check.txt tests/fixtures/packages.txt \
+		tests/cli/packages.txt tests/vm/packages.txt
+
+$(BUILD)/obj/%.o: src/%.c $(HDRS) | $(BUILD)/obj
+	$(CC) $(PB_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/asan/obj/%.o: src/%.c $(HDRS) | $(BUILD)/asan/obj
+	$(CC) $(PB_CFLAGS) -O1 -g $(SAN) -c -o $@ $<
+
+$(BUILD)/pcibind: $(OBJS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PB_LIBS)
+
+$(BUILD)/asan/pcibind: $(ASAN_OBJS)
+	$(CC) $(SAN) -o $@ $^ $(PB_LIBS)
+
+$(BUILD)/obj $(BUILD)/asan/obj $(BUILD)/unit:
+	mkdir -p $@
+
+# ---- tests --------------------------------------------------------------
+
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test-*.c))
+
+# A unit test links the modules it tests (ASan+UBSan objects) and cmocka.
+$(BUILD)/unit/test-%: tests/unit/test-%.c tests/unit/unit.h \
+		$(filter-out $(BUILD)/asan/obj/main.o,$(ASAN_OBJS)) | $(BUILD)/unit
+	$(CC) $(PB_CFLAGS) -Isrc -O1 -g $(SAN) -o $@ $< \
+		$(filter-out $(BUILD)/asan/obj/main.o,$(ASAN_OBJS)) \
+		$(PB_LIBS) $$($(PKG_CONFIG) --libs cmocka)
+
+check-unit: $(UNIT_TESTS)
+	@fail=0; for t in $(UNIT_TESTS); do \
+		echo "== $$t"; $$t || fail=1; \
+	done; exit $$fail
+
+# Every header compiles on its own.
+check-headers: | $(BUILD)/obj
+	@for h in $(HDRS); do \
+		echo "#include \"$$h\"" | $(CC) $(PB_CFLAGS) -Werror -x c -fsyntax-only - \
+			|| { echo "header $$h does not stand alone"; exit 1; }; \
+	done; echo "headers: $(words $(HDRS)) stand alone"
+
+# Only the sysfs gateway may name the real sysfs.
+check-gateway:
+	@if grep -n '"/sys' src/*.c src/*.h | grep -v '^src/sysfs\.[ch]:'; then \
+		echo "'/sys' named outside src/sysfs.[ch]"; exit 1; \
+	else echo "gateway: only src/sysfs.c names /sys"; fi
+
+-include tests/fixtures/fixtures.mk
+-include tests/cli/cli.mk
+-include tests/vm/vm.mk
+
+check-fast: all $(BUILD)/asan/pcibind check-headers check-gateway check-unit check-cli \
+	check-cli-asan
+
+check: deps-check
+	$(MAKE) check-fast
+	$(MAKE) check-vm
+
+# ---- demo ---------------------------------------------------------------
+
+# Read-only on this machine: list, then show the first function.
+demo: deps
+	$(MAKE) all
+	@echo "== pcibind list (this machine, read-only)"
+	@$(PCIBIND) list
+	@dev=$$($(PCIBIND) --json list | sed -n 's/.*"address": "\([^"]*\)".*/\1/p' | head -n 1); \
+		echo "== pcibind show $$dev"; $(PCIBIND) show "$$dev"
+
+# ---- install ------------------------------------------------------------
+
+install: all
+	install -D -m 0755 $(BUILD)/pcibind $(DESTDIR)$(SBINDIR)/pcibind
+	install -D -m 0644 docs/pcibind.8 $(DESTDIR)$(MANDIR)/man8/pcibind.8
+
+clean:
+	rm -rf $(BUILD)

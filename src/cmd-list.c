@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* pcibind list: one line per PCI function, the Qubes address first. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "commands.h"
+#include "describe.h"
+#include "log.h"
+#include "output.h"
+#include "pcidev.h"
+#include "pciname.h"
+#include "select.h"
+
+#define MAX_SELECTORS 64
+
+static bool selected(const struct selector *sel, size_t nsel, const struct selector *ids,
+		     size_t nids, const struct pcidev *d)
+{
+	bool any_sel = nsel == 0, any_id = nids == 0;
+
+	for (size_t i = 0; i < nsel && !any_sel; i++)
+		any_sel = select_match(&sel[i], d);
+	for (size_t i = 0; i < nids && !any_id; i++)
+		any_id = select_match(&ids[i], d);
+	return any_sel && any_id;
+}
+
+static void list_text(const struct pcidev *d, const struct describe *names)
+{
+	char line[1024];
+
+	describe_line(d, names, line, sizeof(line));
+	printf("%s  %s  driver: %s%s\n", d->qubes, line, d->driver ? d->driver : "none",
+	       d->stub ? " (stub)" : "");
+}
+
+static void list_json(struct out *o, const struct pcidev *d, const struct describe *names)
+{
+	out_begin_object(o, NULL);
+	out_string(o, "address", NULL, d->bdf);
+	out_string(o, "qubes_address", NULL, d->qubes);
+	out_stringf(o, "class", NULL, "%04x", d->class >> 8);
+	out_stringf(o, "prog_if", NULL, "%02x", d->class & 0xff);
+	out_string(o, "class_name", NULL, names->class_name[0] ? names->class_name : NULL);
+	out_stringf(o, "vendor_id", NULL, "%04x", d->vendor);
+	out_stringf(o, "device_id", NULL, "%04x", d->device);
+	out_stringf(o, "subsystem_vendor_id", NULL, "%04x", d->subsys_vendor);
+	out_stringf(o, "subsystem_device_id", NULL, "%04x", d->subsys_device);
+	out_stringf(o, "revision", NULL, "%02x", d->revision);
+	out_string(o, "vendor_name", NULL, names->vendor_name[0] ? names->vendor_name : NULL);
+	out_string(o, "device_name", NULL, names->device_name[0] ? names->device_name : NULL);
+	out_string(o, "driver", NULL, d->driver);
+	out_string(o, "module", NULL, d->driver_module);
+	out_bool(o, "stub", NULL, d->stub != PCIDEV_STUB_NONE);
+	out_end_object(o);
+}
+
+static void list_help(void)
+{
+	printf("Usage: pcibind [OPTIONS] list [SELECTOR...] [-d VENDOR:DEVICE[:CLASS]]\n"
+	       "\n"
+	       "List PCI functions: Qubes address, class, names, IDs and driver.\n"
+	       "A function is listed if it matches any SELECTOR (or none is given)\n"
+	       "and any -d filter (or none is given).\n"
+	       "\n"
+	       "  -d, --id ID   vendor:device[:class[:prog-if]] filter, as lspci -d\n"
+	       "  -j, --json    print JSON\n"
+	       "\n"
+	       "Class names: %s\n",
+	       select_class_names());
+}
+
+/* pcibind list: see list_help(). Returns an exit code. */
+int cmd_list(struct pb_ctx *c, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "id", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	_cleanup_(pcidev_list_freep) struct pcidev_list *l = NULL;
+	_cleanup_(pciname_freep) struct pciname *names = NULL;
+	_cleanup_(out_freep) struct out *o = NULL;
+	struct selector sel[MAX_SELECTORS], ids[MAX_SELECTORS];
+	size_t nsel = 0, nids = 0;
+	const char *why;
+	int opt, r;
+
+	while ((opt = getopt_long(argc, argv, "+d:jh", options, NULL)) >= 0) {
+		switch (opt) {
+		case 'd':
+			if (nids >= MAX_SELECTORS)
+				return cmd_usage_error("too many -d filters (at most %d)",
+						       MAX_SELECTORS);
+			if (select_parse_id(optarg, &ids[nids], &why) < 0)
+				return cmd_usage_error("invalid -d filter '%s': %s (expected "
+						       "VENDOR:DEVICE[:CLASS], e.g. 8086:10d3 "
+						       "or ::0c03)",
+						       optarg, why);
+			nids++;
+			break;
+		case 'j':
+			c->json = true;
+			break;
+		case 'h':
+			list_help();
+			return PB_EXIT_OK;
+		default:
+			fputs("Try 'pcibind list --help'.\n", stderr);
+			return PB_EXIT_USAGE;
+		}
+	}
+	for (int i = optind; i < argc; i++) {
+		if (nsel >= MAX_SELECTORS)
+			return cmd_usage_error("too many selectors (at most %d)", MAX_SELECTORS);
+		if (select_parse(argv[i], &sel[nsel], &why) < 0)
+			return cmd_usage_error("invalid selector '%s': %s (expected e.g. "
+					       "0000:00:1d.0, 00:1d.*, dom0:00_1d.0 or a class "
+					       "name such as usb)",
+					       argv[i], why);
+		nsel++;
+	}
+
+	r = cmd_scan(c, &l);
+	if (r != PB_EXIT_OK)
+		return r;
+	r = pciname_new(c->roots.pci_ids, &names);
+	if (r < 0) {
+		log_error_errno(r, "cannot set up PCI names");
+		return PB_EXIT_FAILURE;
+	}
+	o = out_new(c->json, stdout);
+	if (!o) {
+		log_error_errno(-ENOMEM, "cannot print");
+		return PB_EXIT_FAILURE;
+	}
+	if (c->json)
+		out_begin_array(o, "devices", NULL);
+	for (size_t i = 0; i < l->n; i++) {
+		const struct pcidev *d = l->devs[i];
+		struct describe dn;
+
+		if (!selected(sel, nsel, ids, nids, d))
+			continue;
+		describe_device(names, d, &dn);
+		if (c->json)
+			list_json(o, d, &dn);
+		else
+			list_text(d, &dn);
+	}
+	if (c->json)
+		out_end_array(o);
+	r = out_finish(o);
+	if (r < 0) {
+		log_error_errno(r, "cannot print the list");
+		return PB_EXIT_FAILURE;
+	}
+	return PB_EXIT_OK;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* What main() hands to every command, and the documented exit codes. */
+#pragma once
+
+#include <stdbool.h>
+
+struct sysfs;
+struct pcidev_list;
+
+/* Exit codes, documented in pcibind(8). */
+enum {
+	PB_EXIT_OK = 0,
+	PB_EXIT_FAILURE = 1,	/* runtime failure: I/O, sysfs unreadable */
+	PB_EXIT_USAGE = 2,	/* bad option, selector, device or root */
+	PB_EXIT_REFUSED = 3,	/* refused by policy or a safety guard */
+	PB_EXIT_ROLLED_BACK = 4, /* a change failed and was undone */
+	PB_EXIT_STRANDED = 5,	/* a change failed and could not be undone */
+};
+
+/* Every external root is a parameter, never a global (see HACKING.md). */
+struct pb_roots {
+	const char *sysfs_root;
+	const char *modules_dir;	/* NULL: the running kernel's */
+	const char *pci_ids;		/* NULL: libpci's default */
+};
+
+struct pb_ctx {
+	struct pb_roots roots;
+	struct sysfs *sysfs;
+	bool json;
+};
+
+int cmd_list(struct pb_ctx *c, int argc, char **argv);
+int cmd_show(struct pb_ctx *c, int argc, char **argv);
+
+int cmd_scan(struct pb_ctx *c, struct pcidev_list **ret);
+int cmd_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Human names of a device, and the one-line description lspci -nn would print. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "describe.h"
+#include "pcidev.h"
+#include "pciname.h"
+
+static void copy_name(char *dst, size_t size, const char *name)
+{
+	if (name)
+		snprintf(dst, size, "%s", name);
+	else
+		dst[0] = '\0';
+}
+
+/* Look up every name of D; an unknown one is left as "". */
+void describe_device(struct pciname *n, const struct pcidev *d, struct describe *ret)
+{
+	char buf[256];
+
+	copy_name(ret->class_name, sizeof(ret->class_name),
+		  pciname_class(n, buf, sizeof(buf), d->class >> 8));
+	/* For an unknown subclass libpci names the base class and appends " [ccss]". */
+	{
+		char tail[16];
+		size_t len = strlen(ret->class_name), tl;
+
+		snprintf(tail, sizeof(tail), " [%04x]", d->class >> 8);
+		tl = strlen(tail);
+		if (len > tl && strcmp(ret->class_name + len - tl, tail) == 0)
+			ret->class_name[len - tl] = '\0';
+	}
+	copy_name(ret->vendor_name, sizeof(ret->vendor_name),
+		  pciname_vendor(n, buf, sizeof(buf), d->vendor));
+	copy_name(ret->device_name, sizeof(ret->device_name),
+		  pciname_device(n, buf, sizeof(buf), d->vendor, d->device));
+	copy_name(ret->subsys_vendor_name, sizeof(ret->subsys_vendor_name),
+		  pciname_vendor(n, buf, sizeof(buf), d->subsys_vendor));
+	copy_name(ret->subsys_device_name, sizeof(ret->subsys_device_name),
+		  pciname_subsystem(n, buf, sizeof(buf), d->vendor, d->device, d->subsys_vendor,
+				    d->subsys_device));
+	copy_name(ret->progif_name, sizeof(ret->progif_name),
+		  pciname_progif(n, buf, sizeof(buf), d->class));
+}
+
+/*
+ * "USB controller [0c03]: Intel Corporation 82801I ... [8086:2934] (rev 03)",
+ * as lspci -nn prints it. Returns 0 or -ENOSPC.
+ */
+int describe_line(const struct pcidev *d, const struct describe *names, char *buf, size_t size)
+{
+	char cls[160], dev[400];
+	int n;
+
+	if (names->class_name[0])
+		snprintf(cls, sizeof(cls), "%s [%04x]", names->class_name, d->class >> 8);
+	else
+		snprintf(cls, sizeof(cls), "Class [%04x]", d->class >> 8);
+	if (names->vendor_name[0] && names->device_name[0])
+		snprintf(dev, sizeof(dev), "%s %s", names->vendor_name, names->device_name);
+	else if (names->vendor_name[0])
+		snprintf(dev, sizeof(dev), "%s Device", names->vendor_name);
+	else
+		snprintf(dev, sizeof(dev), "Device");
+	n = snprintf(buf, size, "%s: %s [%04x:%04x]", cls, dev, d->vendor, d->device);
+	if (n >= 0 && (size_t)n < size && d->revision)
+		n += snprintf(buf + n, size - n, " (rev %02x)", d->revision);
+	return n < 0 || (size_t)n >= size ? -ENOSPC : 0;
+}

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* libkmod adapter: modalias lookups with the blacklist applied. */
+#pragma once
+
+struct kmodq;
+
+int kmodq_new(const char *modules_dir, struct kmodq **ret);
+struct kmodq *kmodq_free(struct kmodq *q);
+static inline void kmodq_freep(struct kmodq **q)
+{
+	kmodq_free(*q);
+}
+
+int kmodq_lookup(struct kmodq *q, const char *modalias, char ***ret_modules,
+		 char ***ret_blacklisted);

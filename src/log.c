@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* CLI logging: one line per message on stderr, prefixed with the program name. */
+#include <stdarg.h>
+#include <string.h>
+
+#include "log.h"
+
+static int max_level = LOG_WARNING;
+
+void log_set_max_level(int level)
+{
+	max_level = level;
+}
+
+int log_get_max_level(void)
+{
+	return max_level;
+}
+
+/*
+ * Print "pcibind: MESSAGE" (and ": strerror(ERROR)" when ERROR is not 0)
+ * if LEVEL is enabled. Returns -|ERROR|.
+ */
+int log_full_errno(int level, int error, const char *fmt, ...)
+{
+	int e = error < 0 ? -error : error;
+	va_list ap;
+
+	if (level > max_level)
+		return -e;
+	fputs("pcibind: ", stderr);
+	if (level == LOG_WARNING)
+		fputs("warning: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (e)
+		fprintf(stderr, ": %s", strerror(e));
+	fputc('\n', stderr);
+	return -e;
+}

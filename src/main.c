@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* pcibind: global options, the command table and exit codes. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "log.h"
+#include "macro.h"
+#include "pcidev.h"
+#include "sysfs.h"
+
+#ifndef PCIBIND_VERSION
+#define PCIBIND_VERSION "0.1"
+#endif
+
+static const struct command {
+	const char *name;
+	int (*fn)(struct pb_ctx *c, int argc, char **argv);
+	const char *help;
+} commands[] = {
+	{ "list", cmd_list, "[SELECTOR...] [-d ID]  list PCI functions, Qubes address first" },
+	{ "show", cmd_show, "DEVICE                 everything known about one function" },
+};
+
+static void help(void)
+{
+	printf("Usage: pcibind [OPTIONS] COMMAND [ARGS]\n"
+	       "\n"
+	       "Move PCI devices between their native drivers and a passthrough stub\n"
+	       "(Xen pciback, vfio-pci, pci-stub), and list them as Qubes names them.\n"
+	       "\n"
+	       "Commands:\n");
+	for (size_t i = 0; i < ELEMENTSOF(commands); i++)
+		printf("  %-5s %s\n", commands[i].name, commands[i].help);
+	printf("\n"
+	       "Options:\n"
+	       "  --sysfs-root DIR   sysfs to read and write (default /sys)\n"
+	       "  --modules-dir DIR  kernel modules directory holding modules.alias.bin\n"
+	       "                     (default: the running kernel's)\n"
+	       "  --pci-ids FILE     pci.ids file for names (default: libpci's)\n"
+	       "  -j, --json         print JSON instead of text\n"
+	       "  -v, --verbose      say more on stderr\n"
+	       "  -q, --quiet        print only errors on stderr\n"
+	       "  -h, --help         show this help\n"
+	       "  -V, --version      show the version\n"
+	       "\n"
+	       "DEVICE and SELECTOR take 0000:00:1d.0, 00:1d.0, dom0:00_1d.0, 00_1d.0,\n"
+	       "lspci's slot syntax with wildcards (00:1d.*, :1d) and class names\n"
+	       "(network, usb, storage, display, ...). See pcibind(8).\n");
+}
+
+/* Report a usage error once, with the way to help. Returns PB_EXIT_USAGE. */
+int cmd_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("pcibind: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'pcibind --help'.\n", stderr);
+	return PB_EXIT_USAGE;
+}
+
+/* Take a snapshot of the sysfs root; reports its own errors. Returns an exit code. */
+int cmd_scan(struct pb_ctx *c, struct pcidev_list **ret)
+{
+	int r = pcidev_scan(c->sysfs, ret);
+
+	if (r == -ENOENT || r == -ENOTDIR) {
+		log_error("'%s' is not a sysfs root: it has no bus/pci/devices "
+			  "(give the directory that holds bus/pci, e.g. --sysfs-root /sys)",
+			  c->roots.sysfs_root);
+		return PB_EXIT_USAGE;
+	}
+	if (r < 0) {
+		log_error_errno(r, "cannot read the PCI devices under '%s'", c->roots.sysfs_root);
+		return PB_EXIT_FAILURE;
+	}
+	return PB_EXIT_OK;
+}
+
+enum {
+	OPT_SYSFS_ROOT = CHAR_MAX + 1,
+	OPT_MODULES_DIR,
+	OPT_PCI_IDS,
+};
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "sysfs-root", required_argument, NULL, OPT_SYSFS_ROOT },
+		{ "modules-dir", required_argument, NULL, OPT_MODULES_DIR },
+		{ "pci-ids", required_argument, NULL, OPT_PCI_IDS },
+		{ "json", no_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{},
+	};
+	_cleanup_(sysfs_closep) struct sysfs *sysfs = NULL;
+	struct pb_ctx c = { .roots.sysfs_root = sysfs_default_root };
+	const struct command *cmd = NULL;
+	int opt, r;
+
+	while ((opt = getopt_long(argc, argv, "+jvqhV", options, NULL)) >= 0) {
+		switch (opt) {
+		case OPT_SYSFS_ROOT:
+			c.roots.sysfs_root = optarg;
+			break;
+		case OPT_MODULES_DIR:
+			c.roots.modules_dir = optarg;
+			break;
+		case OPT_PCI_IDS:
+			c.roots.pci_ids = optarg;
+			break;
+		case 'j':
+			c.json = true;
+			break;
+		case 'v':
+			log_set_max_level(log_get_max_level() < LOG_INFO ? LOG_INFO : LOG_DEBUG);
+			break;
+		case 'q':
+			log_set_max_level(LOG_ERR);
+			break;
+		case 'h':
+			help();
+			return PB_EXIT_OK;
+		case 'V':
+			printf("pcibind %s\n", PCIBIND_VERSION);
+			return PB_EXIT_OK;
+		default:
+			fputs("Try 'pcibind --help'.\n", stderr);
+			return PB_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc)
+		return cmd_usage_error("no command given (one of: list, show)");
+	for (size_t i = 0; i < ELEMENTSOF(commands); i++)
+		if (streq(argv[optind], commands[i].name))
+			cmd = &commands[i];
+	if (!cmd)
+		return cmd_usage_error("unknown command '%s' (one of: list, show)", argv[optind]);
+
+	r = sysfs_open(c.roots.sysfs_root, &sysfs);
+	if (r < 0) {
+		log_error_errno(r, "cannot open sysfs root '%s' (give the directory that holds "
+				   "bus/pci, e.g. --sysfs-root /sys)",
+				c.roots.sysfs_root);
+		return PB_EXIT_USAGE;
+	}
+	c.sysfs = sysfs;
+
+	/* Commands parse their own options from their name on. */
+	argc -= optind;
+	argv += optind;
+	optind = 0;
+	return cmd->fn(&c, argc, argv);
+}

@@ -1,0 +1,534 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The device model: reads every PCI function from the sysfs gateway into a snapshot. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+#include "pcidev.h"
+#include "sysfs.h"
+
+static const char *const stub_names[_PCIDEV_STUB_MAX] = {
+	[PCIDEV_STUB_NONE] = NULL,
+	[PCIDEV_STUB_PCIBACK] = "pciback",
+	[PCIDEV_STUB_VFIO_PCI] = "vfio-pci",
+	[PCIDEV_STUB_PCI_STUB] = "pci-stub",
+};
+
+/* The driver name of a stub, NULL for PCIDEV_STUB_NONE. */
+const char *pcidev_stub_name(enum pcidev_stub stub)
+{
+	return stub >= 0 && stub < _PCIDEV_STUB_MAX ? stub_names[stub] : NULL;
+}
+
+/* Which stub a driver name is, PCIDEV_STUB_NONE for any other driver. */
+enum pcidev_stub pcidev_stub_from_driver(const char *driver)
+{
+	for (int i = PCIDEV_STUB_NONE + 1; i < _PCIDEV_STUB_MAX; i++)
+		if (streq_ptr(driver, stub_names[i]))
+			return i;
+	return PCIDEV_STUB_NONE;
+}
+
+/* A bridge: PCI base class 06 (host, ISA, PCI-to-PCI, ...). */
+bool pcidev_is_bridge(const struct pcidev *d)
+{
+	return (d->class >> 16) == 0x06;
+}
+
+static struct pcidev *pcidev_free(struct pcidev *d)
+{
+	if (!d)
+		return NULL;
+	free(d->driver);
+	free(d->driver_module);
+	free(d->driver_override);
+	free(d->modalias);
+	strv_free(d->reset_methods);
+	strv_free(d->virtfns);
+	strv_free(d->net_ifaces);
+	free(d);
+	return NULL;
+}
+
+/* Free a snapshot; accepts NULL, returns NULL. */
+struct pcidev_list *pcidev_list_free(struct pcidev_list *l)
+{
+	if (!l)
+		return NULL;
+	for (size_t i = 0; i < l->n; i++)
+		pcidev_free(l->devs[i]);
+	free(l->devs);
+	free(l);
+	return NULL;
+}
+
+static int read_id(struct sysfs *s, const char *bdf, const char *attr, uint32_t max,
+		   uint32_t *ret)
+{
+	uint64_t v;
+	int r;
+
+	r = sysfs_read_u64(s, &v, "bus/pci/devices/%s/%s", bdf, attr);
+	if (r < 0)
+		return r;
+	if (v > max)
+		return -ERANGE;
+	*ret = (uint32_t)v;
+	return 0;
+}
+
+/* Split a space-separated attribute value into a NULL-terminated array. */
+static int split_words(const char *s, char ***ret)
+{
+	_cleanup_strv_free_ char **v = NULL;
+	_cleanup_free_ char *copy = strdup(s);
+	char *save = NULL, *w;
+	size_t n = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	v = calloc(strlen(s) / 2 + 2, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (w = strtok_r(copy, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save)) {
+		v[n] = strdup(w);
+		if (!v[n])
+			return -ENOMEM;
+		n++;
+	}
+	*ret = TAKE_PTR(v);
+	return 0;
+}
+
+/* A small per-scan cache of driver -> module, since many devices share a driver. */
+struct module_cache {
+	char *driver[64];
+	char *module[64];
+	size_t n;
+};
+
+static void module_cache_clear(struct module_cache *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->driver[i]);
+		free(c->module[i]);
+	}
+	c->n = 0;
+}
+
+static int driver_module(struct sysfs *s, struct module_cache *c, const char *driver,
+			 char **ret)
+{
+	char name[NAME_MAX + 1];
+	char *m = NULL;
+	int r;
+
+	for (size_t i = 0; i < c->n; i++)
+		if (streq(c->driver[i], driver)) {
+			m = c->module[i];
+			goto out_copy;
+		}
+	r = sysfs_read_link_name(s, name, sizeof(name), "bus/pci/drivers/%s/module", driver);
+	if (r >= 0) {
+		m = strdup(name);
+		if (!m)
+			return -ENOMEM;
+	} else if (r != -ENOENT) {
+		return r;
+	}
+	if (c->n < ELEMENTSOF(c->driver)) {
+		c->driver[c->n] = strdup(driver);
+		if (!c->driver[c->n]) {
+			free(m);
+			return -ENOMEM;
+		}
+		c->module[c->n++] = m;
+	} else {
+		*ret = m;
+		return 0;
+	}
+out_copy:
+	if (m) {
+		*ret = strdup(m);
+		if (!*ret)
+			return -ENOMEM;
+	} else {
+		*ret = NULL;
+	}
+	return 0;
+}
+
+/* Whether a pciback "slots" listing names this function. */
+static bool slots_list(const char *slots, const char *bdf)
+{
+	size_t n = strlen(bdf);
+
+	for (const char *p = slots; p && *p;) {
+		const char *eol = strchr(p, '\n');
+		size_t len = eol ? (size_t)(eol - p) : strlen(p);
+
+		if (len == n && strncasecmp(p, bdf, n) == 0)
+			return true;
+		p = eol ? eol + 1 : NULL;
+	}
+	return false;
+}
+
+static int read_optional_int(struct sysfs *s, const char *bdf, const char *attr, int *ret)
+{
+	uint64_t v;
+	int r;
+
+	r = sysfs_read_u64(s, &v, "bus/pci/devices/%s/%s", bdf, attr);
+	if (r == -ENOENT) {
+		*ret = -1;
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	*ret = v > INT_MAX ? INT_MAX : (int)v;
+	return 0;
+}
+
+static int scan_details(struct sysfs *s, struct pcidev *d)
+{
+	char buf[PATH_MAX];
+	uint8_t config[64];
+	int r, n;
+
+	r = sysfs_read_attr(s, buf, sizeof(buf), "bus/pci/devices/%s/driver_override", d->bdf);
+	if (r >= 0 && !streq(buf, "(null)") && buf[0]) {
+		d->driver_override = strdup(buf);
+		if (!d->driver_override)
+			return -ENOMEM;
+	} else if (r < 0 && r != -ENOENT) {
+		return r;
+	}
+
+	r = sysfs_read_attr_alloc(s, &d->modalias, "bus/pci/devices/%s/modalias", d->bdf);
+	if (r < 0 && r != -ENOENT)
+		return r;
+
+	d->resettable = sysfs_exists(s, "bus/pci/devices/%s/reset", d->bdf);
+	r = sysfs_read_attr(s, buf, sizeof(buf), "bus/pci/devices/%s/reset_method", d->bdf);
+	if (r >= 0) {
+		r = split_words(buf, &d->reset_methods);
+		if (r < 0)
+			return r;
+	} else if (r != -ENOENT) {
+		return r;
+	}
+
+	r = sysfs_read_link_name(s, buf, sizeof(buf), "bus/pci/devices/%s/iommu_group", d->bdf);
+	d->iommu_group = r >= 0 ? atoi(buf) : -1;
+
+	r = read_optional_int(s, d->bdf, "boot_vga", &d->boot_vga);
+	if (r < 0)
+		return r;
+	r = read_optional_int(s, d->bdf, "secondary_bus_number", &d->secondary_bus);
+	if (r < 0)
+		return r;
+	r = read_optional_int(s, d->bdf, "sriov_totalvfs", &d->sriov_totalvfs);
+	if (r < 0)
+		return r;
+	r = read_optional_int(s, d->bdf, "sriov_numvfs", &d->sriov_numvfs);
+	if (r < 0)
+		return r;
+
+	n = sysfs_read_bin(s, config, sizeof(config), "bus/pci/devices/%s/config", d->bdf);
+	if (n > 0x0e) {
+		d->header_type = config[0x0e] & 0x7f;
+		d->multifunction = config[0x0e] & 0x80;
+		if (d->secondary_bus < 0 && d->header_type == 1 && n > 0x19)
+			d->secondary_bus = config[0x19];
+	}
+
+	r = sysfs_read_link_name(s, buf, sizeof(buf), "bus/pci/devices/%s/physfn", d->bdf);
+	if (r >= 0 && strlen(buf) < sizeof(d->physfn_bdf))
+		strcpy(d->physfn_bdf, buf);
+
+	/* The kernel numbers a PF's VF links virtfn0, virtfn1, ... without holes. */
+	for (n = 0;; n++) {
+		char **nv;
+
+		r = sysfs_read_link_name(s, buf, sizeof(buf), "bus/pci/devices/%s/virtfn%d",
+					 d->bdf, n);
+		if (r == -ENOENT)
+			break;
+		if (r < 0)
+			return r;
+		nv = realloc(d->virtfns, (n + 2) * sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		d->virtfns = nv;
+		nv[n + 1] = NULL;
+		nv[n] = strdup(buf);
+		if (!nv[n])
+			return -ENOMEM;
+	}
+
+	n = sysfs_list_dir(s, &d->net_ifaces, "bus/pci/devices/%s/net", d->bdf);
+	if (n == 0 || n == -ENOENT || n == -ENOTDIR)
+		d->net_ifaces = strv_free(d->net_ifaces);
+	else if (n < 0)
+		return n;
+
+	return 0;
+}
+
+/* The upstream bridge is the directory the device's own directory sits in. */
+static int parent_from_link(struct sysfs *s, struct pcidev *d)
+{
+	char target[PATH_MAX], *slash, *prev;
+	struct pci_addr a;
+	int r;
+
+	r = sysfs_read_link(s, target, sizeof(target), "bus/pci/devices/%s", d->bdf);
+	if (r < 0)
+		return r == -EINVAL ? 0 : r; /* not a link: a flat hand-made tree */
+	slash = strrchr(target, '/');
+	if (!slash)
+		return 0;
+	*slash = '\0';
+	prev = strrchr(target, '/');
+	prev = prev ? prev + 1 : target;
+	if (addr_parse_bdf(prev, &a) < 0 || strlen(prev) >= sizeof(d->parent_bdf))
+		return 0;
+	strcpy(d->parent_bdf, prev);
+	return 0;
+}
+
+static int scan_one(struct sysfs *s, const char *bdf, struct module_cache *mc,
+		    const char *slots, struct pcidev **ret)
+{
+	struct pcidev *d;
+	char buf[NAME_MAX + 1];
+	uint32_t v;
+	int r;
+
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	d->header_type = -1;
+	d->iommu_group = -1;
+	d->boot_vga = -1;
+	d->secondary_bus = -1;
+	d->sriov_totalvfs = -1;
+	d->sriov_numvfs = -1;
+
+	r = addr_parse_bdf(bdf, &d->addr);
+	if (r < 0)
+		goto out_free;
+	addr_format_bdf(&d->addr, d->bdf);
+	addr_format_qubes(&d->addr, d->qubes);
+
+	if ((r = read_id(s, bdf, "vendor", 0xffff, &v)) < 0)
+		goto out_free;
+	d->vendor = v;
+	if ((r = read_id(s, bdf, "device", 0xffff, &v)) < 0)
+		goto out_free;
+	d->device = v;
+	if ((r = read_id(s, bdf, "class", 0xffffff, &v)) < 0)
+		goto out_free;
+	d->class = v;
+	if (read_id(s, bdf, "subsystem_vendor", 0xffff, &v) == 0)
+		d->subsys_vendor = v;
+	if (read_id(s, bdf, "subsystem_device", 0xffff, &v) == 0)
+		d->subsys_device = v;
+	if (read_id(s, bdf, "revision", 0xff, &v) == 0)
+		d->revision = v;
+
+	r = sysfs_read_link_name(s, buf, sizeof(buf), "bus/pci/devices/%s/driver", bdf);
+	if (r >= 0) {
+		d->driver = strdup(buf);
+		if (!d->driver) {
+			r = -ENOMEM;
+			goto out_free;
+		}
+		r = driver_module(s, mc, d->driver, &d->driver_module);
+		if (r < 0)
+			goto out_free;
+	} else if (r != -ENOENT) {
+		goto out_free;
+	}
+	d->stub = pcidev_stub_from_driver(d->driver);
+	d->in_pciback_slots = slots && slots_list(slots, d->bdf);
+
+	r = scan_details(s, d);
+	if (r < 0)
+		goto out_free;
+	r = parent_from_link(s, d);
+	if (r < 0)
+		goto out_free;
+	*ret = d;
+	return 0;
+
+out_free:
+	pcidev_free(d);
+	return r;
+}
+
+static int cmp_dev(const void *a, const void *b)
+{
+	const struct pcidev *x = *(struct pcidev *const *)a, *y = *(struct pcidev *const *)b;
+
+	return addr_cmp(&x->addr, &y->addr);
+}
+
+/*
+ * Read every function under bus/pci/devices into a snapshot sorted by
+ * address. A directory entry that is not a valid BDF is skipped. Returns 0
+ * or -errno (-ENOENT: no bus/pci/devices under the root).
+ */
+int pcidev_scan(struct sysfs *s, struct pcidev_list **ret)
+{
+	_cleanup_(pcidev_list_freep) struct pcidev_list *l = NULL;
+	_cleanup_strv_free_ char **names = NULL;
+	_cleanup_free_ char *slots = NULL;
+	struct module_cache mc = { .n = 0 };
+	int n, r = 0;
+
+	n = sysfs_list_dir(s, &names, "bus/pci/devices");
+	if (n < 0)
+		return n;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	l->devs = calloc(n + 1, sizeof(*l->devs));
+	if (!l->devs)
+		return -ENOMEM;
+
+	l->have_pciback = sysfs_exists(s, "bus/pci/drivers/pciback");
+	if (l->have_pciback) {
+		r = sysfs_read_attr_alloc(s, &slots, "bus/pci/drivers/pciback/slots");
+		if (r < 0 && r != -ENOENT)
+			return r;
+	}
+
+	for (int i = 0; i < n; i++) {
+		struct pci_addr a;
+
+		if (addr_parse_bdf(names[i], &a) < 0 || !sysfs_valid_name(names[i]))
+			continue;
+		r = scan_one(s, names[i], &mc, slots, &l->devs[l->n]);
+		if (r == -ENOENT)
+			continue; /* removed while we looked (hot-unplug) */
+		if (r < 0)
+			goto out_clear_cache;
+		l->n++;
+	}
+	r = 0;
+
+	/* Link parents and PFs by address once every device is known. */
+	qsort(l->devs, l->n, sizeof(*l->devs), cmp_dev);
+	for (size_t i = 0; i < l->n; i++) {
+		struct pcidev *d = l->devs[i];
+
+		if (d->parent_bdf[0])
+			d->parent = pcidev_find_bdf(l, d->parent_bdf);
+		if (d->physfn_bdf[0])
+			d->physfn = pcidev_find_bdf(l, d->physfn_bdf);
+	}
+	*ret = TAKE_PTR(l);
+
+out_clear_cache:
+	module_cache_clear(&mc);
+	return r;
+}
+
+/* The function at address A, or NULL. */
+struct pcidev *pcidev_find(const struct pcidev_list *l, const struct pci_addr *a)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (addr_cmp(&l->devs[i]->addr, a) == 0)
+			return l->devs[i];
+	return NULL;
+}
+
+/* The function named BDF ("0000:00:1d.0"), or NULL. */
+struct pcidev *pcidev_find_bdf(const struct pcidev_list *l, const char *bdf)
+{
+	struct pci_addr a;
+
+	if (addr_parse_bdf(bdf, &a) < 0)
+		return NULL;
+	return pcidev_find(l, &a);
+}
+
+/*
+ * Collect the functions of D's slot (D included) into OUT, up to MAX, in
+ * address order. Returns how many there are.
+ */
+size_t pcidev_slot_functions(const struct pcidev_list *l, const struct pcidev *d,
+			     struct pcidev **out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		if (!addr_same_slot(&l->devs[i]->addr, &d->addr))
+			continue;
+		if (n < max)
+			out[n] = l->devs[i];
+		n++;
+	}
+	return n;
+}
+
+/* The BDFs in D's IOMMU group, sorted. Returns the count, 0 without a group, or -errno. */
+int pcidev_iommu_members(struct sysfs *s, const struct pcidev *d, char ***ret)
+{
+	if (d->iommu_group < 0) {
+		*ret = NULL;
+		return 0;
+	}
+	return sysfs_list_dir(s, ret, "kernel/iommu_groups/%d/devices", d->iommu_group);
+}
+
+/*
+ * Say in BUF why D is or is not resettable, in the kernel's terms.
+ * Returns 0 or -ENOSPC if BUF is too small.
+ */
+int pcidev_reset_reason(const struct pcidev_list *l, const struct pcidev *d, char *buf,
+			size_t size)
+{
+	FILE *f = fmemopen(buf, size, "w");
+	size_t others = 0;
+
+	if (!f)
+		return -errno;
+	if (d->resettable) {
+		if (d->reset_methods && d->reset_methods[0]) {
+			fputs("resettable: the kernel offers", f);
+			for (char **m = d->reset_methods; *m; m++)
+				fprintf(f, " %s", *m);
+		} else {
+			fputs("resettable: the kernel offers a reset (it does not list the methods)",
+			      f);
+		}
+		goto out_close;
+	}
+	fputs("not resettable: the kernel offers no reset method (no FLR, no PM reset)", f);
+	if (!d->parent) {
+		fprintf(f, "; bus reset impossible: it sits on root bus %02x, which has no bridge to reset",
+			d->addr.bus);
+		goto out_close;
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		const struct pcidev *o = l->devs[i];
+
+		if (o == d || o->addr.domain != d->addr.domain || o->addr.bus != d->addr.bus)
+			continue;
+		fprintf(f, "%s%s", others++ ? ", " : "; bus reset impossible: bus shared with ",
+			o->bdf);
+	}
+	if (!others)
+		fprintf(f, "; the kernel will not reset bus %02x behind bridge %s", d->addr.bus,
+			d->parent->bdf);
+out_close:
+	if (fclose(f) != 0 || strlen(buf) + 1 >= size)
+		return -ENOSPC;
+	return 0;
+}

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The device model: a snapshot of every PCI function as sysfs shows it. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+
+struct sysfs;
+
+/* Stub drivers that hold a device for passthrough. */
+enum pcidev_stub {
+	PCIDEV_STUB_NONE,
+	PCIDEV_STUB_PCIBACK,
+	PCIDEV_STUB_VFIO_PCI,
+	PCIDEV_STUB_PCI_STUB,
+	_PCIDEV_STUB_MAX,
+};
+
+struct pcidev {
+	struct pci_addr addr;
+	char bdf[ADDR_BDF_MAX];
+	char qubes[ADDR_QUBES_MAX];
+
+	uint16_t vendor, device;
+	uint16_t subsys_vendor, subsys_device;
+	uint32_t class;		/* 24 bits: base, sub, prog-if */
+	uint8_t revision;
+	int header_type;	/* config byte 0x0e without bit 7, -1 if unreadable */
+	bool multifunction;	/* bit 7 of the header type byte */
+
+	char *driver;		/* NULL when unbound */
+	char *driver_module;	/* module that registers the driver, NULL if built-in */
+	char *driver_override;	/* NULL when "(null)" or absent */
+	char *modalias;
+	enum pcidev_stub stub;
+	bool in_pciback_slots;	/* listed in pciback's slots */
+
+	bool resettable;	/* the "reset" attribute exists */
+	char **reset_methods;	/* words of reset_method; NULL if it does not exist */
+
+	int iommu_group;	/* -1 without an IOMMU group */
+	int boot_vga;		/* -1 if the attribute does not exist */
+	int secondary_bus;	/* bridges: secondary_bus_number, else -1 */
+
+	struct pcidev *parent;	/* upstream bridge, NULL on a root bus */
+	struct pcidev *physfn;	/* SR-IOV: the PF of a VF */
+	char parent_bdf[ADDR_BDF_MAX];	/* "" on a root bus */
+	char physfn_bdf[ADDR_BDF_MAX];	/* "" unless a VF */
+	int sriov_totalvfs;	/* -1 unless an SR-IOV PF */
+	int sriov_numvfs;
+	char **virtfns;		/* BDFs of the VFs of a PF, NULL otherwise */
+	char **net_ifaces;	/* names under net/, NULL if none */
+};
+
+struct pcidev_list {
+	struct pcidev **devs;
+	size_t n;
+	bool have_pciback;	/* the pciback driver is registered */
+};
+
+int pcidev_scan(struct sysfs *s, struct pcidev_list **ret);
+struct pcidev_list *pcidev_list_free(struct pcidev_list *l);
+static inline void pcidev_list_freep(struct pcidev_list **l)
+{
+	pcidev_list_free(*l);
+}
+
+struct pcidev *pcidev_find(const struct pcidev_list *l, const struct pci_addr *a);
+struct pcidev *pcidev_find_bdf(const struct pcidev_list *l, const char *bdf);
+
+bool pcidev_is_bridge(const struct pcidev *d);
+const char *pcidev_stub_name(enum pcidev_stub stub);
+enum pcidev_stub pcidev_stub_from_driver(const char *driver);
+
+size_t pcidev_slot_functions(const struct pcidev_list *l, const struct pcidev *d,
+			     struct pcidev **out, size_t max);
+int pcidev_iommu_members(struct sysfs *s, const struct pcidev *d, char ***ret);
+int pcidev_reset_reason(const struct pcidev_list *l, const struct pcidev *d, char *buf,
+			size_t size);

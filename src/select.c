@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Device selectors: the Qubes forms and class names on top of libpci's filter syntax. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "macro.h"
+#include "pcidev.h"
+#include "select.h"
+
+/* Class names, after the categories qvm-pci and driverctl use. */
+static const struct {
+	const char *name;
+	unsigned int class16;
+	unsigned int mask;
+} class_names[] = {
+	{ "storage", 0x0100, 0xff00 },	 { "sata", 0x0106, 0xffff },
+	{ "nvme", 0x0108, 0xffff },	 { "network", 0x0200, 0xff00 },
+	{ "ethernet", 0x0200, 0xffff },	 { "display", 0x0300, 0xff00 },
+	{ "vga", 0x0300, 0xffff },	 { "multimedia", 0x0400, 0xff00 },
+	{ "audio", 0x0403, 0xffff },	 { "memory", 0x0500, 0xff00 },
+	{ "bridge", 0x0600, 0xff00 },	 { "communication", 0x0700, 0xff00 },
+	{ "system", 0x0800, 0xff00 },	 { "input", 0x0900, 0xff00 },
+	{ "docking", 0x0a00, 0xff00 },	 { "processor", 0x0b00, 0xff00 },
+	{ "serial-bus", 0x0c00, 0xff00 }, { "firewire", 0x0c00, 0xffff },
+	{ "usb", 0x0c03, 0xffff },	 { "smbus", 0x0c05, 0xffff },
+	{ "thunderbolt", 0x0c0a, 0xffff }, { "wireless", 0x0d00, 0xff00 },
+	{ "crypto", 0x1000, 0xff00 },	 { "signal", 0x1100, 0xff00 },
+	{ "accelerator", 0x1200, 0xff00 },
+};
+
+/* The accepted class names, space-separated, for help and messages. */
+const char *select_class_names(void)
+{
+	static char buf[512];
+
+	if (!buf[0])
+		for (size_t i = 0; i < ELEMENTSOF(class_names); i++) {
+			if (i)
+				strcat(buf, " ");
+			strcat(buf, class_names[i].name);
+		}
+	return buf;
+}
+
+static void filter_any(struct pciname_filter *f)
+{
+	*f = (struct pciname_filter){ -1, -1, -1, -1, -1, -1, -1, ~0U, -1 };
+}
+
+/*
+ * Parse a selector: a class name ("usb"), the Qubes forms ("dom0:00_1d.0",
+ * "00_1d.*"), or lspci's slot syntax ("0000:00:1d.0", "00:1d.*", ":1d").
+ * Returns 0, or -EINVAL with a reason in *ret_error.
+ */
+int select_parse(const char *text, struct selector *ret, const char **ret_error)
+{
+	struct selector sel = { .text = text };
+	_cleanup_free_ char *slot = NULL;
+	const char *p = text;
+	int r;
+
+	if (!text || !*text) {
+		*ret_error = "empty selector";
+		return -EINVAL;
+	}
+	filter_any(&sel.f);
+	for (size_t i = 0; i < ELEMENTSOF(class_names); i++)
+		if (strcasecmp(text, class_names[i].name) == 0) {
+			sel.f.device_class = class_names[i].class16;
+			sel.f.device_class_mask = class_names[i].mask;
+			*ret = sel;
+			return 0;
+		}
+
+	if (strchr(text, '_')) {
+		/* Qubes writes BB_SS.F behind "dom0:"; libpci parses BB:SS.F. */
+		if (strncmp(p, "dom0:", 5) == 0)
+			p += 5;
+		slot = strdup(p);
+		if (!slot)
+			return -ENOMEM;
+		for (char *c = slot; *c; c++) {
+			if (*c == '_')
+				*c = ':';
+			else if (*c == ':' || *c == '-') {
+				*ret_error = "not a Qubes address (expected dom0:BB_SS.F)";
+				return -EINVAL;
+			}
+		}
+		p = slot;
+	} else if (strchr(text, '/')) {
+		*ret_error = "'/' is not part of any PCI address";
+		return -EINVAL;
+	}
+	r = pciname_parse_slot(p, &sel.f, ret_error);
+	if (r < 0)
+		return r;
+	*ret = sel;
+	return 0;
+}
+
+/* Parse lspci's -d "VENDOR:DEVICE[:CLASS[:PROGIF]]". Returns 0 or -EINVAL. */
+int select_parse_id(const char *text, struct selector *ret, const char **ret_error)
+{
+	struct selector sel = { .text = text };
+	int r;
+
+	r = pciname_parse_id(text, &sel.f, ret_error);
+	if (r < 0)
+		return r;
+	*ret = sel;
+	return 0;
+}
+
+/* Whether D is selected. */
+bool select_match(const struct selector *sel, const struct pcidev *d)
+{
+	const struct pciname_filter *f = &sel->f;
+	unsigned int class16 = d->class >> 8;
+
+	if ((f->domain >= 0 && (unsigned int)f->domain != d->addr.domain) ||
+	    (f->bus >= 0 && f->bus != d->addr.bus) || (f->slot >= 0 && f->slot != d->addr.slot) ||
+	    (f->func >= 0 && f->func != d->addr.func))
+		return false;
+	if ((f->vendor >= 0 && f->vendor != d->vendor) ||
+	    (f->device >= 0 && f->device != d->device))
+		return false;
+	if (f->device_class >= 0 &&
+	    ((class16 ^ (unsigned int)f->device_class) & f->device_class_mask))
+		return false;
+	if (f->prog_if >= 0 && f->prog_if != (int)(d->class & 0xff))
+		return false;
+	return true;
+}
+
+/*
+ * Resolve TEXT to exactly one function of L. Returns 0; -EINVAL for a bad
+ * selector, -ENODEV for no match, -E2BIG for several; *ret_error says why.
+ */
+int select_resolve_one(const struct pcidev_list *l, const char *text, struct pcidev **ret,
+		       const char **ret_error)
+{
+	struct selector sel;
+	struct pcidev *found = NULL;
+	int r;
+
+	r = select_parse(text, &sel, ret_error);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < l->n; i++) {
+		if (!select_match(&sel, l->devs[i]))
+			continue;
+		if (found) {
+			*ret_error = "it matches more than one function";
+			return -E2BIG;
+		}
+		found = l->devs[i];
+	}
+	if (!found) {
+		*ret_error = "no such PCI function";
+		return -ENODEV;
+	}
+	*ret = found;
+	return 0;
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Device selectors: addresses in every accepted form, ID filters and class names. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "pciname.h"
+
+struct pcidev;
+struct pcidev_list;
+
+struct selector {
+	const char *text;		/* as the user wrote it, for messages */
+	struct pciname_filter f;
+};
+
+int select_parse(const char *text, struct selector *ret, const char **ret_error);
+int select_parse_id(const char *text, struct selector *ret, const char **ret_error);
+bool select_match(const struct selector *sel, const struct pcidev *d);
+const char *select_class_names(void);
+int select_resolve_one(const struct pcidev_list *l, const char *text, struct pcidev **ret,
+		       const char **ret_error);

@@ -1,0 +1,381 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The sysfs gateway: one directory fd for the root, every access relative to it. */
+#include <ctype.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+
+#include "sysfs.h"
+
+const char sysfs_default_root[] = "/sys";
+
+struct sysfs {
+	int root_fd;
+	char *root;
+};
+
+/*
+ * Open the sysfs root DIR once. Returns 0 or -errno (-ENOENT, -ENOTDIR,
+ * -EACCES from the kernel); *ret is untouched on failure.
+ */
+int sysfs_open(const char *root, struct sysfs **ret)
+{
+	_cleanup_close_ int fd = -1;
+	struct sysfs *s;
+
+	fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->root = strdup(root);
+	if (!s->root) {
+		free(s);
+		return -ENOMEM;
+	}
+	s->root_fd = TAKE_FD(fd);
+	*ret = s;
+	return 0;
+}
+
+/* Close the root; accepts NULL, returns NULL. */
+struct sysfs *sysfs_close(struct sysfs *s)
+{
+	if (!s)
+		return NULL;
+	if (s->root_fd >= 0)
+		close(s->root_fd);
+	free(s->root);
+	free(s);
+	return NULL;
+}
+
+/* The root directory as given, for libraries that need a path (libpci). */
+const char *sysfs_root(const struct sysfs *s)
+{
+	return s->root;
+}
+
+/* Whether this gateway writes to the running system's own sysfs. */
+bool sysfs_is_default_root(const struct sysfs *s)
+{
+	struct stat a, b;
+
+	if (stat(sysfs_default_root, &a) < 0 || fstat(s->root_fd, &b) < 0)
+		return false;
+	return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/*
+ * A name that may form one path component: non-empty, at most NAME_MAX,
+ * printable, no '/', not "." or "..". Device and driver names from the
+ * command line, policy and journal pass this before they reach a path.
+ */
+bool sysfs_valid_name(const char *name)
+{
+	size_t n;
+
+	if (!name || !*name || streq(name, ".") || streq(name, ".."))
+		return false;
+	n = strlen(name);
+	if (n > NAME_MAX)
+		return false;
+	for (const char *p = name; *p; p++)
+		if (*p == '/' || !isgraph((unsigned char)*p))
+			return false;
+	return true;
+}
+
+static int vpath(char *buf, const char *fmt, va_list ap)
+{
+	int n = vsnprintf(buf, PATH_MAX, fmt, ap);
+
+	if (n < 0)
+		return -EINVAL;
+	if (n >= PATH_MAX)
+		return -ENAMETOOLONG;
+	if (buf[0] == '/' || buf[0] == '\0')
+		return -EINVAL;
+	return 0;
+}
+
+#define FORMAT_PATH(path, fmt)                          \
+	do {                                            \
+		va_list _ap;                            \
+		int _r;                                 \
+		va_start(_ap, fmt);                     \
+		_r = vpath(path, fmt, _ap);             \
+		va_end(_ap);                            \
+		if (_r < 0)                             \
+			return _r;                      \
+	} while (0)
+
+static int read_fd(int fd, void *buf, size_t size, size_t *ret_len)
+{
+	size_t len = 0;
+
+	while (len < size) {
+		ssize_t n = read(fd, (char *)buf + len, size - len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		len += n;
+	}
+	*ret_len = len;
+	return 0;
+}
+
+static int read_path(struct sysfs *s, const char *path, void *buf, size_t size,
+		     size_t *ret_len)
+{
+	_cleanup_close_ int fd = -1;
+
+	fd = openat(s->root_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	return read_fd(fd, buf, size, ret_len);
+}
+
+static int read_text(struct sysfs *s, const char *path, char *buf, size_t size)
+{
+	size_t len;
+	int r;
+
+	if (size < 2)
+		return -EINVAL;
+	r = read_path(s, path, buf, size - 1, &len);
+	if (r < 0)
+		return r;
+	if (len == size - 1)
+		return -EFBIG;
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\0'))
+		len--;
+	buf[len] = '\0';
+	if (memchr(buf, '\0', len))
+		return -EBADMSG;
+	return (int)len;
+}
+
+/*
+ * Read a text attribute into BUF, without its trailing newline. Returns the
+ * length or -errno; -EFBIG if it does not fit, -EBADMSG if it holds a NUL.
+ */
+int sysfs_read_attr(struct sysfs *s, char *buf, size_t size, const char *fmt, ...)
+{
+	char path[PATH_MAX];
+
+	FORMAT_PATH(path, fmt);
+	return read_text(s, path, buf, size);
+}
+
+/* Like sysfs_read_attr() but allocates the result (attributes up to a page). */
+int sysfs_read_attr_alloc(struct sysfs *s, char **ret, const char *fmt, ...)
+{
+	char path[PATH_MAX], buf[4097];
+	char *v;
+	int r;
+
+	FORMAT_PATH(path, fmt);
+	r = read_text(s, path, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	v = strdup(buf);
+	if (!v)
+		return -ENOMEM;
+	*ret = v;
+	return 0;
+}
+
+/* Read a number the kernel prints in decimal or with 0x. Returns 0 or -errno. */
+int sysfs_read_u64(struct sysfs *s, uint64_t *ret, const char *fmt, ...)
+{
+	char path[PATH_MAX], buf[64], *end;
+	unsigned long long v;
+	int r;
+
+	FORMAT_PATH(path, fmt);
+	r = read_text(s, path, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return -EBADMSG;
+	errno = 0;
+	v = strtoull(buf, &end, 0);
+	if (errno || *end)
+		return -EBADMSG;
+	*ret = v;
+	return 0;
+}
+
+/* Read up to SIZE bytes of a binary attribute (config space). Returns the count or -errno. */
+int sysfs_read_bin(struct sysfs *s, void *buf, size_t size, const char *fmt, ...)
+{
+	char path[PATH_MAX];
+	size_t len;
+	int r;
+
+	FORMAT_PATH(path, fmt);
+	r = read_path(s, path, buf, size, &len);
+	return r < 0 ? r : (int)len;
+}
+
+static int read_link(struct sysfs *s, const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+
+	n = readlinkat(s->root_fd, path, buf, size);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n >= size)
+		return -ENAMETOOLONG;
+	buf[n] = '\0';
+	return (int)n;
+}
+
+/* Read a symlink's target as stored. Returns its length or -errno. */
+int sysfs_read_link(struct sysfs *s, char *buf, size_t size, const char *fmt, ...)
+{
+	char path[PATH_MAX];
+
+	FORMAT_PATH(path, fmt);
+	return read_link(s, path, buf, size);
+}
+
+/*
+ * Read the last component of a symlink's target (a driver link's driver
+ * name, an iommu_group link's number). Returns its length or -errno.
+ */
+int sysfs_read_link_name(struct sysfs *s, char *buf, size_t size, const char *fmt, ...)
+{
+	char path[PATH_MAX], target[PATH_MAX];
+	const char *base;
+	size_t n;
+	int r;
+
+	FORMAT_PATH(path, fmt);
+	r = read_link(s, path, target, sizeof(target));
+	if (r < 0)
+		return r;
+	base = strrchr(target, '/');
+	base = base ? base + 1 : target;
+	n = strlen(base);
+	if (n == 0)
+		return -EBADMSG;
+	if (n >= size)
+		return -ENAMETOOLONG;
+	memcpy(buf, base, n + 1);
+	return (int)n;
+}
+
+/* Whether the path exists (without following a final symlink). */
+bool sysfs_exists(struct sysfs *s, const char *fmt, ...)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vpath(path, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return false;
+	return fstatat(s->root_fd, path, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * List a directory's entries (without "." and ".."), sorted by name, as a
+ * NULL-terminated array. Returns the count or -errno.
+ */
+int sysfs_list_dir(struct sysfs *s, char ***ret, const char *fmt, ...)
+{
+	_cleanup_strv_free_ char **v = NULL;
+	char path[PATH_MAX];
+	size_t n = 0, alloc = 0;
+	struct dirent *de;
+	DIR *d;
+	int fd, r = 0;
+
+	FORMAT_PATH(path, fmt);
+	fd = openat(s->root_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	for (errno = 0; (de = readdir(d)); errno = 0) {
+		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+			continue;
+		if (n + 2 > alloc) {
+			size_t na = alloc ? alloc * 2 : 16;
+			char **nv = realloc(v, na * sizeof(*v));
+
+			if (!nv) {
+				r = -ENOMEM;
+				goto out_closedir;
+			}
+			v = nv;
+			alloc = na;
+		}
+		v[n] = strdup(de->d_name);
+		if (!v[n]) {
+			r = -ENOMEM;
+			goto out_closedir;
+		}
+		v[++n] = NULL;
+	}
+	if (errno)
+		r = -errno;
+out_closedir:
+	closedir(d);
+	if (r < 0)
+		return r;
+	if (!v) {
+		v = calloc(1, sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+	}
+	qsort(v, n, sizeof(*v), cmp_str);
+	*ret = TAKE_PTR(v);
+	return (int)n;
+}
+
+/*
+ * Write VALUE to an attribute in one write(2), as the kernel expects.
+ * Returns 0, the kernel's -errno unchanged (-EBUSY, -ENODEV, ...), or
+ * -EIO for a short write.
+ */
+int sysfs_write_attr(struct sysfs *s, const char *value, const char *fmt, ...)
+{
+	_cleanup_close_ int fd = -1;
+	char path[PATH_MAX];
+	size_t len = strlen(value);
+	ssize_t n;
+
+	FORMAT_PATH(path, fmt);
+	fd = openat(s->root_fd, path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, value, len);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n != len)
+		return -EIO;
+	return 0;
+}

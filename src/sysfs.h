@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The sysfs gateway: every read and write under the sysfs root goes through here. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "macro.h"
+
+struct sysfs;
+
+/* The default sysfs root; the only place that names it. */
+extern const char sysfs_default_root[];
+
+int sysfs_open(const char *root, struct sysfs **ret);
+struct sysfs *sysfs_close(struct sysfs *s);
+static inline void sysfs_closep(struct sysfs **s)
+{
+	sysfs_close(*s);
+}
+
+const char *sysfs_root(const struct sysfs *s);
+bool sysfs_is_default_root(const struct sysfs *s);
+
+bool sysfs_valid_name(const char *name);
+
+int sysfs_read_attr(struct sysfs *s, char *buf, size_t size, const char *fmt, ...)
+	_printf_(4, 5);
+int sysfs_read_attr_alloc(struct sysfs *s, char **ret, const char *fmt, ...) _printf_(3, 4);
+int sysfs_read_u64(struct sysfs *s, uint64_t *ret, const char *fmt, ...) _printf_(3, 4);
+int sysfs_read_bin(struct sysfs *s, void *buf, size_t size, const char *fmt, ...)
+	_printf_(4, 5);
+int sysfs_read_link_name(struct sysfs *s, char *buf, size_t size, const char *fmt, ...)
+	_printf_(4, 5);
+int sysfs_read_link(struct sysfs *s, char *buf, size_t size, const char *fmt, ...)
+	_printf_(4, 5);
+bool sysfs_exists(struct sysfs *s, const char *fmt, ...) _printf_(2, 3);
+int sysfs_list_dir(struct sysfs *s, char ***ret, const char *fmt, ...) _printf_(3, 4);
+int sysfs_write_attr(struct sysfs *s, const char *value, const char *fmt, ...) _printf_(3, 4);
