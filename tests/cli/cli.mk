@@ -1,0 +1,28 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# cli.mk: golden-output CLI tests and the lspci oracle, run against every fixture.
+#
+# Included by the top-level Makefile (after tests/fixtures/fixtures.mk).
+#   check-cli        run.sh and oracle.sh with $(PCIBIND)
+#   check-cli-asan   the same with the ASan+UBSan build $(BUILD)/asan/pcibind
+#   update-cli       rewrite tests/cli/expected/ from $(PCIBIND) (review the diff!)
+
+BUILD ?= build
+PCIBIND ?= $(BUILD)/pcibind
+
+.PHONY: check-cli check-cli-asan update-cli
+
+define cli_run
+	@st=0; \
+	PCIBIND=$(1) BUILD=$(BUILD) sh tests/cli/run.sh || st=1; \
+	PCIBIND=$(1) sh tests/cli/oracle.sh $(FIXTURE_DIRS) || st=1; \
+	exit $$st
+endef
+
+check-cli: $(PCIBIND) fixtures
+	$(call cli_run,$(PCIBIND))
+
+check-cli-asan: $(BUILD)/asan/pcibind fixtures
+	$(call cli_run,$(BUILD)/asan/pcibind)
+
+update-cli: $(PCIBIND) fixtures
+	PCIBIND=$(PCIBIND) BUILD=$(BUILD) UPDATE=1 sh tests/cli/run.sh

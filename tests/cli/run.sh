@@ -1,0 +1,73 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# run.sh: golden-output tests of the pcibind command line against the fixtures.
+#
+# Each line of tests/cli/cases.txt is "NAME FIXTURE ARGS..."; the case runs
+#   $PCIBIND --sysfs-root $BUILD/fixtures/FIXTURE/sys
+#            --modules-dir $BUILD/fixtures/FIXTURE/modules
+#            --pci-ids tests/fixtures/pci.ids ARGS
+# (FIXTURE "-" drops the --sysfs-root and --modules-dir options) and compares
+# stdout, "--- stderr ---", stderr and "--- exit N ---" with
+# tests/cli/expected/NAME.out.  UPDATE=1 rewrites the expected files instead.
+# ARGS are split on blanks and never glob-expanded.  Run from the top directory.
+set -u
+
+PCIBIND=${PCIBIND:-build/pcibind}
+BUILD=${BUILD:-build}
+CASES=${CASES:-tests/cli/cases.txt}
+EXPECTED=${EXPECTED:-tests/cli/expected}
+PCI_IDS=${PCI_IDS:-tests/fixtures/pci.ids}
+UPDATE=${UPDATE:-0}
+
+[ -x "$PCIBIND" ] || { echo "run.sh: $PCIBIND is not executable (run make)" >&2; exit 2; }
+[ -f "$CASES" ] || { echo "run.sh: no $CASES" >&2; exit 2; }
+tmp=$(mktemp -d) || exit 2
+trap 'rm -rf "$tmp"' EXIT INT TERM
+set -f
+
+pass=0
+fail=0
+while read -r name fixture args; do
+	case $name in '' | '#'*) continue ;; esac
+	if [ "$fixture" = - ]; then
+		roots=
+	else
+		dir=$BUILD/fixtures/$fixture
+		if [ ! -d "$dir/sys" ]; then
+			echo "FAIL $name (no fixture $dir/sys: run make fixtures)"
+			fail=$((fail + 1))
+			continue
+		fi
+		roots="--sysfs-root $dir/sys --modules-dir $dir/modules"
+	fi
+	# shellcheck disable=SC2086 # word splitting of roots and args is wanted
+	"$PCIBIND" $roots --pci-ids "$PCI_IDS" $args \
+		>"$tmp/stdout" 2>"$tmp/stderr" </dev/null
+	rc=$?
+	{
+		cat "$tmp/stdout"
+		echo "--- stderr ---"
+		cat "$tmp/stderr"
+		echo "--- exit $rc ---"
+	} | sed "s|$BUILD/fixtures/|@FIXTURES@/|g" >"$tmp/$name.out"
+
+	if [ "$UPDATE" = 1 ]; then
+		mkdir -p "$EXPECTED"
+		cp "$tmp/$name.out" "$EXPECTED/$name.out"
+		echo "updated $name"
+		pass=$((pass + 1))
+	elif [ ! -f "$EXPECTED/$name.out" ]; then
+		echo "FAIL $name (no $EXPECTED/$name.out: run with UPDATE=1 and review it)"
+		fail=$((fail + 1))
+	elif diff -u "$EXPECTED/$name.out" "$tmp/$name.out" >"$tmp/diff"; then
+		echo "ok $name"
+		pass=$((pass + 1))
+	else
+		echo "FAIL $name"
+		cat "$tmp/diff"
+		fail=$((fail + 1))
+	fi
+done <"$CASES"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
