@@ -116,3 +116,12 @@ install: all
 
 clean:
 	rm -rf $(BUILD)
+
+# ---- the fake kernel ----------------------------------------------------
+
+# pcibind with a fake kernel behind sysfs_write() and kmodq_load(), for the
+# engine tests on fixture trees (ASan+UBSan objects: the fault campaigns
+# run the engine's error paths under the sanitizers).
+$(BUILD)/pcibind-fake: $(ASAN_OBJS) tests/fake/fake-kernel.c | $(BUILD)/obj
+	$(CC) $(PB_CFLAGS) -Isrc -O1 -g $(SAN) -o $@ $(ASAN_OBJS) tests/fake/fake-kernel.c \
+		-Wl,--wrap=sysfs_write -Wl,--wrap=kmodq_load $(PB_LIBS)

@@ -89,7 +89,7 @@ int cmd_list(struct pb_ctx *c, int argc, char **argv)
 	const char *why;
 	int opt, r;
 
-	while ((opt = getopt_long(argc, argv, "+d:jh", options, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, "d:jh", options, NULL)) >= 0) {
 		switch (opt) {
 		case 'd':
 			if (nids >= MAX_SELECTORS)
@@ -109,8 +109,7 @@ int cmd_list(struct pb_ctx *c, int argc, char **argv)
 			list_help();
 			return PB_EXIT_OK;
 		default:
-			fputs("Try 'pcibind list --help'.\n", stderr);
-			return PB_EXIT_USAGE;
+			return cmd_option_error("list", argv);
 		}
 	}
 	for (int i = optind; i < argc; i++) {

@@ -232,7 +232,7 @@ int cmd_show(struct pb_ctx *c, int argc, char **argv)
 	const char *why;
 	int opt, r;
 
-	while ((opt = getopt_long(argc, argv, "+jh", options, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, "jh", options, NULL)) >= 0) {
 		switch (opt) {
 		case 'j':
 			c->json = true;
@@ -241,8 +241,7 @@ int cmd_show(struct pb_ctx *c, int argc, char **argv)
 			show_help();
 			return PB_EXIT_OK;
 		default:
-			fputs("Try 'pcibind show --help'.\n", stderr);
-			return PB_EXIT_USAGE;
+			return cmd_option_error("show", argv);
 		}
 	}
 	if (argc - optind != 1)

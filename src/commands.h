@@ -22,16 +22,24 @@ struct pb_roots {
 	const char *sysfs_root;
 	const char *modules_dir;	/* NULL: the running kernel's */
 	const char *pci_ids;		/* NULL: libpci's default */
+	const char *state_dir;		/* the journal, default /run/pcibind */
 };
 
 struct pb_ctx {
 	struct pb_roots roots;
 	struct sysfs *sysfs;
 	bool json;
+	int probe_timeout_ms;
+	int lock_timeout_ms;
 };
 
 int cmd_list(struct pb_ctx *c, int argc, char **argv);
 int cmd_show(struct pb_ctx *c, int argc, char **argv);
+int cmd_seize(struct pb_ctx *c, int argc, char **argv);
+int cmd_release(struct pb_ctx *c, int argc, char **argv);
+int cmd_status(struct pb_ctx *c, int argc, char **argv);
+int cmd_recover(struct pb_ctx *c, int argc, char **argv);
 
 int cmd_scan(struct pb_ctx *c, struct pcidev_list **ret);
+int cmd_option_error(const char *cmd, char **argv);
 int cmd_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -11,6 +11,7 @@
 
 struct kmodq {
 	struct kmod_ctx *ctx;
+	bool allow_load;
 };
 
 /* libkmod's own messages stay quiet: callers report errors once. */
@@ -139,5 +140,45 @@ int kmodq_lookup(struct kmodq *q, const char *modalias, char ***ret_modules,
 out_unref:
 	kmod_module_unref_list(allowed);
 	kmod_module_unref_list(all);
+	return r;
+}
+
+/*
+ * Allow kmodq_load() to load modules into the running kernel: only right
+ * when the sysfs root is this system's own (never for a fixture tree).
+ */
+void kmodq_allow_load(struct kmodq *q, bool allow)
+{
+	q->allow_load = allow;
+}
+
+/*
+ * Load MODULE and what it depends on, as modprobe would (options from
+ * modprobe.d and the kernel command line apply). Returns 0 (also when it is
+ * loaded or built in already), -EPERM if modprobe.d blacklists it, -ENOENT if
+ * there is no such module, -EOPNOTSUPP unless allowed, or the kernel's -errno.
+ */
+int kmodq_load(struct kmodq *q, const char *module)
+{
+	struct kmod_module *mod = NULL;
+	int r;
+
+	if (!q || !q->allow_load)
+		return -EOPNOTSUPP;
+	r = kmod_module_new_from_name(q->ctx, module, &mod);
+	if (r < 0)
+		return r;
+	if (!kmod_module_get_path(mod) && kmod_module_get_initstate(mod) < 0) {
+		r = -ENOENT;
+		goto out_unref;
+	}
+	r = kmod_module_probe_insert_module(mod, KMOD_PROBE_APPLY_BLACKLIST, NULL, NULL, NULL,
+					    NULL);
+	if (r == KMOD_PROBE_APPLY_BLACKLIST)
+		r = -EPERM;
+	else if (r > 0)
+		r = -EINVAL;
+out_unref:
+	kmod_module_unref(mod);
 	return r;
 }

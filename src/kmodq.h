@@ -2,6 +2,8 @@
 /* libkmod adapter: modalias lookups with the blacklist applied. */
 #pragma once
 
+#include <stdbool.h>
+
 struct kmodq;
 
 int kmodq_new(const char *modules_dir, struct kmodq **ret);
@@ -13,3 +15,5 @@ static inline void kmodq_freep(struct kmodq **q)
 
 int kmodq_lookup(struct kmodq *q, const char *modalias, char ***ret_modules,
 		 char ***ret_blacklisted);
+void kmodq_allow_load(struct kmodq *q, bool allow);
+int kmodq_load(struct kmodq *q, const char *module);

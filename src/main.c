@@ -5,9 +5,11 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
+#include "journal.h"
 #include "log.h"
 #include "macro.h"
 #include "pcidev.h"
@@ -24,6 +26,11 @@ static const struct command {
 } commands[] = {
 	{ "list", cmd_list, "[SELECTOR...] [-d ID]  list PCI functions, Qubes address first" },
 	{ "show", cmd_show, "DEVICE                 everything known about one function" },
+	{ "seize", cmd_seize, "DEVICE... [--driver D]  move functions to a passthrough stub" },
+	{ "release", cmd_release, "DEVICE...              return functions to their native drivers" },
+	{ "reattach", cmd_release, "DEVICE...              alias of release" },
+	{ "status", cmd_status, "                       what pcibind has seized, from where, since when" },
+	{ "recover", cmd_recover, "                       undo what a killed pcibind left unfinished" },
 };
 
 static void help(void)
@@ -35,13 +42,16 @@ static void help(void)
 	       "\n"
 	       "Commands:\n");
 	for (size_t i = 0; i < ELEMENTSOF(commands); i++)
-		printf("  %-5s %s\n", commands[i].name, commands[i].help);
+		printf("  %-8s %s\n", commands[i].name, commands[i].help);
 	printf("\n"
 	       "Options:\n"
 	       "  --sysfs-root DIR   sysfs to read and write (default /sys)\n"
 	       "  --modules-dir DIR  kernel modules directory holding modules.alias.bin\n"
 	       "                     (default: the running kernel's)\n"
 	       "  --pci-ids FILE     pci.ids file for names (default: libpci's)\n"
+	       "  --state-dir DIR    the journal of seized devices (default /run/pcibind)\n"
+	       "  --probe-timeout MS how long to wait for a driver to bind (default 5000)\n"
+	       "  --lock-timeout MS  how long to wait for another pcibind (default 10000)\n"
 	       "  -j, --json         print JSON instead of text\n"
 	       "  -v, --verbose      say more on stderr\n"
 	       "  -q, --quiet        print only errors on stderr\n"
@@ -63,6 +73,24 @@ int cmd_usage_error(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputs("\nTry 'pcibind --help'.\n", stderr);
+	return PB_EXIT_USAGE;
+}
+
+/*
+ * Report an option getopt refused (opterr is off, so getopt prints nothing
+ * that carries the binary's path). Returns PB_EXIT_USAGE.
+ */
+int cmd_option_error(const char *cmd, char **argv)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+
+	if (optopt && arg[0] == '-' && arg[1] != '-' && strchr(arg + 1, optopt))
+		fprintf(stderr, "pcibind: %s%sinvalid option '-%c', or it needs a value\n",
+			cmd ? cmd : "", cmd ? ": " : "", optopt);
+	else
+		fprintf(stderr, "pcibind: %s%sinvalid option '%s', or it needs a value\n",
+			cmd ? cmd : "", cmd ? ": " : "", arg);
+	fprintf(stderr, "Try 'pcibind %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
 	return PB_EXIT_USAGE;
 }
 
@@ -88,7 +116,23 @@ enum {
 	OPT_SYSFS_ROOT = CHAR_MAX + 1,
 	OPT_MODULES_DIR,
 	OPT_PCI_IDS,
+	OPT_STATE_DIR,
+	OPT_PROBE_TIMEOUT,
+	OPT_LOCK_TIMEOUT,
 };
+
+static int parse_ms(const char *opt, const char *arg, int *ret)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || *end || end == arg || v < 0 || v > 600000)
+		return cmd_usage_error("%s %s: expected milliseconds from 0 to 600000", opt, arg);
+	*ret = (int)v;
+	return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -96,6 +140,9 @@ int main(int argc, char **argv)
 		{ "sysfs-root", required_argument, NULL, OPT_SYSFS_ROOT },
 		{ "modules-dir", required_argument, NULL, OPT_MODULES_DIR },
 		{ "pci-ids", required_argument, NULL, OPT_PCI_IDS },
+		{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
+		{ "probe-timeout", required_argument, NULL, OPT_PROBE_TIMEOUT },
+		{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
 		{ "json", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -104,10 +151,16 @@ int main(int argc, char **argv)
 		{},
 	};
 	_cleanup_(sysfs_closep) struct sysfs *sysfs = NULL;
-	struct pb_ctx c = { .roots.sysfs_root = sysfs_default_root };
+	struct pb_ctx c = {
+		.roots.sysfs_root = sysfs_default_root,
+		.roots.state_dir = journal_default_dir,
+		.probe_timeout_ms = 5000,
+		.lock_timeout_ms = 10000,
+	};
 	const struct command *cmd = NULL;
 	int opt, r;
 
+	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+jvqhV", options, NULL)) >= 0) {
 		switch (opt) {
 		case OPT_SYSFS_ROOT:
@@ -118,6 +171,17 @@ int main(int argc, char **argv)
 			break;
 		case OPT_PCI_IDS:
 			c.roots.pci_ids = optarg;
+			break;
+		case OPT_STATE_DIR:
+			c.roots.state_dir = optarg;
+			break;
+		case OPT_PROBE_TIMEOUT:
+			if (parse_ms("--probe-timeout", optarg, &c.probe_timeout_ms))
+				return PB_EXIT_USAGE;
+			break;
+		case OPT_LOCK_TIMEOUT:
+			if (parse_ms("--lock-timeout", optarg, &c.lock_timeout_ms))
+				return PB_EXIT_USAGE;
 			break;
 		case 'j':
 			c.json = true;
@@ -135,17 +199,16 @@ int main(int argc, char **argv)
 			printf("pcibind %s\n", PCIBIND_VERSION);
 			return PB_EXIT_OK;
 		default:
-			fputs("Try 'pcibind --help'.\n", stderr);
-			return PB_EXIT_USAGE;
+			return cmd_option_error(NULL, argv);
 		}
 	}
 	if (optind >= argc)
-		return cmd_usage_error("no command given (one of: list, show)");
+		return cmd_usage_error("no command given (one of: list, show, seize, release, status, recover)");
 	for (size_t i = 0; i < ELEMENTSOF(commands); i++)
 		if (streq(argv[optind], commands[i].name))
 			cmd = &commands[i];
 	if (!cmd)
-		return cmd_usage_error("unknown command '%s' (one of: list, show)", argv[optind]);
+		return cmd_usage_error("unknown command '%s' (one of: list, show, seize, release, status, recover)", argv[optind]);
 
 	r = sysfs_open(c.roots.sysfs_root, &sysfs);
 	if (r < 0) {

@@ -32,6 +32,51 @@ enum pcidev_stub pcidev_stub_from_driver(const char *driver)
 	return PCIDEV_STUB_NONE;
 }
 
+static bool slots_list(const char *slots, const char *bdf);
+
+/* An EHCI controller (class 0c03, prog-if 20), the USB 2.0 half of a companion slot. */
+bool pcidev_is_ehci(const struct pcidev *d)
+{
+	return d->class == 0x0c0320;
+}
+
+/* A UHCI or OHCI controller (prog-if 00 or 10): a USB 1.1 companion of an EHCI. */
+bool pcidev_is_usb_companion(const struct pcidev *d)
+{
+	return d->class == 0x0c0300 || d->class == 0x0c0310;
+}
+
+/*
+ * Whether the kernel can reset D alone, without touching its siblings: a
+ * reset_method of flr, af_flr, pm or device_specific (bus and slot resets
+ * take the whole slot along).
+ */
+bool pcidev_has_function_reset(const struct pcidev *d)
+{
+	if (!d->resettable)
+		return false;
+	for (char **m = d->reset_methods; m && *m; m++)
+		if (streq(*m, "flr") || streq(*m, "af_flr") || streq(*m, "pm") ||
+		    streq(*m, "device_specific"))
+			return true;
+	return false;
+}
+
+/* Whether DRIVER is registered (bus/pci/drivers/DRIVER exists in the snapshot). */
+bool pcidev_driver_registered(const struct pcidev_list *l, const char *driver)
+{
+	for (char **p = l->drivers; driver && p && *p; p++)
+		if (streq(*p, driver))
+			return true;
+	return false;
+}
+
+/* Whether pciback's permissive list names D. */
+bool pcidev_permissive(const struct pcidev_list *l, const struct pcidev *d)
+{
+	return l->pciback_permissive && slots_list(l->pciback_permissive, d->bdf);
+}
+
 /* A bridge: PCI base class 06 (host, ISA, PCI-to-PCI, ...). */
 bool pcidev_is_bridge(const struct pcidev *d)
 {
@@ -61,6 +106,8 @@ struct pcidev_list *pcidev_list_free(struct pcidev_list *l)
 	for (size_t i = 0; i < l->n; i++)
 		pcidev_free(l->devs[i]);
 	free(l->devs);
+	strv_free(l->drivers);
+	free(l->pciback_permissive);
 	free(l);
 	return NULL;
 }
@@ -401,11 +448,24 @@ int pcidev_scan(struct sysfs *s, struct pcidev_list **ret)
 	if (!l->devs)
 		return -ENOMEM;
 
+	r = sysfs_list_dir(s, &l->drivers, "bus/pci/drivers");
+	if (r < 0 && r != -ENOENT)
+		return r;
 	l->have_pciback = sysfs_exists(s, "bus/pci/drivers/pciback");
 	if (l->have_pciback) {
 		r = sysfs_read_attr_alloc(s, &slots, "bus/pci/drivers/pciback/slots");
 		if (r < 0 && r != -ENOENT)
 			return r;
+		r = sysfs_read_attr_alloc(s, &l->pciback_permissive,
+					  "bus/pci/drivers/pciback/permissive");
+		if (r < 0 && r != -ENOENT)
+			return r;
+	}
+	{
+		char type[32];
+
+		l->xen = sysfs_read_attr(s, type, sizeof(type), "hypervisor/type") > 0 &&
+			 streq(type, "xen");
 	}
 
 	for (int i = 0; i < n; i++) {
@@ -503,7 +563,7 @@ int pcidev_reset_reason(const struct pcidev_list *l, const struct pcidev *d, cha
 		if (d->reset_methods && d->reset_methods[0]) {
 			fputs("resettable: the kernel offers", f);
 			for (char **m = d->reset_methods; *m; m++)
-				fprintf(f, " %s", *m);
+				fprintf(f, "%s %s", m == d->reset_methods ? "" : ",", *m);
 		} else {
 			fputs("resettable: the kernel offers a reset (it does not list the methods)",
 			      f);

@@ -59,6 +59,9 @@ struct pcidev_list {
 	struct pcidev **devs;
 	size_t n;
 	bool have_pciback;	/* the pciback driver is registered */
+	char **drivers;		/* names under bus/pci/drivers, sorted */
+	char *pciback_permissive; /* pciback's permissive list, NULL without pciback */
+	bool xen;		/* hypervisor/type says xen */
 };
 
 int pcidev_scan(struct sysfs *s, struct pcidev_list **ret);
@@ -72,6 +75,11 @@ struct pcidev *pcidev_find(const struct pcidev_list *l, const struct pci_addr *a
 struct pcidev *pcidev_find_bdf(const struct pcidev_list *l, const char *bdf);
 
 bool pcidev_is_bridge(const struct pcidev *d);
+bool pcidev_is_ehci(const struct pcidev *d);
+bool pcidev_is_usb_companion(const struct pcidev *d);
+bool pcidev_has_function_reset(const struct pcidev *d);
+bool pcidev_driver_registered(const struct pcidev_list *l, const char *driver);
+bool pcidev_permissive(const struct pcidev_list *l, const struct pcidev *d);
 const char *pcidev_stub_name(enum pcidev_stub stub);
 enum pcidev_stub pcidev_stub_from_driver(const char *driver);
 

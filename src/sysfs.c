@@ -14,6 +14,7 @@ const char sysfs_default_root[] = "/sys";
 struct sysfs {
 	int root_fd;
 	char *root;
+	bool read_only;
 };
 
 /*
@@ -37,6 +38,8 @@ int sysfs_open(const char *root, struct sysfs **ret)
 		return -ENOMEM;
 	}
 	s->root_fd = TAKE_FD(fd);
+	/* The test suite sets this so that nothing it runs can write the host's /sys. */
+	s->read_only = getenv("PCIBIND_FORBID_REAL_SYSFS") && sysfs_is_default_root(s);
 	*ret = s;
 	return 0;
 }
@@ -357,19 +360,24 @@ out_closedir:
 }
 
 /*
- * Write VALUE to an attribute in one write(2), as the kernel expects.
- * Returns 0, the kernel's -errno unchanged (-EBUSY, -ENODEV, ...), or
- * -EIO for a short write.
+ * Write VALUE to the attribute at PATH (relative to the root) in one
+ * write(2), as the kernel expects. Returns 0, the kernel's -errno unchanged
+ * (-EBUSY, -ENODEV, ...), -EIO for a short write, or -EROFS when
+ * PCIBIND_FORBID_REAL_SYSFS is set and the root is this system's /sys. The
+ * engine calls this one, so that tests can put a fake kernel behind it
+ * (ld --wrap).
  */
-int sysfs_write_attr(struct sysfs *s, const char *value, const char *fmt, ...)
+int sysfs_write(struct sysfs *s, const char *path, const char *value)
 {
 	_cleanup_close_ int fd = -1;
-	char path[PATH_MAX];
 	size_t len = strlen(value);
 	ssize_t n;
 
-	FORMAT_PATH(path, fmt);
-	fd = openat(s->root_fd, path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	if (s->read_only)
+		return -EROFS;
+	if (!path[0] || path[0] == '/')
+		return -EINVAL;
+	fd = openat(s->root_fd, path, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
 	if (fd < 0)
 		return -errno;
 	n = write(fd, value, len);
@@ -378,4 +386,13 @@ int sysfs_write_attr(struct sysfs *s, const char *value, const char *fmt, ...)
 	if ((size_t)n != len)
 		return -EIO;
 	return 0;
+}
+
+/* sysfs_write() with a printf-style path. */
+int sysfs_write_attr(struct sysfs *s, const char *value, const char *fmt, ...)
+{
+	char path[PATH_MAX];
+
+	FORMAT_PATH(path, fmt);
+	return sysfs_write(s, path, value);
 }

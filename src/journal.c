@@ -1,0 +1,588 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The journal under the state directory (default /run/pcibind, which
+ * survives from the initramfs into the real root):
+ *
+ *   lock            flock()ed by every mutating command
+ *   devices/BDF     one record per seized function: its native driver and
+ *                   module, who seized it (cli, boot, udev) and since when
+ *   txn             the transaction in flight: every function it moves, as it
+ *                   was before, and the step reached; gone when it ends
+ *
+ * Files are "key=value" lines, written to a temporary file, fsync()ed and
+ * renamed, so a reader sees the old or the new file, never a torn one.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "journal.h"
+#include "macro.h"
+#include "sysfs.h"
+
+const char journal_default_dir[] = "/run/pcibind";
+
+#define JOURNAL_FILE_MAX 65536
+
+struct journal {
+	int dir_fd;
+	int devices_fd;
+	int lock_fd;
+	char *dir;
+};
+
+static int check_dir(int fd, const char *what)
+{
+	struct stat st;
+
+	(void)what;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	/* Only its owner (root, or the user running the tests) may change it. */
+	if (st.st_uid != geteuid() || (st.st_mode & 022))
+		return -EPERM;
+	return 0;
+}
+
+static int open_subdir(int parent, const char *name, bool create, int *ret)
+{
+	int fd, r;
+
+	if (create && mkdirat(parent, name, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ELOOP ? -ELOOP : -errno;
+	r = check_dir(fd, name);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	*ret = fd;
+	return 0;
+}
+
+static int take_lock(int fd, int timeout_ms)
+{
+	struct timespec pause = { 0, 20 * 1000 * 1000 };
+
+	for (int waited = 0;; waited += 20) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return 0;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return -errno;
+		if (waited >= timeout_ms)
+			return -EWOULDBLOCK;
+		nanosleep(&pause, NULL);
+	}
+}
+
+/*
+ * Open the state directory DIR; with LOCK, create it (0700) if needed and
+ * take its lock, waiting at most LOCK_TIMEOUT_MS; without, only read it
+ * (-ENOENT if it does not exist). Refuses a directory that is a symlink
+ * (-ELOOP), not owned by us or writable by group or others (-EPERM).
+ * Returns 0, -EWOULDBLOCK when another pcibind holds the lock, or -errno.
+ */
+int journal_open(const char *dir, bool lock, int lock_timeout_ms, struct journal **ret)
+{
+	_cleanup_close_ int dfd = -1, devfd = -1, lfd = -1;
+	struct journal *j;
+	int r;
+
+	if (lock && mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return errno == ELOOP || errno == ENOTDIR ? -ELOOP : -errno;
+	r = check_dir(dfd, dir);
+	if (r < 0)
+		return r;
+	r = open_subdir(dfd, "devices", lock, &devfd);
+	if (r < 0)
+		return r;
+	if (lock) {
+		lfd = openat(dfd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (lfd < 0)
+			return -errno;
+		r = take_lock(lfd, lock_timeout_ms);
+		if (r < 0)
+			return r;
+	}
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return -ENOMEM;
+	j->dir = strdup(dir);
+	if (!j->dir) {
+		free(j);
+		return -ENOMEM;
+	}
+	j->dir_fd = TAKE_FD(dfd);
+	j->devices_fd = TAKE_FD(devfd);
+	j->lock_fd = TAKE_FD(lfd);
+	*ret = j;
+	return 0;
+}
+
+/* Release the lock and close; accepts NULL, returns NULL. */
+struct journal *journal_close(struct journal *j)
+{
+	if (!j)
+		return NULL;
+	if (j->lock_fd >= 0)
+		close(j->lock_fd);
+	close(j->devices_fd);
+	close(j->dir_fd);
+	free(j->dir);
+	free(j);
+	return NULL;
+}
+
+const char *journal_dir(const struct journal *j)
+{
+	return j->dir;
+}
+
+/* Write NAME under DIR_FD atomically: temporary file, fsync, rename, fsync dir. */
+static int write_atomic(int dir_fd, const char *name, const char *content)
+{
+	char tmp[NAME_MAX + 1];
+	size_t len = strlen(content);
+	_cleanup_close_ int fd = -1;
+	ssize_t n;
+	int r;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), ".%s.tmp", name) >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, content, len);
+	if (n < 0 || (size_t)n != len) {
+		r = n < 0 ? -errno : -EIO;
+		goto out_unlink;
+	}
+	if (fsync(fd) < 0) {
+		r = -errno;
+		goto out_unlink;
+	}
+	if (renameat(dir_fd, tmp, dir_fd, name) < 0) {
+		r = -errno;
+		goto out_unlink;
+	}
+	(void)fsync(dir_fd);
+	return 0;
+
+out_unlink:
+	unlinkat(dir_fd, tmp, 0);
+	return r;
+}
+
+static int read_file(int dir_fd, const char *name, char **ret)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = malloc(JOURNAL_FILE_MAX + 1);
+	size_t len = 0;
+	struct stat st;
+
+	if (!buf)
+		return -ENOMEM;
+	fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ELOOP ? -ELOOP : -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022))
+		return -EPERM;
+	for (;;) {
+		ssize_t n = read(fd, buf + len, JOURNAL_FILE_MAX - len);
+
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		len += n;
+		if (len == JOURNAL_FILE_MAX)
+			return -EFBIG;
+	}
+	buf[len] = '\0';
+	if (memchr(buf, '\0', len))
+		return -EBADMSG;
+	*ret = TAKE_PTR(buf);
+	return 0;
+}
+
+static int format_device(FILE *f, const struct journal_device *d)
+{
+	return fprintf(f,
+		       "bdf=%s\nid=%04x:%04x\ndriver=%s\nmodule=%s\noverride=%s\n"
+		       "slot_listed=%d\npermissive=%d\nstub=%s\norigin=%s\nsince=%lld\n"
+		       "stranded=%d\n",
+		       d->bdf, d->vendor, d->device, d->driver, d->module, d->override,
+		       d->slot_listed, d->permissive, d->stub, d->origin, d->since, d->stranded);
+}
+
+/* The record as the journal stores it. Returns 0 or -ENOSPC. */
+int journal_format_device(const struct journal_device *d, char *buf, size_t size)
+{
+	FILE *f = fmemopen(buf, size, "w");
+
+	if (!f)
+		return -errno;
+	fputs("# pcibind device record v1\n", f);
+	format_device(f, d);
+	if (fclose(f) != 0 || strlen(buf) + 1 >= size)
+		return -ENOSPC;
+	return 0;
+}
+
+static int set_name(char *dst, const char *value, bool may_be_empty)
+{
+	if (!*value) {
+		dst[0] = '\0';
+		return may_be_empty ? 0 : -EBADMSG;
+	}
+	if (!sysfs_valid_name(value) || strlen(value) >= JOURNAL_NAME_MAX)
+		return -EBADMSG;
+	strcpy(dst, value);
+	return 0;
+}
+
+static int set_bool(bool *dst, const char *value)
+{
+	if (streq(value, "0") || streq(value, "1")) {
+		*dst = value[0] == '1';
+		return 0;
+	}
+	return -EBADMSG;
+}
+
+/* Apply one "key=value" line to D. Returns 0, 1 for an unknown key, or -EBADMSG. */
+static int device_key(struct journal_device *d, const char *key, const char *value)
+{
+	struct pci_addr a;
+	char *end;
+
+	if (streq(key, "bdf")) {
+		if (addr_parse_bdf(value, &a) < 0)
+			return -EBADMSG;
+		addr_format_bdf(&a, d->bdf);
+	} else if (streq(key, "id")) {
+		if (sscanf(value, "%4x:%4x", &d->vendor, &d->device) != 2 || strlen(value) != 9)
+			return -EBADMSG;
+	} else if (streq(key, "driver")) {
+		return set_name(d->driver, value, true);
+	} else if (streq(key, "module")) {
+		return set_name(d->module, value, true);
+	} else if (streq(key, "override")) {
+		return set_name(d->override, value, true);
+	} else if (streq(key, "stub")) {
+		return set_name(d->stub, value, true);
+	} else if (streq(key, "origin")) {
+		if (!streq(value, "cli") && !streq(value, "boot") && !streq(value, "udev") &&
+		    *value)
+			return -EBADMSG;
+		strcpy(d->origin, value);
+	} else if (streq(key, "slot_listed")) {
+		return set_bool(&d->slot_listed, value);
+	} else if (streq(key, "permissive")) {
+		return set_bool(&d->permissive, value);
+	} else if (streq(key, "stranded")) {
+		return set_bool(&d->stranded, value);
+	} else if (streq(key, "since")) {
+		errno = 0;
+		d->since = strtoll(value, &end, 10);
+		if (errno || *end || end == value)
+			return -EBADMSG;
+	} else {
+		return 1;
+	}
+	return 0;
+}
+
+/* Split the next line off *P into KEY and VALUE (in place). Returns false at the end. */
+static bool next_line(char **p, char **key, char **value)
+{
+	char *line, *eq;
+
+	while (**p) {
+		line = *p;
+		*p += strcspn(*p, "\n");
+		if (**p)
+			*(*p)++ = '\0';
+		if (!*line || *line == '#')
+			continue;
+		eq = strchr(line, '=');
+		*key = line;
+		*value = eq ? eq + 1 : line + strlen(line);
+		if (eq)
+			*eq = '\0';
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Parse a device record. Returns 0, or -EBADMSG with the offending key in
+ * *ret_error (static storage) for a bad or unknown line or a missing bdf.
+ */
+int journal_parse_device(const char *text, struct journal_device *ret, const char **ret_error)
+{
+	static char bad[80];
+	_cleanup_free_ char *copy = strdup(text);
+	struct journal_device d = { 0 };
+	char *p = copy, *key, *value;
+
+	if (!copy)
+		return -ENOMEM;
+	while (next_line(&p, &key, &value))
+		if (device_key(&d, key, value) != 0) {
+			snprintf(bad, sizeof(bad), "bad line '%.40s'", key);
+			*ret_error = bad;
+			return -EBADMSG;
+		}
+	if (!d.bdf[0]) {
+		*ret_error = "no bdf";
+		return -EBADMSG;
+	}
+	*ret = d;
+	return 0;
+}
+
+/* The record of BDF. Returns 0, -ENOENT if there is none, -EBADMSG if corrupt. */
+int journal_get(struct journal *j, const char *bdf, struct journal_device *ret)
+{
+	_cleanup_free_ char *text = NULL;
+	struct journal_device d;
+	const char *why;
+	int r;
+
+	if (!sysfs_valid_name(bdf))
+		return -EINVAL;
+	r = read_file(j->devices_fd, bdf, &text);
+	if (r < 0)
+		return r;
+	r = journal_parse_device(text, &d, &why);
+	if (r < 0)
+		return r;
+	if (!streq(d.bdf, bdf))
+		return -EBADMSG;
+	*ret = d;
+	return 0;
+}
+
+/* Store D's record atomically. Returns 0 or -errno. */
+int journal_put(struct journal *j, const struct journal_device *d)
+{
+	char buf[1024];
+	int r;
+
+	if (!sysfs_valid_name(d->bdf))
+		return -EINVAL;
+	r = journal_format_device(d, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	return write_atomic(j->devices_fd, d->bdf, buf);
+}
+
+/* Remove BDF's record; no record is not an error. Returns 0 or -errno. */
+int journal_del(struct journal *j, const char *bdf)
+{
+	if (!sysfs_valid_name(bdf))
+		return -EINVAL;
+	if (unlinkat(j->devices_fd, bdf, 0) < 0 && errno != ENOENT)
+		return -errno;
+	(void)fsync(j->devices_fd);
+	return 0;
+}
+
+static int cmp_device(const void *a, const void *b)
+{
+	return strcmp(((const struct journal_device *)a)->bdf,
+		      ((const struct journal_device *)b)->bdf);
+}
+
+/*
+ * Every record, sorted by address. A corrupt record is returned with
+ * stranded set and its driver empty, so that it is shown, not hidden.
+ * Returns 0 or -errno.
+ */
+int journal_list(struct journal *j, struct journal_device **ret, size_t *ret_n)
+{
+	_cleanup_free_ struct journal_device *v = NULL;
+	size_t n = 0, alloc = 0;
+	struct dirent *de;
+	DIR *d;
+	int fd, r = 0;
+
+	fd = openat(j->devices_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	while ((de = readdir(d))) {
+		struct pci_addr a;
+
+		if (de->d_name[0] == '.' || addr_parse_bdf(de->d_name, &a) < 0)
+			continue;
+		if (n == alloc) {
+			size_t na = alloc ? alloc * 2 : 8;
+			struct journal_device *nv = realloc(v, na * sizeof(*nv));
+
+			if (!nv) {
+				r = -ENOMEM;
+				break;
+			}
+			v = nv;
+			alloc = na;
+		}
+		r = journal_get(j, de->d_name, &v[n]);
+		if (r < 0) {
+			v[n] = (struct journal_device){ .stranded = true };
+			addr_format_bdf(&a, v[n].bdf);
+			r = 0;
+		}
+		n++;
+	}
+	closedir(d);
+	if (r < 0)
+		return r;
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_device);
+	*ret = TAKE_PTR(v);
+	*ret_n = n;
+	return 0;
+}
+
+/* ---- transactions ------------------------------------------------------- */
+
+/* Record the transaction in flight (again after every step). Returns 0 or -errno. */
+int journal_txn_write(struct journal *j, const struct journal_txn *t)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t size = 0;
+	FILE *f;
+	int r;
+
+	f = open_memstream(&buf, &size);
+	if (!f)
+		return -errno;
+	fprintf(f, "# pcibind transaction v1\nop=%s\norigin=%s\nstarted=%lld\nstep=%zu\n", t->op,
+		t->origin, t->started, t->step);
+	for (size_t i = 0; i < t->n; i++) {
+		fputs("[before]\n", f);
+		format_device(f, &t->devs[i].before);
+		if (t->devs[i].had_record) {
+			fputs("[record]\n", f);
+			format_device(f, &t->devs[i].record);
+		}
+	}
+	r = fclose(f) == 0 ? 0 : -errno;
+	if (r < 0)
+		return r;
+	if (size > JOURNAL_FILE_MAX)
+		return -EFBIG;
+	return write_atomic(j->dir_fd, "txn", buf);
+}
+
+/* Free what journal_txn_read() allocated. */
+void journal_txn_done(struct journal_txn *t)
+{
+	free(t->devs);
+	*t = (struct journal_txn){ 0 };
+}
+
+/*
+ * Read the transaction in flight. Returns 0, -ENOENT when there is none,
+ * -EBADMSG when it is corrupt.
+ */
+int journal_txn_read(struct journal *j, struct journal_txn *ret)
+{
+	_cleanup_free_ char *text = NULL;
+	struct journal_txn t = { 0 };
+	struct journal_device *cur = NULL;
+	char *p, *key, *value, *end;
+	int r;
+
+	r = read_file(j->dir_fd, "txn", &text);
+	if (r < 0)
+		return r;
+	p = text;
+	while (next_line(&p, &key, &value)) {
+		if (streq(key, "[before]") || streq(key, "[record]")) {
+			if (key[1] == 'b') {
+				struct journal_txn_device *nv =
+					realloc(t.devs, (t.n + 1) * sizeof(*nv));
+
+				if (!nv) {
+					r = -ENOMEM;
+					goto out_free;
+				}
+				t.devs = nv;
+				t.devs[t.n] = (struct journal_txn_device){ 0 };
+				cur = &t.devs[t.n++].before;
+			} else {
+				if (!t.n || t.devs[t.n - 1].had_record) {
+					r = -EBADMSG;
+					goto out_free;
+				}
+				t.devs[t.n - 1].had_record = true;
+				cur = &t.devs[t.n - 1].record;
+			}
+			continue;
+		}
+		if (cur) {
+			if (device_key(cur, key, value) != 0) {
+				r = -EBADMSG;
+				goto out_free;
+			}
+		} else if (streq(key, "op") && (streq(value, "seize") || streq(value, "release"))) {
+			strcpy(t.op, value);
+		} else if (streq(key, "origin") && strlen(value) < sizeof(t.origin)) {
+			strcpy(t.origin, value);
+		} else if (streq(key, "started")) {
+			t.started = strtoll(value, &end, 10);
+		} else if (streq(key, "step")) {
+			t.step = strtoul(value, &end, 10);
+		} else {
+			r = -EBADMSG;
+			goto out_free;
+		}
+	}
+	for (size_t i = 0; i < t.n; i++)
+		if (!t.devs[i].before.bdf[0]) {
+			r = -EBADMSG;
+			goto out_free;
+		}
+	if (!t.op[0]) {
+		r = -EBADMSG;
+		goto out_free;
+	}
+	*ret = t;
+	return 0;
+
+out_free:
+	journal_txn_done(&t);
+	return r;
+}
+
+/* The transaction is over: remove it. Returns 0 or -errno. */
+int journal_txn_end(struct journal *j)
+{
+	if (unlinkat(j->dir_fd, "txn", 0) < 0 && errno != ENOENT)
+		return -errno;
+	(void)fsync(j->dir_fd);
+	return 0;
+}

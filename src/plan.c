@@ -1,0 +1,564 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Planning: pure functions from a snapshot and a request to an ordered list
+ * of sysfs writes. No I/O here: --dry-run prints exactly what rebind.c then
+ * does, and tests feed snapshots directly.
+ *
+ * Every change is one "move": each function of a group goes to a target
+ * driver (or none) and ends with a given driver_override. Seize, release and
+ * rollback are all moves, so they share one order of phases:
+ *
+ *   load the target driver's module; reset (release, while still on the
+ *   stub); pciback new_slot; pin driver_override to the target (before
+ *   unbinding, so that no other driver grabs it); unbind, EHCI first;
+ *   pciback remove_slot; bind to the target, EHCI first; pciback
+ *   permissive; set the final driver_override.
+ *
+ * Unbinding every function before binding any, EHCI first, is the order
+ * proved safe on Linux 6.1 for a USB companion slot (EHCI + UHCI/OHCI),
+ * where binding or unbinding ehci/uhci while a sibling sits on vfio-pci or
+ * pciback corrupts kernel memory.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+#include "pcidev.h"
+#include "plan.h"
+
+static const char *const check_names[_CHECK_MAX] = {
+	[CHECK_NONE] = "none",
+	[CHECK_DRIVER_PRESENT] = "driver-present",
+	[CHECK_OVERRIDE] = "override",
+	[CHECK_UNBOUND] = "unbound",
+	[CHECK_BOUND] = "bound",
+	[CHECK_SLOT_LISTED] = "slot-listed",
+	[CHECK_SLOT_UNLISTED] = "slot-unlisted",
+	[CHECK_PERMISSIVE] = "permissive",
+};
+
+/* The check's name, as --dry-run --json prints it. */
+const char *plan_check_name(enum step_check c)
+{
+	return c < _CHECK_MAX ? check_names[c] : "?";
+}
+
+void plan_init(struct plan *p)
+{
+	*p = (struct plan){ 0 };
+}
+
+/* Free the steps; the plan can be reused after plan_init(). */
+void plan_done(struct plan *p)
+{
+	free(p->steps);
+	plan_init(p);
+}
+
+static int copy_field(char *dst, size_t size, const char *src)
+{
+	size_t n = strlen(src ? src : "");
+
+	if (n >= size)
+		return -ENAMETOOLONG;
+	memcpy(dst, src ? src : "", n + 1);
+	return 0;
+}
+
+static int add_step(struct plan *p, enum step_op op, enum step_check check, const char *bdf,
+		    const char *value, const char *driver, const char *module, const char *why,
+		    const char *path_fmt, ...) __attribute__((format(printf, 9, 10)));
+
+static int add_step(struct plan *p, enum step_op op, enum step_check check, const char *bdf,
+		    const char *value, const char *driver, const char *module, const char *why,
+		    const char *path_fmt, ...)
+{
+	struct step *st;
+	va_list ap;
+	int n;
+
+	if (p->n == p->alloc) {
+		size_t na = p->alloc ? p->alloc * 2 : 16;
+		struct step *ns = realloc(p->steps, na * sizeof(*ns));
+
+		if (!ns)
+			return -ENOMEM;
+		p->steps = ns;
+		p->alloc = na;
+	}
+	st = &p->steps[p->n];
+	*st = (struct step){ .op = op, .check = check, .why = why };
+	va_start(ap, path_fmt);
+	n = vsnprintf(st->path, sizeof(st->path), path_fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(st->path))
+		return -ENAMETOOLONG;
+	if (copy_field(st->bdf, sizeof(st->bdf), bdf) < 0 ||
+	    copy_field(st->value, sizeof(st->value), value) < 0 ||
+	    copy_field(st->driver, sizeof(st->driver), driver) < 0 ||
+	    copy_field(st->module, sizeof(st->module), module) < 0)
+		return -ENAMETOOLONG;
+	p->n++;
+	return 0;
+}
+
+#define WRITE(p, check, t, value, driver, why, ...)                                        \
+	add_step(p, STEP_WRITE, check, (t)->dev->bdf, value, driver, NULL, why, __VA_ARGS__)
+
+/* Order of the unbind and bind phases: EHCI first, then address order. */
+static void phase_order(const struct plan_target *t, size_t n, size_t *order)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (pcidev_is_ehci(t[i].dev))
+			order[k++] = i;
+	for (size_t i = 0; i < n; i++)
+		if (!pcidev_is_ehci(t[i].dev))
+			order[k++] = i;
+}
+
+static bool on_driver(const struct pcidev *d, const char *driver)
+{
+	return d->driver && driver && streq(d->driver, driver);
+}
+
+static int plan_load_modules(const struct pcidev_list *l, const struct plan_target *t, size_t n,
+			     struct plan *p)
+{
+	for (size_t i = 0; i < n; i++) {
+		bool dup = false;
+		int r;
+
+		if (!t[i].driver || !t[i].module || pcidev_driver_registered(l, t[i].driver))
+			continue;
+		for (size_t j = 0; j < i; j++)
+			dup = dup || streq_ptr(t[j].module, t[i].module);
+		if (dup)
+			continue;
+		r = add_step(p, STEP_LOAD_MODULE, CHECK_DRIVER_PRESENT, "", "", t[i].driver,
+			     t[i].module, "the target driver is not registered yet",
+			     "bus/pci/drivers/%s", t[i].driver);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/*
+ * Plan moving the N functions of T to their targets, in the phase order
+ * described at the top of this file. Appends to RET. Returns 0 or -errno.
+ */
+int plan_move(const struct pcidev_list *l, const struct plan_target *t, size_t n,
+	      struct plan *ret)
+{
+	_cleanup_free_ size_t *order = calloc(n + 1, sizeof(*order));
+	_cleanup_free_ const char **override = calloc(n + 1, sizeof(*override));
+	int r;
+
+	if (!order || !override)
+		return -ENOMEM;
+	phase_order(t, n, order);
+	for (size_t i = 0; i < n; i++)
+		override[i] = t[i].dev->driver_override;
+
+	r = plan_load_modules(l, t, n, ret);
+	if (r < 0)
+		return r;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct pcidev *d = t[i].dev;
+
+		if (!t[i].reset_first || !d->resettable || on_driver(d, t[i].driver))
+			continue;
+		r = WRITE(ret, CHECK_NONE, &t[i], "1", "",
+			  "reset it before it returns, so nothing of its last user remains",
+			  "bus/pci/devices/%s/reset", d->bdf);
+		if (r < 0)
+			return r;
+	}
+
+	for (size_t i = 0; i < n; i++) {
+		if (!streq_ptr(t[i].driver, "pciback") || t[i].dev->in_pciback_slots)
+			continue;
+		r = WRITE(ret, CHECK_SLOT_LISTED, &t[i], t[i].dev->bdf, "pciback",
+			  "pciback binds only what its slot list names (written once: new_slot "
+			  "is not idempotent)",
+			  "bus/pci/drivers/pciback/new_slot");
+		if (r < 0)
+			return r;
+	}
+
+	for (size_t i = 0; i < n; i++) {
+		if (!t[i].driver || on_driver(t[i].dev, t[i].driver) ||
+		    streq_ptr(override[i], t[i].driver))
+			continue;
+		r = WRITE(ret, CHECK_OVERRIDE, &t[i], t[i].driver, t[i].driver,
+			  "from now on only the target driver may bind it (set before unbinding)",
+			  "bus/pci/devices/%s/driver_override", t[i].dev->bdf);
+		if (r < 0)
+			return r;
+		override[i] = t[i].driver;
+	}
+
+	for (size_t k = 0; k < n; k++) {
+		const struct plan_target *x = &t[order[k]];
+
+		if (!x->dev->driver || on_driver(x->dev, x->driver))
+			continue;
+		r = WRITE(ret, CHECK_UNBOUND, x, x->dev->bdf, "", "release it from its driver",
+			  "bus/pci/drivers/%s/unbind", x->dev->driver);
+		if (r < 0)
+			return r;
+	}
+
+	for (size_t i = 0; i < n; i++) {
+		if (!t[i].remove_slot || !t[i].dev->in_pciback_slots)
+			continue;
+		r = WRITE(ret, CHECK_SLOT_UNLISTED, &t[i], t[i].dev->bdf, "",
+			  "else pciback takes it back at the next probe",
+			  "bus/pci/drivers/pciback/remove_slot");
+		if (r < 0)
+			return r;
+	}
+
+	for (size_t k = 0; k < n; k++) {
+		const struct plan_target *x = &t[order[k]];
+
+		if (!x->driver || on_driver(x->dev, x->driver))
+			continue;
+		r = WRITE(ret, CHECK_BOUND, x, x->dev->bdf, x->driver,
+			  "bind it to the target driver and wait until the driver link says so",
+			  "bus/pci/drivers/%s/bind", x->driver);
+		if (r < 0)
+			return r;
+	}
+
+	for (size_t i = 0; i < n; i++) {
+		if (!t[i].permissive || pcidev_permissive(l, t[i].dev))
+			continue;
+		r = WRITE(ret, CHECK_PERMISSIVE, &t[i], t[i].dev->bdf, "",
+			  "permissive: the guest may write all of its config space",
+			  "bus/pci/drivers/pciback/permissive");
+		if (r < 0)
+			return r;
+	}
+
+	for (size_t i = 0; i < n; i++) {
+		if (streq_ptr(override[i], t[i].final_override))
+			continue;
+		r = WRITE(ret, CHECK_OVERRIDE, &t[i], t[i].final_override ? t[i].final_override : "\n",
+			  t[i].final_override ? t[i].final_override : "",
+			  t[i].final_override ? "leave driver_override as it should stay"
+					      : "clear driver_override, so nothing stale remains",
+			  "bus/pci/devices/%s/driver_override", t[i].dev->bdf);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static void print_value(const char *v, FILE *f)
+{
+	fputc('"', f);
+	for (const char *c = v; *c; c++) {
+		if (*c == '\n')
+			fputs("\\n", f);
+		else if (*c == '"' || *c == '\\')
+			fprintf(f, "\\%c", *c);
+		else
+			fputc(*c, f);
+	}
+	fputc('"', f);
+}
+
+/* Print the plan as --dry-run shows it: one numbered step per line. */
+void plan_print(const struct plan *p, FILE *f)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		const struct step *st = &p->steps[i];
+
+		if (st->op == STEP_LOAD_MODULE) {
+			fprintf(f, "%2zu  load-module %s  # %s\n", i + 1, st->module, st->why);
+			continue;
+		}
+		fprintf(f, "%2zu  write %s ", i + 1, st->path);
+		print_value(st->value, f);
+		fprintf(f, "  # %s\n", st->why);
+	}
+}
+
+/* ---- grouping and refusals --------------------------------------------- */
+
+static int refuse(struct plan_refusal *why, const struct pcidev *d, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int refuse(struct plan_refusal *why, const struct pcidev *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	snprintf(why->bdf, sizeof(why->bdf), "%s", d ? d->bdf : "");
+	va_start(ap, fmt);
+	vsnprintf(why->reason, sizeof(why->reason), fmt, ap);
+	va_end(ap);
+	return -EPERM;
+}
+
+static bool in_set(struct pcidev *const *set, size_t n, const struct pcidev *d)
+{
+	for (size_t i = 0; i < n; i++)
+		if (set[i] == d)
+			return true;
+	return false;
+}
+
+/* Whether a function is already where the request wants it. */
+static bool settled(const struct plan_request *req, const struct pcidev *d)
+{
+	if (req->op == PLAN_SEIZE)
+		return on_driver(d, req->stub);
+	return d->stub == PCIDEV_STUB_NONE;
+}
+
+static bool companion_slot(const struct pcidev_list *l, const struct pcidev *d)
+{
+	bool ehci = false, companion = false;
+
+	for (size_t i = 0; i < l->n; i++) {
+		const struct pcidev *s = l->devs[i];
+
+		if (!addr_same_slot(&s->addr, &d->addr))
+			continue;
+		ehci = ehci || pcidev_is_ehci(s);
+		companion = companion || pcidev_is_usb_companion(s);
+	}
+	return ehci && companion;
+}
+
+static int refuse_split(const struct pcidev_list *l, const struct plan_request *req,
+			const struct pcidev *d, struct pcidev *const *set, size_t n,
+			struct plan_refusal *why)
+{
+	char others[600] = "";
+	size_t len = 0;
+
+	for (size_t i = 0; i < l->n; i++) {
+		const struct pcidev *s = l->devs[i];
+
+		if (s == d || !addr_same_slot(&s->addr, &d->addr) || in_set(set, n, s) ||
+		    settled(req, s))
+			continue;
+		len += snprintf(others + len, len < sizeof(others) ? sizeof(others) - len : 0,
+				"%s%s (%s)", len ? ", " : "", s->bdf, s->driver ? s->driver : "no driver");
+	}
+	if (companion_slot(l, d))
+		return refuse(why, d,
+			      "%s is one controller of a USB companion slot (EHCI with UHCI/OHCI); "
+			      "its siblings %s stay. Moving part of such a slot makes the kernel's "
+			      "ehci/uhci drivers treat a stub's data as their own and corrupt "
+			      "memory (seen on Linux 6.1), so pcibind never splits it, not even "
+			      "with no-strict-reset: add --all-functions",
+			      d->bdf, others);
+	return refuse(why, d,
+		      "%s is one function of a multi-function device whose other functions %s "
+		      "would stay behind, and the kernel cannot reset it on its own (no FLR or "
+		      "PM reset), so its siblings could see what its next user leaves in it. Add "
+		      "--all-functions to move the whole slot, or -o no-strict-reset to split it "
+		      "anyway",
+		      d->bdf, others);
+}
+
+/*
+ * Expand the request to every function that moves. A function of a
+ * multi-function slot that the kernel cannot reset on its own (no flr, pm,
+ * ...) takes its siblings along with all_functions, is refused without it,
+ * and goes alone with no_strict_reset: Qubes' strict reset. A function with
+ * its own reset may go alone, as libvirt allows it. A USB companion slot
+ * moves whole in every case (a kernel bug, not a policy). SR-IOV VFs are
+ * units of their own. Functions already where the request wants them are
+ * left out. Returns 0, -EPERM (refused, WHY says why) or -ENOMEM; *ret is
+ * allocated.
+ */
+int plan_group(const struct pcidev_list *l, const struct plan_request *req,
+	       struct pcidev ***ret, size_t *ret_n, struct plan_refusal *why)
+{
+	_cleanup_free_ struct pcidev **set = calloc(l->n + 1, sizeof(*set));
+	size_t n = 0;
+
+	if (!set)
+		return -ENOMEM;
+	for (size_t i = 0; i < req->n; i++)
+		if (!in_set(set, n, req->devs[i]))
+			set[n++] = req->devs[i];
+
+	for (size_t i = 0; i < n; i++) {
+		const struct pcidev *d = set[i];
+
+		if (d->physfn_bdf[0])
+			continue;
+		for (size_t j = 0; j < l->n; j++) {
+			struct pcidev *s = l->devs[j];
+
+			if (!addr_same_slot(&s->addr, &d->addr) || in_set(set, n, s) ||
+			    s->physfn_bdf[0] || settled(req, s))
+				continue;
+			if (req->all_functions)
+				set[n++] = s;
+			else if (companion_slot(l, d) ||
+				 (!req->no_strict_reset && !pcidev_has_function_reset(d)))
+				return refuse_split(l, req, d, set, n, why);
+		}
+	}
+	*ret = TAKE_PTR(set);
+	*ret_n = n;
+	return 0;
+}
+
+static const char *stub_module(const char *stub)
+{
+	if (streq_ptr(stub, "pciback"))
+		return "xen_pciback";
+	if (streq_ptr(stub, "vfio-pci"))
+		return "vfio_pci";
+	if (streq_ptr(stub, "pci-stub"))
+		return "pci_stub";
+	return NULL;
+}
+
+static int seize_guards(const struct plan_request *req, const struct pcidev *d,
+			struct plan_refusal *why)
+{
+	if (pcidev_is_bridge(d))
+		return refuse(why, d,
+			      "%s is a bridge (class %04x): everything behind it and dom0's view "
+			      "of the bus depend on it",
+			      d->bdf, d->class >> 8);
+	if (d->boot_vga > 0)
+		return refuse(why, d, "%s is the boot VGA device: dom0's console is on it",
+			      d->bdf);
+	if (streq_ptr(req->stub, "vfio-pci") && d->iommu_group < 0)
+		return refuse(why, d,
+			      "%s has no IOMMU group, and vfio-pci cannot bind without one: boot "
+			      "with intel_iommu=on (or amd_iommu=on), or seize it with --driver "
+			      "pci-stub",
+			      d->bdf);
+	return 0;
+}
+
+/*
+ * Plan a seize: group, refuse what must not move, then move every function
+ * to the stub and leave driver_override pinned to it. Returns 0, -EPERM
+ * (refused; WHY says why), -EINVAL for an unknown stub, or -ENOMEM.
+ */
+int plan_seize(const struct pcidev_list *l, const struct plan_request *req, struct plan *ret,
+	       struct plan_refusal *why)
+{
+	_cleanup_free_ struct pcidev **set = NULL;
+	_cleanup_free_ struct plan_target *t = NULL;
+	size_t n = 0, nt = 0;
+	int r;
+
+	if (!stub_module(req->stub))
+		return -EINVAL;
+	if (req->permissive && !streq(req->stub, "pciback"))
+		return refuse(why, NULL, "permissive applies only to pciback, not %s", req->stub);
+	r = plan_group(l, req, &set, &n, why);
+	if (r < 0)
+		return r;
+	t = calloc(n + 1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		r = seize_guards(req, set[i], why);
+		if (r < 0)
+			return r;
+		t[nt++] = (struct plan_target){
+			.dev = set[i],
+			.driver = req->stub,
+			.module = stub_module(req->stub),
+			.final_override = req->stub,
+			.permissive = req->permissive,
+		};
+	}
+	/* Already seized functions of the request may still need permissive. */
+	for (size_t i = 0; i < req->n; i++)
+		if (!in_set(set, n, req->devs[i]) && req->permissive &&
+		    on_driver(req->devs[i], "pciback") && !pcidev_permissive(l, req->devs[i]))
+			t[nt++] = (struct plan_target){ .dev = req->devs[i],
+							.driver = "pciback",
+							.final_override =
+								req->devs[i]->driver_override,
+							.permissive = true };
+	return plan_move(l, t, nt, ret);
+}
+
+static const struct plan_native *find_native(const struct plan_native *v, size_t n,
+					     const char *bdf)
+{
+	for (size_t i = 0; i < n; i++)
+		if (streq(v[i].bdf, bdf))
+			return &v[i];
+	return NULL;
+}
+
+/*
+ * Plan a release: group, refuse a function without a reset method unless
+ * no_strict_reset, then reset, pin driver_override to the native driver,
+ * unbind, leave pciback's slots, bind, and clear driver_override. NATIVES
+ * says each function's native driver. Returns 0, -EPERM or -ENOMEM.
+ */
+int plan_release(const struct pcidev_list *l, const struct plan_request *req,
+		 const struct plan_native *natives, size_t n_natives, struct plan *ret,
+		 struct plan_refusal *why)
+{
+	_cleanup_free_ struct pcidev **set = NULL;
+	_cleanup_free_ struct plan_target *t = NULL;
+	_cleanup_free_ char(*placeholder)[PLAN_NAME_MAX] = NULL;
+	size_t n = 0;
+	int r;
+
+	r = plan_group(l, req, &set, &n, why);
+	if (r < 0)
+		return r;
+	t = calloc(n + 1, sizeof(*t));
+	placeholder = calloc(n + 1, sizeof(*placeholder));
+	if (!t || !placeholder)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct pcidev *d = set[i];
+		const struct plan_native *nat = find_native(natives, n_natives, d->bdf);
+		char reason[512];
+		const char *driver;
+
+		if (!nat || (!nat->driver && !nat->module))
+			return refuse(why, d,
+				      "%s: no native driver is known: pcibind has no record of it "
+				      "and its modalias resolves to no usable module",
+				      d->bdf);
+		if (!d->resettable && !req->no_strict_reset) {
+			if (pcidev_reset_reason(l, d, reason, sizeof(reason)) < 0)
+				snprintf(reason, sizeof(reason), "not resettable");
+			return refuse(why, d,
+				      "%s cannot be reset, so whatever its last user left in it "
+				      "would reach dom0 (%s). Reboot to get it back safely, or "
+				      "accept the risk with -o no-strict-reset",
+				      d->bdf, reason);
+		}
+		driver = nat->driver;
+		if (!driver) {
+			snprintf(placeholder[i], PLAN_NAME_MAX, "<driver of %s>", nat->module);
+			driver = placeholder[i];
+		}
+		t[i] = (struct plan_target){
+			.dev = d,
+			.driver = driver,
+			.module = nat->module,
+			.final_override = NULL,
+			.reset_first = d->stub != PCIDEV_STUB_NONE,
+			.remove_slot = d->in_pciback_slots,
+		};
+	}
+	return plan_move(l, t, n, ret);
+}

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Planning: a snapshot and a request in, an ordered list of sysfs writes out; no I/O. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "addr.h"
+
+struct pcidev;
+struct pcidev_list;
+
+#define PLAN_NAME_MAX 64
+#define PLAN_PATH_MAX 160
+
+enum step_op {
+	STEP_LOAD_MODULE,	/* load arg (a module) so that driver appears */
+	STEP_WRITE,		/* write value to path */
+	_STEP_OP_MAX,
+};
+
+/* How the executor proves a step took effect, by re-reading sysfs. */
+enum step_check {
+	CHECK_NONE,
+	CHECK_DRIVER_PRESENT,	/* bus/pci/drivers/<driver> exists */
+	CHECK_OVERRIDE,		/* driver_override reads <driver>, or (null) if "" */
+	CHECK_UNBOUND,		/* the device has no driver link */
+	CHECK_BOUND,		/* the driver link names <driver> (bounded wait) */
+	CHECK_SLOT_LISTED,	/* pciback's slots lists the device */
+	CHECK_SLOT_UNLISTED,
+	CHECK_PERMISSIVE,	/* pciback's permissive lists the device */
+	_CHECK_MAX,
+};
+
+struct step {
+	enum step_op op;
+	enum step_check check;
+	char bdf[ADDR_BDF_MAX];		/* the function this step moves */
+	char path[PLAN_PATH_MAX];	/* relative to the sysfs root */
+	char value[PLAN_NAME_MAX];	/* written as is ("\n" clears) */
+	char driver[PLAN_NAME_MAX];	/* what the check expects ("" = none) */
+	char module[PLAN_NAME_MAX];	/* STEP_LOAD_MODULE */
+	const char *why;		/* one line, for --dry-run */
+};
+
+struct plan {
+	struct step *steps;
+	size_t n, alloc;
+};
+
+/* Where one function should end up. */
+struct plan_target {
+	const struct pcidev *dev;
+	const char *driver;		/* NULL: leave it unbound */
+	const char *module;		/* module to load if driver is not registered */
+	const char *final_override;	/* NULL: clear driver_override at the end */
+	bool reset_first;		/* reset while still on its current driver */
+	bool remove_slot;		/* take it out of pciback's slots */
+	bool permissive;		/* add it to pciback's permissive list */
+};
+
+void plan_init(struct plan *p);
+void plan_done(struct plan *p);
+int plan_move(const struct pcidev_list *l, const struct plan_target *t, size_t n,
+	      struct plan *ret);
+void plan_print(const struct plan *p, FILE *f);
+const char *plan_check_name(enum step_check c);
+
+/* A seize or release request after the CLI resolved its devices. */
+enum plan_op {
+	PLAN_SEIZE,
+	PLAN_RELEASE,
+};
+
+struct plan_request {
+	enum plan_op op;
+	struct pcidev **devs;
+	size_t n;
+	const char *stub;		/* seize: pciback, vfio-pci or pci-stub */
+	bool all_functions;
+	bool no_strict_reset;
+	bool permissive;
+};
+
+/* What release returns a function to (journal record or libkmod). */
+struct plan_native {
+	const char *bdf;
+	const char *driver;		/* NULL if unknown until module loads */
+	const char *module;		/* NULL if built in or unknown */
+};
+
+/* Why a request was refused; the planner's whole explanation. */
+struct plan_refusal {
+	char bdf[ADDR_BDF_MAX];
+	char reason[1024];
+};
+
+int plan_group(const struct pcidev_list *l, const struct plan_request *req,
+	       struct pcidev ***ret, size_t *ret_n, struct plan_refusal *why);
+int plan_seize(const struct pcidev_list *l, const struct plan_request *req, struct plan *ret,
+	       struct plan_refusal *why);
+int plan_release(const struct pcidev_list *l, const struct plan_request *req,
+		 const struct plan_native *natives, size_t n_natives, struct plan *ret,
+		 struct plan_refusal *why);

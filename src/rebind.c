@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Execution: each step of a plan is one sysfs write (or a module load),
+ * then a check that re-reads sysfs to prove it took effect; a probe is
+ * waited for within a bounded time, because the kernel's bind and
+ * drivers_probe may succeed without anything binding. A failure is turned
+ * into its cause in the kernel's terms.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "journal.h"
+#include "kmodq.h"
+#include "macro.h"
+#include "pcidev.h"
+#include "rebind.h"
+#include "sysfs.h"
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void pause_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+static int current_driver(struct sysfs *s, const char *bdf, char *buf, size_t size)
+{
+	int r = sysfs_read_link_name(s, buf, size, "bus/pci/devices/%s/driver", bdf);
+
+	if (r == -ENOENT) {
+		buf[0] = '\0';
+		return 0;
+	}
+	return r < 0 ? r : 0;
+}
+
+static int current_override(struct sysfs *s, const char *bdf, char *buf, size_t size)
+{
+	int r = sysfs_read_attr(s, buf, size, "bus/pci/devices/%s/driver_override", bdf);
+
+	if (r < 0)
+		return r;
+	if (streq(buf, "(null)"))
+		buf[0] = '\0';
+	return 0;
+}
+
+static bool list_names(struct sysfs *s, const char *attr, const char *bdf)
+{
+	_cleanup_free_ char *v = NULL;
+	size_t n = strlen(bdf);
+
+	if (sysfs_read_attr_alloc(s, &v, "bus/pci/drivers/pciback/%s", attr) < 0)
+		return false;
+	for (char *p = v; p && *p;) {
+		char *eol = strchr(p, '\n');
+		size_t len = eol ? (size_t)(eol - p) : strlen(p);
+
+		if (len == n && strncasecmp(p, bdf, n) == 0)
+			return true;
+		p = eol ? eol + 1 : NULL;
+	}
+	return false;
+}
+
+/* Whether the step's check holds now. Fills STATE with what was seen. */
+static bool check_once(struct rebind *rb, const struct step *st, char *state, size_t size)
+{
+	char buf[PATH_MAX];
+
+	switch (st->check) {
+	case CHECK_NONE:
+		return true;
+	case CHECK_DRIVER_PRESENT:
+		snprintf(state, size, "bus/pci/drivers/%s is missing", st->driver);
+		return sysfs_exists(rb->s, "bus/pci/drivers/%s", st->driver);
+	case CHECK_OVERRIDE:
+		if (current_override(rb->s, st->bdf, buf, sizeof(buf)) < 0)
+			return false;
+		snprintf(state, size, "driver_override reads '%s'", buf[0] ? buf : "(null)");
+		return streq(buf, st->driver);
+	case CHECK_UNBOUND:
+	case CHECK_BOUND:
+		if (current_driver(rb->s, st->bdf, buf, sizeof(buf)) < 0)
+			return false;
+		snprintf(state, size, "its driver is %s", buf[0] ? buf : "none");
+		return st->check == CHECK_UNBOUND ? !buf[0] : streq(buf, st->driver);
+	case CHECK_SLOT_LISTED:
+		snprintf(state, size, "pciback's slots do not list it");
+		return list_names(rb->s, "slots", st->bdf);
+	case CHECK_SLOT_UNLISTED:
+		snprintf(state, size, "pciback's slots still list it");
+		return !list_names(rb->s, "slots", st->bdf);
+	case CHECK_PERMISSIVE:
+		snprintf(state, size, "pciback's permissive list does not name it");
+		return list_names(rb->s, "permissive", st->bdf);
+	default:
+		return false;
+	}
+}
+
+/* Check, waiting up to the probe timeout for a bind or a driver to appear. */
+static bool check(struct rebind *rb, const struct step *st, char *state, size_t size)
+{
+	bool waits = st->check == CHECK_BOUND || st->check == CHECK_DRIVER_PRESENT;
+	long long deadline = now_ms() + (waits ? rb->probe_timeout_ms : 0);
+	int delay = 5;
+
+	for (;;) {
+		if (check_once(rb, st, state, size))
+			return true;
+		if (now_ms() >= deadline)
+			return false;
+		pause_ms(delay);
+		delay = delay < 100 ? delay * 2 : 100;
+	}
+}
+
+/* The driver's own word for a refused write, in the kernel's terms. */
+static void explain(struct rebind *rb, const struct step *st, int error, char *cause,
+		    size_t size)
+{
+	char drv[NAME_MAX + 1] = "", ovr[NAME_MAX + 1] = "";
+	const char *attr = strrchr(st->path, '/');
+
+	attr = attr ? attr + 1 : st->path;
+	(void)current_driver(rb->s, st->bdf, drv, sizeof(drv));
+	(void)current_override(rb->s, st->bdf, ovr, sizeof(ovr));
+
+	if (streq(attr, "bind") && error == -EBUSY)
+		snprintf(cause, size, "it is already bound to %s", drv[0] ? drv : "another driver");
+	else if (streq(attr, "bind") && error == -ENODEV && ovr[0] && !streq(ovr, st->driver))
+		snprintf(cause, size, "its driver_override names %s, so %s may not bind it", ovr,
+			 st->driver);
+	else if (streq(attr, "bind") && error == -ENODEV)
+		snprintf(cause, size, "%s does not match it, or it is gone", st->driver);
+	else if (streq(attr, "bind") && error == -EAGAIN)
+		snprintf(cause, size, "%s deferred its probe (a resource it needs is missing)",
+			 st->driver);
+	else if (streq(attr, "bind"))
+		snprintf(cause, size, "%s's probe failed: %s", st->driver, strerror(-error));
+	else if (streq(attr, "unbind") && error == -ENODEV)
+		snprintf(cause, size, "it is not bound to that driver (its driver is %s)",
+			 drv[0] ? drv : "none");
+	else if (streq(attr, "remove_slot") && error == -ENOENT)
+		snprintf(cause, size, "it is not in pciback's slot list");
+	else if (streq(attr, "new_slot") && error == -EINVAL)
+		snprintf(cause, size, "pciback rejected the address");
+	else if (streq(attr, "permissive") && error == -ENODEV)
+		snprintf(cause, size, "it is not bound to pciback (its driver is %s)",
+			 drv[0] ? drv : "none");
+	else if (streq(attr, "reset"))
+		snprintf(cause, size, "the kernel could not reset it: %s", strerror(-error));
+	else if (error == -EROFS)
+		snprintf(cause, size, "writes to this system's sysfs are forbidden here "
+				      "(PCIBIND_FORBID_REAL_SYSFS is set)");
+	else if (error == -EPERM || error == -EACCES)
+		snprintf(cause, size, "permission denied: run it as root");
+	else
+		snprintf(cause, size, "%s", strerror(-error));
+}
+
+static int run_step(struct rebind *rb, const struct step *st, struct rebind_failure *f)
+{
+	char state[256] = "";
+	int r;
+
+	if (st->op == STEP_LOAD_MODULE) {
+		r = kmodq_load(rb->kmod, st->module);
+		if (r < 0) {
+			f->error = r;
+			if (r == -EPERM)
+				snprintf(f->cause, sizeof(f->cause),
+					 "module %s is blacklisted in modprobe.d", st->module);
+			else if (r == -EOPNOTSUPP)
+				snprintf(f->cause, sizeof(f->cause),
+					 "cannot load module %s: the sysfs root is not this "
+					 "system's; load it into that system first",
+					 st->module);
+			else
+				snprintf(f->cause, sizeof(f->cause), "cannot load module %s: %s",
+					 st->module, strerror(-r));
+			return r;
+		}
+	} else {
+		r = sysfs_write(rb->s, st->path, st->value);
+		if (r < 0) {
+			f->error = r;
+			explain(rb, st, r, f->cause, sizeof(f->cause));
+			return r;
+		}
+	}
+	if (!check(rb, st, state, sizeof(state))) {
+		f->error = -EPROTO;
+		snprintf(f->cause, sizeof(f->cause),
+			 "the kernel accepted it, but %s afterwards (checked %s)", state,
+			 plan_check_name(st->check));
+		return -EPROTO;
+	}
+	return 0;
+}
+
+/*
+ * Run the steps of P in order, verifying each. After each step the
+ * transaction (if any) records how far it got. Returns 0, or the failing
+ * step's error with F filled; nothing is undone here.
+ */
+int rebind_execute(struct rebind *rb, const struct plan *p, struct rebind_failure *f)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		int r = run_step(rb, &p->steps[i], f);
+
+		if (r < 0) {
+			f->step = i + 1;
+			f->st = p->steps[i];
+			return r;
+		}
+		if (rb->j && rb->txn) {
+			rb->txn->step++;
+			r = journal_txn_write(rb->j, rb->txn);
+			if (r < 0) {
+				f->step = i + 1;
+				f->st = p->steps[i];
+				f->error = r;
+				snprintf(f->cause, sizeof(f->cause),
+					 "cannot record progress in the journal: %s", strerror(-r));
+				return r;
+			}
+		}
+	}
+	return 0;
+}
+
+/*
+ * The driver that MODULE registers on the PCI bus, from
+ * module/MODULE/drivers/pci:DRIVER (module xhci_pci registers xhci_hcd).
+ * Returns 0, -ENOENT when the module registers no PCI driver (or is not
+ * loaded), or -errno.
+ */
+int rebind_module_driver(struct sysfs *s, const char *module, char *buf, size_t size)
+{
+	_cleanup_strv_free_ char **entries = NULL;
+	int r;
+
+	if (!sysfs_valid_name(module))
+		return -EINVAL;
+	r = sysfs_list_dir(s, &entries, "module/%s/drivers", module);
+	if (r < 0)
+		return r;
+	for (char **e = entries; *e; e++)
+		if (strncmp(*e, "pci:", 4) == 0 && sysfs_valid_name(*e + 4)) {
+			if (strlen(*e + 4) >= size)
+				return -ENAMETOOLONG;
+			strcpy(buf, *e + 4);
+			return 0;
+		}
+	return -ENOENT;
+}
+
+/*
+ * Put every function of transaction T back as it was before: its driver,
+ * its driver_override, its pciback slot. Plans from a fresh snapshot, so it
+ * works after a crash too. DONE gets the steps taken. Returns 0 or the
+ * failing step's error with F filled.
+ */
+int rebind_restore(struct rebind *rb, const struct journal_txn *t, struct plan *done,
+		   struct rebind_failure *f)
+{
+	_cleanup_(pcidev_list_freep) struct pcidev_list *l = NULL;
+	_cleanup_free_ struct plan_target *targets = calloc(t->n + 1, sizeof(*targets));
+	size_t n = 0;
+	int r;
+
+	if (!targets)
+		return -ENOMEM;
+	r = pcidev_scan(rb->s, &l);
+	if (r < 0) {
+		f->error = r;
+		snprintf(f->cause, sizeof(f->cause), "cannot read the devices: %s", strerror(-r));
+		return r;
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		const struct journal_device *b = &t->devs[i].before;
+		const struct pcidev *d = pcidev_find_bdf(l, b->bdf);
+
+		if (!d)
+			continue; /* gone (hot-unplugged): nothing to restore */
+		targets[n++] = (struct plan_target){
+			.dev = d,
+			.driver = b->driver[0] ? b->driver : NULL,
+			.module = b->module[0] ? b->module : NULL,
+			.final_override = b->override[0] ? b->override : NULL,
+			.remove_slot = !b->slot_listed,
+			.permissive = b->permissive,
+		};
+	}
+	r = plan_move(l, targets, n, done);
+	if (r < 0) {
+		f->error = r;
+		snprintf(f->cause, sizeof(f->cause), "cannot plan the way back: %s", strerror(-r));
+		return r;
+	}
+	return rebind_execute(rb, done, f);
+}

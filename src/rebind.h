@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Execution: follow a plan, verify every step by re-reading sysfs, put things back on failure. */
+#pragma once
+
+#include <stddef.h>
+
+#include "plan.h"
+
+struct sysfs;
+struct kmodq;
+struct journal;
+struct journal_txn;
+
+struct rebind {
+	struct sysfs *s;
+	struct kmodq *kmod;
+	struct journal *j;		/* the transaction's step count is kept here */
+	struct journal_txn *txn;
+	int probe_timeout_ms;
+};
+
+struct rebind_failure {
+	size_t step;			/* 1-based index of the step that failed */
+	int error;			/* the kernel's -errno, or -EPROTO: a check failed */
+	struct step st;
+	char cause[512];
+};
+
+int rebind_execute(struct rebind *rb, const struct plan *p, struct rebind_failure *f);
+int rebind_restore(struct rebind *rb, const struct journal_txn *t, struct plan *done,
+		   struct rebind_failure *f);
+int rebind_module_driver(struct sysfs *s, const char *module, char *buf, size_t size);
