@@ -1,0 +1,35 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# check-vm: boot every guest kind (debian, xen, dracut) once, each running
+# all scenarios that declare it, and sum up. Prints the per-check lines of
+# run-guest.sh, one "== guest: ..." line with each guest's wall time, and
+# ends with exactly one line "N passed, M failed". Exit status 1 if anything
+# failed. VM_KINDS="debian xen" limits the kinds.
+set -eu
+
+. "$(dirname "$0")/lib/host.sh"
+
+[ -x "$PCIBIND" ] || log "warning: $PCIBIND is not built; pcibind checks will be skipped"
+t0=$(vm_now)
+total_p=0
+total_f=0
+total_s=0
+for kind in ${VM_KINDS:-debian xen dracut}; do
+	rc=0
+	"$VM_DIR/run-guest.sh" --kind "$kind" || rc=$?
+	counts=$VM_BUILD/runs/$kind/counts
+	if [ -f "$counts" ]; then
+		read -r p f s <"$counts"
+	else
+		# run-guest.sh died before judging (e.g. the image did not build).
+		p=0 f=1 s=0
+		echo "FAIL $kind:harness: run-guest.sh exited with status $rc before reporting"
+	fi
+	[ "$rc" = 0 ] || [ "$f" -gt 0 ] || f=1
+	total_p=$((total_p + p))
+	total_f=$((total_f + f))
+	total_s=$((total_s + s))
+done
+echo "== check-vm: all guests in $(vm_elapsed "$t0") s ($total_s skipped)"
+echo "$total_p passed, $total_f failed"
+[ "$total_f" = 0 ]

@@ -1,0 +1,35 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# dracut module "pcibindtest": instrumentation for the tests/vm dracut guest.
+# Only included on request (--add pcibindtest), never by host-only detection.
+#   pre-udev hook        records every PCI function's driver before udev runs
+#   initqueue/settled    runs the scenarios (/vmtest, from an overlay archive
+#                        appended to the image) and powers off
+#   initqueue/finished   holds the initqueue until the settled hook ran (with
+#                        no real root= the queue would otherwise end first)
+# Everything is inert unless the kernel command line has rd.vmtest=1.
+
+check() {
+	return 255
+}
+
+depends() {
+	return 0
+}
+
+# The NIC drivers and the stubs (a generic image has storage and USB host
+# drivers, but NIC drivers only with the network modules).
+installkernel() {
+	hostonly='' instmods e1000e e1000 xhci_pci ehci_pci uhci_hcd pci-stub vfio-pci
+}
+
+# shellcheck disable=SC2154 # $moddir is set by dracut
+install() {
+	inst_hook pre-udev 10 "$moddir/vmtest-pre-udev.sh"
+	inst_hook initqueue/settled 99 "$moddir/vmtest-settled.sh"
+	inst_hook initqueue/finished 99 "$moddir/vmtest-finished.sh"
+	# What the scenarios and tests/cli/oracle.sh use (jq, lspci, pcibind
+	# come with the overlay).
+	inst_multiple cat cut grep sed awk tr sort basename readlink sleep uname stty \
+		wc head tail mkdir touch sync diff mktemp env base64 sha256sum
+}

@@ -1,0 +1,212 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Guest-side test library, sourced by every scenario (busybox sh).
+#
+# Each check prints exactly one line on stdout:
+#   PASS <scenario>/<name>
+#   FAIL <scenario>/<name>: <reason>
+#   SKIP <scenario>/<name>: <reason>
+# and tl_end prints "SUMMARY <n> passed <m> failed <k> skipped (<scenario>)".
+#
+#   check NAME CMD...            CMD exits 0
+#   check_fails NAME CMD...      CMD exits non-zero
+#   expect_eq NAME WANT GOT      strings are equal
+#   expect_match NAME ERE GOT    GOT matches the extended regex
+#   wait_for NAME SECS CMD...    CMD succeeds within SECS (polled every 0.1 s)
+#   pass NAME / fail NAME REASON / skip NAME REASON
+#   host_cmd HMP-COMMAND         ask the host to run a QEMU monitor command
+#                                (e.g. "device_add e1000e,bus=hp1,id=hp0");
+#                                returns at once, wait for the effect with wait_for
+#   hotplug_add NAME DEVICE-ARGS BDF
+#                                host: "device_add DEVICE-ARGS"; check that BDF
+#                                appears in sysfs within 30 s (one PASS/FAIL)
+#   hotplug_del NAME QEMU-ID BDF host: "device_del QEMU-ID"; check BDF goes away
+#   send_file NAME PATH          copy a guest file to the host: it lands in
+#                                build/vm/runs/RUN/files/NAME (base64 between
+#                                FILE-BEGIN/FILE-END lines, sha256-checked)
+#   sysfs_driver BDF             driver name of a function, or "none"
+#   sysfs_id BDF                 "vendor:device" of a function, e.g. 8086:10d3
+#
+# Busybox sh runs its own applets before $PATH, so the real tools are wrapped
+# here: modprobe & co. are kmod's, lspci is pciutils'.
+
+# In the dracut guest our tools come in an overlay: /vmtest/bin, /vmtest/lib.
+if [ -d /vmtest/bin ]; then
+	PATH=/vmtest/bin:$PATH
+	LD_LIBRARY_PATH=/vmtest/lib
+	export PATH LD_LIBRARY_PATH
+	VMTEST_BIN=/vmtest/bin
+else
+	VMTEST_BIN=/usr/bin
+fi
+LSPCI=$VMTEST_BIN/lspci
+# shellcheck disable=SC2034 # used by the scenarios
+PCIBIND=${PCIBIND:-$VMTEST_BIN/pcibind}
+# shellcheck disable=SC2034
+FIXTURE_TOOL=$VMTEST_BIN/fixture-tool
+
+modprobe() { /sbin/modprobe "$@"; }
+insmod() { /sbin/insmod "$@"; }
+rmmod() { /sbin/rmmod "$@"; }
+lsmod() { /sbin/lsmod "$@"; }
+modinfo() { /sbin/modinfo "$@"; }
+lspci() { "$LSPCI" "$@"; }
+
+# shellcheck disable=SC2034
+KIND=${VMTEST_KIND:-$(cat /vmtest/kind 2>/dev/null || echo unknown)}
+# shellcheck disable=SC2034
+KVER=${VMTEST_KVER:-$(uname -r)}
+TL_NAME=unnamed
+TL_PASS=0
+TL_FAIL=0
+TL_SKIP=0
+TL_HOSTSEQ=0
+
+# One line, at most 300 characters: newlines shown as "\n".
+tl_oneline()
+{
+	printf '%s\n' "$*" | awk 'NR > 1 { printf "\\n" } { printf "%s", $0 }' | cut -c1-300
+}
+
+tl_begin() { TL_NAME=$1; }
+
+tl_end()
+{
+	echo "SUMMARY $TL_PASS passed $TL_FAIL failed $TL_SKIP skipped ($TL_NAME)"
+}
+
+pass()
+{
+	TL_PASS=$((TL_PASS + 1))
+	echo "PASS $TL_NAME/$1"
+}
+
+fail()
+{
+	TL_FAIL=$((TL_FAIL + 1))
+	echo "FAIL $TL_NAME/$1: $(tl_oneline "$2")"
+}
+
+skip()
+{
+	TL_SKIP=$((TL_SKIP + 1))
+	echo "SKIP $TL_NAME/$1: $(tl_oneline "$2")"
+}
+
+check()
+{
+	_n=$1
+	shift
+	if _out=$("$@" 2>&1); then
+		pass "$_n"
+	else
+		fail "$_n" "'$*' exited $?: $(printf '%s' "$_out" | tail -n 3)"
+	fi
+}
+
+check_fails()
+{
+	_n=$1
+	shift
+	if _out=$("$@" 2>&1); then
+		fail "$_n" "'$*' succeeded but should fail: $(printf '%s' "$_out" | tail -n 3)"
+	else
+		pass "$_n"
+	fi
+}
+
+expect_eq()
+{
+	if [ "$2" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1" "want '$2', got '$3'"
+	fi
+}
+
+expect_match()
+{
+	if printf '%s\n' "$3" | grep -qE -- "$2"; then
+		pass "$1"
+	else
+		fail "$1" "'$3' does not match /$2/"
+	fi
+}
+
+# Poll CMD every 0.1 s for up to SECS seconds. Returns CMD's last status
+# (no PASS/FAIL line); see wait_for for the checking variant.
+tl_poll()
+{
+	_secs=$1
+	shift
+	_tries=$((_secs * 10))
+	while [ "$_tries" -gt 0 ]; do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+		_tries=$((_tries - 1))
+	done
+	"$@" >/dev/null 2>&1
+}
+
+wait_for()
+{
+	_wn=$1
+	_ws=$2
+	shift 2
+	if tl_poll "$_ws" "$@"; then
+		pass "$_wn"
+	else
+		fail "$_wn" "'$*' still failing after ${_ws}s"
+	fi
+}
+
+# Ask the host to run one QEMU monitor (HMP) command. The host watches the
+# result channel for this marker line, runs the command through QMP and logs
+# it; the guest learns of the effect through sysfs (see wait_for).
+host_cmd()
+{
+	TL_HOSTSEQ=$((TL_HOSTSEQ + 1))
+	echo "VMCTL $TL_NAME-$TL_HOSTSEQ $*"
+}
+
+hotplug_add()
+{
+	host_cmd "device_add $2"
+	wait_for "$1" 30 test -e "/sys/bus/pci/devices/$3"
+}
+
+# PCIe native hot-unplug is the attention button: the guest's pciehp waits
+# 5 s before it removes the device.
+hotplug_del()
+{
+	host_cmd "device_del $2"
+	wait_for "$1" 30 test ! -e "/sys/bus/pci/devices/$3"
+}
+
+send_file()
+{
+	echo "FILE-BEGIN $1 $(wc -c <"$2")"
+	base64 <"$2"
+	echo "FILE-END $1 $(sha256sum <"$2" | cut -d' ' -f1)"
+}
+
+sysfs_driver()
+{
+	_l=$(readlink "/sys/bus/pci/devices/$1/driver" 2>/dev/null) || {
+		echo none
+		return
+	}
+	basename "$_l"
+}
+
+sysfs_id()
+{
+	_v=$(cat "/sys/bus/pci/devices/$1/vendor" 2>/dev/null)
+	_d=$(cat "/sys/bus/pci/devices/$1/device" 2>/dev/null)
+	echo "${_v#0x}:${_d#0x}"
+}
+
+# True if the guest is a Xen dom0.
+is_xen() { [ "$(cat /sys/hypervisor/type 2>/dev/null)" = xen ]; }
+
+# True if the pcibind binary is in the image (it may not be built yet).
+have_pcibind() { [ -x "$PCIBIND" ]; }

@@ -1,0 +1,78 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# shellcheck shell=bash disable=SC2034,SC2012 # sourced: variables used by the callers
+# Host-side helpers shared by the tests/vm scripts (sourced, bash).
+#
+# Everything here reads the host (kernel version, packages, /proc/cpuinfo)
+# and writes only below $VM_BUILD. Nothing touches the host's /sys.
+
+VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TOP_DIR=$(cd "$VM_DIR/../.." && pwd)
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD=$TOP_DIR/$BUILD ;; esac
+VM_BUILD=$BUILD/vm
+PCIBIND=${PCIBIND:-$BUILD/pcibind}
+case $PCIBIND in /*) ;; *) PCIBIND=$TOP_DIR/$PCIBIND ;; esac
+FIXTURE_TOOL=${FIXTURE_TOOL:-$BUILD/fixture-tool}
+case $FIXTURE_TOOL in /*) ;; *) FIXTURE_TOOL=$TOP_DIR/$FIXTURE_TOOL ;; esac
+
+log() { printf 'vm: %s\n' "$*" >&2; }
+die() { printf 'vm: error: %s\n' "$*" >&2; exit 1; }
+
+# The guest kernel version: $KVER, else the newest /lib/modules/* that has a
+# matching /boot/vmlinuz-*. Never hard-coded.
+vm_kver()
+{
+	local k best=
+	if [ -n "${KVER:-}" ]; then
+		printf '%s\n' "$KVER"
+		return
+	fi
+	for k in $(ls /lib/modules 2>/dev/null | sort -V); do
+		[ -r "/boot/vmlinuz-$k" ] && [ -f "/lib/modules/$k/modules.dep" ] && best=$k
+	done
+	[ -n "$best" ] || die "no kernel found (/boot/vmlinuz-* with /lib/modules/*): install linux-image-amd64"
+	printf '%s\n' "$best"
+}
+
+# The Xen hypervisor image (gzipped as Debian ships it), newest first.
+vm_xen_gz()
+{
+	local x
+	x=$(ls /boot/xen-*.gz 2>/dev/null | sort -V | tail -n1)
+	[ -n "$x" ] || die "no /boot/xen-*.gz: install xen-hypervisor-4.17-amd64"
+	printf '%s\n' "$x"
+}
+
+# A short hash of files' contents and extra strings, for cache keys.
+vm_hash()
+{
+	{
+		for a in "$@"; do
+			if [ -f "$a" ]; then sha256sum "$a"; else printf '%s\n' "$a"; fi
+		done
+	} | sha256sum | cut -c1-16
+}
+
+# Accelerator: KVM only if the CPU advertises vmx/svm and /dev/kvm is usable.
+# A paravirtual KVM (kvm_pvm) has /dev/kvm but no vmx/svm and cannot boot an
+# unmodified guest, so this cheap test keeps us on TCG there.
+# Sets VM_ACCEL (qemu -accel args) and VM_KVM (1/0). VM_ACCEL=tcg forces TCG.
+vm_pick_accel()
+{
+	if [ "${VM_FORCE_ACCEL:-}" = tcg ]; then
+		VM_KVM=0
+	elif [ -w /dev/kvm ] && grep -qwE 'vmx|svm' /proc/cpuinfo; then
+		VM_KVM=1
+	else
+		VM_KVM=0
+	fi
+	if [ "$VM_KVM" = 1 ]; then
+		VM_ACCEL="-accel kvm"
+	else
+		VM_ACCEL="-accel tcg,thread=multi"
+	fi
+}
+
+# Monotonic-ish seconds with a fraction, for wall times.
+vm_now() { date +%s.%N; }
+vm_elapsed() { awk -v a="$1" -v b="$(vm_now)" 'BEGIN { printf "%.1f", b - a }'; }
