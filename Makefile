@@ -32,7 +32,7 @@ ASAN_OBJS := $(SRCS:src/%.c=$(BUILD)/asan/obj/%.o)
 HDRS := $(wildcard src/*.h)
 
 .PHONY: all deps deps-check demo check check-fast check-unit check-headers check-gateway \
-	install clean
+	check-engine install clean
 
 all: $(BUILD)/pcibind
 
@@ -59,6 +59,9 @@ $(BUILD)/obj $(BUILD)/asan/obj $(BUILD)/unit:
 	mkdir -p $@
 
 # ---- tests --------------------------------------------------------------
+
+# Nothing the tests run may write to this machine's own /sys (src/sysfs.c).
+export PCIBIND_FORBID_REAL_SYSFS = 1
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test-*.c))
 
@@ -91,8 +94,12 @@ check-gateway:
 -include tests/cli/cli.mk
 -include tests/vm/vm.mk
 
+# The engine's fault and kill campaign on a fixture, with the fake kernel.
+check-engine: $(BUILD)/pcibind-fake $(BUILD)/fixture-tool fixtures
+	@BUILD=$(BUILD) sh tests/engine/faults.sh laptop
+
 check-fast: all $(BUILD)/asan/pcibind check-headers check-gateway check-unit check-cli \
-	check-cli-asan
+	check-cli-asan check-engine
 
 check: deps-check
 	$(MAKE) check-fast
@@ -124,4 +131,4 @@ clean:
 # run the engine's error paths under the sanitizers).
 $(BUILD)/pcibind-fake: $(ASAN_OBJS) tests/fake/fake-kernel.c | $(BUILD)/obj
 	$(CC) $(PB_CFLAGS) -Isrc -O1 -g $(SAN) -o $@ $(ASAN_OBJS) tests/fake/fake-kernel.c \
-		-Wl,--wrap=sysfs_write -Wl,--wrap=kmodq_load $(PB_LIBS)
+		-Wl,--wrap=sysfs_open -Wl,--wrap=sysfs_write -Wl,--wrap=kmodq_load $(PB_LIBS)

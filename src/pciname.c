@@ -37,6 +37,16 @@ int pciname_new(const char *ids_file, struct pciname **ret)
 	}
 	n->pacc->warning = pciname_warn;
 	n->pacc->debug = pciname_warn;
+	/*
+	 * pci_alloc() leaves error NULL (pci_init() would set it); libpci calls it
+	 * for a damaged pci.ids and then keeps what it parsed, so returning is fine.
+	 */
+	{
+		void (*quiet)(char *, ...) = pciname_warn;
+
+		/* A plain assignment warns: the field is declared noreturn. */
+		memcpy(&n->pacc->error, &quiet, sizeof(quiet));
+	}
 	n->flags = PCI_LOOKUP_NO_NUMBERS;
 	if (ids_file) {
 		pci_set_name_list_path(n->pacc, (char *)ids_file, 0);

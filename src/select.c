@@ -97,6 +97,9 @@ int select_parse(const char *text, struct selector *ret, const char **ret_error)
 	r = pciname_parse_slot(p, &sel.f, ret_error);
 	if (r < 0)
 		return r;
+	/* A Qubes address without a domain part means domain 0000 (see addr.c). */
+	if (slot && sel.f.domain < 0)
+		sel.f.domain = 0;
 	*ret = sel;
 	return 0;
 }

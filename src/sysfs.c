@@ -149,16 +149,27 @@ static int read_path(struct sysfs *s, const char *path, void *buf, size_t size,
 
 static int read_text(struct sysfs *s, const char *path, char *buf, size_t size)
 {
-	size_t len;
+	_cleanup_close_ int fd = -1;
+	size_t len, more;
+	char extra[2];
 	int r;
 
 	if (size < 2)
 		return -EINVAL;
-	r = read_path(s, path, buf, size - 1, &len);
+	fd = openat(s->root_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	r = read_fd(fd, buf, size - 1, &len);
 	if (r < 0)
 		return r;
-	if (len == size - 1)
-		return -EFBIG;
+	if (len == size - 1) {
+		/* BUF is full: the value still fits if all that is left is its newline. */
+		r = read_fd(fd, extra, sizeof(extra), &more);
+		if (r < 0)
+			return r;
+		if (more > 1 || (more == 1 && extra[0] != '\n'))
+			return -EFBIG;
+	}
 	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\0'))
 		len--;
 	buf[len] = '\0';
@@ -210,6 +221,8 @@ int sysfs_read_u64(struct sysfs *s, uint64_t *ret, const char *fmt, ...)
 		return r;
 	if (r == 0)
 		return -EBADMSG;
+	if (!isdigit((unsigned char)buf[0]))
+		return -EBADMSG; /* strtoull() would take " 1", "+1" and "-1" */
 	errno = 0;
 	v = strtoull(buf, &end, 0);
 	if (errno || *end)
@@ -377,7 +390,7 @@ int sysfs_write(struct sysfs *s, const char *path, const char *value)
 		return -EROFS;
 	if (!path[0] || path[0] == '/')
 		return -EINVAL;
-	fd = openat(s->root_fd, path, O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+	fd = openat(s->root_fd, path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
 	if (fd < 0)
 		return -errno;
 	n = write(fd, value, len);

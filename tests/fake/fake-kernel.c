@@ -1,0 +1,504 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A fake kernel for fixture trees: linked into build/pcibind-fake with
+ * -Wl,--wrap= sysfs_open, sysfs_write and kmodq_load, it applies what the kernel
+ * does on each write (drivers/base/bus.c, dd.c, drivers/pci/pci-driver.c,
+ * drivers/xen/xen-pciback/pci_stub.c) to the fixture:
+ *
+ *   driver_override   stored; "" or "\n" clears it to "(null)"
+ *   D/unbind BDF      -ENODEV unless bound to D; removes the driver links
+ *   D/bind BDF        -ENODEV for no such device or no match (override names
+ *                     another driver; no ID match), -EBUSY if bound; probe:
+ *                     pciback takes a listed slot or an override to pciback
+ *                     (and lists the slot itself), vfio-pci needs an IOMMU
+ *                     group (-EINVAL)
+ *   drivers_probe BDF binds the matching driver if any, and succeeds even
+ *                     when nothing binds
+ *   pciback new_slot  appends (duplicates allowed); remove_slot removes all
+ *                     matches or -ENOENT; permissive needs the device bound
+ *                     to pciback (-ENODEV)
+ *   load module M     registers the drivers .fake/modules/M names, then
+ *                     binds unbound devices that match them (autoprobe)
+ *
+ * Matching without an override uses .fake/ids/DRIVER ("vvvv:dddd" lines).
+ * Environment: PCIBIND_FAKE_FAIL="N:ERRNO" fails operation N (1-based; a
+ * write or a module load) with ERRNO and no effect; PCIBIND_FAKE_FAIL="N:kill"
+ * kills the process with SIGKILL before operation N; "N:silent" makes it
+ * succeed without effect (as drivers_probe does when nothing binds); PCIBIND_FAKE_LOG=FILE
+ * appends every operation that took effect, in --dry-run's words.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kmodq.h"
+#include "sysfs.h"
+
+int __real_sysfs_open(const char *dir, struct sysfs **ret);
+int __wrap_sysfs_open(const char *dir, struct sysfs **ret);
+int __wrap_sysfs_write(struct sysfs *s, const char *path, const char *value);
+int __wrap_kmodq_load(struct kmodq *q, const char *module);
+
+static const char *root;
+static unsigned int op_count;
+
+static char *rpath(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *rpath(const char *fmt, ...)
+{
+	static char buf[4][PATH_MAX];
+	static int k;
+	char rel[PATH_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(rel, sizeof(rel), fmt, ap);
+	va_end(ap);
+	k = (k + 1) % 4;
+	if ((size_t)snprintf(buf[k], sizeof(buf[k]), "%s/%s", root, rel) >= sizeof(buf[k]))
+		abort(); /* fixture paths are short; a long one is a test bug */
+	return buf[k];
+}
+
+static int read_text(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (!f)
+		return -errno;
+	n = fread(buf, 1, size - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	while (n && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	return 0;
+}
+
+static int write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "we");
+
+	if (!f)
+		return -errno;
+	fputs(text, f);
+	return fclose(f) == 0 ? 0 : -errno;
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+/* "devices/pci0000:00/0000:00:1f.6", from the bus/pci/devices link. */
+static int device_dir(const char *bdf, char *buf, size_t size)
+{
+	char target[PATH_MAX];
+	const char *p = target;
+	ssize_t n = readlink(rpath("bus/pci/devices/%s", bdf), target, sizeof(target) - 1);
+
+	if (n < 0)
+		return -ENODEV;
+	target[n] = '\0';
+	while (strncmp(p, "../", 3) == 0)
+		p += 3;
+	snprintf(buf, size, "%s", p);
+	return 0;
+}
+
+static int depth(const char *rel)
+{
+	int d = 1;
+
+	for (const char *c = rel; *c; c++)
+		d += *c == '/';
+	return d;
+}
+
+static void up(char *buf, size_t size, int levels, const char *rest)
+{
+	buf[0] = '\0';
+	for (int i = 0; i < levels; i++)
+		strncat(buf, "../", size - strlen(buf) - 1);
+	strncat(buf, rest, size - strlen(buf) - 1);
+}
+
+static void bound_driver(const char *bdf, char *buf, size_t size)
+{
+	char target[PATH_MAX];
+	ssize_t n = readlink(rpath("bus/pci/devices/%s/driver", bdf), target, sizeof(target) - 1);
+	const char *base;
+
+	buf[0] = '\0';
+	if (n < 0)
+		return;
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	snprintf(buf, size, "%s", base ? base + 1 : target);
+}
+
+static void override_of(const char *bdf, char *buf, size_t size)
+{
+	if (read_text(rpath("bus/pci/devices/%s/driver_override", bdf), buf, size) < 0 ||
+	    strcmp(buf, "(null)") == 0)
+		buf[0] = '\0';
+}
+
+static bool listed(const char *file, const char *bdf)
+{
+	char buf[8192], *save = NULL;
+
+	if (read_text(file, buf, sizeof(buf)) < 0)
+		return false;
+	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+		if (strcasecmp(l, bdf) == 0)
+			return true;
+	return false;
+}
+
+static int append_line(const char *file, const char *bdf)
+{
+	char buf[8192] = "";
+
+	(void)read_text(file, buf, sizeof(buf));
+	if (buf[0])
+		strncat(buf, "\n", sizeof(buf) - strlen(buf) - 1);
+	strncat(buf, bdf, sizeof(buf) - strlen(buf) - 1);
+	strncat(buf, "\n", sizeof(buf) - strlen(buf) - 1);
+	return write_text(file, buf);
+}
+
+static bool ids_match(const char *driver, const char *bdf)
+{
+	char vendor[16] = "", device[16] = "", want[40];
+
+	if (read_text(rpath("bus/pci/devices/%s/vendor", bdf), vendor, sizeof(vendor)) < 0 ||
+	    read_text(rpath("bus/pci/devices/%s/device", bdf), device, sizeof(device)) < 0)
+		return false;
+	snprintf(want, sizeof(want), "%s:%s", vendor + 2, device + 2);
+	return listed(rpath(".fake/ids/%s", driver), want);
+}
+
+static int link_driver(const char *driver, const char *bdf)
+{
+	char dev[PATH_MAX], target[PATH_MAX];
+
+	if (device_dir(bdf, dev, sizeof(dev)) < 0)
+		return -ENODEV;
+	up(target, sizeof(target), depth(dev), "bus/pci/drivers/");
+	strncat(target, driver, sizeof(target) - strlen(target) - 1);
+	if (symlink(target, rpath("%s/driver", dev)) < 0)
+		return -errno;
+	up(target, sizeof(target), 4, dev);
+	if (symlink(target, rpath("bus/pci/drivers/%s/%s", driver, bdf)) < 0)
+		return -errno;
+	return 0;
+}
+
+/* The probe: does DRIVER take BDF? Returns 0 (bound) or the probe's -errno. */
+static int probe(const char *driver, const char *bdf)
+{
+	char ovr[256];
+	bool slot = listed(rpath("bus/pci/drivers/pciback/slots"), bdf);
+
+	override_of(bdf, ovr, sizeof(ovr));
+	if (ovr[0] && strcmp(ovr, driver) != 0)
+		return -ENODEV;
+	if (!ovr[0] && !ids_match(driver, bdf) && !(strcmp(driver, "pciback") == 0 && slot))
+		return -ENODEV;
+	if (strcmp(driver, "pciback") == 0 && !slot) {
+		if (!ovr[0])
+			return -ENODEV;
+		/* pcistub_probe adds a slot entry for an overridden device itself. */
+		append_line(rpath("bus/pci/drivers/pciback/slots"), bdf);
+	}
+	if (strcmp(driver, "vfio-pci") == 0 && !exists(rpath("bus/pci/devices/%s/iommu_group", bdf)))
+		return -EINVAL;
+	return link_driver(driver, bdf);
+}
+
+static int do_bind(const char *driver, const char *bdf)
+{
+	char cur[256];
+
+	if (!exists(rpath("bus/pci/devices/%s", bdf)))
+		return -ENODEV;
+	bound_driver(bdf, cur, sizeof(cur));
+	if (cur[0])
+		return -EBUSY;
+	return probe(driver, bdf);
+}
+
+static int do_unbind(const char *driver, const char *bdf)
+{
+	char cur[256], dev[PATH_MAX];
+
+	bound_driver(bdf, cur, sizeof(cur));
+	if (strcmp(cur, driver) != 0 || device_dir(bdf, dev, sizeof(dev)) < 0)
+		return -ENODEV;
+	unlink(rpath("%s/driver", dev));
+	unlink(rpath("bus/pci/drivers/%s/%s", driver, bdf));
+	return 0;
+}
+
+static void autoprobe(const char *bdf)
+{
+	DIR *d = opendir(rpath("bus/pci/drivers"));
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.' && probe(de->d_name, bdf) == 0)
+			break;
+	closedir(d);
+}
+
+static int do_drivers_probe(const char *bdf)
+{
+	char cur[256];
+
+	if (!exists(rpath("bus/pci/devices/%s", bdf)))
+		return -ENODEV;
+	bound_driver(bdf, cur, sizeof(cur));
+	if (!cur[0])
+		autoprobe(bdf);
+	return 0; /* success even when nothing bound, as the kernel */
+}
+
+static int remove_lines(const char *file, const char *bdf)
+{
+	char buf[8192], out[8192] = "", *save = NULL;
+	int removed = 0;
+
+	if (read_text(file, buf, sizeof(buf)) < 0)
+		return -ENOENT;
+	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		if (strcasecmp(l, bdf) == 0) {
+			removed++;
+			continue;
+		}
+		strncat(out, l, sizeof(out) - strlen(out) - 2);
+		strcat(out, "\n");
+	}
+	if (!removed)
+		return -ENOENT;
+	return write_text(file, out);
+}
+
+static bool valid_bdf(const char *v)
+{
+	unsigned int d, b, s, f;
+	char tail;
+
+	return sscanf(v, "%4x:%2x:%2x.%1x%c", &d, &b, &s, &f, &tail) == 4 && strlen(v) == 12;
+}
+
+static int apply(const char *path, const char *value)
+{
+	char drv[256], v[256];
+	const char *attr = strrchr(path, '/');
+	size_t n;
+
+	attr = attr ? attr + 1 : path;
+	snprintf(v, sizeof(v), "%s", value);
+	n = strlen(v);
+	while (n && v[n - 1] == '\n')
+		v[--n] = '\0';
+
+	if (strcmp(attr, "driver_override") == 0) {
+		char shown[260];
+
+		if (!exists(rpath("%s", path)))
+			return -ENOENT;
+		/* The kernel prints it with a newline, "(null)" when cleared. */
+		snprintf(shown, sizeof(shown), "%s\n", v[0] ? v : "(null)");
+		return write_text(rpath("%s", path), shown);
+	}
+	if (strcmp(path, "bus/pci/drivers_probe") == 0)
+		return do_drivers_probe(v);
+	if (sscanf(path, "bus/pci/drivers/%255[^/]/", drv) == 1) {
+		if (!exists(rpath("bus/pci/drivers/%s", drv)))
+			return -ENOENT;
+		if (strcmp(attr, "bind") == 0)
+			return do_bind(drv, v);
+		if (strcmp(attr, "unbind") == 0)
+			return do_unbind(drv, v);
+		if (strcmp(drv, "pciback") == 0 && strcmp(attr, "new_slot") == 0) {
+			if (!valid_bdf(v))
+				return -EINVAL;
+			return append_line(rpath("bus/pci/drivers/pciback/slots"), v);
+		}
+		if (strcmp(drv, "pciback") == 0 && strcmp(attr, "remove_slot") == 0)
+			return remove_lines(rpath("bus/pci/drivers/pciback/slots"), v);
+		if (strcmp(drv, "pciback") == 0 && strcmp(attr, "permissive") == 0) {
+			bound_driver(v, drv, sizeof(drv));
+			if (strcmp(drv, "pciback") != 0)
+				return -ENODEV;
+			return append_line(rpath("bus/pci/drivers/pciback/permissive"), v);
+		}
+	}
+	if (strcmp(attr, "reset") == 0)
+		return exists(rpath("%s", path)) ? 0 : -ENOENT;
+	if (!exists(rpath("%s", path)))
+		return -ENOENT;
+	return write_text(rpath("%s", path), value);
+}
+
+static int errno_named(const char *name)
+{
+	static const struct {
+		const char *name;
+		int e;
+	} names[] = { { "EBUSY", EBUSY }, { "ENODEV", ENODEV }, { "EINVAL", EINVAL },
+		      { "EIO", EIO },	  { "ENOENT", ENOENT }, { "EAGAIN", EAGAIN },
+		      { "EPERM", EPERM } };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(name, names[i].name) == 0)
+			return names[i].e;
+	return atoi(name) > 0 ? atoi(name) : EIO;
+}
+
+/* Count the operation; return -errno to inject, or 0 to go on. Kills if asked. */
+static int inject(void)
+{
+	const char *spec = getenv("PCIBIND_FAKE_FAIL");
+	unsigned int n;
+	char what[32];
+
+	op_count++;
+	if (!spec || sscanf(spec, "%u:%31s", &n, what) != 2 || n != op_count)
+		return 0;
+	if (strcmp(what, "kill") == 0) {
+		kill(getpid(), SIGKILL);
+		pause();
+	}
+	if (strcmp(what, "silent") == 0)
+		return 1;
+	return -errno_named(what);
+}
+
+static void log_op(const char *fmt, const char *a, const char *b)
+{
+	const char *file = getenv("PCIBIND_FAKE_LOG");
+	FILE *f;
+
+	if (!file || !(f = fopen(file, "ae")))
+		return;
+	fprintf(f, fmt, a, b);
+	fclose(f);
+}
+
+static void escape(const char *v, char *buf, size_t size)
+{
+	size_t k = 0;
+
+	for (const char *c = v; *c && k + 3 < size; c++) {
+		if (*c == '\n') {
+			buf[k++] = '\\';
+			buf[k++] = 'n';
+		} else {
+			buf[k++] = *c;
+		}
+	}
+	buf[k] = '\0';
+}
+
+/* Learn the fixture's root when pcibind opens it (module loads may come first). */
+int __wrap_sysfs_open(const char *dir, struct sysfs **ret)
+{
+	int r = __real_sysfs_open(dir, ret);
+
+	if (r == 0)
+		root = sysfs_root(*ret);
+	return r;
+}
+
+int __wrap_sysfs_write(struct sysfs *s, const char *path, const char *value)
+{
+	char esc[512];
+	int r;
+
+	root = sysfs_root(s);
+	if (path[0] == '/' || strstr(path, ".."))
+		return -EINVAL;
+	r = inject();
+	if (r != 0)
+		return r < 0 ? r : 0;
+	r = apply(path, value);
+	if (r == 0) {
+		escape(value, esc, sizeof(esc));
+		log_op("write %s \"%s\"\n", path, esc);
+	}
+	return r;
+}
+
+/* Register the drivers module M provides (from .fake/modules/M), then autoprobe. */
+int __wrap_kmodq_load(struct kmodq *q, const char *module)
+{
+	char list[1024], *save = NULL;
+	DIR *d;
+	int r;
+
+	(void)q;
+	if (!root)
+		return -EOPNOTSUPP;
+	r = inject();
+	if (r != 0)
+		return r < 0 ? r : 0;
+	if (read_text(rpath(".fake/modules/%s", module), list, sizeof(list)) < 0)
+		return -ENOENT;
+	mkdir(rpath("module/%s", module), 0755);
+	mkdir(rpath("module/%s/drivers", module), 0755);
+	for (char *drv = strtok_r(list, "\n", &save); drv; drv = strtok_r(NULL, "\n", &save)) {
+		char target[PATH_MAX];
+		static const char *const files[] = { "bind", "unbind", "new_id", "remove_id" };
+
+		if (exists(rpath("bus/pci/drivers/%s", drv)))
+			continue;
+		mkdir(rpath("bus/pci/drivers/%s", drv), 0755);
+		for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+			close(open(rpath("bus/pci/drivers/%s/%s", drv, files[i]),
+				   O_CREAT | O_WRONLY | O_CLOEXEC, 0200));
+		if (strcmp(drv, "pciback") == 0) {
+			close(open(rpath("bus/pci/drivers/pciback/new_slot"),
+				   O_CREAT | O_WRONLY | O_CLOEXEC, 0200));
+			close(open(rpath("bus/pci/drivers/pciback/remove_slot"),
+				   O_CREAT | O_WRONLY | O_CLOEXEC, 0200));
+			write_text(rpath("bus/pci/drivers/pciback/slots"), "");
+			write_text(rpath("bus/pci/drivers/pciback/permissive"), "");
+		}
+		snprintf(target, sizeof(target), "../../../../module/%s", module);
+		symlink(target, rpath("bus/pci/drivers/%s/module", drv));
+		snprintf(target, sizeof(target), "../../../bus/pci/drivers/%s", drv);
+		symlink(target, rpath("module/%s/drivers/pci:%s", module, drv));
+		log_op("load-module %s%s\n", module, "");
+
+		/* The kernel probes every unbound device against a new driver. */
+		d = opendir(rpath("bus/pci/devices"));
+		if (!d)
+			continue;
+		for (struct dirent *de; (de = readdir(d));) {
+			char cur[256];
+
+			if (de->d_name[0] == '.')
+				continue;
+			bound_driver(de->d_name, cur, sizeof(cur));
+			if (!cur[0])
+				(void)probe(drv, de->d_name);
+		}
+		closedir(d);
+	}
+	return 0;
+}
