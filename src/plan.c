@@ -306,6 +306,11 @@ static int refuse(struct plan_refusal *why, const struct pcidev *d, const char *
 	return -EPERM;
 }
 
+static int cmp_dev_addr(const void *a, const void *b)
+{
+	return addr_cmp(&(*(struct pcidev *const *)a)->addr, &(*(struct pcidev *const *)b)->addr);
+}
+
 static bool in_set(struct pcidev *const *set, size_t n, const struct pcidev *d)
 {
 	for (size_t i = 0; i < n; i++)
@@ -411,6 +416,7 @@ int plan_group(const struct pcidev_list *l, const struct plan_request *req,
 				return refuse_split(l, req, d, set, n, why);
 		}
 	}
+	qsort(set, n, sizeof(*set), cmp_dev_addr);
 	*ret = TAKE_PTR(set);
 	*ret_n = n;
 	return 0;
