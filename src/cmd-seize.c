@@ -24,16 +24,6 @@
 
 #define MAX_DEVICES 256
 
-struct change_opts {
-	enum plan_op op;
-	const char *driver;
-	const char *origin;
-	bool all_functions;
-	bool no_strict_reset;
-	bool permissive;
-	bool dry_run;
-};
-
 static const char *op_name(enum plan_op op)
 {
 	return op == PLAN_SEIZE ? "seize" : "release";
@@ -354,7 +344,12 @@ static const char *default_stub(const struct pcidev_list *l)
 	return l->xen ? "pciback" : "vfio-pci";
 }
 
-static int change(struct pb_ctx *c, struct change_opts *o, char **args, int nargs)
+/*
+ * Seize or release the functions ARGS name, as one transaction: plan,
+ * journal, execute with verification, roll back on failure. Reports once
+ * on stderr. Returns an exit code (PB_EXIT_*).
+ */
+int cmd_change(struct pb_ctx *c, const struct change_opts *o, char **args, int nargs)
 {
 	_cleanup_(pcidev_list_freep) struct pcidev_list *l = NULL;
 	_cleanup_(journal_closep) struct journal *j = NULL;
@@ -632,7 +627,7 @@ static int change_main(struct pb_ctx *c, enum plan_op op, int argc, char **argv)
 	}
 	if (o.permissive && o.driver && !streq(o.driver, "pciback"))
 		return cmd_usage_error("-o permissive applies only to --driver pciback");
-	return change(c, &o, argv + optind, argc - optind);
+	return cmd_change(c, &o, argv + optind, argc - optind);
 }
 
 /* pcibind recover: finish what a killed pcibind left (undo its transaction). */

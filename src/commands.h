@@ -33,6 +33,19 @@ struct pb_ctx {
 	int lock_timeout_ms;
 };
 
+/* A seize or release as the CLI, boot and udev ask for it. */
+struct change_opts {
+	int op;			/* PLAN_SEIZE or PLAN_RELEASE (plan.h) */
+	const char *driver;	/* seize: the stub; NULL for the default */
+	const char *origin;	/* cli, boot or udev: recorded in the journal */
+	bool all_functions;
+	bool no_strict_reset;
+	bool permissive;
+	bool dry_run;
+};
+
+int cmd_change(struct pb_ctx *c, const struct change_opts *o, char **args, int nargs);
+
 int cmd_list(struct pb_ctx *c, int argc, char **argv);
 int cmd_show(struct pb_ctx *c, int argc, char **argv);
 int cmd_seize(struct pb_ctx *c, int argc, char **argv);
