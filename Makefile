@@ -32,7 +32,7 @@ ASAN_OBJS := $(SRCS:src/%.c=$(BUILD)/asan/obj/%.o)
 HDRS := $(wildcard src/*.h)
 
 .PHONY: all deps deps-check demo check check-fast check-unit check-headers check-gateway \
-	check-engine install clean
+	check-engine check-policy install clean
 
 all: $(BUILD)/pcibind
 
@@ -98,8 +98,12 @@ check-gateway:
 check-engine: $(BUILD)/pcibind-fake $(BUILD)/fixture-tool fixtures
 	@BUILD=$(BUILD) sh tests/engine/faults.sh laptop
 
+# Fail closed on untrusted policy files, and hostile names.
+check-policy: all fixtures
+	@BUILD=$(BUILD) sh tests/policy/hostile.sh
+
 check-fast: all $(BUILD)/asan/pcibind check-headers check-gateway check-unit check-cli \
-	check-cli-asan check-engine
+	check-cli-asan check-engine check-policy
 
 check: deps-check
 	$(MAKE) check-fast
@@ -117,9 +121,17 @@ demo: deps
 
 # ---- install ------------------------------------------------------------
 
+POLICYDIR ?= $(PREFIX)/lib/pcibind/policy.d
+DATADIR ?= $(PREFIX)/share/pcibind
+
 install: all
 	install -D -m 0755 $(BUILD)/pcibind $(DESTDIR)$(SBINDIR)/pcibind
 	install -D -m 0644 docs/pcibind.8 $(DESTDIR)$(MANDIR)/man8/pcibind.8
+	install -D -m 0644 docs/pcibind.conf.5 $(DESTDIR)$(MANDIR)/man5/pcibind.conf.5
+	install -d -m 0755 $(DESTDIR)$(POLICYDIR)
+	install -m 0644 policy.d/*.conf $(DESTDIR)$(POLICYDIR)/
+	install -D -m 0644 policy.d/50-qubes-net-usb.conf.example \
+		$(DESTDIR)$(DATADIR)/examples/50-qubes-net-usb.conf
 
 clean:
 	rm -rf $(BUILD)

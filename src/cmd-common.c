@@ -7,8 +7,11 @@
 #include <string.h>
 
 #include "commands.h"
+#include "guard.h"
 #include "log.h"
 #include "pcidev.h"
+#include "policy.h"
+#include "proc.h"
 
 /* Report a usage error once, with the way to help. Returns PB_EXIT_USAGE. */
 int cmd_usage_error(const char *fmt, ...)
@@ -57,4 +60,92 @@ int cmd_scan(struct pb_ctx *c, struct pcidev_list **ret)
 		return PB_EXIT_FAILURE;
 	}
 	return PB_EXIT_OK;
+}
+
+/*
+ * Load the policy from --policy-dir (or the vendor and admin directories).
+ * Problems are printed with file and line; a mutating command refuses to go
+ * on (fail closed), a read command warns. Returns an exit code.
+ */
+int cmd_load_policy(struct pb_ctx *c, bool mutating, struct policy **ret)
+{
+	const char *const *dirs = c->roots.policy_dirs[0] ? c->roots.policy_dirs
+							  : policy_default_dirs;
+	struct policy *p;
+	size_t n = 0;
+	int r;
+
+	while (dirs[n])
+		n++;
+	r = policy_load(dirs, n, &p);
+	if (r < 0) {
+		log_error_errno(r, "cannot load the policy");
+		return PB_EXIT_FAILURE;
+	}
+	for (size_t i = 0; i < p->n_errors; i++) {
+		const struct policy_diag *e = &p->errors[i];
+
+		if (e->line > 0)
+			log_full_errno(mutating ? LOG_ERR : LOG_WARNING, 0, "policy: %s:%d: %s",
+				       e->file, e->line, e->message);
+		else
+			log_full_errno(mutating ? LOG_ERR : LOG_WARNING, 0, "policy: %s: %s",
+				       e->file, e->message);
+	}
+	if (p->n_errors && mutating) {
+		log_error("refusing to change anything while the policy has errors: fix the "
+			  "file(s) above ('pcibind policy check' lists them)");
+		policy_free(p);
+		return PB_EXIT_REFUSED;
+	}
+	*ret = p;
+	return PB_EXIT_OK;
+}
+
+/* Gather the safety guards' facts from sysfs and --proc-root. Returns an exit code. */
+int cmd_load_guards(struct pb_ctx *c, struct guard_facts **ret)
+{
+	_cleanup_(proc_closep) struct proc *p = NULL;
+	int r;
+
+	r = proc_open(c->roots.proc_root, &p);
+	if (r < 0) {
+		log_error_errno(r, "cannot open the proc root '%s' (give the directory that holds "
+				   "self/mountinfo and net/route, e.g. --proc-root /proc)",
+				c->roots.proc_root);
+		return PB_EXIT_USAGE;
+	}
+	r = guard_facts_load(c->sysfs, p, ret);
+	if (r < 0) {
+		log_error_errno(r, "cannot gather the safety guards' facts");
+		return PB_EXIT_FAILURE;
+	}
+	return PB_EXIT_OK;
+}
+
+/*
+ * Evaluate the policy for D, then apply the command line's one-off rules
+ * (-o no-strict-reset, -o permissive, --driver) on top, marked as such.
+ * Returns 0 or -ENOMEM.
+ */
+int cmd_eval(const struct policy *p, const struct pcidev_list *l, const struct pcidev *d,
+	     const struct change_opts *o, struct policy_eval *ret)
+{
+	int r = policy_eval(p, l, d, ret);
+
+	if (r < 0 || !o)
+		return r;
+	if (o->no_strict_reset) {
+		ret->v.strict_reset = 0;
+		ret->cli_source[PK_STRICT_RESET] = "-o no-strict-reset";
+	}
+	if (o->permissive) {
+		ret->v.permissive = 1;
+		ret->cli_source[PK_PERMISSIVE] = "-o permissive";
+	}
+	if (o->driver) {
+		snprintf(ret->v.driver, sizeof(ret->v.driver), "%s", o->driver);
+		ret->cli_source[PK_DRIVER] = "--driver";
+	}
+	return 0;
 }

@@ -12,12 +12,15 @@
 #include <time.h>
 
 #include "commands.h"
+#include "decide.h"
+#include "guard.h"
 #include "journal.h"
 #include "kmodq.h"
 #include "log.h"
 #include "output.h"
 #include "pcidev.h"
 #include "plan.h"
+#include "policy.h"
 #include "rebind.h"
 #include "select.h"
 #include "sysfs.h"
@@ -62,9 +65,93 @@ static int parse_o(const char *arg, struct change_opts *o)
 	return 0;
 }
 
-static void print_refusal(const struct change_opts *o, const struct plan_refusal *why)
+static void print_refusal(struct pb_ctx *c, const struct change_opts *o,
+			  const struct pcidev_list *l, const struct policy *pol,
+			  const struct guard_facts *gf, const struct plan_refusal *why)
 {
+	const struct pcidev *d = why->bdf[0] ? pcidev_find_bdf(l, why->bdf) : NULL;
+
 	log_error("%s refused: %s", op_name(o->op), why->reason);
+	if (d)
+		cmd_explain_short(c, l, pol, gf, d);
+}
+
+static const char *default_stub(const struct pcidev_list *l);
+
+/*
+ * Ask the policy about the change: the requested functions give the stub,
+ * strict-reset and permissive (the command line's -o and --driver on top);
+ * then every function the change moves must be allowed (decide.c). Prints
+ * a refusal with its short explanation. Returns an exit code.
+ */
+static int consult_policy(struct pb_ctx *c, const struct change_opts *o,
+			  const struct pcidev_list *l, const struct policy *pol,
+			  const struct guard_facts *gf, struct plan_request *req, char *stub_buf,
+			  size_t stub_size)
+{
+	_cleanup_free_ struct pcidev **set = NULL;
+	struct plan_refusal why = { 0 };
+	bool all_nsr = true, all_perm = true;
+	const struct pcidev *first = NULL;
+	size_t n = 0;
+	int r;
+
+	stub_buf[0] = '\0';
+	for (size_t i = 0; i < req->n; i++) {
+		struct policy_eval e;
+
+		if (cmd_eval(pol, l, req->devs[i], o, &e) < 0)
+			return PB_EXIT_FAILURE;
+		if (e.v.driver[0] && !o->driver) {
+			if (!stub_buf[0]) {
+				snprintf(stub_buf, stub_size, "%s", e.v.driver);
+				first = req->devs[i];
+			} else if (strcmp(stub_buf, e.v.driver)) {
+				log_error("the policy sends %s to %s but %s to %s: %s them in separate "
+					  "commands, or give --driver",
+					  first->bdf, stub_buf, req->devs[i]->bdf, e.v.driver,
+					  op_name(o->op));
+				policy_eval_done(&e);
+				return PB_EXIT_REFUSED;
+			}
+		}
+		all_nsr = all_nsr && !e.v.strict_reset;
+		all_perm = all_perm && e.v.permissive;
+		policy_eval_done(&e);
+	}
+	req->stub = o->driver ? o->driver : stub_buf[0] ? stub_buf : default_stub(l);
+	req->no_strict_reset = all_nsr;
+	req->permissive = o->permissive || (all_perm && streq(req->stub, "pciback"));
+
+	r = plan_group(l, req, &set, &n, &why);
+	if (r == -EPERM) {
+		print_refusal(c, o, l, pol, gf, &why);
+		return PB_EXIT_REFUSED;
+	}
+	if (r < 0)
+		return PB_EXIT_FAILURE;
+	for (size_t i = 0; i < n; i++) {
+		struct policy_eval e;
+		struct verdict v;
+		struct guards g;
+
+		if (cmd_eval(pol, l, set[i], o, &e) < 0)
+			return PB_EXIT_FAILURE;
+		if (o->op == PLAN_SEIZE) {
+			guard_check(c->sysfs, gf, set[i], &g);
+			decide_seize(set[i], &e, &g, &v);
+		} else {
+			decide_release(l, set[i], &e, &v);
+		}
+		policy_eval_done(&e);
+		if (!v.allowed) {
+			log_error("%s refused: %s", op_name(o->op), v.reason);
+			cmd_explain_short(c, l, pol, gf, set[i]);
+			return PB_EXIT_REFUSED;
+		}
+	}
+	req->allow_unresettable = o->op == PLAN_RELEASE;
+	return PB_EXIT_OK;
 }
 
 /* The function's state now, as a journal entry ("before" of a transaction). */
@@ -358,6 +445,9 @@ int cmd_change(struct pb_ctx *c, const struct change_opts *o, char **args, int n
 	_cleanup_free_ struct plan_native *nat = NULL;
 	_cleanup_free_ char(*names)[3][JOURNAL_NAME_MAX] = NULL;
 	struct pci_addr addrs[MAX_DEVICES];
+	_cleanup_(policy_freep) struct policy *pol = NULL;
+	_cleanup_(guard_facts_freep) struct guard_facts *gf = NULL;
+	char stub_buf[16];
 	struct pcidev *devs[MAX_DEVICES];
 	struct plan_request req = { .op = o->op };
 	struct plan_refusal why = { 0 };
@@ -407,6 +497,12 @@ int cmd_change(struct pb_ctx *c, const struct change_opts *o, char **args, int n
 	ret = cmd_scan(c, &l);
 	if (ret != PB_EXIT_OK)
 		return ret;
+	ret = cmd_load_policy(c, true, &pol);
+	if (ret != PB_EXIT_OK)
+		return ret;
+	ret = cmd_load_guards(c, &gf);
+	if (ret != PB_EXIT_OK)
+		return ret;
 	for (int i = 0; i < nargs; i++) {
 		const char *err;
 
@@ -423,10 +519,10 @@ int cmd_change(struct pb_ctx *c, const struct change_opts *o, char **args, int n
 	}
 	req.devs = devs;
 	req.n = n;
-	req.stub = o->driver ? o->driver : default_stub(l);
 	req.all_functions = o->all_functions;
-	req.no_strict_reset = o->no_strict_reset;
-	req.permissive = o->permissive;
+	ret = consult_policy(c, o, l, pol, gf, &req, stub_buf, sizeof(stub_buf));
+	if (ret != PB_EXIT_OK)
+		return ret;
 
 	plan_init(&p);
 	if (o->op == PLAN_SEIZE) {
@@ -471,7 +567,7 @@ int cmd_change(struct pb_ctx *c, const struct change_opts *o, char **args, int n
 		}
 	}
 	if (r == -EPERM) {
-		print_refusal(o, &why);
+		print_refusal(c, o, l, pol, gf, &why);
 		plan_done(&p);
 		return PB_EXIT_REFUSED;
 	}

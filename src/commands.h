@@ -23,6 +23,8 @@ struct pb_roots {
 	const char *modules_dir;	/* NULL: the running kernel's */
 	const char *pci_ids;		/* NULL: libpci's default */
 	const char *state_dir;		/* the journal, default /run/pcibind */
+	const char *proc_root;		/* for the safety guards, default /proc */
+	const char *policy_dirs[8];	/* NULL-terminated; default policy_default_dirs */
 };
 
 struct pb_ctx {
@@ -45,6 +47,19 @@ struct change_opts {
 };
 
 int cmd_change(struct pb_ctx *c, const struct change_opts *o, char **args, int nargs);
+
+struct policy;
+struct guard_facts;
+struct pcidev;
+int cmd_load_policy(struct pb_ctx *c, bool mutating, struct policy **ret);
+int cmd_load_guards(struct pb_ctx *c, struct guard_facts **ret);
+struct policy_eval;
+int cmd_eval(const struct policy *p, const struct pcidev_list *l, const struct pcidev *d,
+	     const struct change_opts *o, struct policy_eval *ret);
+void cmd_explain_short(struct pb_ctx *c, const struct pcidev_list *l, const struct policy *p,
+		       const struct guard_facts *g, const struct pcidev *d);
+int cmd_explain(struct pb_ctx *c, int argc, char **argv);
+int cmd_policy(struct pb_ctx *c, int argc, char **argv);
 
 int cmd_list(struct pb_ctx *c, int argc, char **argv);
 int cmd_show(struct pb_ctx *c, int argc, char **argv);

@@ -13,6 +13,7 @@
 #include "log.h"
 #include "macro.h"
 #include "pcidev.h"
+#include "proc.h"
 #include "sysfs.h"
 
 #ifndef PCIBIND_VERSION
@@ -31,6 +32,8 @@ static const struct command {
 	{ "reattach", cmd_release, "DEVICE...              alias of release" },
 	{ "status", cmd_status, "                       what pcibind has seized, from where, since when" },
 	{ "recover", cmd_recover, "                       undo what a killed pcibind left unfinished" },
+	{ "explain", cmd_explain, "DEVICE [seize|release] the facts, rules and verdict behind a decision" },
+	{ "policy", cmd_policy, "check                  lint the policy files" },
 };
 
 static void help(void)
@@ -52,6 +55,10 @@ static void help(void)
 	       "  --state-dir DIR    the journal of seized devices (default /run/pcibind)\n"
 	       "  --probe-timeout MS how long to wait for a driver to bind (default 5000)\n"
 	       "  --lock-timeout MS  how long to wait for another pcibind (default 10000)\n"
+	       "  --policy-dir DIR   read policy *.conf from DIR instead of\n"
+	       "                     /usr/lib/pcibind/policy.d and /etc/pcibind/policy.d\n"
+	       "                     (repeatable: later directories replace same names)\n"
+	       "  --proc-root DIR    /proc for the safety guards (default /proc)\n"
 	       "  -j, --json         print JSON instead of text\n"
 	       "  -v, --verbose      say more on stderr\n"
 	       "  -q, --quiet        print only errors on stderr\n"
@@ -70,6 +77,8 @@ enum {
 	OPT_STATE_DIR,
 	OPT_PROBE_TIMEOUT,
 	OPT_LOCK_TIMEOUT,
+	OPT_POLICY_DIR,
+	OPT_PROC_ROOT,
 };
 
 static int parse_ms(const char *opt, const char *arg, int *ret)
@@ -94,6 +103,8 @@ int main(int argc, char **argv)
 		{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 		{ "probe-timeout", required_argument, NULL, OPT_PROBE_TIMEOUT },
 		{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
+		{ "policy-dir", required_argument, NULL, OPT_POLICY_DIR },
+		{ "proc-root", required_argument, NULL, OPT_PROC_ROOT },
 		{ "json", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -105,10 +116,12 @@ int main(int argc, char **argv)
 	struct pb_ctx c = {
 		.roots.sysfs_root = sysfs_default_root,
 		.roots.state_dir = journal_default_dir,
+		.roots.proc_root = proc_default_root,
 		.probe_timeout_ms = 5000,
 		.lock_timeout_ms = 10000,
 	};
 	const struct command *cmd = NULL;
+	size_t n_policy_dirs = 0;
 	int opt, r;
 
 	opterr = 0;
@@ -125,6 +138,15 @@ int main(int argc, char **argv)
 			break;
 		case OPT_STATE_DIR:
 			c.roots.state_dir = optarg;
+			break;
+		case OPT_POLICY_DIR:
+			if (n_policy_dirs + 1 >= ELEMENTSOF(c.roots.policy_dirs))
+				return cmd_usage_error("--policy-dir: at most %zu directories",
+						       ELEMENTSOF(c.roots.policy_dirs) - 1);
+			c.roots.policy_dirs[n_policy_dirs++] = optarg;
+			break;
+		case OPT_PROC_ROOT:
+			c.roots.proc_root = optarg;
 			break;
 		case OPT_PROBE_TIMEOUT:
 			if (parse_ms("--probe-timeout", optarg, &c.probe_timeout_ms))
@@ -154,12 +176,12 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind >= argc)
-		return cmd_usage_error("no command given (one of: list, show, seize, release, status, recover)");
+		return cmd_usage_error("no command given (one of: list, show, seize, release, status, recover, explain, policy)");
 	for (size_t i = 0; i < ELEMENTSOF(commands); i++)
 		if (streq(argv[optind], commands[i].name))
 			cmd = &commands[i];
 	if (!cmd)
-		return cmd_usage_error("unknown command '%s' (one of: list, show, seize, release, status, recover)", argv[optind]);
+		return cmd_usage_error("unknown command '%s' (one of: list, show, seize, release, status, recover, explain, policy)", argv[optind]);
 
 	r = sysfs_open(c.roots.sysfs_root, &sysfs);
 	if (r < 0) {

@@ -433,17 +433,10 @@ static const char *stub_module(const char *stub)
 	return NULL;
 }
 
+/* What the stub itself cannot do; the safety guards are decide.c's. */
 static int seize_guards(const struct plan_request *req, const struct pcidev *d,
 			struct plan_refusal *why)
 {
-	if (pcidev_is_bridge(d))
-		return refuse(why, d,
-			      "%s is a bridge (class %04x): everything behind it and dom0's view "
-			      "of the bus depend on it",
-			      d->bdf, d->class >> 8);
-	if (d->boot_vga > 0)
-		return refuse(why, d, "%s is the boot VGA device: dom0's console is on it",
-			      d->bdf);
 	if (streq_ptr(req->stub, "vfio-pci") && d->iommu_group < 0)
 		return refuse(why, d,
 			      "%s has no IOMMU group, and vfio-pci cannot bind without one: boot "
@@ -511,7 +504,7 @@ static const struct plan_native *find_native(const struct plan_native *v, size_t
 
 /*
  * Plan a release: group, refuse a function without a reset method unless
- * no_strict_reset, then reset, pin driver_override to the native driver,
+ * the policy allowed it (allow_unresettable), then reset, pin driver_override to the native driver,
  * unbind, leave pciback's slots, bind, and clear driver_override. NATIVES
  * says each function's native driver. Returns 0, -EPERM or -ENOMEM.
  */
@@ -543,7 +536,7 @@ int plan_release(const struct pcidev_list *l, const struct plan_request *req,
 				      "%s: no native driver is known: pcibind has no record of it "
 				      "and its modalias resolves to no usable module",
 				      d->bdf);
-		if (!d->resettable && !req->no_strict_reset) {
+		if (!d->resettable && !req->allow_unresettable) {
 			if (pcidev_reset_reason(l, d, reason, sizeof(reason)) < 0)
 				snprintf(reason, sizeof(reason), "not resettable");
 			return refuse(why, d,

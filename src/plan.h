@@ -81,6 +81,7 @@ struct plan_request {
 	bool all_functions;
 	bool no_strict_reset;
 	bool permissive;
+	bool allow_unresettable;	/* release: the policy allowed it (decide.c) */
 };
 
 /* What release returns a function to (journal record or libkmod). */

@@ -50,9 +50,55 @@ static void filter_any(struct pciname_filter *f)
 }
 
 /*
+ * A Qubes PCI path, "[DDDD_]BB_SS.F-BB_SS.F...": the first hop on a root
+ * bus, every later bus relative to the secondary bus of the bridge before
+ * (qubes-core-admin's sbdf_to_path). It names a device by where it is
+ * plugged in, which stays true when a new card shifts the bus numbers.
+ */
+static int parse_path(const char *text, struct selector *sel, const char **ret_error)
+{
+	const char *p = text;
+	unsigned int dom = 0;
+	int n;
+
+	if (strncmp(p, "dom0:", 5) == 0)
+		p += 5;
+	if (sscanf(p, "%4x_%n", &dom, &n) == 1 && n == 5 && strchr(p + n, '_') &&
+	    strchr(p + n, '_') < strchr(p + n, '.'))
+		p += n;
+	else
+		dom = 0;
+	sel->domain = dom;
+	sel->n_hops = 0;
+	while (*p) {
+		struct select_hop h;
+
+		if (sel->n_hops == SELECT_PATH_MAX) {
+			*ret_error = "a PCI path of more than 8 hops";
+			return -EINVAL;
+		}
+		if (sscanf(p, "%2x_%2x.%1x%n", &h.bus, &h.slot, &h.func, &n) != 3 || n != 7 ||
+		    h.slot > 0x1f || h.func > 7) {
+			*ret_error = "not a Qubes PCI path (expected e.g. 00_1c.0-00_00.0)";
+			return -EINVAL;
+		}
+		sel->hops[sel->n_hops++] = h;
+		p += n;
+		if (*p == '-')
+			p++;
+		else if (*p) {
+			*ret_error = "not a Qubes PCI path (expected e.g. 00_1c.0-00_00.0)";
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/*
  * Parse a selector: a class name ("usb"), the Qubes forms ("dom0:00_1d.0",
- * "00_1d.*"), or lspci's slot syntax ("0000:00:1d.0", "00:1d.*", ":1d").
- * Returns 0, or -EINVAL with a reason in *ret_error.
+ * "00_1d.*"), a Qubes PCI path ("00_1c.0-00_00.0"), or lspci's slot syntax
+ * ("0000:00:1d.0", "00:1d.*", ":1d"). Returns 0, or -EINVAL with a reason
+ * in *ret_error.
  */
 int select_parse(const char *text, struct selector *ret, const char **ret_error)
 {
@@ -74,6 +120,13 @@ int select_parse(const char *text, struct selector *ret, const char **ret_error)
 			return 0;
 		}
 
+	if (strchr(text, '_') && strchr(text, '-')) {
+		r = parse_path(text, &sel, ret_error);
+		if (r < 0)
+			return r;
+		*ret = sel;
+		return 0;
+	}
 	if (strchr(text, '_')) {
 		/* Qubes writes BB_SS.F behind "dom0:"; libpci parses BB:SS.F. */
 		if (strncmp(p, "dom0:", 5) == 0)
@@ -117,12 +170,44 @@ int select_parse_id(const char *text, struct selector *ret, const char **ret_err
 	return 0;
 }
 
+/* Whether D sits at the end of the PCI path SEL. */
+static bool path_match(const struct selector *sel, const struct pcidev *d)
+{
+	const struct pcidev *chain[SELECT_PATH_MAX];
+	size_t n = 0;
+
+	for (const struct pcidev *x = d; x; x = x->parent) {
+		if (n == sel->n_hops)
+			return false;
+		chain[n++] = x;
+	}
+	if (n != sel->n_hops || d->addr.domain != sel->domain)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		const struct pcidev *x = chain[n - 1 - i];
+		const struct select_hop *h = &sel->hops[i];
+		int base = 0;
+
+		if (i > 0) {
+			base = chain[n - i]->secondary_bus;
+			if (base < 0)
+				return false;
+		}
+		if ((int)x->addr.bus - base != (int)h->bus || x->addr.slot != h->slot ||
+		    x->addr.func != h->func)
+			return false;
+	}
+	return true;
+}
+
 /* Whether D is selected. */
 bool select_match(const struct selector *sel, const struct pcidev *d)
 {
 	const struct pciname_filter *f = &sel->f;
 	unsigned int class16 = d->class >> 8;
 
+	if (sel->n_hops > 1)
+		return path_match(sel, d);
 	if ((f->domain >= 0 && (unsigned int)f->domain != d->addr.domain) ||
 	    (f->bus >= 0 && f->bus != d->addr.bus) || (f->slot >= 0 && f->slot != d->addr.slot) ||
 	    (f->func >= 0 && f->func != d->addr.func))

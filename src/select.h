@@ -9,9 +9,20 @@
 struct pcidev;
 struct pcidev_list;
 
+#define SELECT_PATH_MAX 8
+
+/* One hop of a Qubes PCI path: bus (relative to the bridge above), slot, function. */
+struct select_hop {
+	unsigned int bus, slot, func;
+};
+
 struct selector {
 	const char *text;		/* as the user wrote it, for messages */
 	struct pciname_filter f;
+	/* A Qubes PCI path ("0000_00_1c.0-00_00.0") when n_hops > 1. */
+	unsigned int domain;
+	struct select_hop hops[SELECT_PATH_MAX];
+	size_t n_hops;
 };
 
 int select_parse(const char *text, struct selector *ret, const char **ret_error);

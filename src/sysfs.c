@@ -307,6 +307,22 @@ bool sysfs_exists(struct sysfs *s, const char *fmt, ...)
 	return fstatat(s->root_fd, path, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
+/* Whether the path is a directory itself, not a symlink to one. */
+bool sysfs_is_dir(struct sysfs *s, const char *fmt, ...)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vpath(path, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return false;
+	return fstatat(s->root_fd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);

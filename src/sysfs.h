@@ -36,6 +36,7 @@ int sysfs_read_link_name(struct sysfs *s, char *buf, size_t size, const char *fm
 int sysfs_read_link(struct sysfs *s, char *buf, size_t size, const char *fmt, ...)
 	_printf_(4, 5);
 bool sysfs_exists(struct sysfs *s, const char *fmt, ...) _printf_(2, 3);
+bool sysfs_is_dir(struct sysfs *s, const char *fmt, ...) _printf_(2, 3);
 int sysfs_list_dir(struct sysfs *s, char ***ret, const char *fmt, ...) _printf_(3, 4);
 int sysfs_write(struct sysfs *s, const char *path, const char *value);
 int sysfs_write_attr(struct sysfs *s, const char *value, const char *fmt, ...) _printf_(3, 4);

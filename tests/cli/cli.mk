@@ -26,3 +26,11 @@ check-cli-asan: $(BUILD)/asan/pcibind fixtures
 
 update-cli: $(PCIBIND) fixtures
 	PCIBIND=$(PCIBIND) BUILD=$(BUILD) UPDATE=1 sh tests/cli/run.sh
+
+# laptop-guards: the laptop fixture plus what trips every safety guard
+# (tests/policy/mkguards.sh); its /proc is tests/fixtures/proc/laptop-guards.
+.PHONY: guard-fixture
+guard-fixture: fixtures
+	@sh tests/policy/mkguards.sh $(BUILD)/fixtures/laptop $(BUILD)/fixtures/laptop-guards
+
+check-cli check-cli-asan update-cli: guard-fixture

@@ -5,6 +5,7 @@
 # Each line of tests/cli/cases.txt is "NAME FIXTURE ARGS..."; the case runs
 #   $PCIBIND --sysfs-root $BUILD/fixtures/FIXTURE/sys
 #            --modules-dir $BUILD/fixtures/FIXTURE/modules
+#            --policy-dir policy.d --proc-root tests/fixtures/proc/FIXTURE (or none)
 #            --pci-ids tests/fixtures/pci.ids ARGS
 # (FIXTURE "-" drops the --sysfs-root and --modules-dir options) and compares
 # stdout, "--- stderr ---", stderr and "--- exit N ---" with
@@ -40,6 +41,10 @@ while read -r name fixture args; do
 		fi
 		roots="--sysfs-root $dir/sys --modules-dir $dir/modules"
 	fi
+	# Hermetic: the repository's policy.d, and a fixture /proc (or an empty one).
+	proc=tests/fixtures/proc/$fixture
+	[ -d "$proc" ] || proc=tests/fixtures/proc/none
+	roots="$roots --policy-dir ${POLICY_DIR:-policy.d} --proc-root $proc"
 	# shellcheck disable=SC2086 # word splitting of roots and args is wanted
 	"$PCIBIND" $roots --pci-ids "$PCI_IDS" $args \
 		>"$tmp/stdout" 2>"$tmp/stderr" </dev/null

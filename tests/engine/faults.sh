@@ -25,7 +25,8 @@ errnos="EBUSY ENODEV EINVAL EIO ENOENT EAGAIN silent"
 pb() { # pb DIR ARGS...: the fake pcibind on the copy in DIR
 	d=$1; shift
 	"$fake" --sysfs-root "$d/sys" --modules-dir "$src/modules" \
-		--pci-ids tests/fixtures/pci.ids --state-dir "$d/state" --probe-timeout 50 "$@"
+		--pci-ids tests/fixtures/pci.ids --state-dir "$d/state" --probe-timeout 50 \
+		--policy-dir policy.d --proc-root tests/fixtures/proc/none "$@"
 }
 
 # The tree as fixture-tool records it, minus what a rollback keeps by design:

@@ -1,0 +1,759 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The policy engine, and the only file that talks to inih.
+ *
+ * Files: *.conf in /usr/lib/pcibind/policy.d (vendor) and
+ * /etc/pcibind/policy.d (admin); a file in /etc replaces the vendor file of
+ * the same name; all are read in lexical order of file name. Every section
+ * is a rule. A rule matches a function when every match-* key it has
+ * matches (a key given several times, or with a comma list, matches any of
+ * its values); a rule without match-* keys matches every function.
+ *
+ * Precedence: rules are taken in file order, then in order within a file;
+ * for each key, the last matching rule that sets it wins. explain shows
+ * which rule (file:line) set each key.
+ *
+ * Fail closed: a syntax error, an unknown key or value, an unsafe file or
+ * directory is an error with file and line; mutating commands refuse to
+ * run with errors, read commands warn.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <ini.h>
+
+#include "macro.h"
+#include "pcidev.h"
+#include "policy.h"
+#include "sysfs.h"
+
+#define POLICY_FILE_MAX (1024 * 1024)
+#define POLICY_LINE_MAX 196 /* inih's line buffer is 200, with \r\n\0 */
+
+const char *const policy_default_dirs[] = {
+	"/usr/lib/pcibind/policy.d",
+	"/etc/pcibind/policy.d",
+	NULL,
+};
+
+static const char *const key_names[_PK_MAX] = {
+	[PK_BOOT] = "boot",
+	[PK_HOTPLUG] = "hotplug",
+	[PK_DRIVER] = "driver",
+	[PK_STRICT_RESET] = "strict-reset",
+	[PK_PERMISSIVE] = "permissive",
+	[PK_RELEASE] = "release",
+	[PK_PROTECT] = "protect",
+	[PK_EXPECT_ID] = "expect-id",
+	[PK_FORCE] = "force",
+};
+
+static const char *const match_names[_MATCH_KIND_MAX] = {
+	[MATCH_ADDRESS] = "match-address",
+	[MATCH_ID] = "match-id",
+	[MATCH_CLASS] = "match-class",
+	[MATCH_DRIVER] = "match-driver",
+};
+
+/* The key's name as policy files spell it. */
+const char *policy_key_name(enum policy_key k)
+{
+	return k < _PK_MAX ? key_names[k] : "?";
+}
+
+static const struct policy_values builtin = {
+	.boot = 0,
+	.hotplug = 0,
+	.strict_reset = 1,
+	.permissive = 0,
+	.protect = 0,
+	.force = 0,
+	.release = RELEASE_IF_RESETTABLE,
+	.driver = "",
+	.expect_vendor = -1,
+	.expect_device = -1,
+};
+
+static void match_free(struct policy_match *m)
+{
+	free(m->text);
+}
+
+static void rule_free(struct policy_rule *r)
+{
+	for (size_t i = 0; i < r->n_matches; i++)
+		match_free(&r->matches[i]);
+	free(r->matches);
+	free(r->file);
+	free(r->name);
+}
+
+/* Free a policy; accepts NULL, returns NULL. */
+struct policy *policy_free(struct policy *p)
+{
+	if (!p)
+		return NULL;
+	for (size_t i = 0; i < p->n_rules; i++)
+		rule_free(&p->rules[i]);
+	free(p->rules);
+	for (size_t i = 0; i < p->n_errors; i++) {
+		free(p->errors[i].file);
+		free(p->errors[i].message);
+	}
+	free(p->errors);
+	strv_free(p->files);
+	free(p);
+	return NULL;
+}
+
+static int add_error(struct policy *p, const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int add_error(struct policy *p, const char *file, int line, const char *fmt, ...)
+{
+	struct policy_diag *nv = realloc(p->errors, (p->n_errors + 1) * sizeof(*nv));
+	va_list ap;
+	int r;
+
+	if (!nv)
+		return -ENOMEM;
+	p->errors = nv;
+	nv[p->n_errors] = (struct policy_diag){ .file = strdup(file), .line = line };
+	va_start(ap, fmt);
+	r = vasprintf(&nv[p->n_errors].message, fmt, ap);
+	va_end(ap);
+	if (r < 0 || !nv[p->n_errors].file)
+		return -ENOMEM;
+	p->n_errors++;
+	return 0;
+}
+
+/* ---- values ------------------------------------------------------------- */
+
+static int parse_bool(const char *v)
+{
+	if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcmp(v, "1") ||
+	    !strcasecmp(v, "on"))
+		return 1;
+	if (!strcasecmp(v, "no") || !strcasecmp(v, "false") || !strcmp(v, "0") ||
+	    !strcasecmp(v, "off"))
+		return 0;
+	return -1;
+}
+
+static int parse_hex16(const char *s, size_t len, int *ret)
+{
+	unsigned int v = 0;
+
+	if (len == 0 || len > 4)
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		int d = c >= '0' && c <= '9'	 ? c - '0'
+			: c >= 'a' && c <= 'f' ? c - 'a' + 10
+			: c >= 'A' && c <= 'F' ? c - 'A' + 10
+					       : -1;
+
+		if (d < 0)
+			return -EINVAL;
+		v = v * 16 + d;
+	}
+	*ret = (int)v;
+	return 0;
+}
+
+/* "8086:10d3" or "8086:10d3:1028:089e" (with subsystem); "*" for any field. */
+static int parse_id(const char *text, struct policy_match *m)
+{
+	int *fields[4] = { &m->vendor, &m->device, &m->subvendor, &m->subdevice };
+	const char *p = text;
+	int n = 0;
+
+	m->vendor = m->device = m->subvendor = m->subdevice = -1;
+	while (n < 4) {
+		size_t len = strcspn(p, ":");
+
+		if (!(len == 1 && *p == '*') && parse_hex16(p, len, fields[n]) < 0)
+			return -EINVAL;
+		n++;
+		p += len;
+		if (!*p)
+			break;
+		p++;
+	}
+	return (n == 2 || n == 4) && !*p ? 0 : -EINVAL;
+}
+
+/* A class name (select.c's), or a hex code "0200"/"02" with an optional "/MASK". */
+static int parse_class(const char *text, struct policy_match *m)
+{
+	struct selector sel;
+	const char *why, *slash = strchr(text, '/');
+	int code, mask;
+	size_t len = slash ? (size_t)(slash - text) : strlen(text);
+
+	if (!strncasecmp(text, "0x", 2)) {
+		text += 2;
+		len -= 2;
+	}
+	if (parse_hex16(text, len, &code) == 0 && (len == 2 || len == 4)) {
+		mask = len == 2 ? 0xff00 : 0xffff;
+		if (len == 2)
+			code <<= 8;
+		if (slash && parse_hex16(slash + 1, strlen(slash + 1), &mask) < 0)
+			return -EINVAL;
+		m->class16 = code;
+		m->mask = mask;
+		return 0;
+	}
+	if (slash || select_parse(text, &sel, &why) < 0 || sel.f.device_class < 0 ||
+	    sel.f.bus >= 0 || sel.f.slot >= 0)
+		return -EINVAL;
+	m->class16 = sel.f.device_class;
+	m->mask = sel.f.device_class_mask;
+	return 0;
+}
+
+/* ---- parsing ------------------------------------------------------------ */
+
+struct parse_state {
+	struct policy *p;
+	const char *file;
+	const char *text;
+	size_t pos;
+	int line;		/* of the line the parser holds now */
+	bool at_line_start;
+	int section_line;	/* a "[...]" line read, not yet given a rule */
+	struct policy_rule *rule;
+	int r;			/* -ENOMEM */
+};
+
+/* inih's reader: one line at a time, so that we know the line number. */
+static char *reader(char *str, int num, void *stream)
+{
+	struct parse_state *st = stream;
+	size_t len, n;
+
+	if (st->pos >= strlen(st->text) || num < 2)
+		return NULL;
+	if (st->at_line_start) {
+		st->line++;
+		st->at_line_start = false;
+	}
+	len = strcspn(st->text + st->pos, "\n");
+	n = len + (st->text[st->pos + len] == '\n');
+	if (n > (size_t)num - 1) {
+		/* Too long for inih: an error of ours, and skip the rest of it. */
+		add_error(st->p, st->file, st->line, "line longer than %d characters",
+			  POLICY_LINE_MAX);
+		st->pos += n;
+		st->at_line_start = true;
+		str[0] = '\n';
+		str[1] = '\0';
+		return str;
+	}
+	memcpy(str, st->text + st->pos, n);
+	str[n] = '\0';
+	st->pos += n;
+	st->at_line_start = true;
+	/* A section header as inih accepts it: '[' ... ']' (inih reports the rest). */
+	if (str[strspn(str, " \t")] == '[' && strchr(str, ']'))
+		st->section_line = st->line;
+	return str;
+}
+
+static struct policy_rule *new_rule(struct parse_state *st, const char *section)
+{
+	struct policy *p = st->p;
+	struct policy_rule *nv = realloc(p->rules, (p->n_rules + 1) * sizeof(*nv));
+	struct policy_rule *r;
+
+	if (!nv)
+		return NULL;
+	p->rules = nv;
+	r = &nv[p->n_rules];
+	*r = (struct policy_rule){ .line = st->section_line, .v = builtin };
+	r->file = strdup(st->file);
+	r->name = strdup(section);
+	if (!r->file || !r->name) {
+		free(r->file);
+		free(r->name);
+		return NULL;
+	}
+	p->n_rules++;
+	return r;
+}
+
+static int add_match(struct parse_state *st, struct policy_rule *r, enum match_kind kind,
+		     const char *value)
+{
+	_cleanup_free_ char *copy = strdup(value);
+	char *save = NULL;
+
+	if (!copy)
+		return -ENOMEM;
+	for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+		struct policy_match m = { .kind = kind };
+		struct policy_match *nv;
+		const char *why = NULL;
+		bool ok;
+
+		item += strspn(item, " \t");
+		for (size_t n = strlen(item); n && (item[n - 1] == ' ' || item[n - 1] == '\t');)
+			item[--n] = '\0';
+		switch (kind) {
+		case MATCH_ADDRESS:
+			ok = select_parse(item, &m.sel, &why) == 0 && m.sel.f.device_class < 0;
+			break;
+		case MATCH_ID:
+			ok = parse_id(item, &m) == 0;
+			break;
+		case MATCH_CLASS:
+			ok = parse_class(item, &m) == 0;
+			break;
+		default:
+			ok = sysfs_valid_name(item);
+			break;
+		}
+		if (!ok) {
+			add_error(st->p, st->file, st->line, "%s: '%s' is not valid%s%s",
+				  match_names[kind], item, why ? ": " : "", why ? why : "");
+			continue;
+		}
+		m.text = strdup(item);
+		nv = realloc(r->matches, (r->n_matches + 1) * sizeof(*nv));
+		if (!m.text || !nv) {
+			free(m.text);
+			if (nv)
+				r->matches = nv;
+			return -ENOMEM;
+		}
+		m.sel.text = m.text;
+		r->matches = nv;
+		r->matches[r->n_matches++] = m;
+		if (kind == MATCH_ADDRESS)
+			r->exact_address = m.sel.n_hops > 1 ||
+					   (m.sel.f.domain >= 0 && m.sel.f.bus >= 0 &&
+					    m.sel.f.slot >= 0 && m.sel.f.func >= 0);
+	}
+	return 0;
+}
+
+static int set_key(struct parse_state *st, struct policy_rule *r, const char *name,
+		   const char *value)
+{
+	struct policy_match m;
+	int k, b;
+
+	/* Qubes' spelling: no-strict-reset = yes is strict-reset = no. */
+	if (!strcmp(name, "no-strict-reset")) {
+		b = parse_bool(value);
+		if (b < 0)
+			goto bad_value;
+		r->v.strict_reset = !b;
+		k = PK_STRICT_RESET;
+		goto done;
+	}
+	for (k = 0; k < _PK_MAX; k++)
+		if (!strcmp(name, key_names[k]))
+			break;
+	if (k == _PK_MAX) {
+		add_error(st->p, st->file, st->line,
+			  "unknown key '%s' (see pcibind.conf(5) for the keys)", name);
+		return 0;
+	}
+	switch (k) {
+	case PK_DRIVER:
+		if (pcidev_stub_from_driver(value) == PCIDEV_STUB_NONE)
+			goto bad_value;
+		snprintf(r->v.driver, sizeof(r->v.driver), "%s", value);
+		break;
+	case PK_RELEASE:
+		if (!strcmp(value, "never"))
+			r->v.release = RELEASE_NEVER;
+		else if (!strcmp(value, "if-resettable"))
+			r->v.release = RELEASE_IF_RESETTABLE;
+		else if (!strcmp(value, "always"))
+			r->v.release = RELEASE_ALWAYS;
+		else
+			goto bad_value;
+		break;
+	case PK_EXPECT_ID:
+		if (parse_id(value, &m) < 0 || m.subvendor >= 0 || m.vendor < 0 || m.device < 0)
+			goto bad_value;
+		r->v.expect_vendor = m.vendor;
+		r->v.expect_device = m.device;
+		break;
+	default:
+		b = parse_bool(value);
+		if (b < 0)
+			goto bad_value;
+		if (k == PK_BOOT)
+			r->v.boot = b;
+		else if (k == PK_HOTPLUG)
+			r->v.hotplug = b;
+		else if (k == PK_STRICT_RESET)
+			r->v.strict_reset = b;
+		else if (k == PK_PERMISSIVE)
+			r->v.permissive = b;
+		else if (k == PK_PROTECT)
+			r->v.protect = b;
+		else
+			r->v.force = b;
+		break;
+	}
+done:
+	r->set[k] = true;
+	r->key_line[k] = st->line;
+	return 0;
+
+bad_value:
+	add_error(st->p, st->file, st->line, "%s: bad value '%s'%s", name, value,
+		  !strcmp(name, "driver")	     ? " (pciback, vfio-pci or pci-stub)"
+		  : !strcmp(name, "release")   ? " (never, if-resettable or always)"
+		  : !strcmp(name, "expect-id") ? " (VENDOR:DEVICE, e.g. 8086:15bb)"
+					       : " (yes or no)");
+	return 0;
+}
+
+static int handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse_state *st = user;
+
+	if (!section[0]) {
+		add_error(st->p, st->file, st->line, "'%s' is outside a [section]", name);
+		return 1;
+	}
+	if (st->section_line) {
+		st->rule = new_rule(st, section);
+		st->section_line = 0;
+		if (!st->rule) {
+			st->r = -ENOMEM;
+			return 0;
+		}
+	}
+	for (int k = 0; k < _MATCH_KIND_MAX; k++)
+		if (!strcmp(name, match_names[k])) {
+			if (add_match(st, st->rule, k, value) < 0) {
+				st->r = -ENOMEM;
+				return 0;
+			}
+			return 1;
+		}
+	set_key(st, st->rule, name, value);
+	return 1;
+}
+
+/* Checks that need the whole rule: force and expect-id need one exact address. */
+static void check_rules(struct policy *p, size_t first)
+{
+	for (size_t i = first; i < p->n_rules; i++) {
+		struct policy_rule *r = &p->rules[i];
+
+		if (r->set[PK_FORCE] && r->v.force && !r->exact_address)
+			add_error(p, r->file, r->key_line[PK_FORCE],
+				  "[%s]: force needs a match-address that names one function "
+				  "(no wildcards, no class)",
+				  r->name);
+		if (r->set[PK_EXPECT_ID] && !r->exact_address)
+			add_error(p, r->file, r->key_line[PK_EXPECT_ID],
+				  "[%s]: expect-id goes with a match-address that names one function",
+				  r->name);
+	}
+}
+
+/*
+ * Parse TEXT as policy file FILE into P (tests, and the loader). Problems
+ * are recorded in P's errors. Returns 0 or -ENOMEM.
+ */
+int policy_parse_string(struct policy *p, const char *file, const char *text)
+{
+	struct parse_state st = { .p = p, .file = file, .text = text, .at_line_start = true };
+	size_t first = p->n_rules;
+	int r;
+
+	if (memchr(text, '\0', strlen(text)) != NULL)
+		return 0;
+	r = ini_parse_stream(reader, &st, handler, &st);
+	if (st.r < 0)
+		return st.r;
+	if (r > 0)
+		add_error(p, file, r, "syntax error (expected '[rule name]', 'key = value' or a "
+				      "comment)");
+	check_rules(p, first);
+	return 0;
+}
+
+static int check_owner(const struct stat *st)
+{
+	/* Root's, or (for tests) the running user's; nobody else may write it. */
+	if (st->st_uid != 0 && st->st_uid != geteuid())
+		return -EPERM;
+	if (st->st_mode & 022)
+		return -EACCES;
+	return 0;
+}
+
+static int load_file(struct policy *p, const char *dir, const char *name)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+	ssize_t n;
+	int r;
+
+	if (asprintf(&path, "%s/%s", dir, name) < 0)
+		return -ENOMEM;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return add_error(p, path, 0, "cannot open: %s%s", strerror(errno),
+				 errno == ELOOP ? " (a symbolic link: not trusted)" : "");
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return add_error(p, path, 0, "not a regular file");
+	r = check_owner(&st);
+	if (r == -EPERM)
+		return add_error(p, path, 0, "owned by uid %u, not root: not trusted",
+				 (unsigned int)st.st_uid);
+	if (r < 0)
+		return add_error(p, path, 0, "writable by group or others (mode %04o): not trusted",
+				 (unsigned int)(st.st_mode & 07777));
+	if (st.st_size > POLICY_FILE_MAX)
+		return add_error(p, path, 0, "larger than %d bytes", POLICY_FILE_MAX);
+	text = calloc(1, st.st_size + 1);
+	if (!text)
+		return -ENOMEM;
+	n = read(fd, text, st.st_size);
+	if (n < 0)
+		return add_error(p, path, 0, "cannot read: %s", strerror(errno));
+	text[n] = '\0';
+	if (memchr(text, '\0', n))
+		return add_error(p, path, 0, "holds a NUL byte: not a text file");
+	return policy_parse_string(p, path, text);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Load every *.conf of DIRS (later directories replace earlier files of the
+ * same name), in lexical order of file name. Missing directories are fine.
+ * Returns 0 (problems are in (*ret)->errors) or -ENOMEM.
+ */
+int policy_load(const char *const *dirs, size_t n_dirs, struct policy **ret)
+{
+	_cleanup_(policy_freep) struct policy *p = calloc(1, sizeof(*p));
+	_cleanup_free_ const char **owner = NULL;
+	char **names = NULL;
+	size_t n = 0;
+	int r = 0;
+
+	if (!p)
+		return -ENOMEM;
+	for (size_t i = 0; i < n_dirs; i++) {
+		struct stat st;
+		DIR *d = opendir(dirs[i]);
+		struct dirent *de;
+
+		if (!d) {
+			if (errno != ENOENT)
+				add_error(p, dirs[i], 0, "cannot read directory: %s", strerror(errno));
+			continue;
+		}
+		if (fstat(dirfd(d), &st) == 0 && check_owner(&st) < 0) {
+			add_error(p, dirs[i], 0,
+				  "directory not owned by root or writable by group or others: not "
+				  "trusted");
+			closedir(d);
+			continue;
+		}
+		while ((de = readdir(d))) {
+			size_t len = strlen(de->d_name), k;
+
+			if (de->d_name[0] == '.' || len < 6 || strcmp(de->d_name + len - 5, ".conf"))
+				continue;
+			for (k = 0; k < n && strcmp(names[k], de->d_name); k++)
+				;
+			if (k == n) {
+				char **nv = realloc(names, (n + 2) * sizeof(*nv));
+				const char **no = realloc(owner, (n + 2) * sizeof(*no));
+
+				if (nv)
+					names = nv;
+				if (no)
+					owner = no;
+				if (!nv || !no || !(names[n] = strdup(de->d_name))) {
+					r = -ENOMEM;
+					break;
+				}
+				names[++n] = NULL;
+			}
+			owner[k] = dirs[i];
+		}
+		closedir(d);
+		if (r < 0)
+			break;
+	}
+	if (r < 0) {
+		strv_free(names);
+		return r;
+	}
+	/* Sort names and owners together: sort indices through a copy. */
+	for (size_t i = 1; i < n; i++)
+		for (size_t j = i; j > 0 && cmp_str(&names[j - 1], &names[j]) > 0; j--) {
+			char *t = names[j];
+			const char *o = owner[j];
+
+			names[j] = names[j - 1];
+			owner[j] = owner[j - 1];
+			names[j - 1] = t;
+			owner[j - 1] = o;
+		}
+	p->files = calloc(n + 1, sizeof(*p->files));
+	if (!p->files) {
+		strv_free(names);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		if (asprintf(&p->files[i], "%s/%s", owner[i], names[i]) < 0) {
+			r = -ENOMEM;
+			break;
+		}
+		p->n_files++;
+		r = load_file(p, owner[i], names[i]);
+	}
+	strv_free(names);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(p);
+	return 0;
+}
+
+/* ---- evaluation --------------------------------------------------------- */
+
+static bool match_one(const struct policy_match *m, const struct pcidev *d)
+{
+	switch (m->kind) {
+	case MATCH_ADDRESS:
+		return select_match(&m->sel, d);
+	case MATCH_ID:
+		return (m->vendor < 0 || m->vendor == d->vendor) &&
+		       (m->device < 0 || m->device == d->device) &&
+		       (m->subvendor < 0 || m->subvendor == d->subsys_vendor) &&
+		       (m->subdevice < 0 || m->subdevice == d->subsys_device);
+	case MATCH_CLASS:
+		return (((d->class >> 8) ^ m->class16) & m->mask) == 0;
+	case MATCH_DRIVER:
+		return d->driver && !strcmp(d->driver, m->text);
+	default:
+		return false;
+	}
+}
+
+/* Whether every match-* kind of R has a value that matches D. */
+bool policy_match_device(const struct policy_rule *r, const struct pcidev_list *l,
+			 const struct pcidev *d)
+{
+	(void)l;
+	for (int k = 0; k < _MATCH_KIND_MAX; k++) {
+		bool has = false, any = false;
+
+		for (size_t i = 0; i < r->n_matches; i++) {
+			if (r->matches[i].kind != (enum match_kind)k)
+				continue;
+			has = true;
+			any = any || match_one(&r->matches[i], d);
+		}
+		if (has && !any)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Evaluate P for D: start from the built-in defaults, then every matching
+ * rule in order sets the keys it has. RET records which rule set each key
+ * and every rule that matched. Returns 0 or -ENOMEM.
+ */
+int policy_eval(const struct policy *p, const struct pcidev_list *l, const struct pcidev *d,
+		struct policy_eval *ret)
+{
+	struct policy_eval e = { .v = builtin };
+
+	e.matched = calloc(p ? p->n_rules + 1 : 1, sizeof(*e.matched));
+	if (!e.matched)
+		return -ENOMEM;
+	for (size_t i = 0; p && i < p->n_rules; i++) {
+		const struct policy_rule *r = &p->rules[i];
+
+		if (!policy_match_device(r, l, d))
+			continue;
+		e.matched[e.n_matched++] = r;
+		for (int k = 0; k < _PK_MAX; k++) {
+			if (!r->set[k])
+				continue;
+			e.source[k] = r;
+			switch (k) {
+			case PK_BOOT: e.v.boot = r->v.boot; break;
+			case PK_HOTPLUG: e.v.hotplug = r->v.hotplug; break;
+			case PK_DRIVER: memcpy(e.v.driver, r->v.driver, sizeof(e.v.driver)); break;
+			case PK_STRICT_RESET: e.v.strict_reset = r->v.strict_reset; break;
+			case PK_PERMISSIVE: e.v.permissive = r->v.permissive; break;
+			case PK_RELEASE: e.v.release = r->v.release; break;
+			case PK_PROTECT: e.v.protect = r->v.protect; break;
+			case PK_FORCE: e.v.force = r->v.force; break;
+			case PK_EXPECT_ID:
+				e.v.expect_vendor = r->v.expect_vendor;
+				e.v.expect_device = r->v.expect_device;
+				break;
+			}
+		}
+	}
+	*ret = e;
+	return 0;
+}
+
+void policy_eval_done(struct policy_eval *e)
+{
+	free(e->matched);
+	e->matched = NULL;
+}
+
+/* The effective value of K, as a policy file would write it. Returns 0 or -ENOSPC. */
+int policy_format_value(const struct policy_eval *e, enum policy_key k, char *buf, size_t size)
+{
+	static const char *const rel[] = { "never", "if-resettable", "always" };
+	int n;
+
+	switch (k) {
+	case PK_DRIVER:
+		n = snprintf(buf, size, "%s", e->v.driver[0] ? e->v.driver : "(default)");
+		break;
+	case PK_RELEASE:
+		n = snprintf(buf, size, "%s", rel[e->v.release]);
+		break;
+	case PK_EXPECT_ID:
+		if (e->v.expect_vendor < 0)
+			n = snprintf(buf, size, "(any)");
+		else
+			n = snprintf(buf, size, "%04x:%04x", e->v.expect_vendor, e->v.expect_device);
+		break;
+	default: {
+		int v = k == PK_BOOT ? e->v.boot : k == PK_HOTPLUG ? e->v.hotplug
+			: k == PK_STRICT_RESET ? e->v.strict_reset
+			: k == PK_PERMISSIVE ? e->v.permissive
+			: k == PK_PROTECT ? e->v.protect : e->v.force;
+
+		n = snprintf(buf, size, "%s", v ? "yes" : "no");
+		break;
+	}
+	}
+	return n < 0 || (size_t)n >= size ? -ENOSPC : 0;
+}
