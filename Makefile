@@ -93,6 +93,10 @@ check-gateway:
 -include tests/fixtures/fixtures.mk
 -include tests/cli/cli.mk
 -include tests/vm/vm.mk
+# Campaigns (check-campaigns: fuzz briefly, valgrind, concurrency) and benchmarks (make bench).
+-include tests/fuzz/fuzz.mk
+-include tests/campaign/campaign.mk
+-include bench/bench.mk
 
 # The engine's fault and kill campaign on a fixture, with the fake kernel.
 check-engine: $(BUILD)/pcibind-fake $(BUILD)/fixture-tool fixtures
