@@ -101,6 +101,7 @@ check-gateway:
 # The engine's fault and kill campaign on a fixture, with the fake kernel.
 check-engine: $(BUILD)/pcibind-fake $(BUILD)/fixture-tool fixtures
 	@BUILD=$(BUILD) sh tests/engine/faults.sh laptop
+	@BUILD=$(BUILD) sh tests/engine/udev.sh
 
 # Fail closed on untrusted policy files, and hostile names.
 check-policy: all fixtures
@@ -126,6 +127,7 @@ demo: deps
 # ---- install ------------------------------------------------------------
 
 POLICYDIR ?= $(PREFIX)/lib/pcibind/policy.d
+UDEVDIR ?= $(shell $(PKG_CONFIG) --variable=udevdir udev 2>/dev/null || echo /lib/udev)
 DATADIR ?= $(PREFIX)/share/pcibind
 
 install: all
@@ -136,6 +138,9 @@ install: all
 	install -m 0644 policy.d/*.conf $(DESTDIR)$(POLICYDIR)/
 	install -D -m 0644 policy.d/50-qubes-net-usb.conf.example \
 		$(DESTDIR)$(DATADIR)/examples/50-qubes-net-usb.conf
+	install -d -m 0755 $(DESTDIR)$(UDEVDIR)/rules.d
+	sed 's|@SBINDIR@|$(SBINDIR)|g' udev/70-pcibind.rules \
+		>$(DESTDIR)$(UDEVDIR)/rules.d/70-pcibind.rules
 
 clean:
 	rm -rf $(BUILD)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "commands.h"
@@ -19,10 +20,12 @@
 #include "log.h"
 #include "output.h"
 #include "pcidev.h"
+#include "persist.h"
 #include "plan.h"
 #include "policy.h"
 #include "rebind.h"
 #include "select.h"
+#include "udevq.h"
 #include "sysfs.h"
 
 #define MAX_DEVICES 256
@@ -77,6 +80,79 @@ static void print_refusal(struct pb_ctx *c, const struct change_opts *o,
 }
 
 static const char *default_stub(const struct pcidev_list *l);
+
+/* The directory part of PATH, in a static buffer. */
+static const char *dirname_of(const char *path)
+{
+	static char buf[PATH_MAX];
+	char *slash;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	slash = strrchr(buf, '/');
+	if (slash && slash != buf)
+		*slash = '\0';
+	return buf;
+}
+
+/* The admin file --persistent writes: 90-persistent.conf in /etc, or in the last --policy-dir. */
+static const char *persist_file(struct pb_ctx *c, char *buf, size_t size)
+{
+	const char *dir = "/etc/pcibind/policy.d";
+
+	for (size_t i = 0; c->roots.policy_dirs[i]; i++)
+		dir = c->roots.policy_dirs[i];
+	snprintf(buf, size, "%s/90-persistent.conf", dir);
+	return buf;
+}
+
+/*
+ * After a change: seize --persistent writes a rule per function (its PCI
+ * path, its identity, the stub and options, boot and hotplug); release
+ * --persistent removes them. Returns an exit code.
+ */
+static int persist(struct pb_ctx *c, const struct change_opts *o, const struct pcidev_list *l,
+		   const struct journal_txn *t, const char *stub)
+{
+	char file[PATH_MAX], section[64], path[128], when[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	int r;
+
+	persist_file(c, file, sizeof(file));
+	if (o->op == PLAN_SEIZE && (mkdir(dirname_of(file), 0755) < 0 && errno != EEXIST))
+		return log_error_errno(-errno, "cannot create the directory of %s", file),
+		       PB_EXIT_FAILURE;
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+	for (size_t i = 0; i < t->n; i++) {
+		const struct pcidev *d = pcidev_find_bdf(l, t->devs[i].before.bdf);
+		_cleanup_free_ char *rule = NULL;
+
+		snprintf(section, sizeof(section), "persistent %s", t->devs[i].before.bdf);
+		if (o->op == PLAN_SEIZE && d) {
+			if (pcidev_qubes_path(d, path, sizeof(path)) < 0)
+				snprintf(path, sizeof(path), "%s", d->bdf);
+			if (asprintf(&rule,
+				     "\n[%s]\n# pcibind seize --persistent, %s\n"
+				     "match-address = %s\nexpect-id = %04x:%04x\ndriver = %s\n"
+				     "boot = yes\nhotplug = yes\n%s%s",
+				     section, when, path, d->vendor, d->device, stub,
+				     o->no_strict_reset ? "strict-reset = no\n" : "",
+				     o->permissive ? "permissive = yes\n" : "") < 0)
+				return PB_EXIT_FAILURE;
+		}
+		r = persist_update(file, section, rule);
+		if (r < 0) {
+			log_error_errno(r, "the %s is done, but %s could not record it", op_name(o->op),
+					file);
+			return PB_EXIT_FAILURE;
+		}
+	}
+	fprintf(stderr,
+		"pcibind: %s %s; the initramfs keeps its own copy of the policy: rebuild it "
+		"(dracut -f) for boot to follow it\n",
+		o->op == PLAN_SEIZE ? "recorded in" : "removed from", file);
+	return PB_EXIT_OK;
+}
 
 /*
  * Ask the policy about the change: the requested functions give the stub,
@@ -630,6 +706,18 @@ int cmd_change(struct pb_ctx *c, const struct change_opts *o, char **args, int n
 		ret = PB_EXIT_FAILURE;
 		goto out_done;
 	}
+	/* On this system, let udev finish (the netdev going, or coming back). */
+	if (sysfs_is_default_root(c->sysfs) && strcmp(o->origin, "udev"))
+		(void)udevq_settle(5000);
+	if (o->persistent) {
+		_cleanup_(pcidev_list_freep) struct pcidev_list *now = NULL;
+
+		ret = cmd_scan(c, &now);
+		if (ret == PB_EXIT_OK)
+			ret = persist(c, o, now, &txn, req.stub);
+		if (ret != PB_EXIT_OK)
+			goto out_done;
+	}
 	for (size_t i = 0; i < txn.n; i++) {
 		char drv[NAME_MAX + 1] = "";
 
@@ -650,6 +738,7 @@ enum {
 	OPT_ALL_FUNCTIONS = CHAR_MAX + 1,
 	OPT_DRY_RUN,
 	OPT_DRIVER,
+	OPT_PERSISTENT,
 };
 
 static void change_help(enum plan_op op)
@@ -669,6 +758,8 @@ static void change_help(enum plan_op op)
 	printf("\n"
 	       "  -o NAME[=BOOL]     %s (qvm-pci spelling)\n"
 	       "  --all-functions    move every function of the slot together\n"
+	       "  --persistent       also write (seize) or remove (release) a rule in\n"
+	       "                     /etc/pcibind/policy.d/90-persistent.conf\n"
 	       "  -n, --dry-run      print the sysfs writes in order, change nothing\n"
 	       "  -j, --json         print the --dry-run plan as JSON\n",
 	       op == PLAN_SEIZE ? "permissive, no-strict-reset" : "no-strict-reset");
@@ -680,6 +771,7 @@ static int change_main(struct pb_ctx *c, enum plan_op op, int argc, char **argv)
 		{ "driver", required_argument, NULL, OPT_DRIVER },
 		{ "option", required_argument, NULL, 'o' },
 		{ "all-functions", no_argument, NULL, OPT_ALL_FUNCTIONS },
+		{ "persistent", no_argument, NULL, OPT_PERSISTENT },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
@@ -707,6 +799,9 @@ static int change_main(struct pb_ctx *c, enum plan_op op, int argc, char **argv)
 			break;
 		case OPT_ALL_FUNCTIONS:
 			o.all_functions = true;
+			break;
+		case OPT_PERSISTENT:
+			o.persistent = true;
 			break;
 		case 'n':
 			o.dry_run = true;

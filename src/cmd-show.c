@@ -21,6 +21,14 @@ static void show_identity(struct out *o, const struct pcidev *d, const struct de
 {
 	out_string(o, "address", "Address:", d->bdf);
 	out_string(o, "qubes_address", "Qubes address:", d->qubes);
+	{
+		char path[128];
+
+		if (pcidev_qubes_path(d, path, sizeof(path)) == 0)
+			out_string(o, "pci_path", "Qubes PCI path:", path);
+		else
+			out_null(o, "pci_path", "Qubes PCI path:", "unknown");
+	}
 	if (out_is_json(o)) {
 		out_int(o, "domain", NULL, d->addr.domain);
 		out_int(o, "bus", NULL, d->addr.bus);

@@ -44,6 +44,7 @@ struct change_opts {
 	bool no_strict_reset;
 	bool permissive;
 	bool dry_run;
+	bool persistent;	/* write or remove a rule in the admin policy */
 };
 
 int cmd_change(struct pb_ctx *c, const struct change_opts *o, char **args, int nargs);
@@ -60,6 +61,7 @@ void cmd_explain_short(struct pb_ctx *c, const struct pcidev_list *l, const stru
 		       const struct guard_facts *g, const struct pcidev *d);
 int cmd_explain(struct pb_ctx *c, int argc, char **argv);
 int cmd_policy(struct pb_ctx *c, int argc, char **argv);
+int cmd_udev(struct pb_ctx *c, int argc, char **argv);
 
 int cmd_list(struct pb_ctx *c, int argc, char **argv);
 int cmd_show(struct pb_ctx *c, int argc, char **argv);

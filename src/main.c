@@ -34,7 +34,21 @@ static const struct command {
 	{ "recover", cmd_recover, "                       undo what a killed pcibind left unfinished" },
 	{ "explain", cmd_explain, "DEVICE [seize|release] the facts, rules and verdict behind a decision" },
 	{ "policy", cmd_policy, "check                  lint the policy files" },
+	{ "udev", cmd_udev, "[--dry-run]            seize a hot-plugged device the policy names (udev rule)" },
 };
+
+/* "list, show, ..." from the table, for messages. */
+static const char *command_names(void)
+{
+	static char buf[256];
+
+	if (!buf[0])
+		for (size_t i = 0; i < ELEMENTSOF(commands); i++)
+			if (!streq(commands[i].name, "reattach"))
+				snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s",
+					 buf[0] ? ", " : "", commands[i].name);
+	return buf;
+}
 
 static void help(void)
 {
@@ -176,12 +190,13 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind >= argc)
-		return cmd_usage_error("no command given (one of: list, show, seize, release, status, recover, explain, policy)");
+		return cmd_usage_error("no command given (one of: %s)", command_names());
 	for (size_t i = 0; i < ELEMENTSOF(commands); i++)
 		if (streq(argv[optind], commands[i].name))
 			cmd = &commands[i];
 	if (!cmd)
-		return cmd_usage_error("unknown command '%s' (one of: list, show, seize, release, status, recover, explain, policy)", argv[optind]);
+		return cmd_usage_error("unknown command '%s' (one of: %s)", argv[optind],
+				       command_names());
 
 	r = sysfs_open(c.roots.sysfs_root, &sysfs);
 	if (r < 0) {

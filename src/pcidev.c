@@ -537,6 +537,38 @@ size_t pcidev_slot_functions(const struct pcidev_list *l, const struct pcidev *d
 	return n;
 }
 
+/*
+ * D's Qubes PCI path ("00_1c.0-00_00.0"): the first hop on its root bus,
+ * every later bus relative to the secondary bus of the bridge before it, a
+ * non-zero domain in front ("0001_..."). Returns 0, -ENOSPC, or -EINVAL when
+ * a bridge's secondary bus is unknown.
+ */
+int pcidev_qubes_path(const struct pcidev *d, char *buf, size_t size)
+{
+	const struct pcidev *chain[16];
+	size_t n = 0, len = 0;
+
+	for (const struct pcidev *x = d; x; x = x->parent) {
+		if (n == ELEMENTSOF(chain))
+			return -EINVAL;
+		chain[n++] = x;
+	}
+	buf[0] = '\0';
+	if (d->addr.domain)
+		len += snprintf(buf, size, "%04x_", d->addr.domain);
+	for (size_t i = n; i-- > 0;) {
+		const struct pcidev *x = chain[i];
+		int base = i + 1 < n ? chain[i + 1]->secondary_bus : 0;
+
+		if (base < 0 || (int)x->addr.bus < base)
+			return -EINVAL;
+		if (len < size)
+			len += snprintf(buf + len, size - len, "%s%02x_%02x.%x", i + 1 < n ? "-" : "",
+					x->addr.bus - base, x->addr.slot, x->addr.func);
+	}
+	return len < size ? 0 : -ENOSPC;
+}
+
 /* The BDFs in D's IOMMU group, sorted. Returns the count, 0 without a group, or -errno. */
 int pcidev_iommu_members(struct sysfs *s, const struct pcidev *d, char ***ret)
 {

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * --persistent, the way 'qvm-pci attach --persistent' and driverctl keep a
+ * choice: seize writes a rule "[persistent BDF]" into an admin policy file,
+ * release removes it. The file is rewritten whole: temporary file in the
+ * same directory, fsync, rename; another rule in it is kept as it is.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "macro.h"
+#include "persist.h"
+
+#define PERSIST_FILE_MAX (1024 * 1024)
+
+static int read_all(const char *file, char **ret)
+{
+	_cleanup_close_ int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	_cleanup_free_ char *buf = NULL;
+	struct stat st;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	if (st.st_size > PERSIST_FILE_MAX)
+		return -EFBIG;
+	buf = calloc(1, st.st_size + 1);
+	if (!buf)
+		return -ENOMEM;
+	n = read(fd, buf, st.st_size);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	*ret = TAKE_PTR(buf);
+	return 0;
+}
+
+/*
+ * In FILE, replace the section named SECTION (from its "[SECTION]" line to
+ * the next section) by RULE (which starts with that line), or remove it
+ * when RULE is NULL. Creates FILE 0644 if needed. Returns 0 or -errno.
+ */
+int persist_update(const char *file, const char *section, const char *rule)
+{
+	_cleanup_free_ char *old = NULL, *tmp = NULL, *header = NULL;
+	_cleanup_fclose_ FILE *f = NULL;
+	const char *p;
+	bool skip = false;
+	int fd, r;
+
+	r = read_all(file, &old);
+	if (r == -ENOENT && !rule)
+		return 0;
+	if (r < 0 && r != -ENOENT)
+		return r;
+	if (asprintf(&header, "[%s]", section) < 0 || asprintf(&tmp, "%s.tmp", file) < 0)
+		return -ENOMEM;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return -errno;
+	f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		return -errno;
+	}
+	if (!old)
+		fputs("# Rules written by 'pcibind seize --persistent'; 'pcibind release\n"
+		      "# --persistent' removes them. See pcibind.conf(5).\n",
+		      f);
+	for (p = old; p && *p;) {
+		size_t len = strcspn(p, "\n");
+		const char *line = p;
+
+		p += len + (p[len] == '\n');
+		if (line[0] == '[')
+			skip = len == strlen(header) && !strncmp(line, header, len);
+		if (!skip)
+			fwrite(line, 1, len + (line[len] == '\n'), f);
+	}
+	if (rule)
+		fputs(rule, f);
+	if (fflush(f) != 0 || fsync(fileno(f)) < 0) {
+		r = -errno;
+		unlink(tmp);
+		return r;
+	}
+	if (rename(tmp, file) < 0) {
+		r = -errno;
+		unlink(tmp);
+		return r;
+	}
+	return 0;
+}
