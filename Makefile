@@ -116,13 +116,19 @@ check: deps-check
 
 # ---- demo ---------------------------------------------------------------
 
-# Read-only on this machine: list, then show the first function.
-demo: deps
+# The main job, on an embedded default: first this machine's devices,
+# read-only (list, then show of the first function); then, in a QEMU guest
+# on a real Debian kernel, list, a --dry-run plan, a seize, status, a
+# refusal with its reasons, a release and explain (tests/vm/demo.sh).
+# Nothing is written to this machine's /sys.
+demo: deps-check
 	$(MAKE) all
 	@echo "== pcibind list (this machine, read-only)"
 	@$(PCIBIND) list
 	@dev=$$($(PCIBIND) --json list | sed -n 's/.*"address": "\([^"]*\)".*/\1/p' | head -n 1); \
 		echo "== pcibind show $$dev"; $(PCIBIND) show "$$dev"
+	@echo "== the main job on a real kernel, in a QEMU guest (about 20-40 s)"
+	@BUILD=$(BUILD) PCIBIND=$(PCIBIND) tests/vm/demo.sh
 
 # ---- install ------------------------------------------------------------
 
