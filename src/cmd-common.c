@@ -12,6 +12,7 @@
 #include "pcidev.h"
 #include "policy.h"
 #include "proc.h"
+#include "select.h"
 
 /* Report a usage error once, with the way to help. Returns PB_EXIT_USAGE. */
 int cmd_usage_error(const char *fmt, ...)
@@ -148,4 +149,26 @@ int cmd_eval(const struct policy *p, const struct pcidev_list *l, const struct p
 		ret->cli_source[PK_DRIVER] = "--driver";
 	}
 	return 0;
+}
+
+/*
+ * Resolve TEXT to exactly one function of L, reporting an unknown device or
+ * a selector that names none or several once. Returns an exit code.
+ */
+int cmd_resolve_device(struct pb_ctx *c, const struct pcidev_list *l, const char *text,
+		       struct pcidev **ret)
+{
+	const char *why;
+	int r = select_resolve_one(l, text, ret, &why);
+
+	if (r == -ENODEV) {
+		log_error("no PCI function '%s' under '%s' (see 'pcibind list')", text,
+			  c->roots.sysfs_root);
+		return PB_EXIT_USAGE;
+	}
+	if (r < 0)
+		return cmd_usage_error("'%s' does not name one PCI function: %s (give an address "
+				       "such as 0000:00:1d.0 or dom0:00_1d.0)",
+				       text, why);
+	return PB_EXIT_OK;
 }

@@ -158,7 +158,6 @@ int cmd_explain(struct pb_ctx *c, int argc, char **argv)
 	struct change_opts o = { .op = -1, .origin = "cli" };
 	struct pcidev *d;
 	struct describe dn;
-	const char *why;
 	char line[1024];
 	int opt, r, which = -1;
 
@@ -198,14 +197,9 @@ int cmd_explain(struct pb_ctx *c, int argc, char **argv)
 	r = cmd_scan(c, &l);
 	if (r != PB_EXIT_OK)
 		return r;
-	r = select_resolve_one(l, argv[optind], &d, &why);
-	if (r == -ENODEV) {
-		log_error("no PCI function '%s' under '%s' (see 'pcibind list')", argv[optind],
-			  c->roots.sysfs_root);
-		return PB_EXIT_USAGE;
-	}
-	if (r < 0)
-		return cmd_usage_error("'%s' does not name one PCI function: %s", argv[optind], why);
+	r = cmd_resolve_device(c, l, argv[optind], &d);
+	if (r != PB_EXIT_OK)
+		return r;
 	r = cmd_load_policy(c, false, &p);
 	if (r != PB_EXIT_OK)
 		return r;

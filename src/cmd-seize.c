@@ -580,17 +580,9 @@ int cmd_change(struct pb_ctx *c, const struct change_opts *o, char **args, int n
 	if (ret != PB_EXIT_OK)
 		return ret;
 	for (int i = 0; i < nargs; i++) {
-		const char *err;
-
-		r = select_resolve_one(l, args[i], &devs[n], &err);
-		if (r == -ENODEV) {
-			log_error("no PCI function '%s' under '%s' (see 'pcibind list')", args[i],
-				  c->roots.sysfs_root);
-			return PB_EXIT_USAGE;
-		}
-		if (r < 0)
-			return cmd_usage_error("'%s' does not name one PCI function: %s", args[i],
-					       err);
+		ret = cmd_resolve_device(c, l, args[i], &devs[n]);
+		if (ret != PB_EXIT_OK)
+			return ret;
 		n++;
 	}
 	req.devs = devs;

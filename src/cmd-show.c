@@ -237,7 +237,6 @@ int cmd_show(struct pb_ctx *c, int argc, char **argv)
 	_cleanup_(out_freep) struct out *o = NULL;
 	struct pcidev *d;
 	struct describe dn;
-	const char *why;
 	int opt, r;
 
 	while ((opt = getopt_long(argc, argv, "jh", options, NULL)) >= 0) {
@@ -258,16 +257,9 @@ int cmd_show(struct pb_ctx *c, int argc, char **argv)
 	r = cmd_scan(c, &l);
 	if (r != PB_EXIT_OK)
 		return r;
-	r = select_resolve_one(l, argv[optind], &d, &why);
-	if (r == -ENODEV) {
-		log_error("no PCI function '%s' under '%s' (see 'pcibind list')", argv[optind],
-			  c->roots.sysfs_root);
-		return PB_EXIT_USAGE;
-	}
-	if (r < 0)
-		return cmd_usage_error("'%s' does not name one PCI function: %s (give an "
-				       "address such as 0000:00:1d.0 or dom0:00_1d.0)",
-				       argv[optind], why);
+	r = cmd_resolve_device(c, l, argv[optind], &d);
+	if (r != PB_EXIT_OK)
+		return r;
 
 	r = pciname_new(c->roots.pci_ids, &names);
 	if (r < 0) {

@@ -71,5 +71,7 @@ int cmd_status(struct pb_ctx *c, int argc, char **argv);
 int cmd_recover(struct pb_ctx *c, int argc, char **argv);
 
 int cmd_scan(struct pb_ctx *c, struct pcidev_list **ret);
+int cmd_resolve_device(struct pb_ctx *c, const struct pcidev_list *l, const char *text,
+		       struct pcidev **ret);
 int cmd_option_error(const char *cmd, char **argv);
 int cmd_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
