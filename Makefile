@@ -134,6 +134,8 @@ demo: deps-check
 
 POLICYDIR ?= $(PREFIX)/lib/pcibind/policy.d
 UDEVDIR ?= $(shell $(PKG_CONFIG) --variable=udevdir udev 2>/dev/null || echo /lib/udev)
+BASHCOMPDIR ?= $(shell $(PKG_CONFIG) --variable=completionsdir bash-completion 2>/dev/null || \
+	echo $(PREFIX)/share/bash-completion/completions)
 DATADIR ?= $(PREFIX)/share/pcibind
 
 install: all
@@ -144,6 +146,7 @@ install: all
 	install -m 0644 policy.d/*.conf $(DESTDIR)$(POLICYDIR)/
 	install -D -m 0644 policy.d/50-qubes-net-usb.conf.example \
 		$(DESTDIR)$(DATADIR)/examples/50-qubes-net-usb.conf
+	install -D -m 0644 completion/pcibind.bash $(DESTDIR)$(BASHCOMPDIR)/pcibind
 	install -d -m 0755 $(DESTDIR)$(UDEVDIR)/rules.d
 	sed 's|@SBINDIR@|$(SBINDIR)|g' udev/70-pcibind.rules \
 		>$(DESTDIR)$(UDEVDIR)/rules.d/70-pcibind.rules
