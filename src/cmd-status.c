@@ -4,12 +4,14 @@
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "commands.h"
 #include "journal.h"
 #include "log.h"
 #include "output.h"
+#include "policy.h"
 #include "sysfs.h"
 
 static void format_time(long long t, char *buf, size_t size)
@@ -52,6 +54,34 @@ static void status_device(struct out *o, struct pb_ctx *c, const struct journal_
 	out_string(o, "since", NULL, since);
 	out_bool(o, "stranded", NULL, d->stranded);
 	out_end_object(o);
+}
+
+/*
+ * Boot records the digest of the policy it read (the initramfs's copy). When
+ * the policy here differs, the next boot will not follow it: say so.
+ */
+static void initramfs_policy_note(struct pb_ctx *c, struct journal *j)
+{
+	_cleanup_free_ char *boot = NULL;
+	_cleanup_(policy_freep) struct policy *p = NULL;
+	const char *const *dirs = c->roots.policy_dirs[0] ? c->roots.policy_dirs
+							  : policy_default_dirs;
+	char now[32];
+	size_t n = 0;
+
+	if (journal_read_note(j, "boot-policy", &boot) < 0)
+		return;
+	boot[strcspn(boot, "\n")] = '\0';
+	while (dirs[n])
+		n++;
+	if (policy_load(dirs, n, &p) < 0)
+		return;
+	snprintf(now, sizeof(now), "%016llx", (unsigned long long)p->digest);
+	if (strcmp(now, boot))
+		fprintf(stderr,
+			"pcibind: the policy changed since this boot read its copy in the initramfs "
+			"(%s, now %s): rebuild the initramfs (dracut -f) so the next boot follows it\n",
+			boot, now);
 }
 
 /* pcibind status. Returns an exit code. */
@@ -133,5 +163,8 @@ int cmd_status(struct pb_ctx *c, int argc, char **argv)
 		out_null(o, "transaction", NULL, NULL);
 	}
 	r = out_finish(o);
-	return r < 0 ? PB_EXIT_FAILURE : PB_EXIT_OK;
+	if (r < 0)
+		return PB_EXIT_FAILURE;
+	initramfs_policy_note(c, j);
+	return PB_EXIT_OK;
 }

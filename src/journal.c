@@ -586,3 +586,24 @@ int journal_txn_end(struct journal *j)
 	(void)fsync(j->dir_fd);
 	return 0;
 }
+
+/*
+ * A note beside the records (e.g. "boot-policy": the digest of the policy
+ * boot read). NAME must be a plain name. Written atomically. Returns 0 or
+ * -errno.
+ */
+int journal_write_note(struct journal *j, const char *name, const char *text)
+{
+	if (!sysfs_valid_name(name) || !strcmp(name, "txn") || !strcmp(name, "lock") ||
+	    !strcmp(name, "devices"))
+		return -EINVAL;
+	return write_atomic(j->dir_fd, name, text);
+}
+
+/* Read a note. Returns 0, -ENOENT, or -errno. */
+int journal_read_note(struct journal *j, const char *name, char **ret)
+{
+	if (!sysfs_valid_name(name))
+		return -EINVAL;
+	return read_file(j->dir_fd, name, ret);
+}

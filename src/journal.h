@@ -62,5 +62,8 @@ int journal_txn_read(struct journal *j, struct journal_txn *ret);
 int journal_txn_end(struct journal *j);
 void journal_txn_done(struct journal_txn *t);
 
+int journal_write_note(struct journal *j, const char *name, const char *text);
+int journal_read_note(struct journal *j, const char *name, char **ret);
+
 int journal_parse_device(const char *text, struct journal_device *ret, const char **ret_error);
 int journal_format_device(const struct journal_device *d, char *buf, size_t size);

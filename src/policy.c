@@ -500,6 +500,18 @@ static int check_owner(const struct stat *st)
 	return 0;
 }
 
+/* FNV-1a over the bytes: a digest of the policy, to tell two copies apart. */
+static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *c = data;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= c[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
 static int load_file(struct policy *p, const char *dir, const char *name)
 {
 	_cleanup_free_ char *path = NULL, *text = NULL;
@@ -534,6 +546,8 @@ static int load_file(struct policy *p, const char *dir, const char *name)
 	text[n] = '\0';
 	if (memchr(text, '\0', n))
 		return add_error(p, path, 0, "holds a NUL byte: not a text file");
+	p->digest = fnv1a(p->digest, name, strlen(name) + 1);
+	p->digest = fnv1a(p->digest, text, n);
 	return policy_parse_string(p, path, text);
 }
 
@@ -557,6 +571,7 @@ int policy_load(const char *const *dirs, size_t n_dirs, struct policy **ret)
 
 	if (!p)
 		return -ENOMEM;
+	p->digest = 0xcbf29ce484222325ULL;
 	for (size_t i = 0; i < n_dirs; i++) {
 		struct stat st;
 		DIR *d = opendir(dirs[i]);

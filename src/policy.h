@@ -78,6 +78,7 @@ struct policy {
 	size_t n_errors;
 	char **files;			/* every file read, in order */
 	size_t n_files;
+	uint64_t digest;		/* of every file's name and content, in order */
 };
 
 /* A function's settings after every matching rule, with where each came from. */
