@@ -134,6 +134,8 @@ demo: deps-check
 
 POLICYDIR ?= $(PREFIX)/lib/pcibind/policy.d
 UDEVDIR ?= $(shell $(PKG_CONFIG) --variable=udevdir udev 2>/dev/null || echo /lib/udev)
+# dracut looks only in /usr/lib, whatever PREFIX is.
+DRACUTMODDIR ?= /usr/lib/dracut/modules.d
 BASHCOMPDIR ?= $(shell $(PKG_CONFIG) --variable=completionsdir bash-completion 2>/dev/null || \
 	echo $(PREFIX)/share/bash-completion/completions)
 DATADIR ?= $(PREFIX)/share/pcibind
@@ -147,6 +149,13 @@ install: all
 	install -D -m 0644 policy.d/50-qubes-net-usb.conf.example \
 		$(DESTDIR)$(DATADIR)/examples/50-qubes-net-usb.conf
 	install -D -m 0644 completion/pcibind.bash $(DESTDIR)$(BASHCOMPDIR)/pcibind
+	install -D -m 0755 dracut/90pcibind/module-setup.sh \
+		$(DESTDIR)$(DRACUTMODDIR)/90pcibind/module-setup.sh
+	install -D -m 0755 dracut/90pcibind/pcibind-boot.sh \
+		$(DESTDIR)$(DRACUTMODDIR)/90pcibind/pcibind-boot.sh
+	install -D -m 0644 dracut/90pcibind/79-pcibind.rules \
+		$(DESTDIR)$(DRACUTMODDIR)/90pcibind/79-pcibind.rules
+	install -D -m 0644 docs/pcibind-dracut.7 $(DESTDIR)$(MANDIR)/man7/pcibind-dracut.7
 	install -d -m 0755 $(DESTDIR)$(UDEVDIR)/rules.d
 	sed 's|@SBINDIR@|$(SBINDIR)|g' udev/70-pcibind.rules \
 		>$(DESTDIR)$(UDEVDIR)/rules.d/70-pcibind.rules

@@ -69,6 +69,7 @@ int cmd_seize(struct pb_ctx *c, int argc, char **argv);
 int cmd_release(struct pb_ctx *c, int argc, char **argv);
 int cmd_status(struct pb_ctx *c, int argc, char **argv);
 int cmd_recover(struct pb_ctx *c, int argc, char **argv);
+int cmd_boot(struct pb_ctx *c, int argc, char **argv);
 
 int cmd_scan(struct pb_ctx *c, struct pcidev_list **ret);
 int cmd_resolve_device(struct pb_ctx *c, const struct pcidev_list *l, const char *text,

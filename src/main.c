@@ -32,6 +32,7 @@ static const struct command {
 	{ "reattach", cmd_release, "DEVICE...              alias of release" },
 	{ "status", cmd_status, "                       what pcibind has seized, from where, since when" },
 	{ "recover", cmd_recover, "                       undo what a killed pcibind left unfinished" },
+	{ "boot", cmd_boot, "[--cmdline FILE]       seize what rd.pcibind.* on the kernel command line asks for" },
 	{ "explain", cmd_explain, "DEVICE [seize|release] the facts, rules and verdict behind a decision" },
 	{ "policy", cmd_policy, "check                  lint the policy files" },
 	{ "udev", cmd_udev, "[--dry-run]            seize a hot-plugged device the policy names (udev rule)" },

@@ -1,0 +1,505 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * pcibind boot: seize what the kernel command line asks for (rd.pcibind.*,
+ * rd.qubes.*), early in the initramfs, before udev loads native drivers.
+ * Never fails the boot: every decision and error goes to the kernel log,
+ * and the exit status is 0 unless the command itself was misused.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmdline.h"
+#include "journal.h"
+#include "policy.h"
+#include "commands.h"
+#include "log.h"
+#include "macro.h"
+#include "pcidev.h"
+#include "plan.h"
+
+#define BOOT_CMDLINE_MAX (64 * 1024)
+#define BOOT_SLOT_MAX 8
+
+static const char boot_default_cmdline[] = "/proc/cmdline";
+static const char boot_default_kmsg[] = "/dev/kmsg";
+
+struct boot {
+	int fd;			/* the kernel log (or a file); -1: stderr */
+	bool kmsg;		/* fd is a character device: prefix "<level>" */
+};
+
+/* One line to the kernel log, in one write(), or to stderr if it is not open. */
+_printf_(3, 4) static void say(struct boot *b, int level, const char *fmt, ...)
+{
+	const char *tag = level <= LOG_ERR ? "error: " : level == LOG_WARNING ? "warning: " : "";
+	char msg[1536], line[1700];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (b->fd < 0) {
+		fprintf(stderr, "pcibind: %s%s\n", tag, msg);
+		return;
+	}
+	if (b->kmsg)
+		n = snprintf(line, sizeof(line), "<%d>pcibind: %s%s\n", level, tag, msg);
+	else
+		n = snprintf(line, sizeof(line), "pcibind: %s%s\n", tag, msg);
+	if (n > (int)sizeof(line) - 1)
+		n = sizeof(line) - 1;
+	if (write(b->fd, line, (size_t)n) < 0)
+		fprintf(stderr, "%s", line);
+}
+
+static void boot_open_log(struct boot *b, const char *path)
+{
+	struct stat st;
+
+	b->fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+	if (b->fd < 0) {
+		fprintf(stderr, "pcibind: warning: cannot open %s (%s); logging to stderr\n", path,
+			strerror(errno));
+		return;
+	}
+	b->kmsg = fstat(b->fd, &st) == 0 && S_ISCHR(st.st_mode);
+}
+
+/* Read the whole command line file ("-" is stdin). Returns 0 or -errno. */
+static int read_cmdline(const char *path, char **ret)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *buf = malloc(BOOT_CMDLINE_MAX + 1);
+	size_t len = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	if (streq(path, "-")) {
+		fd = dup(STDIN_FILENO);
+	} else {
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t k = read(fd, buf + len, BOOT_CMDLINE_MAX - len);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -errno;
+		if (k == 0)
+			break;
+		len += (size_t)k;
+		if (len == BOOT_CMDLINE_MAX)
+			return -EFBIG;
+	}
+	buf[len] = '\0';
+	/* cmdline.d files and /proc/cmdline end in newlines: blanks to the parser. */
+	for (size_t i = 0; i < len; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	*ret = TAKE_PTR(buf);
+	return 0;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *driver_of(const struct pcidev *d)
+{
+	return d->driver ? d->driver : "no driver";
+}
+
+/* Run one seize through the engine with its stderr going to the kernel log too. */
+static int boot_change(struct pb_ctx *c, struct boot *b, const struct change_opts *o,
+		       char **args, int n)
+{
+	int saved = -1, ret;
+
+	fflush(stderr);
+	if (b->fd >= 0) {
+		saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+		if (saved >= 0 && dup2(b->fd, STDERR_FILENO) < 0) {
+			close(saved);
+			saved = -1;
+		}
+	}
+	ret = cmd_change(c, o, args, n);
+	fflush(stderr);
+	fflush(stdout);
+	if (saved >= 0) {
+		dup2(saved, STDERR_FILENO);
+		close(saved);
+	}
+	return ret;
+}
+
+static const char *exit_meaning(int ret)
+{
+	switch (ret) {
+	case PB_EXIT_OK:
+		return "done";
+	case PB_EXIT_USAGE:
+		return "not a valid request";
+	case PB_EXIT_REFUSED:
+		return "refused";
+	case PB_EXIT_ROLLED_BACK:
+		return "failed and was rolled back";
+	case PB_EXIT_STRANDED:
+		return "failed and could not be undone";
+	default:
+		return "failed";
+	}
+}
+
+static const struct cmdline_pick *pick_of(const struct cmdline_selection *s,
+					  const struct pcidev *d)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->picks[i].dev == d)
+			return &s->picks[i];
+	return NULL;
+}
+
+static bool chosen(const struct cmdline_pick *p)
+{
+	return p && p->seized_by && !p->kept_by;
+}
+
+struct boot_counts {
+	size_t seized, already, kept, failed_slots, slots;
+};
+
+/*
+ * Seize the chosen functions of the slot of FIRST. The whole slot goes
+ * together (all_functions) when every function of it is chosen; otherwise
+ * only the chosen ones, and the planner decides whether that split is safe.
+ */
+static void boot_slot(struct pb_ctx *c, struct boot *b, const struct pcidev_list *l,
+		      const struct cmdline_selection *s, const struct pcidev *first,
+		      const char *stub, const char *forced, bool dry_run, struct boot_counts *cnt)
+{
+	struct pcidev *fns[BOOT_SLOT_MAX];
+	char *args[BOOT_SLOT_MAX];
+	char list[BOOT_SLOT_MAX * (ADDR_BDF_MAX + 80)] = "";
+	size_t nf, len = 0;
+	int n = 0, ret;
+	bool whole = true;
+
+	nf = pcidev_slot_functions(l, first, fns, BOOT_SLOT_MAX);
+	if (nf > BOOT_SLOT_MAX)
+		nf = BOOT_SLOT_MAX;
+	for (size_t i = 0; i < nf; i++) {
+		const struct cmdline_pick *p = pick_of(s, fns[i]);
+
+		if (!chosen(p)) {
+			whole = false;
+			continue;
+		}
+		if (pcidev_stub_from_driver(fns[i]->driver) != PCIDEV_STUB_NONE &&
+		    streq_ptr(fns[i]->driver, stub))
+			continue;
+		args[n++] = fns[i]->bdf;
+		len += snprintf(list + len, sizeof(list) - len, "%s%s (%s, %s %s=%s)",
+				len ? ", " : "", fns[i]->bdf, driver_of(fns[i]),
+				p->seized_by->implied ? "implied by" : "named by", p->seized_by->key,
+				p->seized_by->text);
+		if (len >= sizeof(list))
+			len = sizeof(list) - 1;
+	}
+	if (n == 0)
+		return;
+	cnt->slots++;
+	say(b, LOG_NOTICE, "seizing %s -> %s%s%s", list, forced ? forced : stub,
+	    forced ? "" : " (unless the policy names another stub)",
+	    whole && nf > 1 ? " (every function of the slot)" : "");
+	ret = boot_change(c, b,
+			  &(struct change_opts){ .op = PLAN_SEIZE,
+						 .driver = forced,
+						 .origin = "boot",
+						 .all_functions = whole && nf > 1,
+						 .dry_run = dry_run },
+			  args, n);
+	if (ret == PB_EXIT_OK) {
+		cnt->seized += (size_t)n;
+		if (!dry_run)
+			say(b, LOG_INFO, "slot of %s: %s", first->bdf, exit_meaning(ret));
+		return;
+	}
+	cnt->failed_slots++;
+	say(b, LOG_WARNING, "slot of %s: %s (exit %d, the reason is above); it stays as it was, "
+			    "the other slots go on",
+	    first->bdf, exit_meaning(ret), ret);
+}
+
+/* The decisions about every function the command line names, before any change. */
+static void boot_report_picks(struct boot *b, const struct cmdline_selection *s,
+			      const char *stub, struct boot_counts *cnt)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		const struct cmdline_pick *p = &s->picks[i];
+		const struct pcidev *d = p->dev;
+
+		if (p->seized_by && p->kept_by) {
+			cnt->kept++;
+			say(b, LOG_NOTICE, "%s (%s) stays on %s: %s=%s keeps it (keep wins over %s=%s)",
+			    d->bdf, d->qubes, driver_of(d), p->kept_by->key, p->kept_by->text,
+			    p->seized_by->key, p->seized_by->text);
+		} else if (p->seized_by && streq_ptr(d->driver, stub)) {
+			cnt->already++;
+			say(b, LOG_INFO, "%s (%s) is already on %s", d->bdf, d->qubes, stub);
+		}
+	}
+}
+
+/*
+ * The policy's part: every function a rule gives boot = yes is chosen too,
+ * unless the command line already names it or keeps it. Also records the
+ * digest of the policy this boot read, so that status can tell when the
+ * policy in the real root differs from the initramfs's copy. Returns 0 or
+ * -ENOMEM.
+ */
+static int boot_policy_picks(struct pb_ctx *c, struct boot *b, const struct pcidev_list *l,
+			     struct cmdline_selection *sel, bool dry_run,
+			     struct cmdline_item **ret_items, size_t *ret_n)
+{
+	_cleanup_(policy_freep) struct policy *p = NULL;
+	_cleanup_(journal_closep) struct journal *j = NULL;
+	struct cmdline_item *items;
+	size_t n = 0;
+	char digest[32];
+	int r;
+
+	if (cmd_load_policy(c, false, &p) != PB_EXIT_OK)
+		return 0;
+	if (p->n_errors)
+		say(b, LOG_WARNING, "the policy has %zu error%s (above): every seize will be "
+				    "refused until it is fixed",
+		    p->n_errors, p->n_errors == 1 ? "" : "s");
+	snprintf(digest, sizeof(digest), "%016llx\n", (unsigned long long)p->digest);
+	if (!dry_run && journal_open(c->roots.state_dir, true, c->lock_timeout_ms, &j) == 0)
+		(void)journal_write_note(j, "boot-policy", digest);
+
+	items = calloc(l->n + 1, sizeof(*items));
+	if (!items)
+		return -ENOMEM;
+	*ret_items = items;
+	for (size_t i = 0; i < l->n; i++) {
+		struct pcidev *d = l->devs[i];
+		const struct cmdline_pick *old = pick_of(sel, d);
+		struct cmdline_pick *nv;
+		struct policy_eval e;
+
+		if (old && (old->seized_by || old->kept_by))
+			continue;
+		r = policy_eval(p, l, d, &e);
+		if (r < 0)
+			return r;
+		if (!e.v.boot) {
+			policy_eval_done(&e);
+			continue;
+		}
+		r = asprintf(&items[n].text, "[%s] %s:%d (boot = yes)", e.source[PK_BOOT]->name,
+			     e.source[PK_BOOT]->file, e.source[PK_BOOT]->key_line[PK_BOOT]);
+		policy_eval_done(&e);
+		if (r < 0)
+			return -ENOMEM;
+		items[n].key = "policy";
+		items[n].implied = false;
+		nv = realloc(sel->picks, (sel->n + 1) * sizeof(*nv));
+		if (!nv) {
+			free(items[n].text);
+			return -ENOMEM;
+		}
+		sel->picks = nv;
+		sel->picks[sel->n++] = (struct cmdline_pick){ .dev = d, .seized_by = &items[n] };
+		n++;
+		*ret_n = n;
+	}
+	return 0;
+}
+
+static void boot_help(void)
+{
+	printf("Usage: pcibind [OPTIONS] boot [--cmdline FILE] [--kmsg FILE] [--dry-run]\n"
+	       "\n"
+	       "Seize what the kernel command line asks for (rd.pcibind.seize=, .keep=,\n"
+	       ".driver=, rd.pcibind=0, and Qubes' rd.qubes.hide_all_usb, .hide_pci=,\n"
+	       ".dom0_usb=), from the initramfs before udev. Every decision goes to the\n"
+	       "kernel log; the exit status is 0 unless the options are wrong.\n"
+	       "See pcibind-dracut(7).\n"
+	       "\n"
+	       "  --cmdline FILE  read the command line from FILE, - for stdin\n"
+	       "                  (default /proc/cmdline)\n"
+	       "  --kmsg FILE     where the log lines go (default /dev/kmsg; stderr if it\n"
+	       "                  cannot be opened)\n"
+	       "  -n, --dry-run   print the plans, change nothing\n");
+}
+
+enum {
+	OPT_CMDLINE = CHAR_MAX + 1,
+	OPT_KMSG,
+};
+
+/*
+ * pcibind boot: parse the command line, resolve it against the snapshot and
+ * seize slot by slot with origin "boot". Returns PB_EXIT_OK, or
+ * PB_EXIT_USAGE for bad options or an unreadable --cmdline FILE.
+ */
+int cmd_boot(struct pb_ctx *c, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "cmdline", required_argument, NULL, OPT_CMDLINE },
+		{ "kmsg", required_argument, NULL, OPT_KMSG },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	_cleanup_(cmdline_request_freep) struct cmdline_request *req = NULL;
+	_cleanup_(cmdline_selection_freep) struct cmdline_selection *sel = NULL;
+	_cleanup_(pcidev_list_freep) struct pcidev_list *l = NULL;
+	_cleanup_free_ char *text = NULL;
+	struct cmdline_item *policy_items = NULL;
+	size_t n_policy_items = 0;
+	const char *cmdline_path = NULL, *kmsg_path = boot_default_kmsg, *stub;
+	struct boot b = { .fd = -1 };
+	struct boot_counts cnt = { 0 };
+	long long t0 = now_ms();
+	bool dry_run = false;
+	int opt, r;
+
+	while ((opt = getopt_long(argc, argv, "nh", options, NULL)) >= 0) {
+		switch (opt) {
+		case OPT_CMDLINE:
+			cmdline_path = optarg;
+			break;
+		case OPT_KMSG:
+			kmsg_path = optarg;
+			break;
+		case 'n':
+			dry_run = true;
+			break;
+		case 'h':
+			boot_help();
+			return PB_EXIT_OK;
+		default:
+			return cmd_option_error("boot", argv);
+		}
+	}
+	if (optind < argc)
+		return cmd_usage_error("boot takes no arguments ('%s'); the devices come from the "
+				       "kernel command line",
+				       argv[optind]);
+
+	r = read_cmdline(cmdline_path ? cmdline_path : boot_default_cmdline, &text);
+	if (r < 0 && cmdline_path) {
+		log_error_errno(r, "cannot read the command line from '%s'", cmdline_path);
+		return PB_EXIT_USAGE;
+	}
+	/* Line buffering: each of the engine's lines reaches the log in one write. */
+	setvbuf(stderr, NULL, _IOLBF, 0);
+	boot_open_log(&b, kmsg_path);
+	if (r < 0) {
+		say(&b, LOG_ERR, "cannot read %s (%s): leaving every device alone",
+		    boot_default_cmdline, strerror(-r));
+		goto out;
+	}
+	r = cmdline_parse(text, &req);
+	if (r < 0) {
+		say(&b, LOG_ERR, "cannot parse the command line (%s): leaving every device alone",
+		    strerror(-r));
+		goto out;
+	}
+	for (size_t i = 0; i < req->n_errors; i++)
+		say(&b, LOG_WARNING, "%s: '%s' ignored: %s", req->errors[i].key,
+		    req->errors[i].item, req->errors[i].why);
+	if (req->disabled) {
+		say(&b, LOG_NOTICE, "rd.pcibind=0: leaving every device alone");
+		goto out;
+	}
+	if (cmd_scan(c, &l) != PB_EXIT_OK) {
+		say(&b, LOG_ERR, "cannot read the PCI devices under %s: leaving every device alone",
+		    c->roots.sysfs_root);
+		goto out;
+	}
+	stub = req->driver ? req->driver : l->xen ? "pciback" : "vfio-pci";
+	if (streq(stub, "pciback") && !l->xen) {
+		say(&b, LOG_WARNING,
+		    "rd.pcibind.driver=pciback, but this kernel does not run as a Xen dom0 "
+		    "(hypervisor/type is not xen): leaving every device alone so that this boot "
+		    "works as before");
+		goto out;
+	}
+	r = cmdline_resolve(req, l, &sel);
+	if (r < 0) {
+		say(&b, LOG_ERR, "cannot resolve the command line (%s): leaving every device alone",
+		    strerror(-r));
+		goto out;
+	}
+	r = boot_policy_picks(c, &b, l, sel, dry_run, &policy_items, &n_policy_items);
+	if (r < 0) {
+		say(&b, LOG_ERR, "cannot add the policy's choices (%s): leaving every device alone",
+		    strerror(-r));
+		goto out;
+	}
+	if (!cmdline_wants_something(req) && !n_policy_items) {
+		say(&b, LOG_INFO, "nothing to seize (no rd.pcibind.seize= or rd.qubes.* option, "
+				  "no policy rule with boot = yes)");
+		goto out;
+	}
+	for (size_t i = 0; i < sel->n_errors; i++)
+		say(&b, LOG_WARNING, "%s: '%s' ignored: %s", sel->errors[i].key,
+		    sel->errors[i].item, sel->errors[i].why);
+	say(&b, LOG_INFO, "target %s (%s)%s", stub,
+	    req->driver ? "rd.pcibind.driver" : l->xen ? "Xen dom0" : "not Xen",
+	    req->qubes ? req->hide_all_usb ? "; Qubes rules: network and USB"
+					   : "; Qubes rules: network"
+		       : "");
+	boot_report_picks(&b, sel, stub, &cnt);
+
+	for (size_t i = 0; i < sel->n; i++) {
+		const struct pcidev *d = sel->picks[i].dev;
+		bool seen = false;
+
+		if (!chosen(&sel->picks[i]))
+			continue;
+		/* The first chosen function of its slot leads the slot. */
+		for (size_t k = 0; k < i && !seen; k++)
+			seen = chosen(&sel->picks[k]) &&
+			       addr_same_slot(&sel->picks[k].dev->addr, &d->addr);
+		if (!seen)
+			boot_slot(c, &b, l, sel, d, stub, req->driver, dry_run, &cnt);
+	}
+	say(&b, cnt.failed_slots ? LOG_WARNING : LOG_NOTICE,
+	    "%s%zu function%s %s %s in %zu slot%s, %zu already there, %zu kept, %zu slot%s "
+	    "left alone after an error, %zu bad item%s, %lld ms",
+	    dry_run ? "dry run: " : "", cnt.seized, cnt.seized == 1 ? "" : "s",
+	    dry_run ? "would go to" : "seized to", stub,
+	    cnt.slots - cnt.failed_slots, cnt.slots - cnt.failed_slots == 1 ? "" : "s",
+	    cnt.already, cnt.kept, cnt.failed_slots, cnt.failed_slots == 1 ? "" : "s",
+	    req->n_errors + sel->n_errors, req->n_errors + sel->n_errors == 1 ? "" : "s",
+	    now_ms() - t0);
+out:
+	for (size_t i = 0; i < n_policy_items; i++)
+		free(policy_items[i].text);
+	free(policy_items);
+	if (b.fd >= 0)
+		close(b.fd);
+	return PB_EXIT_OK;
+}
