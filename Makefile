@@ -102,6 +102,7 @@ check-gateway:
 check-engine: $(BUILD)/pcibind-fake $(BUILD)/fixture-tool fixtures
 	@BUILD=$(BUILD) sh tests/engine/faults.sh laptop
 	@BUILD=$(BUILD) sh tests/engine/udev.sh
+	@BUILD=$(BUILD) sh tests/engine/boot.sh
 
 # Fail closed on untrusted policy files, and hostile names.
 check-policy: all fixtures

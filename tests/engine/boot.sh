@@ -1,0 +1,82 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# 'pcibind boot' on fixtures with the fake kernel: what the command line and
+# the policy choose ends on the stub with origin boot, keep wins, rd.pcibind=0
+# and a pciback target on a non-Xen kernel leave everything alone, bad items
+# are reported one by one, and boot always exits 0.
+set -u
+BUILD=${BUILD:-build}
+work=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export PCIBIND_FORBID_REAL_SYSFS=1
+pass=0 fail=0
+
+check() { # check NAME CONDITION...
+	name=$1; shift
+	if "$@"; then pass=$((pass + 1)); echo "ok $name"; else fail=$((fail + 1)); echo "FAIL $name"; fi
+}
+
+# fresh FIXTURE: a new copy in $w
+fresh() {
+	w=$work/$1.$$.$(date +%N)
+	mkdir -p "$w/pol"
+	cp -a "$BUILD/fixtures/$1/sys" "$w/sys"
+	sh tests/engine/prep.sh "$w/sys" "$BUILD/fixtures/$1/fixture.aliases"
+	cp policy.d/10-defaults.conf "$w/pol/"
+	chmod 644 "$w/pol"/*
+	fx=$1
+}
+boot() { # boot CMDLINE [ARGS]
+	printf '%s\n' "$1" >"$w/cmdline"; shift
+	"$BUILD/pcibind-fake" --sysfs-root "$w/sys" --modules-dir "$BUILD/fixtures/$fx/modules" \
+		--pci-ids tests/fixtures/pci.ids --state-dir "$w/state" --policy-dir "$w/pol" \
+		--proc-root tests/fixtures/proc/none boot --cmdline "$w/cmdline" --kmsg "$w/kmsg" "$@" \
+		>"$w/out" 2>&1
+}
+drv() { basename "$(readlink "$w/sys/bus/pci/devices/$1/driver" 2>/dev/null)" 2>/dev/null; }
+logged() { grep -q -- "$1" "$w/kmsg"; }
+
+# laptop: a Xen dom0 fixture, so the default stub is pciback.
+fresh laptop
+boot "quiet rd.pcibind.seize=network,usb,zz:zz root=/dev/x"; check exit-0 [ $? -eq 0 ]
+check nic-seized [ "$(drv 0000:00:1f.6)" = pciback ]
+check xhci-seized [ "$(drv 0000:00:14.0)" = pciback ]
+check usb-slot-whole [ "$(drv 0000:00:1d.0)$(drv 0000:00:1d.7)" = pcibackpciback ]
+check bad-item-reported logged "zz:zz"
+check other-alone [ "$(drv 0000:00:17.0)" = ahci ]
+check origin-boot sh -c "grep -q '^origin=boot' $w/state/devices/0000:00:1f.6"
+check digest-recorded [ -s "$w/state/boot-policy" ]
+
+fresh laptop
+boot "rd.qubes.hide_all_usb rd.qubes.dom0_usb=00:14.0"; check qubes-exit-0 [ $? -eq 0 ]
+check qubes-network [ "$(drv 0000:00:1f.6)" = pciback ]
+check qubes-dom0-usb-kept [ "$(drv 0000:00:14.0)" = xhci_hcd ]
+check qubes-usb-slot [ "$(drv 0000:00:1d.2)" = pciback ]
+
+fresh laptop
+boot "rd.pcibind.seize=network,usb rd.pcibind=0"; check disabled-exit-0 [ $? -eq 0 ]
+check disabled-alone [ "$(drv 0000:00:1f.6)" = e1000e ]
+check disabled-logged logged "rd.pcibind=0"
+
+fresh laptop
+boot "rd.pcibind.seize=network rd.pcibind.keep=00:1f.6"
+check keep-wins [ "$(drv 0000:00:1f.6)" = e1000e ]
+
+fresh laptop
+printf '[nic]\nmatch-address = 00:1f.6\nboot = yes\ndriver = pci-stub\n' >"$w/pol/50-nic.conf"
+chmod 644 "$w/pol/50-nic.conf"
+boot "quiet"; check policy-exit-0 [ $? -eq 0 ]
+check policy-boot-yes [ "$(drv 0000:00:1f.6)" = pci-stub ]
+
+fresh laptop
+boot "rd.pcibind.seize=network --dry-run-is-not-an-option" --dry-run
+check dry-run-changes-nothing [ "$(drv 0000:00:1f.6)" = e1000e ]
+
+# qemu-q35: recorded from a non-Xen kernel; pciback must leave it alone.
+fresh qemu-q35
+boot "rd.pcibind.seize=network rd.pcibind.driver=pciback"; check nonxen-exit-0 [ $? -eq 0 ]
+check nonxen-alone [ "$(drv 0000:01:00.0)" = e1000e ]
+check nonxen-warned logged "not run as a Xen dom0"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
