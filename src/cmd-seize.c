@@ -686,7 +686,8 @@ int cmd_change(struct pb_ctx *c, const struct change_opts *o, char **args, int n
 				  "status', then 'pcibind release' them or reboot",
 				  journal_dir(j));
 		else
-			log_error("nothing was changed: every function is back where it was");
+			log_error("every function is back where it was, with its driver and "
+				  "driver_override as before");
 		goto out_done;
 	}
 	r = records_commit(j, &txn, o, req.stub);
@@ -830,6 +831,11 @@ int cmd_recover(struct pb_ctx *c, int argc, char **argv)
 	if (argc > 1)
 		return cmd_usage_error("recover takes no arguments");
 	r = journal_open(c->roots.state_dir, true, c->lock_timeout_ms, &j);
+	if (r == -EWOULDBLOCK) {
+		log_error("another pcibind holds %s/lock (waited %d ms); try again when it is done",
+			  c->roots.state_dir, c->lock_timeout_ms);
+		return PB_EXIT_FAILURE;
+	}
 	if (r < 0) {
 		log_error_errno(r, "cannot open and lock the state directory '%s'",
 				c->roots.state_dir);

@@ -277,8 +277,11 @@ static int device_key(struct journal_device *d, const char *key, const char *val
 			return -EBADMSG;
 		addr_format_bdf(&a, d->bdf);
 	} else if (streq(key, "id")) {
-		if (sscanf(value, "%4x:%4x", &d->vendor, &d->device) != 2 || strlen(value) != 9)
+		if (strlen(value) != 9 || value[4] != ':' || strspn(value, "0123456789abcdefABCDEF") != 4 ||
+		    strspn(value + 5, "0123456789abcdefABCDEF") != 4)
 			return -EBADMSG;
+		d->vendor = strtoul(value, NULL, 16);
+		d->device = strtoul(value + 5, NULL, 16);
 	} else if (streq(key, "driver")) {
 		return set_name(d->driver, value, true);
 	} else if (streq(key, "module")) {
@@ -552,17 +555,28 @@ int journal_txn_read(struct journal *j, struct journal_txn *ret)
 			strcpy(t.op, value);
 		} else if (streq(key, "origin") && strlen(value) < sizeof(t.origin)) {
 			strcpy(t.origin, value);
-		} else if (streq(key, "started")) {
-			t.started = strtoll(value, &end, 10);
-		} else if (streq(key, "step")) {
-			t.step = strtoul(value, &end, 10);
+		} else if (streq(key, "started") || streq(key, "step")) {
+			long long v;
+
+			errno = 0;
+			v = strtoll(value, &end, 10);
+			if (errno || *end || end == value || v < 0) {
+				r = -EBADMSG;
+				goto out_free;
+			}
+			if (key[1] == 't' && key[2] == 'a')
+				t.started = v;
+			else
+				t.step = (size_t)v;
 		} else {
 			r = -EBADMSG;
 			goto out_free;
 		}
 	}
+	/* Every function named, and its record (if any) about the same function. */
 	for (size_t i = 0; i < t.n; i++)
-		if (!t.devs[i].before.bdf[0]) {
+		if (!t.devs[i].before.bdf[0] ||
+		    (t.devs[i].had_record && !streq(t.devs[i].record.bdf, t.devs[i].before.bdf))) {
 			r = -EBADMSG;
 			goto out_free;
 		}

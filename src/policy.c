@@ -17,6 +17,7 @@
  * directory is an error with file and line; mutating commands refuse to
  * run with errors, read commands warn.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -262,9 +263,18 @@ static char *reader(char *str, int num, void *stream)
 	str[n] = '\0';
 	st->pos += n;
 	st->at_line_start = true;
-	/* A section header as inih accepts it: '[' ... ']' (inih reports the rest). */
-	if (str[strspn(str, " \t")] == '[' && strchr(str, ']'))
-		st->section_line = st->line;
+	/* A section header as inih accepts it: after a UTF-8 BOM and any white
+	 * space, '[' ... ']' (inih reports a broken one). */
+	{
+		const char *h = str;
+
+		if (st->line == 1 && !strncmp(h, "\xEF\xBB\xBF", 3))
+			h += 3;
+		while (*h && isspace((unsigned char)*h))
+			h++;
+		if (*h == '[' && strchr(h, ']'))
+			st->section_line = st->line;
+	}
 	return str;
 }
 
@@ -337,10 +347,14 @@ static int add_match(struct parse_state *st, struct policy_rule *r, enum match_k
 		m.sel.text = m.text;
 		r->matches = nv;
 		r->matches[r->n_matches++] = m;
-		if (kind == MATCH_ADDRESS)
-			r->exact_address = m.sel.n_hops > 1 ||
-					   (m.sel.f.domain >= 0 && m.sel.f.bus >= 0 &&
-					    m.sel.f.slot >= 0 && m.sel.f.func >= 0);
+		if (kind == MATCH_ADDRESS) {
+			/* Exact: one address item in the whole rule, naming one function. */
+			bool exact = m.sel.n_hops > 1 ||
+				     (m.sel.f.domain >= 0 && m.sel.f.bus >= 0 && m.sel.f.slot >= 0 &&
+				      m.sel.f.func >= 0);
+
+			r->exact_address = ++r->n_addresses == 1 && exact;
+		}
 	}
 	return 0;
 }
@@ -430,7 +444,10 @@ static int handler(void *user, const char *section, const char *name, const char
 		add_error(st->p, st->file, st->line, "'%s' is outside a [section]", name);
 		return 1;
 	}
-	if (st->section_line) {
+	/* A new rule at each section header; also if the reader missed one. */
+	if (st->section_line || !st->rule || strcmp(st->rule->name, section)) {
+		if (!st->section_line)
+			st->section_line = st->line;
 		st->rule = new_rule(st, section);
 		st->section_line = 0;
 		if (!st->rule) {

@@ -59,7 +59,8 @@ struct policy_rule {
 	int line;
 	struct policy_match *matches;
 	size_t n_matches;
-	bool exact_address;		/* a match-address naming one function */
+	bool exact_address;		/* its only match-address names one function */
+	size_t n_addresses;		/* match-address items */
 	bool set[_PK_MAX];
 	int key_line[_PK_MAX];
 	struct policy_values v;

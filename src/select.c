@@ -55,41 +55,67 @@ static void filter_any(struct pciname_filter *f)
  * (qubes-core-admin's sbdf_to_path). It names a device by where it is
  * plugged in, which stays true when a new card shifts the bus numbers.
  */
+/* Exactly N lower- or upper-case hex digits at *P; advances *P. */
+static bool hex_digits(const char **p, int n, unsigned int *ret)
+{
+	unsigned int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		char c = (*p)[i];
+		int d = c >= '0' && c <= '9'	 ? c - '0'
+			: c >= 'a' && c <= 'f' ? c - 'a' + 10
+			: c >= 'A' && c <= 'F' ? c - 'A' + 10
+					       : -1;
+
+		if (d < 0)
+			return false;
+		v = v * 16 + d;
+	}
+	*p += n;
+	*ret = v;
+	return true;
+}
+
 static int parse_path(const char *text, struct selector *sel, const char **ret_error)
 {
-	const char *p = text;
+	static const char bad[] = "not a Qubes PCI path (expected e.g. 00_1c.0-00_00.0)";
+	const char *p = text, *q;
 	unsigned int dom = 0;
-	int n;
 
 	if (strncmp(p, "dom0:", 5) == 0)
 		p += 5;
-	if (sscanf(p, "%4x_%n", &dom, &n) == 1 && n == 5 && strchr(p + n, '_') &&
-	    strchr(p + n, '_') < strchr(p + n, '.'))
-		p += n;
+	/* "DDDD_" in front only for a non-zero domain: four digits, then '_'. */
+	q = p;
+	if (hex_digits(&q, 4, &dom) && *q == '_')
+		p = q + 1;
 	else
 		dom = 0;
 	sel->domain = dom;
 	sel->n_hops = 0;
-	while (*p) {
+	for (;;) {
 		struct select_hop h;
 
 		if (sel->n_hops == SELECT_PATH_MAX) {
 			*ret_error = "a PCI path of more than 8 hops";
 			return -EINVAL;
 		}
-		if (sscanf(p, "%2x_%2x.%1x%n", &h.bus, &h.slot, &h.func, &n) != 3 || n != 7 ||
-		    h.slot > 0x1f || h.func > 7) {
-			*ret_error = "not a Qubes PCI path (expected e.g. 00_1c.0-00_00.0)";
+		if (!hex_digits(&p, 2, &h.bus) || *p++ != '_' || !hex_digits(&p, 2, &h.slot) ||
+		    *p++ != '.' || !hex_digits(&p, 1, &h.func) || h.slot > 0x1f || h.func > 7) {
+			*ret_error = bad;
 			return -EINVAL;
 		}
 		sel->hops[sel->n_hops++] = h;
-		p += n;
-		if (*p == '-')
-			p++;
-		else if (*p) {
-			*ret_error = "not a Qubes PCI path (expected e.g. 00_1c.0-00_00.0)";
+		if (!*p)
+			break;
+		if (*p++ != '-') {
+			*ret_error = bad;
 			return -EINVAL;
 		}
+	}
+	/* One hop is a plain Qubes address, parsed elsewhere; a path has two or more. */
+	if (sel->n_hops < 2) {
+		*ret_error = bad;
+		return -EINVAL;
 	}
 	return 0;
 }

@@ -144,7 +144,8 @@ static void bound_driver(const char *bdf, char *buf, size_t size)
 		return;
 	target[n] = '\0';
 	base = strrchr(target, '/');
-	snprintf(buf, size, "%s", base ? base + 1 : target);
+	if ((size_t)snprintf(buf, size, "%s", base ? base + 1 : target) >= size)
+		buf[0] = '\0';
 }
 
 static void override_of(const char *bdf, char *buf, size_t size)
