@@ -113,6 +113,7 @@ check-fast: all $(BUILD)/asan/pcibind check-headers check-gateway check-unit che
 
 check: deps-check
 	$(MAKE) check-fast
+	$(MAKE) check-campaigns
 	$(MAKE) check-vm
 
 # ---- demo ---------------------------------------------------------------
