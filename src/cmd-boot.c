@@ -200,7 +200,7 @@ static void boot_slot(struct pb_ctx *c, struct boot *b, const struct pcidev_list
 	char list[BOOT_SLOT_MAX * (ADDR_BDF_MAX + 80)] = "";
 	size_t nf, len = 0;
 	int n = 0, ret;
-	bool whole = true;
+	bool whole = true, by_address = true;
 
 	nf = pcidev_slot_functions(l, first, fns, BOOT_SLOT_MAX);
 	if (nf > BOOT_SLOT_MAX)
@@ -216,6 +216,9 @@ static void boot_slot(struct pb_ctx *c, struct boot *b, const struct pcidev_list
 		    streq_ptr(fns[i]->driver, stub))
 			continue;
 		args[n++] = fns[i]->bdf;
+		by_address = by_address && (p->seized_by->kind == CMDLINE_ADDRESS ||
+					    p->seized_by->kind == CMDLINE_PATH) &&
+			     strcmp(p->seized_by->key, "policy");
 		len += snprintf(list + len, sizeof(list) - len, "%s%s (%s, %s %s=%s)",
 				len ? ", " : "", fns[i]->bdf, driver_of(fns[i]),
 				p->seized_by->implied ? "implied by" : "named by", p->seized_by->key,
@@ -234,6 +237,9 @@ static void boot_slot(struct pb_ctx *c, struct boot *b, const struct pcidev_list
 						 .driver = forced,
 						 .origin = "boot",
 						 .all_functions = whole && nf > 1,
+						 /* dom0's keyboard controller is kept unless named
+						  * by its address, not by a class */
+						 .keyboard_ok = by_address,
 						 .dry_run = dry_run },
 			  args, n);
 	if (ret == PB_EXIT_OK) {

@@ -215,6 +215,8 @@ static int consult_policy(struct pb_ctx *c, const struct change_opts *o,
 			return PB_EXIT_FAILURE;
 		if (o->op == PLAN_SEIZE) {
 			guard_check(c->sysfs, gf, set[i], &g);
+			if (o->keyboard_ok)
+				guard_drop(&g, GUARD_KEYBOARD);
 			decide_seize(set[i], &e, &g, &v);
 		} else {
 			decide_release(l, set[i], &e, &v);

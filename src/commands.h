@@ -45,6 +45,7 @@ struct change_opts {
 	bool permissive;
 	bool dry_run;
 	bool persistent;	/* write or remove a rule in the admin policy */
+	bool keyboard_ok;	/* boot: named by address, so the keyboard guard yields */
 };
 
 int cmd_change(struct pb_ctx *c, const struct change_opts *o, char **args, int nargs);

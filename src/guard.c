@@ -372,3 +372,14 @@ void guard_check(struct sysfs *s, const struct guard_facts *f, const struct pcid
 		    "passphrase prompt",
 		    where);
 }
+
+/* Forget the hits of KIND (boot: a controller named by address on the command line). */
+void guard_drop(struct guards *g, enum guard_kind kind)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < g->n; i++)
+		if (g->hits[i].kind != kind)
+			g->hits[k++] = g->hits[i];
+	g->n = k;
+}

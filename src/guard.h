@@ -42,3 +42,4 @@ static inline void guard_facts_freep(struct guard_facts **f)
 void guard_check(struct sysfs *s, const struct guard_facts *f, const struct pcidev *d,
 		 struct guards *ret);
 const char *guard_name(enum guard_kind k);
+void guard_drop(struct guards *g, enum guard_kind kind);
