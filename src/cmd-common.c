@@ -48,7 +48,13 @@ int cmd_option_error(const char *cmd, char **argv)
 /* Take a snapshot of the sysfs root; reports its own errors. Returns an exit code. */
 int cmd_scan(struct pb_ctx *c, struct pcidev_list **ret)
 {
-	int r = pcidev_scan(c->sysfs, ret);
+	return cmd_scan_flags(c, 0, ret);
+}
+
+/* cmd_scan() with pcidev_scan()'s FLAGS (list reads less). Returns an exit code. */
+int cmd_scan_flags(struct pb_ctx *c, unsigned int flags, struct pcidev_list **ret)
+{
+	int r = pcidev_scan(c->sysfs, flags, ret);
 
 	if (r == -ENOENT || r == -ENOTDIR) {
 		log_error("'%s' is not a sysfs root: it has no bus/pci/devices "

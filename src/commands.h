@@ -50,6 +50,17 @@ struct change_opts {
 
 int cmd_change(struct pb_ctx *c, const struct change_opts *o, char **args, int nargs);
 
+/* A change session: the lock, snapshot, policy and guards, for many changes (boot). */
+struct change_session;
+int cmd_session_open(struct pb_ctx *c, bool dry_run, struct change_session **ret);
+struct change_session *cmd_session_close(struct change_session *s);
+static inline void cmd_session_closep(struct change_session **s)
+{
+	cmd_session_close(*s);
+}
+int cmd_change_in(struct pb_ctx *c, struct change_session *s, const struct change_opts *o,
+		  char **args, int nargs);
+
 struct policy;
 struct guard_facts;
 struct pcidev;
@@ -73,6 +84,7 @@ int cmd_recover(struct pb_ctx *c, int argc, char **argv);
 int cmd_boot(struct pb_ctx *c, int argc, char **argv);
 
 int cmd_scan(struct pb_ctx *c, struct pcidev_list **ret);
+int cmd_scan_flags(struct pb_ctx *c, unsigned int flags, struct pcidev_list **ret);
 int cmd_resolve_device(struct pb_ctx *c, const struct pcidev_list *l, const char *text,
 		       struct pcidev **ret);
 int cmd_option_error(const char *cmd, char **argv);

@@ -83,17 +83,13 @@ bool pcidev_is_bridge(const struct pcidev *d)
 	return (d->class >> 16) == 0x06;
 }
 
+static void pcidev_clear(struct pcidev *d);
+
 static struct pcidev *pcidev_free(struct pcidev *d)
 {
 	if (!d)
 		return NULL;
-	free(d->driver);
-	free(d->driver_module);
-	free(d->driver_override);
-	free(d->modalias);
-	strv_free(d->reset_methods);
-	strv_free(d->virtfns);
-	strv_free(d->net_ifaces);
+	pcidev_clear(d);
 	free(d);
 	return NULL;
 }
@@ -118,7 +114,8 @@ static int read_id(struct sysfs *s, const char *bdf, const char *attr, uint32_t 
 	uint64_t v;
 	int r;
 
-	r = sysfs_read_u64(s, &v, "bus/pci/devices/%s/%s", bdf, attr);
+	(void)bdf;
+	r = sysfs_read_u64(s, &v, "%s", attr);
 	if (r < 0)
 		return r;
 	if (v > max)
@@ -229,7 +226,8 @@ static int read_optional_int(struct sysfs *s, const char *bdf, const char *attr,
 	uint64_t v;
 	int r;
 
-	r = sysfs_read_u64(s, &v, "bus/pci/devices/%s/%s", bdf, attr);
+	(void)bdf;
+	r = sysfs_read_u64(s, &v, "%s", attr);
 	if (r == -ENOENT) {
 		*ret = -1;
 		return 0;
@@ -246,7 +244,7 @@ static int scan_details(struct sysfs *s, struct pcidev *d)
 	uint8_t config[64];
 	int r, n;
 
-	r = sysfs_read_attr(s, buf, sizeof(buf), "bus/pci/devices/%s/driver_override", d->bdf);
+	r = sysfs_read_attr(s, buf, sizeof(buf), "driver_override");
 	if (r >= 0 && !streq(buf, "(null)") && buf[0]) {
 		d->driver_override = strdup(buf);
 		if (!d->driver_override)
@@ -255,12 +253,12 @@ static int scan_details(struct sysfs *s, struct pcidev *d)
 		return r;
 	}
 
-	r = sysfs_read_attr_alloc(s, &d->modalias, "bus/pci/devices/%s/modalias", d->bdf);
+	r = sysfs_read_attr_alloc(s, &d->modalias, "modalias");
 	if (r < 0 && r != -ENOENT)
 		return r;
 
-	d->resettable = sysfs_exists(s, "bus/pci/devices/%s/reset", d->bdf);
-	r = sysfs_read_attr(s, buf, sizeof(buf), "bus/pci/devices/%s/reset_method", d->bdf);
+	d->resettable = sysfs_exists(s, "reset");
+	r = sysfs_read_attr(s, buf, sizeof(buf), "reset_method");
 	if (r >= 0) {
 		r = split_words(buf, &d->reset_methods);
 		if (r < 0)
@@ -269,7 +267,7 @@ static int scan_details(struct sysfs *s, struct pcidev *d)
 		return r;
 	}
 
-	r = sysfs_read_link_name(s, buf, sizeof(buf), "bus/pci/devices/%s/iommu_group", d->bdf);
+	r = sysfs_read_link_name(s, buf, sizeof(buf), "iommu_group");
 	d->iommu_group = r >= 0 ? atoi(buf) : -1;
 
 	r = read_optional_int(s, d->bdf, "boot_vga", &d->boot_vga);
@@ -285,7 +283,7 @@ static int scan_details(struct sysfs *s, struct pcidev *d)
 	if (r < 0)
 		return r;
 
-	n = sysfs_read_bin(s, config, sizeof(config), "bus/pci/devices/%s/config", d->bdf);
+	n = sysfs_read_bin(s, config, sizeof(config), "config");
 	if (n > 0x0e) {
 		d->header_type = config[0x0e] & 0x7f;
 		d->multifunction = config[0x0e] & 0x80;
@@ -293,7 +291,7 @@ static int scan_details(struct sysfs *s, struct pcidev *d)
 			d->secondary_bus = config[0x19];
 	}
 
-	r = sysfs_read_link_name(s, buf, sizeof(buf), "bus/pci/devices/%s/physfn", d->bdf);
+	r = sysfs_read_link_name(s, buf, sizeof(buf), "physfn");
 	if (r >= 0 && strlen(buf) < sizeof(d->physfn_bdf))
 		strcpy(d->physfn_bdf, buf);
 
@@ -301,8 +299,7 @@ static int scan_details(struct sysfs *s, struct pcidev *d)
 	for (n = 0;; n++) {
 		char **nv;
 
-		r = sysfs_read_link_name(s, buf, sizeof(buf), "bus/pci/devices/%s/virtfn%d",
-					 d->bdf, n);
+		r = sysfs_read_link_name(s, buf, sizeof(buf), "virtfn%d", n);
 		if (r == -ENOENT)
 			break;
 		if (r < 0)
@@ -317,7 +314,7 @@ static int scan_details(struct sysfs *s, struct pcidev *d)
 			return -ENOMEM;
 	}
 
-	n = sysfs_list_dir(s, &d->net_ifaces, "bus/pci/devices/%s/net", d->bdf);
+	n = sysfs_list_dir(s, &d->net_ifaces, "net");
 	if (n == 0 || n == -ENOENT || n == -ENOTDIR)
 		d->net_ifaces = strv_free(d->net_ifaces);
 	else if (n < 0)
@@ -348,9 +345,10 @@ static int parent_from_link(struct sysfs *s, struct pcidev *d)
 	return 0;
 }
 
-static int scan_one(struct sysfs *s, const char *bdf, struct module_cache *mc,
-		    const char *slots, struct pcidev **ret)
+static int scan_one(struct sysfs *s, const char *bdf, struct module_cache *mc, unsigned int flags,
+		    struct pcidev **ret)
 {
+	_cleanup_(sysfs_closep) struct sysfs *ds = NULL;
 	struct pcidev *d;
 	char buf[NAME_MAX + 1];
 	uint32_t v;
@@ -369,26 +367,30 @@ static int scan_one(struct sysfs *s, const char *bdf, struct module_cache *mc,
 	r = addr_parse_bdf(bdf, &d->addr);
 	if (r < 0)
 		goto out_free;
+	/* Every attribute below is read relative to the device's own directory. */
+	r = sysfs_open_sub(s, &ds, "bus/pci/devices/%s", bdf);
+	if (r < 0)
+		goto out_free;
 	addr_format_bdf(&d->addr, d->bdf);
 	addr_format_qubes(&d->addr, d->qubes);
 
-	if ((r = read_id(s, bdf, "vendor", 0xffff, &v)) < 0)
+	if ((r = read_id(ds, bdf, "vendor", 0xffff, &v)) < 0)
 		goto out_free;
 	d->vendor = v;
-	if ((r = read_id(s, bdf, "device", 0xffff, &v)) < 0)
+	if ((r = read_id(ds, bdf, "device", 0xffff, &v)) < 0)
 		goto out_free;
 	d->device = v;
-	if ((r = read_id(s, bdf, "class", 0xffffff, &v)) < 0)
+	if ((r = read_id(ds, bdf, "class", 0xffffff, &v)) < 0)
 		goto out_free;
 	d->class = v;
-	if (read_id(s, bdf, "subsystem_vendor", 0xffff, &v) == 0)
+	if (read_id(ds, bdf, "subsystem_vendor", 0xffff, &v) == 0)
 		d->subsys_vendor = v;
-	if (read_id(s, bdf, "subsystem_device", 0xffff, &v) == 0)
+	if (read_id(ds, bdf, "subsystem_device", 0xffff, &v) == 0)
 		d->subsys_device = v;
-	if (read_id(s, bdf, "revision", 0xff, &v) == 0)
+	if (read_id(ds, bdf, "revision", 0xff, &v) == 0)
 		d->revision = v;
 
-	r = sysfs_read_link_name(s, buf, sizeof(buf), "bus/pci/devices/%s/driver", bdf);
+	r = sysfs_read_link_name(ds, buf, sizeof(buf), "driver");
 	if (r >= 0) {
 		d->driver = strdup(buf);
 		if (!d->driver) {
@@ -402,11 +404,19 @@ static int scan_one(struct sysfs *s, const char *bdf, struct module_cache *mc,
 		goto out_free;
 	}
 	d->stub = pcidev_stub_from_driver(d->driver);
-	d->in_pciback_slots = slots && slots_list(slots, d->bdf);
 
-	r = scan_details(s, d);
-	if (r < 0)
-		goto out_free;
+	if (flags & PCIDEV_SCAN_BASIC) {
+		/* list: IDs and driver, and what a Qubes PCI path needs of a bridge */
+		if (pcidev_is_bridge(d)) {
+			r = read_optional_int(ds, d->bdf, "secondary_bus_number", &d->secondary_bus);
+			if (r < 0)
+				goto out_free;
+		}
+	} else {
+		r = scan_details(ds, d);
+		if (r < 0)
+			goto out_free;
+	}
 	r = parent_from_link(s, d);
 	if (r < 0)
 		goto out_free;
@@ -415,6 +425,103 @@ static int scan_one(struct sysfs *s, const char *bdf, struct module_cache *mc,
 
 out_free:
 	pcidev_free(d);
+	return r;
+}
+
+/* Facts of the bus as a whole: registered drivers, pciback's lists, Xen. */
+static int scan_bus(struct sysfs *s, struct pcidev_list *l, char **ret_slots)
+{
+	char type[32];
+	int r;
+
+	l->drivers = strv_free(l->drivers);
+	l->pciback_permissive = mfree(l->pciback_permissive);
+	*ret_slots = NULL;
+	r = sysfs_list_dir(s, &l->drivers, "bus/pci/drivers");
+	if (r < 0 && r != -ENOENT)
+		return r;
+	l->have_pciback = sysfs_exists(s, "bus/pci/drivers/pciback");
+	if (l->have_pciback) {
+		r = sysfs_read_attr_alloc(s, ret_slots, "bus/pci/drivers/pciback/slots");
+		if (r < 0 && r != -ENOENT)
+			return r;
+		r = sysfs_read_attr_alloc(s, &l->pciback_permissive,
+					  "bus/pci/drivers/pciback/permissive");
+		if (r < 0 && r != -ENOENT)
+			return r;
+	}
+	l->xen = sysfs_read_attr(s, type, sizeof(type), "hypervisor/type") > 0 &&
+		 streq(type, "xen");
+	return 0;
+}
+
+/* What pciback's slots lists: one pass over the list, not one per device. */
+static void mark_slots(struct pcidev_list *l, const char *slots)
+{
+	for (size_t i = 0; i < l->n; i++)
+		l->devs[i]->in_pciback_slots = false;
+	for (const char *p = slots; p && *p;) {
+		const char *eol = strchr(p, '\n');
+		size_t len = eol ? (size_t)(eol - p) : strlen(p);
+		char bdf[ADDR_BDF_MAX];
+		struct pcidev *d;
+
+		if (len < sizeof(bdf)) {
+			memcpy(bdf, p, len);
+			bdf[len] = '\0';
+			d = pcidev_find_bdf(l, bdf);
+			if (d)
+				d->in_pciback_slots = true;
+		}
+		p = eol ? eol + 1 : NULL;
+	}
+}
+
+static void pcidev_clear(struct pcidev *d)
+{
+	free(d->driver);
+	free(d->driver_module);
+	free(d->driver_override);
+	free(d->modalias);
+	strv_free(d->reset_methods);
+	strv_free(d->virtfns);
+	strv_free(d->net_ifaces);
+}
+
+/*
+ * After a change: read the functions BDFS name again, in place, so that the
+ * links other functions have to them stay valid, and the bus-wide facts
+ * (registered drivers, pciback's lists). Cheaper than a new snapshot when a
+ * run changes one slot after another (boot). Returns 0 or -errno.
+ */
+int pcidev_refresh(struct sysfs *s, struct pcidev_list *l, char *const *bdfs, size_t n)
+{
+	_cleanup_free_ char *slots = NULL;
+	struct module_cache mc = { .n = 0 };
+	int r = 0;
+
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		struct pcidev *d = pcidev_find_bdf(l, bdfs[i]), *fresh = NULL;
+		struct pcidev *parent, *physfn;
+
+		if (!d)
+			continue;
+		r = scan_one(s, d->bdf, &mc, 0, &fresh);
+		if (r < 0)
+			break;
+		parent = d->parent;
+		physfn = d->physfn;
+		pcidev_clear(d);
+		*d = *fresh;
+		d->parent = parent;
+		d->physfn = physfn;
+		free(fresh);
+	}
+	module_cache_clear(&mc);
+	if (r >= 0)
+		r = scan_bus(s, l, &slots);
+	if (r >= 0)
+		mark_slots(l, slots);
 	return r;
 }
 
@@ -427,10 +534,12 @@ static int cmp_dev(const void *a, const void *b)
 
 /*
  * Read every function under bus/pci/devices into a snapshot sorted by
- * address. A directory entry that is not a valid BDF is skipped. Returns 0
- * or -errno (-ENOENT: no bus/pci/devices under the root).
+ * address. A directory entry that is not a valid BDF is skipped. With
+ * PCIDEV_SCAN_BASIC only identity, driver and bridges' secondary bus are
+ * read (what list prints). Returns 0 or -errno (-ENOENT: no
+ * bus/pci/devices under the root).
  */
-int pcidev_scan(struct sysfs *s, struct pcidev_list **ret)
+int pcidev_scan(struct sysfs *s, unsigned int flags, struct pcidev_list **ret)
 {
 	_cleanup_(pcidev_list_freep) struct pcidev_list *l = NULL;
 	_cleanup_strv_free_ char **names = NULL;
@@ -448,32 +557,16 @@ int pcidev_scan(struct sysfs *s, struct pcidev_list **ret)
 	if (!l->devs)
 		return -ENOMEM;
 
-	r = sysfs_list_dir(s, &l->drivers, "bus/pci/drivers");
-	if (r < 0 && r != -ENOENT)
+	r = scan_bus(s, l, &slots);
+	if (r < 0)
 		return r;
-	l->have_pciback = sysfs_exists(s, "bus/pci/drivers/pciback");
-	if (l->have_pciback) {
-		r = sysfs_read_attr_alloc(s, &slots, "bus/pci/drivers/pciback/slots");
-		if (r < 0 && r != -ENOENT)
-			return r;
-		r = sysfs_read_attr_alloc(s, &l->pciback_permissive,
-					  "bus/pci/drivers/pciback/permissive");
-		if (r < 0 && r != -ENOENT)
-			return r;
-	}
-	{
-		char type[32];
-
-		l->xen = sysfs_read_attr(s, type, sizeof(type), "hypervisor/type") > 0 &&
-			 streq(type, "xen");
-	}
 
 	for (int i = 0; i < n; i++) {
 		struct pci_addr a;
 
 		if (addr_parse_bdf(names[i], &a) < 0 || !sysfs_valid_name(names[i]))
 			continue;
-		r = scan_one(s, names[i], &mc, slots, &l->devs[l->n]);
+		r = scan_one(s, names[i], &mc, flags, &l->devs[l->n]);
 		if (r == -ENOENT)
 			continue; /* removed while we looked (hot-unplug) */
 		if (r < 0)
@@ -492,6 +585,7 @@ int pcidev_scan(struct sysfs *s, struct pcidev_list **ret)
 		if (d->physfn_bdf[0])
 			d->physfn = pcidev_find_bdf(l, d->physfn_bdf);
 	}
+	mark_slots(l, slots);
 	*ret = TAKE_PTR(l);
 
 out_clear_cache:
@@ -499,12 +593,22 @@ out_clear_cache:
 	return r;
 }
 
-/* The function at address A, or NULL. */
+/* The function at address A, or NULL (a binary search: the snapshot is sorted). */
 struct pcidev *pcidev_find(const struct pcidev_list *l, const struct pci_addr *a)
 {
-	for (size_t i = 0; i < l->n; i++)
-		if (addr_cmp(&l->devs[i]->addr, a) == 0)
-			return l->devs[i];
+	size_t lo = 0, hi = l->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = addr_cmp(&l->devs[mid]->addr, a);
+
+		if (c == 0)
+			return l->devs[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return NULL;
 }
 

@@ -64,7 +64,11 @@ struct pcidev_list {
 	bool xen;		/* hypervisor/type says xen */
 };
 
-int pcidev_scan(struct sysfs *s, struct pcidev_list **ret);
+/* pcidev_scan() flags */
+#define PCIDEV_SCAN_BASIC 1u	/* identity, driver, bridges' secondary bus: list's needs */
+
+int pcidev_scan(struct sysfs *s, unsigned int flags, struct pcidev_list **ret);
+int pcidev_refresh(struct sysfs *s, struct pcidev_list *l, char *const *bdfs, size_t n);
 struct pcidev_list *pcidev_list_free(struct pcidev_list *l);
 static inline void pcidev_list_freep(struct pcidev_list **l)
 {

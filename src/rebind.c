@@ -285,7 +285,7 @@ int rebind_restore(struct rebind *rb, const struct journal_txn *t, struct plan *
 
 	if (!targets)
 		return -ENOMEM;
-	r = pcidev_scan(rb->s, &l);
+	r = pcidev_scan(rb->s, 0, &l);
 	if (r < 0) {
 		f->error = r;
 		snprintf(f->cause, sizeof(f->cause), "cannot read the devices: %s", strerror(-r));

@@ -159,9 +159,20 @@ static int read_text(struct sysfs *s, const char *path, char *buf, size_t size)
 	fd = openat(s->root_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
-	r = read_fd(fd, buf, size - 1, &len);
-	if (r < 0)
-		return r;
+	/*
+	 * sysfs hands a text attribute out whole in the first read(); a short
+	 * read is the end, so an attribute costs one read, not two.
+	 */
+	for (;;) {
+		ssize_t k = read(fd, buf, size - 1);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -errno;
+		len = (size_t)k;
+		break;
+	}
 	if (len == size - 1) {
 		/* BUF is full: the value still fits if all that is left is its newline. */
 		r = read_fd(fd, extra, sizeof(extra), &more);
@@ -424,4 +435,31 @@ int sysfs_write_attr(struct sysfs *s, const char *value, const char *fmt, ...)
 
 	FORMAT_PATH(path, fmt);
 	return sysfs_write(s, path, value);
+}
+
+/*
+ * A gateway rooted at the directory at PATH under S (a device's directory),
+ * so that its attributes are reached through one path component instead of
+ * the bus/pci/devices/BDF -> ../../../devices/... chain each time. It keeps
+ * S's read-only rule. Returns 0 or -errno.
+ */
+int sysfs_open_sub(struct sysfs *s, struct sysfs **ret, const char *fmt, ...)
+{
+	char path[PATH_MAX];
+	struct sysfs *sub;
+	int fd;
+
+	FORMAT_PATH(path, fmt);
+	fd = openat(s->root_fd, path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	sub = calloc(1, sizeof(*sub));
+	if (!sub) {
+		close(fd);
+		return -ENOMEM;
+	}
+	sub->root_fd = fd;
+	sub->read_only = s->read_only;
+	*ret = sub;
+	return 0;
 }

@@ -14,6 +14,7 @@ struct sysfs;
 extern const char sysfs_default_root[];
 
 int sysfs_open(const char *root, struct sysfs **ret);
+int sysfs_open_sub(struct sysfs *s, struct sysfs **ret, const char *fmt, ...) _printf_(3, 4);
 struct sysfs *sysfs_close(struct sysfs *s);
 static inline void sysfs_closep(struct sysfs **s)
 {

@@ -221,7 +221,7 @@ static struct pcidev *scan_and_find(struct fixture *t, const char *bdf)
 	struct pcidev *d;
 
 	if (!t->l)
-		assert_int_equal(pcidev_scan(t->s, &t->l), 0);
+		assert_int_equal(pcidev_scan(t->s, 0, &t->l), 0);
 	d = pcidev_find_bdf(t->l, bdf);
 	if (!d)
 		fail_msg("%s not in the snapshot", bdf);
@@ -230,7 +230,7 @@ static struct pcidev *scan_and_find(struct fixture *t, const char *bdf)
 
 static void scan(struct fixture *t)
 {
-	assert_int_equal(pcidev_scan(t->s, &t->l), 0);
+	assert_int_equal(pcidev_scan(t->s, 0, &t->l), 0);
 	assert_non_null(t->l);
 }
 
@@ -699,7 +699,7 @@ static void test_empty_and_missing(void **state)
 	struct pcidev_list *l = (struct pcidev_list *)&l;
 
 	/* No bus/pci/devices: not a sysfs root. */
-	assert_int_equal(pcidev_scan(t->s, &l), -ENOENT);
+	assert_int_equal(pcidev_scan(t->s, 0, &l), -ENOENT);
 	assert_ptr_equal(l, (struct pcidev_list *)&l);
 
 	/* An empty bus, and one with nothing but junk in it. */
