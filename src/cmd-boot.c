@@ -35,6 +35,7 @@ static const char boot_default_kmsg[] = "/dev/kmsg";
 struct boot {
 	int fd;			/* the kernel log (or a file); -1: stderr */
 	bool kmsg;		/* fd is a character device: prefix "<level>" */
+	struct change_session *sess; /* one lock, snapshot and policy for every slot */
 };
 
 /* One line to the kernel log, in one write(), or to stderr if it is not open. */
@@ -140,7 +141,11 @@ static int boot_change(struct pb_ctx *c, struct boot *b, const struct change_opt
 			saved = -1;
 		}
 	}
-	ret = cmd_change(c, o, args, n);
+	/* The session is opened at the first slot, and kept: the snapshot is read
+	 * once, and only what a slot changed is read again. */
+	ret = b->sess ? PB_EXIT_OK : cmd_session_open(c, o->dry_run, &b->sess);
+	if (ret == PB_EXIT_OK)
+		ret = cmd_change_in(c, b->sess, o, args, n);
 	fflush(stderr);
 	fflush(stdout);
 	if (saved >= 0) {
@@ -502,6 +507,7 @@ int cmd_boot(struct pb_ctx *c, int argc, char **argv)
 	    req->n_errors + sel->n_errors, req->n_errors + sel->n_errors == 1 ? "" : "s",
 	    now_ms() - t0);
 out:
+	b.sess = cmd_session_close(b.sess);
 	for (size_t i = 0; i < n_policy_items; i++)
 		free(policy_items[i].text);
 	free(policy_items);

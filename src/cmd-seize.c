@@ -509,40 +509,47 @@ static const char *default_stub(const struct pcidev_list *l)
 	return l->xen ? "pciback" : "vfio-pci";
 }
 
-/*
- * Seize or release the functions ARGS name, as one transaction: plan,
- * journal, execute with verification, roll back on failure. Reports once
- * on stderr. Returns an exit code (PB_EXIT_*).
- */
-int cmd_change(struct pb_ctx *c, const struct change_opts *o, char **args, int nargs)
+struct change_session {
+	struct journal *j;
+	struct kmodq *kq;
+	struct pcidev_list *l;
+	struct policy *pol;
+	struct guard_facts *gf;
+	struct rebind rb;
+	bool dry_run;
+};
+
+/* Accepts NULL, returns NULL. */
+struct change_session *cmd_session_close(struct change_session *s)
 {
-	_cleanup_(pcidev_list_freep) struct pcidev_list *l = NULL;
-	_cleanup_(journal_closep) struct journal *j = NULL;
-	_cleanup_(kmodq_freep) struct kmodq *kq = NULL;
-	_cleanup_free_ struct pcidev **set = NULL;
-	_cleanup_free_ struct plan_native *nat = NULL;
-	_cleanup_free_ char(*names)[3][JOURNAL_NAME_MAX] = NULL;
-	struct pci_addr addrs[MAX_DEVICES];
-	_cleanup_(policy_freep) struct policy *pol = NULL;
-	_cleanup_(guard_facts_freep) struct guard_facts *gf = NULL;
-	char stub_buf[16];
-	struct pcidev *devs[MAX_DEVICES];
-	struct plan_request req = { .op = o->op };
-	struct plan_refusal why = { 0 };
-	struct rebind_failure f = { 0 };
-	struct rebind rb = { .s = c->sysfs, .probe_timeout_ms = c->probe_timeout_ms };
-	struct journal_txn txn = { 0 };
-	struct plan p;
-	size_t n = 0;
-	int r, ret;
+	if (!s)
+		return NULL;
+	guard_facts_free(s->gf);
+	policy_free(s->pol);
+	pcidev_list_free(s->l);
+	kmodq_free(s->kq);
+	journal_close(s->j);
+	free(s);
+	return NULL;
+}
 
-	if (nargs < 1)
-		return cmd_usage_error("%s needs at least one DEVICE", op_name(o->op));
-	if (nargs > MAX_DEVICES)
-		return cmd_usage_error("at most %d devices at once", MAX_DEVICES);
+/*
+ * What every change needs, taken once: the journal and its lock (a dry run
+ * only reads it), an unfinished transaction undone, libkmod, the snapshot,
+ * the policy (fail closed) and the guards' facts. boot keeps one session for
+ * all its slots. Returns an exit code.
+ */
+int cmd_session_open(struct pb_ctx *c, bool dry_run, struct change_session **ret)
+{
+	_cleanup_(cmd_session_closep) struct change_session *s = calloc(1, sizeof(*s));
+	int r, ret_code;
 
-	r = journal_open(c->roots.state_dir, !o->dry_run, c->lock_timeout_ms, &j);
-	if (r == -ENOENT && o->dry_run) {
+	if (!s)
+		return PB_EXIT_FAILURE;
+	s->dry_run = dry_run;
+	s->rb = (struct rebind){ .s = c->sysfs, .probe_timeout_ms = c->probe_timeout_ms };
+	r = journal_open(c->roots.state_dir, !dry_run, c->lock_timeout_ms, &s->j);
+	if (r == -ENOENT && dry_run) {
 		r = 0; /* no journal yet: nothing recorded */
 	} else if (r == -EWOULDBLOCK) {
 		log_error("another pcibind holds %s/lock (waited %d ms); try again when it is done",
@@ -557,30 +564,94 @@ int cmd_change(struct pb_ctx *c, const struct change_opts *o, char **args, int n
 					: "");
 		return PB_EXIT_FAILURE;
 	}
-	r = kmodq_new(c->roots.modules_dir, &kq);
+	r = kmodq_new(c->roots.modules_dir, &s->kq);
 	if (r < 0)
 		log_warning_errno(r, "cannot load the kernel module index (give --modules-dir); "
 				     "native drivers are known only from the journal");
 	else
-		kmodq_allow_load(kq, sysfs_is_default_root(c->sysfs));
-	rb.kmod = kq;
-	rb.j = j;
-
-	if (!o->dry_run) {
-		r = recover(&rb, j);
-		if (r != PB_EXIT_OK)
-			return r;
+		kmodq_allow_load(s->kq, sysfs_is_default_root(c->sysfs));
+	s->rb.kmod = s->kq;
+	s->rb.j = s->j;
+	if (!dry_run) {
+		ret_code = recover(&s->rb, s->j);
+		if (ret_code != PB_EXIT_OK)
+			return ret_code;
 	}
+	ret_code = cmd_scan(c, &s->l);
+	if (ret_code == PB_EXIT_OK)
+		ret_code = cmd_load_policy(c, true, &s->pol);
+	if (ret_code == PB_EXIT_OK)
+		ret_code = cmd_load_guards(c, &s->gf);
+	if (ret_code != PB_EXIT_OK)
+		return ret_code;
+	*ret = TAKE_PTR(s);
+	return PB_EXIT_OK;
+}
 
-	ret = cmd_scan(c, &l);
+/*
+ * Seize or release the functions ARGS name, as one transaction: plan,
+ * journal, execute with verification, roll back on failure. Reports once
+ * on stderr. Returns an exit code (PB_EXIT_*).
+ */
+int cmd_change(struct pb_ctx *c, const struct change_opts *o, char **args, int nargs)
+{
+	_cleanup_(cmd_session_closep) struct change_session *s = NULL;
+	int ret;
+
+	if (nargs < 1)
+		return cmd_usage_error("%s needs at least one DEVICE", op_name(o->op));
+	ret = cmd_session_open(c, o->dry_run, &s);
 	if (ret != PB_EXIT_OK)
 		return ret;
-	ret = cmd_load_policy(c, true, &pol);
-	if (ret != PB_EXIT_OK)
-		return ret;
-	ret = cmd_load_guards(c, &gf);
-	if (ret != PB_EXIT_OK)
-		return ret;
+	return cmd_change_in(c, s, o, args, nargs);
+}
+
+/* Refresh the session's snapshot for the functions a change touched. */
+static void session_refresh(struct pb_ctx *c, struct change_session *s,
+			    const struct journal_txn *t)
+{
+	char *bdfs[MAX_DEVICES];
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->n && n < MAX_DEVICES; i++)
+		bdfs[n++] = (char *)t->devs[i].before.bdf;
+	if (pcidev_refresh(c->sysfs, s->l, bdfs, n) < 0) {
+		/* Cannot read them again: take a whole new snapshot. */
+		s->l = pcidev_list_free(s->l);
+		(void)cmd_scan(c, &s->l);
+	}
+}
+
+/* cmd_change() within session S (whose dry-run-ness must be O's). */
+int cmd_change_in(struct pb_ctx *c, struct change_session *s, const struct change_opts *o,
+		  char **args, int nargs)
+{
+	struct pcidev_list *l = s->l;
+	struct journal *j = s->j;
+	struct kmodq *kq = s->kq;
+	struct policy *pol = s->pol;
+	struct guard_facts *gf = s->gf;
+	_cleanup_free_ struct pcidev **set = NULL;
+	_cleanup_free_ struct plan_native *nat = NULL;
+	_cleanup_free_ char(*names)[3][JOURNAL_NAME_MAX] = NULL;
+	struct pci_addr addrs[MAX_DEVICES];
+	char stub_buf[16];
+	struct pcidev *devs[MAX_DEVICES];
+	struct plan_request req = { .op = o->op };
+	struct plan_refusal why = { 0 };
+	struct rebind_failure f = { 0 };
+	struct rebind rb = s->rb;
+	struct journal_txn txn = { 0 };
+	struct plan p;
+	size_t n = 0;
+	int r, ret;
+
+	if (nargs < 1)
+		return cmd_usage_error("%s needs at least one DEVICE", op_name(o->op));
+	if (nargs > MAX_DEVICES)
+		return cmd_usage_error("at most %d devices at once", MAX_DEVICES);
+	if (!l || s->dry_run != o->dry_run)
+		return PB_EXIT_FAILURE;
 	for (int i = 0; i < nargs; i++) {
 		ret = cmd_resolve_device(c, l, args[i], &devs[n]);
 		if (ret != PB_EXIT_OK)
@@ -618,8 +689,9 @@ int cmd_change(struct pb_ctx *c, const struct change_opts *o, char **args, int n
 				for (size_t i = 0; i < n; i++)
 					addrs[i] = devs[i]->addr;
 				set = mfree(set);
-				l = pcidev_list_free(l);
-				ret = cmd_scan(c, &l);
+				s->l = pcidev_list_free(s->l);
+				ret = cmd_scan(c, &s->l);
+				l = s->l;
 				if (ret != PB_EXIT_OK) {
 					plan_done(&p);
 					return ret;
@@ -724,6 +796,8 @@ int cmd_change(struct pb_ctx *c, const struct change_opts *o, char **args, int n
 	}
 	ret = PB_EXIT_OK;
 out_done:
+	/* What changed (or changed and went back) is read again for the next change. */
+	session_refresh(c, s, &txn);
 	journal_txn_done(&txn);
 	plan_done(&p);
 	return ret;
