@@ -17,12 +17,24 @@ KVER=$(vm_kver)
 command -v dracut >/dev/null || die "dracut not found: install dracut-core"
 [ -d /usr/lib/dracut/modules.d ] || die "/usr/lib/dracut/modules.d missing: install dracut-core"
 
+# pcibind's own dracut module (dracut/90pcibind) is in the image too, with
+# the pcibind binary under test as /usr/sbin/pcibind: it does nothing unless
+# rd.pcibind.* or rd.qubes.* is on the command line (scenarios 9*).
+[ -x "$PCIBIND" ] || die "$PCIBIND is not built: the dracut image carries it (make first)"
+PB_MODULE=$TOP_DIR/dracut/90pcibind
+
 # What the image depends on: kernel + modules, dracut's own files (names,
-# sizes, mtimes), our module's contents.
+# sizes, mtimes), our modules' contents, the pcibind binary.
 key=$(vm_hash "$KVER" "/lib/modules/$KVER/modules.dep" "/boot/vmlinuz-$KVER" \
 	"$(find /usr/lib/dracut -printf '%P %s %T@\n' | LC_ALL=C sort)" \
-	"$(cd "$VM_DIR/dracut" && find . -type f -printf '%P\n' | LC_ALL=C sort | xargs sha256sum)")
+	"$(cd "$VM_DIR/dracut" && find . -type f -printf '%P\n' | LC_ALL=C sort | xargs sha256sum)" \
+	"$(cd "$PB_MODULE" && find . -type f -printf '%P\n' | LC_ALL=C sort | xargs sha256sum)" \
+	"$(sha256sum <"$PCIBIND")")
 img=$VM_BUILD/dracut-$KVER-$key.img
+# One build at a time: concurrent runs share dracut-base and dracut-tmp.
+mkdir -p "$VM_BUILD"
+exec 9>"$VM_BUILD/dracut.lock"
+flock 9
 if [ -f "$img" ]; then
 	printf '%s\n' "$img"
 	exit 0
@@ -35,17 +47,18 @@ rm -rf "$base" "$tmp"
 mkdir -p "$tmp" "$tmp/conf.d"
 cp -a /usr/lib/dracut "$base"
 cp -a "$VM_DIR/dracut/99pcibindtest" "$base/modules.d/"
-chmod 0755 "$base/modules.d/99pcibindtest/"*.sh
+cp -a "$PB_MODULE" "$base/modules.d/"
+chmod 0755 "$base/modules.d/99pcibindtest/"*.sh "$base/modules.d/90pcibind/"*.sh
 
 log "building the dracut image (about a minute; log: $logf)"
 t0=$(vm_now)
 # --no-hostonly: a generic image with all drivers (udev loads e1000e at
 # coldplug, after our pre-udev hook). gzip -1 decompresses fast enough and
 # builds fastest.
-if ! dracutbasedir=$base dracut --force --quiet \
+if ! dracutbasedir=$base PCIBIND_DRACUT_BINARY=$PCIBIND dracut --force --quiet \
 	--conf /dev/null --confdir "$tmp/conf.d" --tmpdir "$tmp" \
 	--no-hostonly --no-hostonly-cmdline --no-early-microcode \
-	--add pcibindtest --compress "gzip -1" \
+	--add "pcibindtest pcibind" --compress "gzip -1" \
 	--kver "$KVER" --kmoddir "/lib/modules/$KVER" \
 	"$img.tmp" >"$logf" 2>&1; then
 	tail -n 30 "$logf" >&2

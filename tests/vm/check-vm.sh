@@ -14,21 +14,48 @@ t0=$(vm_now)
 total_p=0
 total_f=0
 total_s=0
-for kind in ${VM_KINDS:-debian xen dracut}; do
-	rc=0
-	"$VM_DIR/run-guest.sh" --kind "$kind" || rc=$?
-	counts=$VM_BUILD/runs/$kind/counts
+# One boot: run-guest.sh ARGS..., named NAME; adds its counts to the totals.
+boot()
+{
+	local name=$1 rc=0 p f s counts
+	shift
+	"$VM_DIR/run-guest.sh" --name "$name" "$@" || rc=$?
+	counts=$VM_BUILD/runs/$name/counts
 	if [ -f "$counts" ]; then
 		read -r p f s <"$counts"
 	else
 		# run-guest.sh died before judging (e.g. the image did not build).
 		p=0 f=1 s=0
-		echo "FAIL $kind:harness: run-guest.sh exited with status $rc before reporting"
+		echo "FAIL $name:harness: run-guest.sh exited with status $rc before reporting"
 	fi
 	[ "$rc" = 0 ] || [ "$f" -gt 0 ] || f=1
 	total_p=$((total_p + p))
 	total_f=$((total_f + f))
 	total_s=$((total_s + s))
+}
+
+# has_plain KIND: some scenario of KIND needs no command line of its own.
+has_plain()
+{
+	local sc
+	for sc in "$VM_DIR"/scenarios/*.sh; do
+		grep -q '^# vm-append:' "$sc" && continue
+		sed -n 's/^# vm-kinds://p' "$sc" | grep -qw -- "$1" && return 0
+	done
+	return 1
+}
+
+# xendracut: the Xen dom0 booting the dracut image (pcibind's dracut module).
+for kind in ${VM_KINDS:-debian xen dracut xendracut}; do
+	if has_plain "$kind"; then
+		boot "$kind" --kind "$kind"
+	fi
+	# Scenarios with a "# vm-append:" kernel command line boot on their own.
+	for sc in "$VM_DIR"/scenarios/*.sh; do
+		grep -q '^# vm-append:' "$sc" || continue
+		sed -n 's/^# vm-kinds://p' "$sc" | grep -qw -- "$kind" || continue
+		boot "$kind-$(basename "$sc" .sh)" --kind "$kind" --scenario "$sc"
+	done
 done
 echo "== check-vm: all guests in $(vm_elapsed "$t0") s ($total_s skipped)"
 echo "$total_p passed, $total_f failed"

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Boot one QEMU guest, run scenarios inside it and judge the result.
 #
-#   run-guest.sh --kind debian|xen|dracut [--scenario FILE]... [--name NAME]
+#   run-guest.sh --kind debian|xen|dracut|xendracut [--scenario FILE]... [--name NAME]
 #                [--timeout SECS] [--append ARGS] [--extra FILE]... [--quiet]
 #
 # Without --scenario, every tests/vm/scenarios/*.sh whose "# vm-kinds:" line
@@ -44,20 +44,27 @@ while [ $# -gt 0 ]; do
 	esac
 done
 case $kind in
-debian|xen|dracut) ;;
-*) die "run-guest.sh: --kind debian|xen|dracut is required" ;;
+debian|xen|dracut|xendracut) ;;
+*) die "run-guest.sh: --kind debian|xen|dracut|xendracut is required" ;;
 esac
 name=${name:-$kind}
 
-# Default scenarios: those that declare this kind.
+# Default scenarios: those that declare this kind. A scenario with a
+# "# vm-append: ARGS" line needs ARGS on the guest's kernel command line, so
+# it gets a boot of its own (check-vm.sh runs it with --scenario).
 if [ ${#scenarios[@]} -eq 0 ]; then
 	for s in "$VM_DIR"/scenarios/*.sh; do
+		grep -q '^# vm-append:' "$s" && continue
 		if sed -n 's/^# vm-kinds://p' "$s" | grep -qw -- "$kind"; then
 			scenarios+=("$s")
 		fi
 	done
 fi
 [ ${#scenarios[@]} -gt 0 ] || die "no scenario for kind $kind"
+for s in "${scenarios[@]}"; do
+	a=$(sed -n 's/^# vm-append: *//p' "$s")
+	[ -z "$a" ] || append="$append $a"
+done
 
 KVER=$(vm_kver)
 vm_pick_accel
@@ -75,7 +82,7 @@ debian|xen)
 	"$VM_DIR/build-initramfs.sh" --kind "$kind" --out "$run/initrd.cpio.gz" "${sargs[@]}"
 	initrd=$run/initrd.cpio.gz
 	;;
-dracut)
+dracut|xendracut)
 	# The cached dracut image, plus an overlay cpio with the scenarios and
 	# tools: the kernel unpacks concatenated archives in order.
 	img=$("$VM_DIR/build-dracut.sh")
@@ -144,6 +151,22 @@ xen)
 		-kernel "$xen"
 		-append "console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M loglvl=all guest_loglvl=all console_timestamps=boot"
 		-initrd "/boot/vmlinuz-$KVER console=hvc0 earlyprintk=xen $kargs,$initrd")
+	timeout=${timeout:-300}
+	;;
+xendracut)
+	# The Xen dom0 of "xen" booting the dracut image of "dracut" (pcibind's
+	# dracut module on Xen: scenarios 9* with "# vm-kinds: xendracut").
+	xen=$VM_BUILD/xen-$(vm_hash "$(vm_xen_gz)")
+	if [ ! -f "$xen" ]; then
+		zcat "$(vm_xen_gz)" >"$xen.tmp" && mv "$xen.tmp" "$xen"
+	fi
+	cpu=qemu64,+svm; [ "$VM_KVM" = 1 ] && cpu=host
+	# QEMU splits -initrd at commas: ",," is a comma of the command line.
+	case "$initrd$KVER" in *,*) die "comma in $initrd" ;; esac
+	cmd=(qemu-system-x86_64 "${common[@]}" -cpu "$cpu" -m 2048 "${devices[@]}"
+		-kernel "$xen"
+		-append "console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M loglvl=all guest_loglvl=all console_timestamps=boot"
+		-initrd "/boot/vmlinuz-$KVER console=hvc0 earlyprintk=xen ${kargs//,/,,} root=LABEL=noroot rd.vmtest=1 rd.emergency=poweroff rd.shell=0 systemd.show_status=0 rd.udev.log_level=3,$initrd")
 	timeout=${timeout:-300}
 	;;
 esac

@@ -210,3 +210,157 @@ is_xen() { [ "$(cat /sys/hypervisor/type 2>/dev/null)" = xen ]; }
 
 # True if the pcibind binary is in the image (it may not be built yet).
 have_pcibind() { [ -x "$PCIBIND" ]; }
+
+# ---- helpers for the seize/release scenarios (7x, 8x) ------------------------
+#
+#   pb ARGS...                   run pcibind: stdout in $PB_OUT, stderr in
+#                                $PB_ERR, exit status in $PB_RC (no PASS/FAIL)
+#   expect_rc NAME WANT          $PB_RC is WANT (the reason shows stderr)
+#   pci_netdevs BDF              the function's network interfaces, or ""
+#   pci_override BDF             its driver_override ("(null)" when clear)
+#   pci_snapshot FILE            "BDF DRIVER OVERRIDE" of every function
+#   uevent_watch_start FILE      log "ACTION DEVNAME SUBSYSTEM DRIVER" of every
+#                                uevent to FILE (a second busybox listener)
+#   uevent_watch_stop FILE [PLAN]
+#                                let the events settle (all of PLAN's), stop
+#   plan_events PLAN             the bind/unbind writes of a --dry-run plan,
+#                                as "unbind BDF" / "bind BDF DRIVER" lines
+#   seen_events FILE             the same from a uevent_watch log (pci only)
+#   check_plan_effects NAME PLAN EVENTS
+#                                the real run did what the --dry-run PLAN said:
+#                                the same unbind/bind events in the same order,
+#                                each device's last driver_override write reads
+#                                back, every load-module is loaded, new_slot/
+#                                remove_slot/permissive show in pciback's lists
+
+pb()
+{
+	"$PCIBIND" "$@" >/tmp/tl-pb.out 2>/tmp/tl-pb.err
+	PB_RC=$?
+	PB_OUT=$(cat /tmp/tl-pb.out)
+	PB_ERR=$(cat /tmp/tl-pb.err)
+	return 0
+}
+
+expect_rc()
+{
+	if [ "$PB_RC" = "$2" ]; then
+		pass "$1"
+	else
+		fail "$1" "exit $PB_RC, want $2: $PB_ERR $PB_OUT"
+	fi
+}
+
+pci_netdevs() { ls "/sys/bus/pci/devices/$1/net" 2>/dev/null | tr '\n' ' ' | sed 's/ $//'; }
+
+pci_override() { cat "/sys/bus/pci/devices/$1/driver_override" 2>&1; }
+
+pci_snapshot()
+{
+	for _d in /sys/bus/pci/devices/*; do
+		_b=${_d##*/}
+		echo "$_b $(sysfs_driver "$_b") $(pci_override "$_b")"
+	done >"$1"
+}
+
+TL_UEV_PID=
+uevent_watch_start()
+{
+	: >"$1"
+	cat >/tmp/tl-uevent-log <<EOT
+#!/bin/sh
+echo "\${ACTION:-?} \${DEVPATH##*/} \${SUBSYSTEM:-?} \${DRIVER:-}" >>$1
+EOT
+	chmod 755 /tmp/tl-uevent-log
+	uevent /tmp/tl-uevent-log &
+	TL_UEV_PID=$!
+	# Ready once it logs a harmless event of our own (mem/null "change").
+	_tries=50
+	while [ $_tries -gt 0 ]; do
+		echo change >/sys/class/mem/null/uevent 2>/dev/null
+		sleep 0.2
+		grep -q '^change null mem' "$1" && break
+		_tries=$((_tries - 1))
+	done
+}
+
+# uevent_watch_stop FILE [PLAN]: with PLAN, first wait (up to 10 s) until
+# FILE has as many bind/unbind events as PLAN has such writes; then until
+# FILE stops growing (a loaded TCG guest runs the helper late).
+uevent_watch_stop()
+{
+	if [ -n "${2:-}" ]; then
+		_want=$(plan_events "$2" | wc -l)
+		_tries=100
+		while [ "$(seen_events "$1" | wc -l)" -lt "$_want" ] && [ $_tries -gt 0 ]; do
+			sleep 0.1
+			_tries=$((_tries - 1))
+		done
+	fi
+	_size=-1
+	_tries=50
+	while [ "$(wc -c <"$1")" != "$_size" ] && [ $_tries -gt 0 ]; do
+		_size=$(wc -c <"$1")
+		sleep 0.4
+		_tries=$((_tries - 1))
+	done
+	[ -n "$TL_UEV_PID" ] && kill "$TL_UEV_PID" 2>/dev/null
+	wait "$TL_UEV_PID" 2>/dev/null
+	TL_UEV_PID=
+}
+
+plan_events()
+{
+	sed -n 's|^ *[0-9]*  write bus/pci/drivers/[^/]*/unbind "\([^"]*\)".*|unbind \1|p
+s|^ *[0-9]*  write bus/pci/drivers/\([^/]*\)/bind "\([^"]*\)".*|bind \2 \1|p' "$1"
+}
+
+seen_events()
+{
+	awk '$3 == "pci" && $1 == "unbind" { print $1, $2 }
+	     $3 == "pci" && $1 == "bind" { print $1, $2, $4 }' "$1"
+}
+
+check_plan_effects()
+{
+	_cn=$1
+	if [ -z "$(plan_events "$2")" ]; then
+		fail "$_cn-event-order" "the plan has no bind/unbind write: $(cat "$2")"
+	else
+		expect_eq "$_cn-event-order" "$(plan_events "$2" | tr '\n' ';')" \
+			"$(seen_events "$3" | tr '\n' ';')"
+	fi
+	_bad=
+	# The last driver_override write of each device is what it reads now.
+	for _bdf in $(sed -n 's|^ *[0-9]*  write bus/pci/devices/\([^/]*\)/driver_override .*|\1|p' "$2" | sort -u); do
+		_v=$(sed -n "s|^ *[0-9]*  write bus/pci/devices/$_bdf/driver_override \"\(.*\)\"  #.*|\1|p" "$2" | tail -n 1)
+		[ "$_v" = '\n' ] && _v='(null)'
+		[ "$(pci_override "$_bdf")" = "$_v" ] || _bad="$_bad $_bdf:override=$(pci_override "$_bdf"),want=$_v"
+	done
+	for _m in $(sed -n 's|^ *[0-9]*  load-module \([^ ]*\) .*|\1|p' "$2"); do
+		grep -q "^$_m " /proc/modules || _bad="$_bad module-$_m-not-loaded"
+	done
+	for _bdf in $(sed -n 's|^ *[0-9]*  write bus/pci/drivers/pciback/new_slot "\(.*\)".*|\1|p' "$2"); do
+		grep -qix "$_bdf" /sys/bus/pci/drivers/pciback/slots || _bad="$_bad $_bdf-not-in-slots"
+	done
+	for _bdf in $(sed -n 's|^ *[0-9]*  write bus/pci/drivers/pciback/remove_slot "\(.*\)".*|\1|p' "$2"); do
+		grep -qix "$_bdf" /sys/bus/pci/drivers/pciback/slots && _bad="$_bad $_bdf-still-in-slots"
+	done
+	for _bdf in $(sed -n 's|^ *[0-9]*  write bus/pci/drivers/pciback/permissive "\(.*\)".*|\1|p' "$2"); do
+		grep -qix "$_bdf" /sys/bus/pci/drivers/pciback/permissive || _bad="$_bad $_bdf-not-permissive"
+	done
+	if [ -z "$_bad" ]; then
+		pass "$_cn-writes-took-effect"
+	else
+		fail "$_cn-writes-took-effect" "$_bad"
+	fi
+}
+
+# The --dry-run text plan and the --dry-run --json plan list the same steps.
+# Usage: check_plan_json NAME TEXTPLAN JSONPLAN
+check_plan_json()
+{
+	expect_eq "$1" \
+		"$(sed -n 's|^ *[0-9]*  write \([^ ]*\) "\(.*\)"  #.*|write \1 \2|p; s|^ *[0-9]*  load-module \([^ ]*\) .*|load-module \1|p' "$2")" \
+		"$(jq -r '.steps[] | if .op == "write" then "write \(.path) \(.value | gsub("\n"; "\\n"))" else "load-module \(.module)" end' "$3" 2>&1)"
+}

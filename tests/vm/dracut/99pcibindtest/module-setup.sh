@@ -32,4 +32,6 @@ install() {
 	# come with the overlay).
 	inst_multiple cat cut grep sed awk tr sort basename readlink sleep uname stty \
 		wc head tail mkdir touch sync diff mktemp env base64 sha256sum
+	# dmesg: the 9* scenarios read what pcibind boot wrote to the kernel log.
+	inst_multiple -o dmesg
 }
