@@ -1,0 +1,196 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# run.sh: the benchmarks of issue 7 (make bench). Every figure is a ratio
+# against a peer measured in the same run: the two commands alternate
+# (bench/abtime), RUNS rounds after one warm-up round, medians.
+#
+#  1. the big machine: how long fixture-tool spec and materialize take;
+#  2. pcibind list and pcibind --json list vs lspci -nnk, same tree, same
+#     pci.ids (target: pcibind <= 0.5 x lspci);
+#  3. pcibind boot --dry-run (rd.qubes.hide_all_usb) vs Qubes' shell loop
+#     (bench/qubes-pciback.sh) on a copy of the tree (target: >= 20x faster).
+#     One probe run first: if pcibind takes longer than BENCH_BOOT_CAP
+#     seconds, the big tree is not timed again and the same comparison runs
+#     on smaller machines instead, to show how the time grows;
+#  4. strace -c -f of pcibind list: syscalls per listed function, fork/exec
+#     count, and the attributes read for one function.
+#
+# Env (bench.mk sets them): BUILD PCIBIND FIXTURE_TOOL BENCH_TREE BENCH_N
+# BENCH_RUNS BENCH_TMP BENCH_PCI_IDS; BENCH_BOOT_CAP (seconds, default 60),
+# BENCH_SCALE_NS (default "256 512 1024"). Writes $BUILD/bench/results.md.
+set -eu
+
+BUILD=${BUILD:-build}
+PCIBIND=${PCIBIND:-$BUILD/pcibind}
+FIXTURE_TOOL=${FIXTURE_TOOL:-$BUILD/fixture-tool}
+N=${BENCH_N:-4096}
+TREE=${BENCH_TREE:-$BUILD/bench/tree-$N}
+RUNS=${BENCH_RUNS:-7}
+IDS=${BENCH_PCI_IDS:-tests/fixtures/pci.ids}
+CAP=${BENCH_BOOT_CAP:-60}
+SCALE_NS=${BENCH_SCALE_NS:-256 512 1024}
+ABTIME=$BUILD/bench/abtime
+OUT=$BUILD/bench/results.md
+TOP=$(pwd)
+
+case $PCIBIND in /*) ;; *) PCIBIND=$TOP/$PCIBIND ;; esac
+[ -d "${BENCH_TMP:-/dev/shm}" ] && [ -w "${BENCH_TMP:-/dev/shm}" ] || BENCH_TMP=$BUILD/bench
+W=$(mktemp -d "${BENCH_TMP:-/dev/shm}/pcibind-bench.XXXXXX")
+cleanup() { rm -rf "$W"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+now() { date +%s.%N; }
+secs() { echo "$1 $2" | awk '{printf "%.2f", $2 - $1}'; }
+field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
+
+: > "$OUT.tmp"
+row() { printf '%s\n' "$*" | tee -a "$OUT.tmp"; }
+note() { printf '%s\n' "$*" >&2; }
+
+# Materialize TREE_DIR's fixture.tree into DEST (on tmpfs: a sysfs lives in memory).
+materialize() {
+	"$FIXTURE_TOOL" materialize "$1/fixture.tree" "$2"
+}
+
+# pcibind's options for machine DIR materialized at SYS.
+pb() {
+	echo "$PCIBIND --sysfs-root $2 --modules-dir $TOP/$1/modules --pci-ids $IDS" \
+		"--policy-dir $TOP/policy.d --proc-root $TOP/tests/fixtures/proc/none" \
+		"--state-dir $W/state"
+}
+LSPCI_K="lspci -A linux-sysfs -i $IDS -nnk -O sysfs.path="
+
+mkdir -m 0700 "$W/state"
+echo "rd.qubes.hide_all_usb" > "$W/cmdline"
+
+# ---- 1. the machine ------------------------------------------------------
+t0=$(now)
+materialize "$TREE" "$W/sys"
+t1=$(now)
+cp -a "$W/sys" "$W/shell-sys"
+S="$W/sys"
+PB=$(pb "$TREE" "$S")
+NDEV=$(ls "$S/bus/pci/devices" | wc -l)
+NSEL=$($PB list network usb | wc -l)
+NSLOTS=$(tr -d '\n' < "$S/bus/pci/drivers/pciback/slots" | wc -c)
+NSLOTS=$((NSLOTS / 12))
+note "== machine: $NDEV functions, $NSEL network+USB, $(wc -l < "$TREE/fixture.tree") tree entries"
+
+row "## pcibind benchmarks ($(date -u +%Y-%m-%d), $(uname -m), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg))"
+row ""
+row "Machine: bench/gen-spec.sh $N: $NDEV PCI functions ($NSEL network or USB, $NSLOTS in pciback/slots)," \
+	"$(wc -l < "$TREE/fixture.tree") tree entries; pci.ids: $IDS; trees on $(df -T "$W" | awk 'NR==2{print $2}')." \
+	"Ratios are the median of per-round ratios over $RUNS alternating rounds (after 1 warm-up round)."
+row ""
+row "| what | pcibind | peer | ratio (median, min..max) | target | met |"
+row "|---|---|---|---|---|---|"
+row "| fixture-tool spec / materialize, $NDEV functions | $(cat "$TREE/spec-seconds") s / $(secs "$t0" "$t1") s | | | | |"
+
+# ---- 2. list vs lspci ----------------------------------------------------
+# Compare: ratio label, pcibind command, peer label, peer command, target, sense (le|ge).
+compare() {
+	label=$1 a=$2 blabel=$3 b=$4 target=$5 sense=$6
+	note "== $label: $RUNS rounds"
+	res=$("$ABTIME" "$RUNS" 1 pcibind "$a" peer "$b")
+	note "$res"
+	wa=$(echo "$res" | sed -n 1p | field wall_ms)
+	wb=$(echo "$res" | sed -n 2p | field wall_ms)
+	ca=$(echo "$res" | sed -n 1p | field cpu_ms)
+	cb=$(echo "$res" | sed -n 2p | field cpu_ms)
+	r=$(echo "$res" | sed -n 3p | sed -n 's/.*wall=\([0-9.]*\)(\([0-9.]*\)\.\.\([0-9.]*\)).*/\1 \2 \3/p')
+	set -- $r
+	if [ "$sense" = le ]; then
+		met=$(awk -v r="$1" -v t="$target" 'BEGIN{print (r <= t) ? "yes" : "**no**"}')
+		shown="$1 ($2..$3)"
+		tshown="<= $target"
+	else
+		# "x faster": peer/pcibind
+		met=$(awk -v r="$1" -v t="$target" 'BEGIN{print (1 / r >= t) ? "yes" : "**no**"}')
+		shown=$(awk -v m="$1" -v lo="$2" -v hi="$3" 'BEGIN {
+			if (m <= 1) printf "%.1fx faster (%.1f..%.1f)", 1 / m, 1 / hi, 1 / lo
+			else printf "%.1fx slower (%.1f..%.1f)", m, lo, hi }')
+		tshown=">= ${target}x faster"
+	fi
+	row "| $label vs $blabel | $wa ms (cpu $ca) | $wb ms (cpu $cb) | $shown | $tshown | $met |"
+}
+
+compare "\`pcibind list\`" "$PB list" "\`lspci -nnk\`" "${LSPCI_K}$S/bus/pci" 0.5 le
+compare "\`pcibind --json list\`" "$PB --json list" "\`lspci -nnk\`" "${LSPCI_K}$S/bus/pci" 0.5 le
+
+# ---- 3. boot-time seize planning vs Qubes' shell loop --------------------
+BOOT="boot --dry-run --cmdline $W/cmdline --kmsg /dev/null"
+note "== boot: one probe run of pcibind $BOOT (cap ${CAP}s)"
+t0=$(now)
+rc=0
+timeout "$CAP" $PB $BOOT > "$W/boot.out" 2> "$W/boot.err" || rc=$?
+t1=$(now)
+if [ "$rc" = 0 ]; then
+	compare "\`pcibind boot --dry-run\` (rd.qubes.hide_all_usb)" "$PB $BOOT" \
+		"Qubes' lspci+awk+write loop" "sh $TOP/bench/qubes-pciback.sh $W/shell-sys $IDS" 20 ge
+else
+	t2=$(now)
+	sh bench/qubes-pciback.sh "$W/shell-sys" "$IDS"
+	t3=$(now)
+	row "| \`pcibind boot --dry-run\` (rd.qubes.hide_all_usb), $NDEV functions | > ${CAP} s (stopped; exit $rc) | $(secs "$t2" "$t3") s (1 run) | > $(awk -v a="$CAP" -v b="$(secs "$t2" "$t3")" 'BEGIN{printf "%.0f", a / b}')x slower | >= 20x faster | **no** |"
+	# How the time grows: the same comparison on smaller machines.
+	for n in $SCALE_NS; do
+		d=$BUILD/bench/tree-$n
+		[ -f "$d/.stamp" ] || FIXTURE_TOOL=$FIXTURE_TOOL sh bench/mktree.sh "$n" "$d" > /dev/null
+		rm -rf "$W/s$n" "$W/c$n"
+		materialize "$d" "$W/s$n"
+		cp -a "$W/s$n" "$W/c$n"
+		nd=$(ls "$W/s$n/bus/pci/devices" | wc -l)
+		r3=$(( RUNS < 3 ? RUNS : 3 ))
+		RUNS_SAVE=$RUNS RUNS=$r3
+		compare "\`pcibind boot --dry-run\`, $nd functions" "$(pb "$d" "$W/s$n") $BOOT" \
+			"Qubes' loop" "sh $TOP/bench/qubes-pciback.sh $W/c$n $IDS" 20 ge
+		RUNS=$RUNS_SAVE
+		rm -rf "$W/s$n" "$W/c$n"
+	done
+fi
+
+# ---- 4. syscalls per listed function -------------------------------------
+if command -v strace > /dev/null; then
+	note "== strace -c -f $PB list"
+	strace -c -f -o "$W/strace-c" $PB list > /dev/null
+	# The lines of strace -c: % seconds usecs calls [errors] syscall
+	calls() { awk -v s="$1" 'BEGIN { c = 0 } $NF == s { c = $4 } END { print c }' "$W/strace-c"; }
+	per() { awk -v c="${1:-0}" -v n="$NDEV" 'BEGIN{printf "%.2f", c / n}'; }
+	opens=$(( $(calls openat) + 0 ))
+	openerr=$(awk '$NF == "openat" && NF == 6 {print $5}' "$W/strace-c")
+	reads=$(( $(calls read) + 0 ))
+	closes=$(( $(calls close) + 0 ))
+	links=$(( $(calls readlinkat) + $(calls readlink) ))
+	stats=$(( $(calls newfstatat) + $(calls statx) ))
+	dents=$(( $(calls getdents64) + 0 ))
+	execs=$(( $(calls execve) - 1 ))
+	forks=$(( $(calls clone) + $(calls clone3) + $(calls fork) \
+		+ $(calls vfork) ))
+	total=$(awk '$NF == "total" {print $4}' "$W/strace-c")
+	row "| syscalls per listed function (\`pcibind list\`, $NDEV functions) | openat $(per $opens) (${openerr:-0} failed in all), read $(per $reads), close $(per $closes), readlink $(per $links), stat $(per $stats), getdents $(per $dents); all syscalls $(per "$total") | | | ~1 open/read/close per attribute needed | see below |"
+	row "| fork / exec by \`pcibind list\` | $forks / $execs | | | 0 / 0 | $([ "$forks" = 0 ] && [ "$execs" = 0 ] && echo yes || echo '**no**') |"
+
+	# What it touches for one function: the first EHCI (of a companion slot).
+	one=$($PB --json list -d ::0c03:20 | sed -n 's/.*"address": "\([^"]*\)".*/\1/p' | head -n 1)
+	strace -f -e trace=openat,readlinkat,newfstatat,statx -o "$W/strace-one" $PB list > /dev/null
+	row ""
+	row "What \`pcibind list\` asks sysfs about one function ($one; from strace; a count is how many times; ENOENT marks a miss):"
+	row ""
+	grep -F "devices/$one" "$W/strace-one" | awk -v one="$one" '{
+		sc = $2; sub(/\(.*/, "", sc)
+		if (!match($0, /"[^"]*"/)) next
+		path = substr($0, RSTART + 1, RLENGTH - 2)
+		i = index(path, "devices/" one)
+		attr = substr(path, i + length("devices/" one) + 1)
+		if (attr == "") attr = "(the device link)"
+		k = attr (sc == "openat" ? "" : " [" sc "]")
+		n[k]++
+		if ($0 ~ /= -1 ENOENT/) e[k] = " ENOENT"
+	} END { for (k in n) printf "%s%s%s\n", k, (n[k] > 1 ? " x" n[k] : ""), e[k] }' |
+		sort | tr '\n' ';' | sed 's/;$//; s/;/; /g' | tee -a "$OUT.tmp"
+	echo | tee -a "$OUT.tmp"
+fi
+
+mv "$OUT.tmp" "$OUT"
+note "== table in $OUT"
