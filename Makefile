@@ -115,6 +115,7 @@ check: deps-check
 	$(MAKE) check-fast
 	$(MAKE) check-campaigns
 	$(MAKE) check-vm
+	$(MAKE) check-vm-selftest
 
 # ---- demo ---------------------------------------------------------------
 
