@@ -1,0 +1,43 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# vm-kinds: debian
+# make bench, in the Debian guest: the e1000e (01:00.0) to vfio-pci and back,
+# N times with pcibind (plan, journal, every step checked by re-reading
+# sysfs, release with reset and libkmod) and N times with the bare writes a
+# shell script would make (override, unbind, bind; back: override, unbind,
+# bind, clear). Times from /proc/uptime (10 ms), alternating blocks.
+
+E=0000:01:00.0
+N=10
+up() { cut -d' ' -f1 /proc/uptime | tr -d .; }   # centiseconds
+
+if ! have_pcibind; then
+	skip bench "pcibind not in the image"
+	return 0
+fi
+modprobe vfio-pci
+raw_cycle()
+{
+	echo vfio-pci >/sys/bus/pci/devices/$E/driver_override
+	echo $E >/sys/bus/pci/drivers/e1000e/unbind
+	echo $E >/sys/bus/pci/drivers/vfio-pci/bind
+	echo e1000e >/sys/bus/pci/devices/$E/driver_override
+	echo $E >/sys/bus/pci/drivers/vfio-pci/unbind
+	echo $E >/sys/bus/pci/drivers/e1000e/bind
+	echo >/sys/bus/pci/devices/$E/driver_override
+}
+pb_cycle()
+{
+	"$PCIBIND" seize --driver vfio-pci $E >/dev/null 2>&1 &&
+		"$PCIBIND" release $E >/dev/null 2>&1
+}
+raw_cycle; pb_cycle    # warm-up: modules loaded, caches warm
+pb_cs=0 raw_cs=0
+for round in 1 2 3; do
+	t0=$(up); i=0; while [ $i -lt $N ]; do pb_cycle || fail bench-pb "cycle failed"; i=$((i + 1)); done
+	t1=$(up); i=0; while [ $i -lt $N ]; do raw_cycle; i=$((i + 1)); done
+	t2=$(up)
+	pb_cs=$((pb_cs + t1 - t0)); raw_cs=$((raw_cs + t2 - t1))
+done
+cycles=$((3 * N))
+expect_eq bench-back-on-e1000e e1000e "$(sysfs_driver $E)"
+echo "BENCH cycles=$cycles pcibind_ms_per_cycle=$((pb_cs * 10 / cycles)) raw_ms_per_cycle=$((raw_cs * 10 / cycles)) ratio_x100=$((pb_cs * 100 / (raw_cs > 0 ? raw_cs : 1)))"
