@@ -37,10 +37,9 @@ bench: all $(BENCH_DIR)/abtime $(FIXTURE_TOOL) $(BENCH_TREE)/.stamp
 		BENCH_TREE=$(BENCH_TREE) BENCH_N=$(BENCH_N) BENCH_RUNS=$(BENCH_RUNS) \
 		BENCH_TMP=$(BENCH_TMP) BENCH_PCI_IDS=$(BENCH_PCI_IDS) \
 		sh bench/run.sh
+	@$(MAKE) --no-print-directory bench-vm
 
 # The real-kernel row: pcibind seize+release of the e1000e in the Debian guest
 # vs the bare sysfs writes (about 35 s); appended to the table.
 bench-vm: all
 	@BUILD=$(BUILD) PCIBIND=$(PCIBIND) bash bench/vm-rebind.sh | tee -a $(BENCH_DIR)/results.md
-
-bench: bench-vm
