@@ -22,6 +22,10 @@ command -v dracut >/dev/null || die "dracut not found: install dracut-core"
 # rd.pcibind.* or rd.qubes.* is on the command line (scenarios 9*).
 [ -x "$PCIBIND" ] || die "$PCIBIND is not built: the dracut image carries it (make first)"
 PB_MODULE=$TOP_DIR/dracut/90pcibind
+# udev/70-pcibind.rules goes in too, as "make install" writes it (@SBINDIR@
+# is where the image has pcibind): the real systemd-udevd runs it on hot-plug
+# (scenario 95). Without a policy saying hotplug = yes it does nothing.
+UDEV_RULE=$TOP_DIR/udev/70-pcibind.rules
 
 # What the image depends on: kernel + modules, dracut's own files (names,
 # sizes, mtimes), our modules' contents, the pcibind binary.
@@ -29,6 +33,7 @@ key=$(vm_hash "$KVER" "/lib/modules/$KVER/modules.dep" "/boot/vmlinuz-$KVER" \
 	"$(find /usr/lib/dracut -printf '%P %s %T@\n' | LC_ALL=C sort)" \
 	"$(cd "$VM_DIR/dracut" && find . -type f -printf '%P\n' | LC_ALL=C sort | xargs sha256sum)" \
 	"$(cd "$PB_MODULE" && find . -type f -printf '%P\n' | LC_ALL=C sort | xargs sha256sum)" \
+	"$(sha256sum <"$UDEV_RULE")" \
 	"$(sha256sum <"$PCIBIND")")
 img=$VM_BUILD/dracut-$KVER-$key.img
 # One build at a time: concurrent runs share dracut-base and dracut-tmp.
@@ -48,6 +53,7 @@ mkdir -p "$tmp" "$tmp/conf.d"
 cp -a /usr/lib/dracut "$base"
 cp -a "$VM_DIR/dracut/99pcibindtest" "$base/modules.d/"
 cp -a "$PB_MODULE" "$base/modules.d/"
+sed 's|@SBINDIR@|/usr/sbin|g' "$UDEV_RULE" >"$base/modules.d/99pcibindtest/70-pcibind.rules"
 chmod 0755 "$base/modules.d/99pcibindtest/"*.sh "$base/modules.d/90pcibind/"*.sh
 
 log "building the dracut image (about a minute; log: $logf)"

@@ -7,7 +7,11 @@
 #                        appended to the image) and powers off
 #   initqueue/finished   holds the initqueue until the settled hook ran (with
 #                        no real root= the queue would otherwise end first)
-# Everything is inert unless the kernel command line has rd.vmtest=1.
+#   70-pcibind.rules     udev/70-pcibind.rules, installed as "make install"
+#                        does (build-dracut.sh puts it here with @SBINDIR@
+#                        replaced by /usr/sbin, where 90pcibind puts pcibind)
+# The hooks are inert unless the kernel command line has rd.vmtest=1; the
+# rule runs 'pcibind udev', which does nothing without a policy (none here).
 
 check() {
 	return 255
@@ -28,6 +32,10 @@ install() {
 	inst_hook pre-udev 10 "$moddir/vmtest-pre-udev.sh"
 	inst_hook initqueue/settled 99 "$moddir/vmtest-settled.sh"
 	inst_hook initqueue/finished 99 "$moddir/vmtest-finished.sh"
+	# pcibind's hot-plug rule, run by the image's systemd-udevd (scenario 95).
+	if [ -f "$moddir/70-pcibind.rules" ]; then
+		inst_simple "$moddir/70-pcibind.rules" "${udevrulesdir:-/lib/udev/rules.d}/70-pcibind.rules"
+	fi
 	# What the scenarios and tests/cli/oracle.sh use (jq, lspci, pcibind
 	# come with the overlay).
 	inst_multiple cat cut grep sed awk tr sort basename readlink sleep uname stty \
