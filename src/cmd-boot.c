@@ -20,6 +20,7 @@
 #include "cmdline.h"
 #include "journal.h"
 #include "policy.h"
+#include "proc.h"
 #include "commands.h"
 #include "log.h"
 #include "macro.h"
@@ -29,7 +30,6 @@
 #define BOOT_CMDLINE_MAX (64 * 1024)
 #define BOOT_SLOT_MAX 8
 
-static const char boot_default_cmdline[] = "/proc/cmdline";
 static const char boot_default_kmsg[] = "/dev/kmsg";
 
 struct boot {
@@ -418,7 +418,16 @@ int cmd_boot(struct pb_ctx *c, int argc, char **argv)
 				       "kernel command line",
 				       argv[optind]);
 
-	r = read_cmdline(cmdline_path ? cmdline_path : boot_default_cmdline, &text);
+	if (cmdline_path) {
+		r = read_cmdline(cmdline_path, &text);
+	} else {
+		/* /proc/cmdline through the /proc gateway (--proc-root for tests). */
+		_cleanup_(proc_closep) struct proc *pr = NULL;
+
+		r = proc_open(c->roots.proc_root, &pr);
+		if (r >= 0)
+			r = proc_read(pr, "cmdline", &text);
+	}
 	if (r < 0 && cmdline_path) {
 		log_error_errno(r, "cannot read the command line from '%s'", cmdline_path);
 		return PB_EXIT_USAGE;
@@ -428,7 +437,7 @@ int cmd_boot(struct pb_ctx *c, int argc, char **argv)
 	boot_open_log(&b, kmsg_path);
 	if (r < 0) {
 		say(&b, LOG_ERR, "cannot read %s (%s): leaving every device alone",
-		    boot_default_cmdline, strerror(-r));
+		    "the kernel command line", strerror(-r));
 		goto out;
 	}
 	r = cmdline_parse(text, &req);
