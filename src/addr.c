@@ -7,8 +7,12 @@
 #include "addr.h"
 #include "macro.h"
 
-/* Parse exactly N (or, with MAXN > N, up to MAXN) hex digits; advance *p. */
-static int hex_field(const char **p, int n, int maxn, uint32_t *ret)
+/*
+ * Parse at least N and at most MAXN hex digits at *P (no sign, no "0x", no
+ * blanks: what sscanf's %x would take too) and advance *P past them. Every
+ * parser of hex IDs and addresses uses this one. Returns 0 or -EINVAL.
+ */
+int addr_parse_hex(const char **p, int n, int maxn, uint32_t *ret)
 {
 	uint32_t v = 0;
 	int i;
@@ -38,11 +42,11 @@ static int parse_tail(const char *p, char busdev_sep, struct pci_addr *ret)
 {
 	uint32_t bus, slot, func;
 
-	if (hex_field(&p, 2, 2, &bus) < 0 || *p++ != busdev_sep)
+	if (addr_parse_hex(&p, 2, 2, &bus) < 0 || *p++ != busdev_sep)
 		return -EINVAL;
-	if (hex_field(&p, 2, 2, &slot) < 0 || *p++ != '.')
+	if (addr_parse_hex(&p, 2, 2, &slot) < 0 || *p++ != '.')
 		return -EINVAL;
-	if (hex_field(&p, 1, 1, &func) < 0 || *p)
+	if (addr_parse_hex(&p, 1, 1, &func) < 0 || *p)
 		return -EINVAL;
 	if (slot > 0x1f || func > 7)
 		return -ERANGE;
@@ -67,7 +71,7 @@ int addr_parse_bdf(const char *s, struct pci_addr *ret)
 	if (!s)
 		return -EINVAL;
 	if (strlen(s) > 8) {
-		if (hex_field(&p, 4, 8, &dom) < 0 || *p++ != ':')
+		if (addr_parse_hex(&p, 4, 8, &dom) < 0 || *p++ != ':')
 			return -EINVAL;
 	}
 	a.domain = dom;
@@ -94,7 +98,7 @@ int addr_parse_qubes(const char *s, struct pci_addr *ret)
 	if (strncmp(p, "dom0:", 5) == 0)
 		p += 5;
 	if (strlen(p) > 7) {
-		if (hex_field(&p, 4, 8, &dom) < 0 || *p++ != '_')
+		if (addr_parse_hex(&p, 4, 8, &dom) < 0 || *p++ != '_')
 			return -EINVAL;
 	}
 	a.domain = dom;

@@ -18,6 +18,7 @@ struct pci_addr {
 /* "dom0:0000_00_1d.0" plus NUL, with room for wide domains. */
 #define ADDR_QUBES_MAX 28
 
+int addr_parse_hex(const char **p, int n, int maxn, uint32_t *ret);
 int addr_parse_bdf(const char *s, struct pci_addr *ret);
 int addr_parse_qubes(const char *s, struct pci_addr *ret);
 int addr_parse_any(const char *s, struct pci_addr *ret);

@@ -10,6 +10,7 @@
 #include "guard.h"
 #include "log.h"
 #include "pcidev.h"
+#include "plan.h"
 #include "policy.h"
 #include "proc.h"
 #include "select.h"
@@ -177,4 +178,37 @@ int cmd_resolve_device(struct pb_ctx *c, const struct pcidev_list *l, const char
 				       "such as 0000:00:1d.0 or dom0:00_1d.0)",
 				       text, why);
 	return PB_EXIT_OK;
+}
+
+/*
+ * "-o permissive", "-o no-strict-reset=true": the qvm-pci spellings, with the
+ * policy's boolean words. permissive is for seize (and explain), not for
+ * release. Returns 0, or PB_EXIT_USAGE after reporting.
+ */
+int cmd_parse_o(const char *arg, struct change_opts *o)
+{
+	char name[64];
+	const char *value = strchr(arg, '=');
+	size_t len = value ? (size_t)(value - arg) : strlen(arg);
+	int on = 1;
+
+	if (len >= sizeof(name))
+		return cmd_usage_error("-o %s: unknown option", arg);
+	memcpy(name, arg, len);
+	name[len] = '\0';
+	if (value) {
+		on = policy_parse_bool(value + 1);
+		if (on < 0)
+			return cmd_usage_error("-o %s: '%s' is not a boolean (use true or false)",
+					       name, value + 1);
+	}
+	if (!strcmp(name, "permissive") && o->op != PLAN_RELEASE)
+		o->permissive = on;
+	else if (!strcmp(name, "no-strict-reset"))
+		o->no_strict_reset = on;
+	else
+		return cmd_usage_error("-o %s: unknown option (%s)", name,
+				       o->op == PLAN_RELEASE ? "release takes no-strict-reset"
+							     : "permissive or no-strict-reset");
+	return 0;
 }

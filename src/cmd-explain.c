@@ -164,14 +164,9 @@ int cmd_explain(struct pb_ctx *c, int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "o:h", options, NULL)) >= 0) {
 		switch (opt) {
 		case 'o':
-			if (!strcmp(optarg, "no-strict-reset") || !strcmp(optarg, "no-strict-reset=true"))
-				o.no_strict_reset = true;
-			else if (!strcmp(optarg, "permissive") || !strcmp(optarg, "permissive=true"))
-				o.permissive = true;
-			else
-				return cmd_usage_error("-o %s: explain takes no-strict-reset and "
-						       "permissive",
-						       optarg);
+			r = cmd_parse_o(optarg, &o);
+			if (r != 0)
+				return r;
 			break;
 		case 'h':
 			printf("Usage: pcibind [OPTIONS] explain DEVICE [seize|release] [-o OPTION]\n\n"

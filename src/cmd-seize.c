@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "commands.h"
@@ -35,39 +34,6 @@ static const char *op_name(enum plan_op op)
 	return op == PLAN_SEIZE ? "seize" : "release";
 }
 
-/* "-o permissive", "-o no-strict-reset=true": the qvm-pci spellings. */
-static int parse_o(const char *arg, struct change_opts *o)
-{
-	_cleanup_free_ char *name = strdup(arg);
-	char *value;
-	bool on = true;
-
-	if (!name)
-		return -ENOMEM;
-	value = strchr(name, '=');
-	if (value) {
-		*value++ = '\0';
-		if (streq(value, "true") || streq(value, "yes") || streq(value, "1") ||
-		    streq(value, "on"))
-			on = true;
-		else if (streq(value, "false") || streq(value, "no") || streq(value, "0") ||
-			 streq(value, "off"))
-			on = false;
-		else
-			return cmd_usage_error("-o %s: '%s' is not a boolean (use true or false)",
-					       name, value);
-	}
-	if (streq(name, "permissive") && o->op == PLAN_SEIZE)
-		o->permissive = on;
-	else if (streq(name, "no-strict-reset"))
-		o->no_strict_reset = on;
-	else
-		return cmd_usage_error("-o %s: unknown option (%s takes %s)", name, op_name(o->op),
-				       o->op == PLAN_SEIZE ? "permissive and no-strict-reset"
-							   : "no-strict-reset");
-	return 0;
-}
-
 static void print_refusal(struct pb_ctx *c, const struct change_opts *o,
 			  const struct pcidev_list *l, const struct policy *pol,
 			  const struct guard_facts *gf, const struct plan_refusal *why)
@@ -81,26 +47,18 @@ static void print_refusal(struct pb_ctx *c, const struct change_opts *o,
 
 static const char *default_stub(const struct pcidev_list *l);
 
-/* The directory part of PATH, in a static buffer. */
-static const char *dirname_of(const char *path)
-{
-	static char buf[PATH_MAX];
-	char *slash;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	slash = strrchr(buf, '/');
-	if (slash && slash != buf)
-		*slash = '\0';
-	return buf;
-}
-
-/* The admin file --persistent writes: 90-persistent.conf in /etc, or in the last --policy-dir. */
+/*
+ * The admin file --persistent writes: 90-persistent.conf in the last policy
+ * directory (the admin's, /etc/pcibind/policy.d, or the last --policy-dir).
+ */
 static const char *persist_file(struct pb_ctx *c, char *buf, size_t size)
 {
-	const char *dir = "/etc/pcibind/policy.d";
+	const char *const *dirs = c->roots.policy_dirs[0] ? c->roots.policy_dirs
+							  : policy_default_dirs;
+	const char *dir = dirs[0];
 
-	for (size_t i = 0; c->roots.policy_dirs[i]; i++)
-		dir = c->roots.policy_dirs[i];
+	for (size_t i = 0; dirs[i]; i++)
+		dir = dirs[i];
 	snprintf(buf, size, "%s/90-persistent.conf", dir);
 	return buf;
 }
@@ -119,9 +77,6 @@ static int persist(struct pb_ctx *c, const struct change_opts *o, const struct p
 	int r;
 
 	persist_file(c, file, sizeof(file));
-	if (o->op == PLAN_SEIZE && (mkdir(dirname_of(file), 0755) < 0 && errno != EEXIST))
-		return log_error_errno(-errno, "cannot create the directory of %s", file),
-		       PB_EXIT_FAILURE;
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
 	for (size_t i = 0; i < t->n; i++) {
 		const struct pcidev *d = pcidev_find_bdf(l, t->devs[i].before.bdf);
@@ -142,8 +97,10 @@ static int persist(struct pb_ctx *c, const struct change_opts *o, const struct p
 		}
 		r = persist_update(file, section, rule);
 		if (r < 0) {
-			log_error_errno(r, "the %s is done, but %s could not record it", op_name(o->op),
-					file);
+			log_error_errno(r, "the %s is done, but %s could not record it; the journal "
+					   "has it until reboot: fix the file's directory and run the "
+					   "command again with --persistent",
+					op_name(o->op), file);
 			return PB_EXIT_FAILURE;
 		}
 	}
@@ -768,8 +725,9 @@ int cmd_change_in(struct pb_ctx *c, struct change_session *s, const struct chang
 	if (r == 0)
 		r = journal_txn_end(j);
 	if (r < 0) {
-		log_error_errno(r, "the %s is done but its record in %s is not", op_name(o->op),
-				journal_dir(j));
+		log_error_errno(r, "the %s is done but its record in %s is not; the transaction "
+				   "stays, so the next seize, release or 'pcibind recover' undoes it",
+				op_name(o->op), journal_dir(j));
 		ret = PB_EXIT_FAILURE;
 		goto out_done;
 	}
@@ -862,7 +820,7 @@ static int change_main(struct pb_ctx *c, enum plan_op op, int argc, char **argv)
 			o.driver = optarg;
 			break;
 		case 'o':
-			r = parse_o(optarg, &o);
+			r = cmd_parse_o(optarg, &o);
 			if (r != 0)
 				return r < 0 ? PB_EXIT_FAILURE : r;
 			break;

@@ -277,11 +277,14 @@ static int device_key(struct journal_device *d, const char *key, const char *val
 			return -EBADMSG;
 		addr_format_bdf(&a, d->bdf);
 	} else if (streq(key, "id")) {
-		if (strlen(value) != 9 || value[4] != ':' || strspn(value, "0123456789abcdefABCDEF") != 4 ||
-		    strspn(value + 5, "0123456789abcdefABCDEF") != 4)
+		const char *p = value;
+		uint32_t v, dv;
+
+		if (addr_parse_hex(&p, 4, 4, &v) < 0 || *p++ != ':' ||
+		    addr_parse_hex(&p, 4, 4, &dv) < 0 || *p)
 			return -EBADMSG;
-		d->vendor = strtoul(value, NULL, 16);
-		d->device = strtoul(value + 5, NULL, 16);
+		d->vendor = v;
+		d->device = dv;
 	} else if (streq(key, "driver")) {
 		return set_name(d->driver, value, true);
 	} else if (streq(key, "module")) {

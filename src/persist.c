@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,10 +44,27 @@ static int read_all(const char *file, char **ret)
 	return 0;
 }
 
+/* mkdir -p of FILE's directory, 0755 (a policy directory is world-readable). */
+static int make_parents(const char *file)
+{
+	char buf[PATH_MAX];
+
+	if ((size_t)snprintf(buf, sizeof(buf), "%s", file) >= sizeof(buf))
+		return -ENAMETOOLONG;
+	for (char *p = buf + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	return 0;
+}
+
 /*
  * In FILE, replace the section named SECTION (from its "[SECTION]" line to
  * the next section) by RULE (which starts with that line), or remove it
- * when RULE is NULL. Creates FILE 0644 if needed. Returns 0 or -errno.
+ * when RULE is NULL. Creates FILE 0644, and its directories, if needed.
+ * Returns 0 or -errno.
  */
 int persist_update(const char *file, const char *section, const char *rule)
 {
@@ -63,6 +81,9 @@ int persist_update(const char *file, const char *section, const char *rule)
 		return r;
 	if (asprintf(&header, "[%s]", section) < 0 || asprintf(&tmp, "%s.tmp", file) < 0)
 		return -ENOMEM;
+	r = make_parents(file);
+	if (r < 0)
+		return r;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		return -errno;

@@ -29,6 +29,7 @@
 
 #include <ini.h>
 
+#include "addr.h"
 #include "macro.h"
 #include "pcidev.h"
 #include "policy.h"
@@ -137,7 +138,8 @@ static int add_error(struct policy *p, const char *file, int line, const char *f
 
 /* ---- values ------------------------------------------------------------- */
 
-static int parse_bool(const char *v)
+/* yes/no, true/false, 1/0, on/off. Returns 1, 0, or -1 for anything else. */
+int policy_parse_bool(const char *v)
 {
 	if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") || !strcmp(v, "1") ||
 	    !strcasecmp(v, "on"))
@@ -148,23 +150,14 @@ static int parse_bool(const char *v)
 	return -1;
 }
 
+/* Exactly LEN (1 to 4) hex digits, through addr.c's parser. */
 static int parse_hex16(const char *s, size_t len, int *ret)
 {
-	unsigned int v = 0;
+	const char *p = s;
+	uint32_t v;
 
-	if (len == 0 || len > 4)
+	if (len == 0 || len > 4 || addr_parse_hex(&p, len, len, &v) < 0)
 		return -EINVAL;
-	for (size_t i = 0; i < len; i++) {
-		char c = s[i];
-		int d = c >= '0' && c <= '9'	 ? c - '0'
-			: c >= 'a' && c <= 'f' ? c - 'a' + 10
-			: c >= 'A' && c <= 'F' ? c - 'A' + 10
-					       : -1;
-
-		if (d < 0)
-			return -EINVAL;
-		v = v * 16 + d;
-	}
 	*ret = (int)v;
 	return 0;
 }
@@ -367,7 +360,7 @@ static int set_key(struct parse_state *st, struct policy_rule *r, const char *na
 
 	/* Qubes' spelling: no-strict-reset = yes is strict-reset = no. */
 	if (!strcmp(name, "no-strict-reset")) {
-		b = parse_bool(value);
+		b = policy_parse_bool(value);
 		if (b < 0)
 			goto bad_value;
 		r->v.strict_reset = !b;
@@ -405,7 +398,7 @@ static int set_key(struct parse_state *st, struct policy_rule *r, const char *na
 		r->v.expect_device = m.device;
 		break;
 	default:
-		b = parse_bool(value);
+		b = policy_parse_bool(value);
 		if (b < 0)
 			goto bad_value;
 		if (k == PK_BOOT)

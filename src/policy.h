@@ -93,6 +93,7 @@ struct policy_eval {
 
 extern const char *const policy_default_dirs[];
 const char *policy_key_name(enum policy_key k);
+int policy_parse_bool(const char *v);
 
 int policy_load(const char *const *dirs, size_t n_dirs, struct policy **ret);
 int policy_parse_string(struct policy *p, const char *file, const char *text);

@@ -55,38 +55,17 @@ static void filter_any(struct pciname_filter *f)
  * (qubes-core-admin's sbdf_to_path). It names a device by where it is
  * plugged in, which stays true when a new card shifts the bus numbers.
  */
-/* Exactly N lower- or upper-case hex digits at *P; advances *P. */
-static bool hex_digits(const char **p, int n, unsigned int *ret)
-{
-	unsigned int v = 0;
-
-	for (int i = 0; i < n; i++) {
-		char c = (*p)[i];
-		int d = c >= '0' && c <= '9'	 ? c - '0'
-			: c >= 'a' && c <= 'f' ? c - 'a' + 10
-			: c >= 'A' && c <= 'F' ? c - 'A' + 10
-					       : -1;
-
-		if (d < 0)
-			return false;
-		v = v * 16 + d;
-	}
-	*p += n;
-	*ret = v;
-	return true;
-}
-
 static int parse_path(const char *text, struct selector *sel, const char **ret_error)
 {
 	static const char bad[] = "not a Qubes PCI path (expected e.g. 00_1c.0-00_00.0)";
 	const char *p = text, *q;
-	unsigned int dom = 0;
+	uint32_t dom = 0;
 
 	if (strncmp(p, "dom0:", 5) == 0)
 		p += 5;
 	/* "DDDD_" in front only for a non-zero domain: four digits, then '_'. */
 	q = p;
-	if (hex_digits(&q, 4, &dom) && *q == '_')
+	if (addr_parse_hex(&q, 4, 4, &dom) == 0 && *q == '_')
 		p = q + 1;
 	else
 		dom = 0;
@@ -99,8 +78,9 @@ static int parse_path(const char *text, struct selector *sel, const char **ret_e
 			*ret_error = "a PCI path of more than 8 hops";
 			return -EINVAL;
 		}
-		if (!hex_digits(&p, 2, &h.bus) || *p++ != '_' || !hex_digits(&p, 2, &h.slot) ||
-		    *p++ != '.' || !hex_digits(&p, 1, &h.func) || h.slot > 0x1f || h.func > 7) {
+		if (addr_parse_hex(&p, 2, 2, &h.bus) < 0 || *p++ != '_' ||
+		    addr_parse_hex(&p, 2, 2, &h.slot) < 0 || *p++ != '.' ||
+		    addr_parse_hex(&p, 1, 1, &h.func) < 0 || h.slot > 0x1f || h.func > 7) {
 			*ret_error = bad;
 			return -EINVAL;
 		}

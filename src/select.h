@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "pciname.h"
 
@@ -13,7 +14,7 @@ struct pcidev_list;
 
 /* One hop of a Qubes PCI path: bus (relative to the bridge above), slot, function. */
 struct select_hop {
-	unsigned int bus, slot, func;
+	uint32_t bus, slot, func;
 };
 
 struct selector {

@@ -302,36 +302,41 @@ int sysfs_read_link_name(struct sysfs *s, char *buf, size_t size, const char *fm
 	return (int)n;
 }
 
+/* lstat-like: the path under the root, without following a final symlink. */
+static int stat_path(struct sysfs *s, struct stat *st, const char *fmt, va_list ap)
+{
+	char path[PATH_MAX];
+	int r = vpath(path, fmt, ap);
+
+	if (r < 0)
+		return r;
+	return fstatat(s->root_fd, path, st, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+}
+
 /* Whether the path exists (without following a final symlink). */
 bool sysfs_exists(struct sysfs *s, const char *fmt, ...)
 {
-	char path[PATH_MAX];
 	struct stat st;
 	va_list ap;
 	int r;
 
 	va_start(ap, fmt);
-	r = vpath(path, fmt, ap);
+	r = stat_path(s, &st, fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		return false;
-	return fstatat(s->root_fd, path, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	return r == 0;
 }
 
 /* Whether the path is a directory itself, not a symlink to one. */
 bool sysfs_is_dir(struct sysfs *s, const char *fmt, ...)
 {
-	char path[PATH_MAX];
 	struct stat st;
 	va_list ap;
 	int r;
 
 	va_start(ap, fmt);
-	r = vpath(path, fmt, ap);
+	r = stat_path(s, &st, fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		return false;
-	return fstatat(s->root_fd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+	return r == 0 && S_ISDIR(st.st_mode);
 }
 
 static int cmp_str(const void *a, const void *b)
