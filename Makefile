@@ -25,11 +25,21 @@ PB_CFLAGS = -std=gnu11 -D_GNU_SOURCE -DPCIBIND_VERSION='"$(VERSION)"' $(WARN) \
 PB_LIBS = $(shell $(PKG_CONFIG) --libs $(LIBS_PKG) 2>/dev/null)
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-SRCS := $(wildcard src/*.c)
-LIB_SRCS := $(filter-out src/main.c,$(SRCS))
-OBJS := $(SRCS:src/%.c=$(BUILD)/obj/%.o)
-ASAN_OBJS := $(SRCS:src/%.c=$(BUILD)/asan/obj/%.o)
-HDRS := $(wildcard src/*.h)
+# src/lib is the engine (libpcibind.a: no printing, no argv); src/cli the commands.
+LIB_SRCS := $(wildcard src/lib/*.c)
+CLI_SRCS := $(wildcard src/cli/*.c)
+SRCS := $(LIB_SRCS) $(CLI_SRCS)
+LIB_OBJS := $(LIB_SRCS:src/lib/%.c=$(BUILD)/obj/%.o)
+CLI_OBJS := $(CLI_SRCS:src/cli/%.c=$(BUILD)/obj/%.o)
+OBJS := $(LIB_OBJS) $(CLI_OBJS)
+ASAN_LIB_OBJS := $(LIB_SRCS:src/lib/%.c=$(BUILD)/asan/obj/%.o)
+ASAN_CLI_OBJS := $(CLI_SRCS:src/cli/%.c=$(BUILD)/asan/obj/%.o)
+ASAN_OBJS := $(ASAN_LIB_OBJS) $(ASAN_CLI_OBJS)
+LIB_HDRS := $(wildcard src/lib/*.h)
+HDRS := $(LIB_HDRS) $(wildcard src/cli/*.h)
+# The library sees only its own headers; the commands see both.
+LIB_INC := -Isrc/lib
+CLI_INC := -Isrc/lib -Isrc/cli
 
 .PHONY: all deps deps-check demo check check-fast check-unit check-headers check-gateway \
 	check-engine check-policy install clean
@@ -43,17 +53,30 @@ deps-check: deps
 	@tools/deps.sh tools/packages-check.txt tests/fixtures/packages.txt \
 		tests/cli/packages.txt tests/vm/packages.txt
 
-$(BUILD)/obj/%.o: src/%.c $(HDRS) | $(BUILD)/obj
-	$(CC) $(PB_CFLAGS) $(CFLAGS) -c -o $@ $<
+$(BUILD)/obj/%.o: src/lib/%.c $(LIB_HDRS) | $(BUILD)/obj
+	$(CC) $(PB_CFLAGS) $(LIB_INC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/asan/obj/%.o: src/%.c $(HDRS) | $(BUILD)/asan/obj
-	$(CC) $(PB_CFLAGS) -O1 -g $(SAN) -c -o $@ $<
+$(BUILD)/obj/%.o: src/cli/%.c $(HDRS) | $(BUILD)/obj
+	$(CC) $(PB_CFLAGS) $(CLI_INC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/pcibind: $(OBJS)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PB_LIBS)
+$(BUILD)/asan/obj/%.o: src/lib/%.c $(LIB_HDRS) | $(BUILD)/asan/obj
+	$(CC) $(PB_CFLAGS) $(LIB_INC) -O1 -g $(SAN) -c -o $@ $<
 
-$(BUILD)/asan/pcibind: $(ASAN_OBJS)
-	$(CC) $(SAN) -o $@ $^ $(PB_LIBS)
+$(BUILD)/asan/obj/%.o: src/cli/%.c $(HDRS) | $(BUILD)/asan/obj
+	$(CC) $(PB_CFLAGS) $(CLI_INC) -O1 -g $(SAN) -c -o $@ $<
+
+# The engine as a static, unversioned library (see docs/HACKING.md).
+$(BUILD)/libpcibind.a: $(LIB_OBJS)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(BUILD)/asan/libpcibind.a: $(ASAN_LIB_OBJS)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(BUILD)/pcibind: $(CLI_OBJS) $(BUILD)/libpcibind.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(BUILD)/libpcibind.a $(PB_LIBS)
+
+$(BUILD)/asan/pcibind: $(ASAN_CLI_OBJS) $(BUILD)/asan/libpcibind.a
+	$(CC) $(SAN) -o $@ $(ASAN_CLI_OBJS) $(BUILD)/asan/libpcibind.a $(PB_LIBS)
 
 $(BUILD)/obj $(BUILD)/asan/obj $(BUILD)/unit:
 	mkdir -p $@
@@ -65,11 +88,17 @@ export PCIBIND_FORBID_REAL_SYSFS = 1
 
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test-*.c))
 
-# A unit test links the modules it tests (ASan+UBSan objects) and cmocka.
-$(BUILD)/unit/test-%: tests/unit/test-%.c tests/unit/unit.h \
-		$(filter-out $(BUILD)/asan/obj/main.o,$(ASAN_OBJS)) | $(BUILD)/unit
-	$(CC) $(PB_CFLAGS) -Isrc -O1 -g $(SAN) -o $@ $< \
-		$(filter-out $(BUILD)/asan/obj/main.o,$(ASAN_OBJS)) \
+# A unit test links the library (ASan+UBSan) and cmocka; only the tests of
+# CLI modules (tests/unit/test-cli-*.c) link the CLI objects as well.
+UNIT_CLI_OBJS := $(filter-out $(BUILD)/asan/obj/main.o,$(ASAN_CLI_OBJS))
+$(BUILD)/unit/test-cli-%: tests/unit/test-cli-%.c tests/unit/unit.h $(UNIT_CLI_OBJS) \
+		$(BUILD)/asan/libpcibind.a | $(BUILD)/unit
+	$(CC) $(PB_CFLAGS) $(CLI_INC) -O1 -g $(SAN) -o $@ $< $(UNIT_CLI_OBJS) \
+		$(BUILD)/asan/libpcibind.a $(PB_LIBS) $$($(PKG_CONFIG) --libs cmocka)
+
+$(BUILD)/unit/test-%: tests/unit/test-%.c tests/unit/unit.h $(BUILD)/asan/libpcibind.a \
+		| $(BUILD)/unit
+	$(CC) $(PB_CFLAGS) $(LIB_INC) -O1 -g $(SAN) -o $@ $< $(BUILD)/asan/libpcibind.a \
 		$(PB_LIBS) $$($(PKG_CONFIG) --libs cmocka)
 
 check-unit: $(UNIT_TESTS)
@@ -80,15 +109,15 @@ check-unit: $(UNIT_TESTS)
 # Every header compiles on its own.
 check-headers: | $(BUILD)/obj
 	@for h in $(HDRS); do \
-		echo "#include \"$$h\"" | $(CC) $(PB_CFLAGS) -Werror -x c -fsyntax-only - \
+		echo "#include \"$$h\"" | $(CC) $(PB_CFLAGS) $(CLI_INC) -Werror -x c -fsyntax-only - \
 			|| { echo "header $$h does not stand alone"; exit 1; }; \
 	done; echo "headers: $(words $(HDRS)) stand alone"
 
 # Only the sysfs gateway may name the real sysfs.
 check-gateway:
-	@if grep -n '"/sys' src/*.c src/*.h | grep -v '^src/sysfs\.[ch]:'; then \
-		echo "'/sys' named outside src/sysfs.[ch]"; exit 1; \
-	else echo "gateway: only src/sysfs.c names /sys"; fi
+	@if grep -rn '"/sys' src | grep -v '^src/lib/sysfs\.[ch]:'; then \
+		echo "'/sys' named outside src/lib/sysfs.[ch]"; exit 1; \
+	else echo "gateway: only src/lib/sysfs.c names /sys"; fi
 
 -include tests/fixtures/fixtures.mk
 -include tests/cli/cli.mk
@@ -172,5 +201,5 @@ clean:
 # engine tests on fixture trees (ASan+UBSan objects: the fault campaigns
 # run the engine's error paths under the sanitizers).
 $(BUILD)/pcibind-fake: $(ASAN_OBJS) tests/fake/fake-kernel.c | $(BUILD)/obj
-	$(CC) $(PB_CFLAGS) -Isrc -O1 -g $(SAN) -o $@ $(ASAN_OBJS) tests/fake/fake-kernel.c \
+	$(CC) $(PB_CFLAGS) $(CLI_INC) -O1 -g $(SAN) -o $@ $(ASAN_OBJS) tests/fake/fake-kernel.c \
 		-Wl,--wrap=sysfs_open -Wl,--wrap=sysfs_write -Wl,--wrap=kmodq_load $(PB_LIBS)

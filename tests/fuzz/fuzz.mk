@@ -7,7 +7,7 @@
 #                past crashes to count them all; fails on any
 #   fuzz-TARGET  one target for FUZZ_TIME seconds
 #
-# The targets link the src/*.c they test, compiled with clang, ASan, UBSan and
+# The targets link the src/lib/*.c they test, compiled with clang, ASan, UBSan and
 # libFuzzer's coverage (not the gcc objects). The seed corpus is
 # tests/fuzz/corpus/TARGET/ (read-only); what a run learns goes to
 # $(BUILD)/fuzz/corpus/TARGET/, crashes to $(BUILD)/fuzz/crashes/TARGET/.
@@ -18,10 +18,10 @@ FUZZ_TIME ?= 600
 FUZZ_SAN := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 # The modules the targets reach; cmdline.c only once it exists.
-FUZZ_MODS := addr select pciname pcidev sysfs policy journal log \
-	$(if $(wildcard src/cmdline.c),cmdline)
+FUZZ_MODS := addr select pciname pcidev sysfs policy journal \
+	$(if $(wildcard src/lib/cmdline.c),cmdline)
 FUZZ_OBJS := $(FUZZ_MODS:%=$(BUILD)/fuzz/obj/%.o)
-FUZZ_TARGETS := select policy journal $(if $(wildcard src/cmdline.h),cmdline)
+FUZZ_TARGETS := select policy journal $(if $(wildcard src/lib/cmdline.h),cmdline)
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/fuzz-%)
 
 .PHONY: check-fuzz fuzz fuzz-bins $(FUZZ_TARGETS:%=fuzz-%)
@@ -30,11 +30,11 @@ $(BUILD)/fuzz/obj:
 	mkdir -p $@
 
 # Warnings stay warnings here (the gcc build is the one with WERROR).
-$(BUILD)/fuzz/obj/%.o: src/%.c $(HDRS) | $(BUILD)/fuzz/obj
-	$(FUZZ_CC) $(PB_CFLAGS) -g -O1 $(FUZZ_SAN) -c -o $@ $<
+$(BUILD)/fuzz/obj/%.o: src/lib/%.c $(LIB_HDRS) | $(BUILD)/fuzz/obj
+	$(FUZZ_CC) $(PB_CFLAGS) $(LIB_INC) -g -O1 $(FUZZ_SAN) -c -o $@ $<
 
 $(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c tests/fuzz/devices.h $(FUZZ_OBJS)
-	$(FUZZ_CC) $(PB_CFLAGS) -Isrc -g -O1 -fsanitize=fuzzer,address,undefined \
+	$(FUZZ_CC) $(PB_CFLAGS) $(LIB_INC) -g -O1 -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -fno-omit-frame-pointer -o $@ $< $(FUZZ_OBJS) $(PB_LIBS)
 
 fuzz-bins: $(FUZZ_BINS)

@@ -185,6 +185,10 @@ qmp_hmp()
 }
 
 # --- boot and serve monitor requests until QEMU exits -------------------------
+# One guest at a time on this machine (2 cores): every run-guest.sh, from any
+# work tree, waits for the others' guests here (VM_LOCK to move it).
+exec 8>"${VM_LOCK:-/tmp/pcibind-qemu.lock}"
+flock 8
 : >"$run/host.log"
 : >"$run/results.log"
 t1=$(vm_now)
