@@ -136,6 +136,8 @@ fi
 
 copy_bin "$(command -v lspci)" /usr/bin/lspci
 copy_bin "$(command -v jq)" /usr/bin/jq
+# iproute2's ip as ip-full: busybox ip has no netns (testlib's dma_check).
+copy_bin "$(readlink -f "$(command -v ip)")" /usr/bin/ip-full
 cp /usr/share/misc/pci.ids "$stage/usr/share/misc/pci.ids"
 [ -x "$PCIBIND" ] && copy_bin "$PCIBIND" /usr/bin/pcibind
 [ -x "$FIXTURE_TOOL" ] && copy_bin "$FIXTURE_TOOL" /usr/bin/fixture-tool

@@ -97,15 +97,19 @@ t_build=$(vm_elapsed "$t0")
 # q35 with an IOMMU; e1000e and xhci behind root ports (01:00.0, 02:00.0),
 # legacy e1000 at 00:04.0, the ICH9 EHCI + 3 UHCI slot at 00:1d, and two
 # empty root ports (00:05.0 -> bus 03, 00:06.0 -> bus 04) for hot-plug.
-# The NICs have no netdev peer: nothing leaves QEMU.
+# The e1000e and the e1000 sit on one QEMU-internal hub (hubid 0), with
+# nothing else on it, so a ping between them proves DMA (testlib's
+# vt_dma_check); nothing leaves QEMU.
 # shellcheck disable=SC2054 # commas belong to QEMU's option syntax
 devices=(
 	-device intel-iommu,intremap=on
 	-device pcie-root-port,id=rp1,bus=pcie.0,addr=02.0,chassis=1,port=1
-	-device e1000e,bus=rp1,addr=00.0,id=nic0
+	-netdev hubport,id=hub0p0,hubid=0
+	-device e1000e,bus=rp1,addr=00.0,id=nic0,netdev=hub0p0
 	-device pcie-root-port,id=rp2,bus=pcie.0,addr=03.0,chassis=2,port=2
 	-device qemu-xhci,bus=rp2,addr=00.0,id=xhci0
-	-device e1000,bus=pcie.0,addr=04.0,id=nic1
+	-netdev hubport,id=hub0p1,hubid=0
+	-device e1000,bus=pcie.0,addr=04.0,id=nic1,netdev=hub0p1
 	-device ich9-usb-ehci1,bus=pcie.0,addr=1d.7,multifunction=on,id=ehci
 	-device ich9-usb-uhci1,bus=pcie.0,addr=1d.0,multifunction=on,masterbus=ehci.0,firstport=0
 	-device ich9-usb-uhci2,bus=pcie.0,addr=1d.1,multifunction=on,masterbus=ehci.0,firstport=2

@@ -25,6 +25,12 @@
 #                                FILE-BEGIN/FILE-END lines, sha256-checked)
 #   sysfs_driver BDF             driver name of a function, or "none"
 #   sysfs_id BDF                 "vendor:device" of a function, e.g. 8086:10d3
+#   dma_check NAME BDF-A BDF-B   the NICs at BDF-A and BDF-B (on QEMU's internal
+#                                hub) each go to a network namespace of their own,
+#                                get 10.99.0.1/.2, and A pings B 3 times: PASS
+#                                only if every ping is answered and A's tx_packets
+#                                grew (proves the device's DMA and interrupts work)
+#   dma_fails NAME BDF-A BDF-B   the same, PASS only if no ping is answered
 #
 # Busybox sh runs its own applets before $PATH, so the real tools are wrapped
 # here: modprobe & co. are kmod's, lspci is pciutils'.
@@ -363,4 +369,76 @@ check_plan_json()
 	expect_eq "$1" \
 		"$(sed -n 's|^ *[0-9]*  write \([^ ]*\) "\(.*\)"  #.*|write \1 \2|p; s|^ *[0-9]*  load-module \([^ ]*\) .*|load-module \1|p' "$2")" \
 		"$(jq -r '.steps[] | if .op == "write" then "write \(.path) \(.value | gsub("\n"; "\\n"))" else "load-module \(.module)" end' "$3" 2>&1)"
+}
+
+# The netdev of a PCI function ("" if none).
+netdev_of()
+{
+	ls "/sys/bus/pci/devices/$1/net" 2>/dev/null | head -n 1
+}
+
+# Run a ping between two NICs in their own network namespaces; prints
+# "RECEIVED TX_BEFORE TX_AFTER" and puts the netdevs back in the initial
+# namespace. Returns 1 if either NIC has no netdev.
+dma_ping()
+{
+	local a b ip recv tx0 tx1 i
+	ip=$VMTEST_BIN/ip-full
+	a=$(netdev_of "$1")
+	b=$(netdev_of "$2")
+	[ -n "$a" ] && [ -n "$b" ] || return 1
+	"$ip" netns add dmaA 2>/dev/null
+	"$ip" netns add dmaB 2>/dev/null
+	"$ip" link set "$a" netns dmaA
+	"$ip" link set "$b" netns dmaB
+	"$ip" -n dmaA addr add 10.99.0.1/24 dev "$a"
+	"$ip" -n dmaB addr add 10.99.0.2/24 dev "$b"
+	"$ip" -n dmaA link set "$a" up
+	"$ip" -n dmaB link set "$b" up
+	i=0
+	while [ $i -lt 50 ]; do
+		[ "$("$ip" netns exec dmaA cat "/sys/class/net/$a/carrier" 2>/dev/null)" = 1 ] &&
+			[ "$("$ip" netns exec dmaB cat "/sys/class/net/$b/carrier" 2>/dev/null)" = 1 ] && break
+		sleep 0.2
+		i=$((i + 1))
+	done
+	tx0=$("$ip" netns exec dmaA cat "/sys/class/net/$a/statistics/tx_packets" 2>/dev/null)
+	recv=$("$ip" netns exec dmaA ping -c 3 -W 2 10.99.0.2 2>&1 |
+		sed -n 's/.* \([0-9]*\) packets received.*/\1/p')
+	tx1=$("$ip" netns exec dmaA cat "/sys/class/net/$a/statistics/tx_packets" 2>/dev/null)
+	"$ip" -n dmaA link set "$a" netns 1 2>/dev/null
+	"$ip" -n dmaB link set "$b" netns 1 2>/dev/null
+	"$ip" netns del dmaA 2>/dev/null
+	"$ip" netns del dmaB 2>/dev/null
+	echo "${recv:-0} ${tx0:-0} ${tx1:-0}"
+}
+
+dma_check()
+{
+	local name=$1 out
+	if ! out=$(dma_ping "$2" "$3"); then
+		fail "$name" "no netdev on $2 ($(sysfs_driver "$2")) or $3 ($(sysfs_driver "$3"))"
+		return
+	fi
+	set -- $out
+	if [ "$1" = 3 ] && [ "$3" -gt "$2" ]; then
+		pass "$name"
+	else
+		fail "$name" "ping $1/3 answered, tx_packets $2 -> $3"
+	fi
+}
+
+dma_fails()
+{
+	local name=$1 out
+	if ! out=$(dma_ping "$2" "$3"); then
+		pass "$name"
+		return
+	fi
+	set -- $out
+	if [ "$1" = 0 ]; then
+		pass "$name"
+	else
+		fail "$name" "ping $1/3 answered: DMA works, but the test expected it not to"
+	fi
 }
