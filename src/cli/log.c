@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "sysfs.h"
 
 static int max_level = LOG_WARNING;
 
@@ -34,7 +35,12 @@ int log_full_errno(int level, int error, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	if (e)
+	if (e == EXDEV && sysfs_escape()[0])
+		/* the gateway refused a path; the kernel's word for it says nothing */
+		fprintf(stderr, ": %s is a symlink that leads out of the sysfs root", sysfs_escape());
+	else if (e == EXDEV)
+		fputs(": a path leads out of the sysfs root", stderr);
+	else if (e)
 		fprintf(stderr, ": %s", strerror(e));
 	fputc('\n', stderr);
 	return -e;

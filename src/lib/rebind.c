@@ -136,6 +136,22 @@ static void explain(struct rebind *rb, const struct step *st, int error, char *c
 	const char *attr = strrchr(st->path, '/');
 
 	attr = attr ? attr + 1 : st->path;
+	if (error == -EXDEV) {
+		/* Said before anything else is read: the tree itself is not to be trusted. */
+		if (sysfs_escape()[0])
+			snprintf(cause, size, "%s is a symlink that leads out of the sysfs root; "
+					      "nothing was written through it",
+				 sysfs_escape());
+		else
+			snprintf(cause, size, "%s leads out of the sysfs root; nothing was written",
+				 st->path);
+		return;
+	}
+	if (error == -EROFS) {
+		snprintf(cause, size, "writes to this system's sysfs are forbidden here "
+				      "(PCIBIND_FORBID_REAL_SYSFS is set)");
+		return;
+	}
 	(void)current_driver(rb->s, st->bdf, drv, sizeof(drv));
 	(void)current_override(rb->s, st->bdf, ovr, sizeof(ovr));
 
@@ -163,9 +179,6 @@ static void explain(struct rebind *rb, const struct step *st, int error, char *c
 			 drv[0] ? drv : "none");
 	else if (streq(attr, "reset"))
 		snprintf(cause, size, "the kernel could not reset it: %s", strerror(-error));
-	else if (error == -EROFS)
-		snprintf(cause, size, "writes to this system's sysfs are forbidden here "
-				      "(PCIBIND_FORBID_REAL_SYSFS is set)");
 	else if (error == -EPERM || error == -EACCES)
 		snprintf(cause, size, "permission denied: run it as root");
 	else

@@ -6,6 +6,8 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <linux/openat2.h>
 
 #include "sysfs.h"
 
@@ -14,8 +16,244 @@ const char sysfs_default_root[] = "/sys";
 struct sysfs {
 	int root_fd;
 	char *root;
-	bool read_only;
+	bool read_only;		/* the root is this system's /sys and writes are forbidden */
+	bool forbid;		/* PCIBIND_FORBID_REAL_SYSFS: no write may land on /sys */
+	bool have_sys_dev;
+	dev_t sys_dev;		/* st_dev of the real /sys, for the forbid rule */
 };
+
+/* The symlink that led the last refused path out of its root (one per process). */
+static char last_escape[PATH_MAX];
+
+/* Whether to try openat2(); cleared when the kernel answers ENOSYS (before 5.6). */
+static bool use_openat2 = true;
+
+/*
+ * Resolve with openat2() (true) or with the component walker (false). For
+ * the tests, which run every confinement case through both.
+ */
+void sysfs_use_openat2(bool on)
+{
+	use_openat2 = on;
+}
+
+/* Join DIR and NAME ("" for the root) into BUF. Returns 0 or -ENAMETOOLONG. */
+static int join_path(char *buf, size_t size, const char *dir, const char *name)
+{
+	int n = snprintf(buf, size, "%s%s%s", dir, dir[0] ? "/" : "", name);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+/*
+ * Open PATH beneath DIRFD one component at a time, as RESOLVE_BENEATH does:
+ * ".." may not climb above DIRFD, a symlink's target must be relative and
+ * is resolved from its own directory, and the final component is followed
+ * unless FLAGS has O_NOFOLLOW (then a final symlink gives -ELOOP, or its
+ * own fd with O_PATH). A path that leads out is -EXDEV, with the symlink
+ * (or the path) that did it in ESCAPE. Returns the fd or -errno.
+ */
+static int open_walk(int dirfd, const char *path, int flags, char *escape, size_t esize)
+{
+	char rest[2 * PATH_MAX + 2], cur[PATH_MAX] = "", link[PATH_MAX] = "";
+	_cleanup_free_ int *stack = NULL;
+	size_t depth = 0, alloc = 0;
+	int links = 0, r, fd;
+
+	if (strlen(path) >= PATH_MAX)
+		return -ENAMETOOLONG;
+	strcpy(rest, path);
+	for (;;) {
+		char comp[NAME_MAX + 1], *p = rest, *end;
+		int top = depth ? stack[depth - 1] : dirfd;
+		bool last;
+		struct stat st;
+		size_t n;
+
+		while (*p == '/')
+			p++;
+		if (!*p) {
+			/* "x/", ".", "x/..": open the directory reached */
+			fd = openat(top, ".", flags | O_CLOEXEC);
+			r = fd < 0 ? -errno : fd;
+			goto out;
+		}
+		end = strchrnul(p, '/');
+		n = (size_t)(end - p);
+		if (n > NAME_MAX) {
+			r = -ENAMETOOLONG;
+			goto out;
+		}
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		while (*end == '/')
+			end++;
+		last = !*end;
+		memmove(rest, end, strlen(end) + 1);
+
+		if (streq(comp, "."))
+			continue; /* a final "." leaves REST empty: the directory reached */
+		if (streq(comp, "..")) {
+			if (!depth) {
+				if (strlen(link[0] ? link : path) < esize)
+					strcpy(escape, link[0] ? link : path);
+				r = -EXDEV;
+				goto out;
+			}
+			close(stack[--depth]);
+			end = strrchr(cur, '/');
+			if (end)
+				*end = '\0';
+			else
+				cur[0] = '\0';
+			continue;
+		}
+		fd = openat(top, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			r = -errno;
+			goto out;
+		}
+		if (fstat(fd, &st) < 0) {
+			r = -errno;
+			close(fd);
+			goto out;
+		}
+		if (S_ISLNK(st.st_mode) && (!last || !(flags & O_NOFOLLOW))) {
+			char target[PATH_MAX];
+			ssize_t k = readlinkat(fd, "", target, sizeof(target));
+
+			close(fd);
+			if (k < 0) {
+				r = -errno;
+				goto out;
+			}
+			if ((size_t)k >= sizeof(target)) {
+				r = -ENAMETOOLONG;
+				goto out;
+			}
+			target[k] = '\0';
+			r = join_path(link, sizeof(link), cur, comp);
+			if (r < 0)
+				goto out;
+			if (++links > 40) {
+				r = -ELOOP;
+				goto out;
+			}
+			if (target[0] == '/' || !target[0]) {
+				if (strlen(link) < esize)
+					strcpy(escape, link);
+				r = target[0] ? -EXDEV : -ENOENT;
+				goto out;
+			}
+			if (strlen(target) + 1 + strlen(rest) >= sizeof(rest)) {
+				r = -ENAMETOOLONG;
+				goto out;
+			}
+			/* the target, then what was left after the link */
+			memmove(rest + k + 1, rest, strlen(rest) + 1);
+			memcpy(rest, target, k);
+			rest[k] = rest[k + 1] ? '/' : '\0';
+			continue;
+		}
+		if (last) {
+			if (S_ISLNK(st.st_mode)) {
+				/* O_NOFOLLOW: the link itself with O_PATH, else what openat says */
+				if (flags & O_PATH) {
+					r = fd;
+					goto out;
+				}
+				close(fd);
+				r = -ELOOP;
+				goto out;
+			}
+			close(fd);
+			fd = openat(top, comp, flags | O_NOFOLLOW | O_CLOEXEC);
+			r = fd < 0 ? -errno : fd;
+			goto out;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			close(fd);
+			r = -ENOTDIR;
+			goto out;
+		}
+		if (depth == alloc) {
+			size_t na = alloc ? alloc * 2 : 16;
+			int *ns = realloc(stack, na * sizeof(*stack));
+
+			if (!ns) {
+				close(fd);
+				r = -ENOMEM;
+				goto out;
+			}
+			stack = ns;
+			alloc = na;
+		}
+		stack[depth++] = fd;
+		n = strlen(cur);
+		if (n + 1 + strlen(comp) >= sizeof(cur)) {
+			r = -ENAMETOOLONG;
+			goto out;
+		}
+		if (n)
+			cur[n++] = '/';
+		strcpy(cur + n, comp);
+	}
+out:
+	while (depth)
+		close(stack[--depth]);
+	return r;
+}
+
+/*
+ * Open PATH (relative) beneath S's root: no symlink and no ".." may lead out
+ * of it, and no magic link is followed (openat2() with RESOLVE_BENEATH, or
+ * the walker on kernels without it). Returns the fd or -errno; -EXDEV when
+ * the path leads out, with the symlink that did it in sysfs_escape().
+ */
+static int open_beneath(struct sysfs *s, const char *path, int flags)
+{
+	int fd;
+
+	if (use_openat2) {
+		struct open_how how = {
+			.flags = (uint64_t)(flags | O_CLOEXEC),
+			.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+		};
+
+		for (int tries = 0; tries < 8; tries++) {
+			fd = (int)syscall(SYS_openat2, s->root_fd, path, &how, sizeof(how));
+			if (fd >= 0)
+				return fd;
+			if (errno != EAGAIN)
+				break; /* EAGAIN: a rename raced the lookup; try again */
+		}
+		if (errno != ENOSYS) {
+			int r = -errno;
+
+			/* Learn which symlink led out, for the message. */
+			if (r == -EXDEV) {
+				fd = open_walk(s->root_fd, path, O_PATH, last_escape,
+					       sizeof(last_escape));
+				if (fd >= 0) {
+					close(fd);
+					snprintf(last_escape, sizeof(last_escape), "%s", path);
+				}
+			}
+			return r;
+		}
+		use_openat2 = false;
+	}
+	return open_walk(s->root_fd, path, flags, last_escape, sizeof(last_escape));
+}
+
+/*
+ * The symlink (its path under the gateway's root) that led the last path
+ * refused with -EXDEV out of the root, or "" if none is known.
+ */
+const char *sysfs_escape(void)
+{
+	return last_escape;
+}
 
 /*
  * Open the sysfs root DIR once. Returns 0 or -errno (-ENOENT, -ENOTDIR,
@@ -25,6 +263,7 @@ int sysfs_open(const char *root, struct sysfs **ret)
 {
 	_cleanup_close_ int fd = -1;
 	struct sysfs *s;
+	struct stat st;
 
 	fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
@@ -38,10 +277,28 @@ int sysfs_open(const char *root, struct sysfs **ret)
 		return -ENOMEM;
 	}
 	s->root_fd = TAKE_FD(fd);
-	/* The test suite sets this so that nothing it runs can write the host's /sys. */
-	s->read_only = getenv("PCIBIND_FORBID_REAL_SYSFS") && sysfs_is_default_root(s);
+	/*
+	 * The test suite sets this so that nothing it runs can write the host's
+	 * /sys: not at the root, and not through any path that lands there.
+	 */
+	s->forbid = getenv("PCIBIND_FORBID_REAL_SYSFS");
+	if (s->forbid && stat(sysfs_default_root, &st) == 0) {
+		s->have_sys_dev = true;
+		s->sys_dev = st.st_dev;
+	}
+	s->read_only = s->forbid && sysfs_is_default_root(s);
 	*ret = s;
 	return 0;
+}
+
+/* Whether the open file FD is on this system's own sysfs (the forbid rule). */
+static bool on_real_sysfs(const struct sysfs *s, int fd)
+{
+	struct stat st;
+
+	if (!s->have_sys_dev)
+		return false;
+	return fstat(fd, &st) < 0 || st.st_dev == s->sys_dev;
 }
 
 /* Close the root; accepts NULL, returns NULL. */
@@ -141,9 +398,9 @@ static int read_path(struct sysfs *s, const char *path, void *buf, size_t size,
 {
 	_cleanup_close_ int fd = -1;
 
-	fd = openat(s->root_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	fd = open_beneath(s, path, O_RDONLY | O_NOCTTY);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	return read_fd(fd, buf, size, ret_len);
 }
 
@@ -156,9 +413,9 @@ static int read_text(struct sysfs *s, const char *path, char *buf, size_t size)
 
 	if (size < 2)
 		return -EINVAL;
-	fd = openat(s->root_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	fd = open_beneath(s, path, O_RDONLY | O_NOCTTY);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	/*
 	 * sysfs hands a text attribute out whole in the first read(); a short
 	 * read is the end, so an attribute costs one read, not two.
@@ -254,11 +511,28 @@ int sysfs_read_bin(struct sysfs *s, void *buf, size_t size, const char *fmt, ...
 	return r < 0 ? r : (int)len;
 }
 
+/* A path of one ordinary component: nothing in it to resolve. */
+static bool one_component(const char *path)
+{
+	return !strchr(path, '/') && !streq(path, ".") && !streq(path, "..");
+}
+
 static int read_link(struct sysfs *s, const char *path, char *buf, size_t size)
 {
+	_cleanup_close_ int fd = -1;
 	ssize_t n;
 
-	n = readlinkat(s->root_fd, path, buf, size);
+	if (one_component(path)) {
+		n = readlinkat(s->root_fd, path, buf, size);
+	} else {
+		/* the directories beneath the root, then the link itself */
+		fd = open_beneath(s, path, O_PATH | O_NOFOLLOW);
+		if (fd < 0)
+			return fd;
+		n = readlinkat(fd, "", buf, size);
+		if (n < 0 && errno == ENOENT)
+			errno = EINVAL; /* the fd exists: it is not a link */
+	}
 	if (n < 0)
 		return -errno;
 	if ((size_t)n >= size)
@@ -308,9 +582,16 @@ static int stat_path(struct sysfs *s, struct stat *st, const char *fmt, va_list 
 	char path[PATH_MAX];
 	int r = vpath(path, fmt, ap);
 
+	_cleanup_close_ int fd = -1;
+
 	if (r < 0)
 		return r;
-	return fstatat(s->root_fd, path, st, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+	if (one_component(path))
+		return fstatat(s->root_fd, path, st, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+	fd = open_beneath(s, path, O_PATH | O_NOFOLLOW);
+	if (fd < 0)
+		return fd;
+	return fstat(fd, st) < 0 ? -errno : 0;
 }
 
 /* Whether the path exists (without following a final symlink). */
@@ -358,9 +639,9 @@ int sysfs_list_dir(struct sysfs *s, char ***ret, const char *fmt, ...)
 	int fd, r = 0;
 
 	FORMAT_PATH(path, fmt);
-	fd = openat(s->root_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = open_beneath(s, path, O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	d = fdopendir(fd);
 	if (!d) {
 		r = -errno;
@@ -422,9 +703,20 @@ int sysfs_write(struct sysfs *s, const char *path, const char *value)
 		return -EROFS;
 	if (!path[0] || path[0] == '/')
 		return -EINVAL;
-	fd = openat(s->root_fd, path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+	if (s->forbid) {
+		/* Where the path lands, before anything is opened for writing. */
+		fd = open_beneath(s, path, O_PATH | O_NOFOLLOW);
+		if (fd < 0)
+			return fd;
+		if (on_real_sysfs(s, fd))
+			return -EROFS;
+		close(fd);
+	}
+	fd = open_beneath(s, path, O_WRONLY | O_TRUNC | O_NOCTTY | O_NOFOLLOW);
 	if (fd < 0)
-		return -errno;
+		return fd;
+	if (s->forbid && on_real_sysfs(s, fd))
+		return -EROFS;
 	n = write(fd, value, len);
 	if (n < 0)
 		return -errno;
@@ -455,9 +747,9 @@ int sysfs_open_sub(struct sysfs *s, struct sysfs **ret, const char *fmt, ...)
 	int fd;
 
 	FORMAT_PATH(path, fmt);
-	fd = openat(s->root_fd, path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	fd = open_beneath(s, path, O_PATH | O_DIRECTORY);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	sub = calloc(1, sizeof(*sub));
 	if (!sub) {
 		close(fd);
@@ -465,6 +757,9 @@ int sysfs_open_sub(struct sysfs *s, struct sysfs **ret, const char *fmt, ...)
 	}
 	sub->root_fd = fd;
 	sub->read_only = s->read_only;
+	sub->forbid = s->forbid;
+	sub->have_sys_dev = s->have_sys_dev;
+	sub->sys_dev = s->sys_dev;
 	*ret = sub;
 	return 0;
 }

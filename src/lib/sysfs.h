@@ -23,6 +23,8 @@ static inline void sysfs_closep(struct sysfs **s)
 
 const char *sysfs_root(const struct sysfs *s);
 bool sysfs_is_default_root(const struct sysfs *s);
+const char *sysfs_escape(void);
+void sysfs_use_openat2(bool on);
 
 bool sysfs_valid_name(const char *name);
 

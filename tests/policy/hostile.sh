@@ -82,5 +82,22 @@ expect state-dir-symlink 1 "cannot open the state directory" \
 	"$PCIBIND" --sysfs-root "$fx/sys" --policy-dir "$work/empty" --proc-root tests/fixtures/proc/none \
 	--state-dir "$work/state-link" seize --driver pci-stub 00:1f.6
 
+# A driver folder that is a symlink out of the sysfs root (to a decoy beside
+# it): nothing is written through it, and the command fails.
+esc=$work/esc
+mkdir -p "$esc"
+cp -a "$fx/sys" "$esc/sys"
+mv "$esc/sys/bus/pci/drivers/e1000e" "$esc/decoy"
+ln -s ../../../../decoy "$esc/sys/bus/pci/drivers/e1000e"
+expect symlink-escape 1 "leads out of the sysfs root" \
+	"$PCIBIND" --sysfs-root "$esc/sys" --modules-dir "$fx/modules" --pci-ids tests/fixtures/pci.ids \
+	--proc-root tests/fixtures/proc/none --policy-dir "$work/empty" --state-dir "$work/state-esc" \
+	seize --driver vfio-pci 00:1f.6
+if [ -s "$esc/decoy/unbind" ]; then
+	fail=$((fail + 1)); echo "FAIL symlink-escape-decoy: the decoy's unbind holds $(cat "$esc/decoy/unbind")"
+else
+	pass=$((pass + 1)); echo "ok symlink-escape-decoy"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -470,6 +470,163 @@ static void test_write_attr_errors(void **state)
 	assert_int_equal(sysfs_write(t->s, "dir", "x"), -EISDIR);
 }
 
+
+/*
+ * A sysfs root SYS inside the test directory, with the kernel's own kind of
+ * relative links (they stay inside), and a decoy folder beside it that
+ * links lead out to. Nothing here touches the real /sys.
+ */
+static struct sysfs *confined_tree(struct fixture *t, char *sys)
+{
+	char decoy[PATH_MAX];
+	struct sysfs *s = NULL;
+
+	unit_mkdirs(t->dir.root, "sys");
+	unit_path(t->dir.root, "sys", sys);
+	unit_write_str(sys, "devices/pci0000:00/0000:00:1f.6/vendor", "0x8086\n");
+	unit_symlink(sys, "devices/pci0000:00/0000:00:1f.6/driver",
+		     "../../../bus/pci/drivers/e1000e");
+	unit_symlink(sys, "bus/pci/devices/0000:00:1f.6", "../../../devices/pci0000:00/0000:00:1f.6");
+	unit_write_str(sys, "bus/pci/drivers/e1000e/unbind", "");
+	/* the decoy, outside the root */
+	unit_write_str(t->dir.root, "decoy/unbind", "");
+	unit_write_str(t->dir.root, "decoy/vendor", "0x8086\n");
+	unit_symlink(t->dir.root, "decoy/inner", "unbind");
+	/* a driver folder that is a relative link out of the root */
+	unit_symlink(sys, "bus/pci/drivers/evil", "../../../../decoy");
+	/* an absolute one */
+	unit_symlink(sys, "bus/pci/drivers/abs", unit_path(t->dir.root, "decoy", decoy));
+	/* a device whose own driver link leads out, reached through an inside link */
+	unit_write_str(sys, "devices/pci0000:00/0000:00:1f.7/vendor", "0x8086\n");
+	unit_symlink(sys, "devices/pci0000:00/0000:00:1f.7/driver", "../../../../decoy");
+	unit_symlink(sys, "bus/pci/devices/0000:00:1f.7", "../../../devices/pci0000:00/0000:00:1f.7");
+	/* a link that goes up and comes back in is inside */
+	unit_symlink(sys, "bus/pci/drivers/roundtrip", "../../../../sys/bus/pci/drivers/e1000e");
+	assert_int_equal(sysfs_open(sys, &s), 0);
+	return s;
+}
+
+static void check_confined(struct fixture *t)
+{
+	char sys[PATH_MAX], buf[64];
+	struct sysfs *s = confined_tree(t, sys), *sub = NULL;
+	char **v = NULL;
+
+	/* The kernel's relative links stay inside the root: they work. */
+	assert_int_equal(sysfs_read_attr(s, buf, sizeof(buf), "bus/pci/devices/0000:00:1f.6/vendor"),
+			 6);
+	assert_int_equal(sysfs_write(s, "bus/pci/devices/0000:00:1f.6/driver/unbind", "0000:00:1f.6"),
+			 0);
+	unit_read(sys, "bus/pci/drivers/e1000e/unbind", buf, sizeof(buf));
+	assert_string_equal(buf, "0000:00:1f.6");
+	assert_int_equal(sysfs_read_link_name(s, buf, sizeof(buf),
+					      "bus/pci/devices/0000:00:1f.6/driver"),
+			 6);
+	assert_string_equal(buf, "e1000e");
+	assert_true(sysfs_exists(s, "bus/pci/devices/0000:00:1f.6/driver/unbind"));
+	assert_int_equal(sysfs_open_sub(s, &sub, "bus/pci/devices/0000:00:1f.6"), 0);
+	assert_int_equal(sysfs_read_attr(sub, buf, sizeof(buf), "vendor"), 6);
+	/* a device gateway keeps its own root: its driver link climbs out of it */
+	assert_int_equal(sysfs_write(sub, "driver/unbind", "x"), -EXDEV);
+	sysfs_close(sub);
+
+	/* A link out of the root is an error that names it; the decoy stays empty. */
+	assert_int_equal(sysfs_write(s, "bus/pci/drivers/evil/unbind", "0000:00:1f.6"), -EXDEV);
+	assert_string_equal(sysfs_escape(), "bus/pci/drivers/evil");
+	assert_int_equal(sysfs_write_attr(s, "0000:00:1f.6", "bus/pci/drivers/%s/unbind", "abs"),
+			 -EXDEV);
+	assert_string_equal(sysfs_escape(), "bus/pci/drivers/abs");
+	assert_int_equal(sysfs_write(s, "bus/pci/devices/0000:00:1f.7/driver/unbind", "x"), -EXDEV);
+	assert_string_equal(sysfs_escape(), "devices/pci0000:00/0000:00:1f.7/driver");
+	assert_int_equal(sysfs_write(s, "../decoy/unbind", "x"), -EXDEV);
+	assert_int_equal(sysfs_write(s, "bus/../../decoy/unbind", "x"), -EXDEV);
+	assert_int_equal(sysfs_write(s, "bus/pci/drivers/roundtrip/unbind", "x"), -EXDEV);
+	unit_read(t->dir.root, "decoy/unbind", buf, sizeof(buf));
+	assert_string_equal(buf, "");
+
+	/* Reads through it fail the same way: nothing outside is believed. */
+	assert_int_equal(sysfs_read_attr(s, buf, sizeof(buf), "bus/pci/drivers/evil/vendor"), -EXDEV);
+	assert_int_equal(sysfs_read_attr(s, buf, sizeof(buf), "bus/pci/drivers/abs/vendor"), -EXDEV);
+	assert_int_equal(sysfs_list_dir(s, &v, "bus/pci/drivers/evil"), -EXDEV);
+	assert_null(v);
+	assert_false(sysfs_exists(s, "bus/pci/drivers/evil/unbind"));
+	assert_int_equal(sysfs_read_link(s, buf, sizeof(buf), "bus/pci/drivers/evil/inner"), -EXDEV);
+	assert_int_equal(sysfs_open_sub(s, &sub, "bus/pci/drivers/evil"), -EXDEV);
+	/* The link itself may be read: that is not following it. */
+	assert_int_equal(sysfs_read_link_name(s, buf, sizeof(buf), "bus/pci/drivers/evil"), 5);
+	assert_string_equal(buf, "decoy");
+	assert_true(sysfs_exists(s, "bus/pci/drivers/evil"));
+	assert_false(sysfs_is_dir(s, "bus/pci/drivers/evil"));
+
+	/* Inside the root, "." and ".." resolve as usual. */
+	assert_int_equal(sysfs_write(s, "bus/./pci/../pci/drivers/e1000e/unbind", "y"), 0);
+	assert_int_equal(sysfs_list_dir(s, &v, "bus/pci/drivers/e1000e/.."), 4);
+	strv_free(v);
+	assert_int_equal(sysfs_write(s, "bus/pci/drivers/e1000e/nothing", "y"), -ENOENT);
+	assert_int_equal(sysfs_write(s, "bus/pci/drivers/e1000e/unbind/x", "y"), -ENOTDIR);
+	sysfs_close(s);
+}
+
+static void test_confined_openat2(void **state)
+{
+	sysfs_use_openat2(true);
+	check_confined(*state);
+}
+
+/* The same with the component walker that kernels before 5.6 get. */
+static void test_confined_walker(void **state)
+{
+	sysfs_use_openat2(false);
+	check_confined(*state);
+	sysfs_use_openat2(true);
+}
+
+/* Symlink loops end, in both resolvers. */
+static void test_confined_loop(void **state)
+{
+	struct fixture *t = *state;
+	char buf[8];
+
+	unit_symlink(t->dir.root, "a", "b");
+	unit_symlink(t->dir.root, "b", "a");
+	for (int i = 0; i < 2; i++) {
+		sysfs_use_openat2(i == 0);
+		assert_int_equal(sysfs_read_attr(t->s, buf, sizeof(buf), "a/x"), -ELOOP);
+	}
+	sysfs_use_openat2(true);
+}
+
+/*
+ * With PCIBIND_FORBID_REAL_SYSFS, a write that would land on this system's
+ * sysfs is refused even when the root is not /sys itself. The attribute is
+ * read-only (0444): without the rule the kernel says EACCES, so the probe
+ * cannot change the host either way.
+ */
+static void test_forbid_lands_on_sysfs(void **state)
+{
+	struct sysfs *s = NULL, *sub = NULL;
+	char sub_root[PATH_MAX];
+
+	(void)state;
+	snprintf(sub_root, sizeof(sub_root), "%s/kernel", sysfs_default_root);
+	if (access(sub_root, F_OK) < 0)
+		skip();
+	setenv("PCIBIND_FORBID_REAL_SYSFS", "1", 1);
+	assert_int_equal(sysfs_open(sub_root, &s), 0);
+	unsetenv("PCIBIND_FORBID_REAL_SYSFS");
+	assert_false(sysfs_is_default_root(s));
+	assert_int_equal(sysfs_write(s, "uevent_seqnum", "1"), -EROFS);
+	sysfs_close(s);
+
+	setenv("PCIBIND_FORBID_REAL_SYSFS", "1", 1);
+	assert_int_equal(sysfs_open(sysfs_default_root, &s), 0);
+	unsetenv("PCIBIND_FORBID_REAL_SYSFS");
+	assert_int_equal(sysfs_open_sub(s, &sub, "kernel"), 0);
+	assert_int_equal(sysfs_write(sub, "uevent_seqnum", "1"), -EROFS);
+	sysfs_close(sub);
+	sysfs_close(s);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -497,6 +654,10 @@ int main(void)
 		T(test_write_attr),
 		T(test_write_attr_replaces),
 		T(test_write_attr_errors),
+		T(test_confined_openat2),
+		T(test_confined_walker),
+		T(test_confined_loop),
+		cmocka_unit_test(test_forbid_lands_on_sysfs),
 	};
 #undef T
 
