@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -23,35 +24,98 @@ static void format_time(long long t, char *buf, size_t size)
 		snprintf(buf, size, "unknown");
 }
 
-static void status_device(struct out *o, struct pb_ctx *c, const struct journal_device *d)
+/* What the record says against what is at its address now. */
+enum record_state {
+	REC_SEIZED,	/* on its stub */
+	REC_OFF_STUB,	/* the function is there, not on the stub recorded */
+	REC_GONE,	/* no function at that address */
+	REC_MISMATCH,	/* another device at that address */
+	REC_UNUSABLE,	/* the file cannot be trusted or parsed */
+};
+
+static const char *const state_names[] = {
+	[REC_SEIZED] = "seized",   [REC_OFF_STUB] = "off-stub",	  [REC_GONE] = "gone",
+	[REC_MISMATCH] = "mismatch", [REC_UNUSABLE] = "unusable",
+};
+
+static enum record_state check_record(struct pb_ctx *c, const struct journal_device *d,
+				      const char *now, char *why, size_t size)
 {
-	char now[NAME_MAX + 1] = "", since[32];
+	uint64_t vendor, device;
+
+	if (d->bad[0]) {
+		snprintf(why, size, "%s", d->bad);
+		return REC_UNUSABLE;
+	}
+	if (!sysfs_exists(c->sysfs, "bus/pci/devices/%s", d->bdf)) {
+		snprintf(why, size, "no function is at %s now (unplugged?)", d->bdf);
+		return REC_GONE;
+	}
+	if (sysfs_read_u64(c->sysfs, &vendor, "bus/pci/devices/%s/vendor", d->bdf) < 0 ||
+	    sysfs_read_u64(c->sysfs, &device, "bus/pci/devices/%s/device", d->bdf) < 0) {
+		snprintf(why, size, "the function's vendor and device IDs cannot be read");
+		return REC_MISMATCH;
+	}
+	if (journal_check_device(d, (unsigned int)vendor, (unsigned int)device, NULL, why, size) <
+	    0)
+		return REC_MISMATCH;
+	if (d->stub[0] && !streq(now, d->stub))
+		return REC_OFF_STUB;
+	return REC_SEIZED;
+}
+
+static void status_device(struct out *o, struct pb_ctx *c, struct journal *j,
+			  const struct journal_device *d)
+{
+	char now[NAME_MAX + 1] = "", since[32], why[JOURNAL_WHY_MAX] = "", file[PATH_MAX];
 	struct pci_addr a;
 	char qubes[ADDR_QUBES_MAX] = "";
+	enum record_state st;
 
 	if (addr_parse_bdf(d->bdf, &a) == 0)
 		addr_format_qubes(&a, qubes);
+	(void)journal_record_path(j, d->bdf, file, sizeof(file));
 	(void)sysfs_read_link_name(c->sysfs, now, sizeof(now), "bus/pci/devices/%s/driver", d->bdf);
 	format_time(d->since, since, sizeof(since));
+	st = check_record(c, d, now, why, sizeof(why));
 	if (!out_is_json(o)) {
-		printf("%s  %s  on %s%s  native %s%s%s%s  origin %s  since %s%s\n", qubes, d->bdf,
-		       now[0] ? now : "no driver",
-		       d->stub[0] && !streq(now, d->stub) ? " (recorded: " : "",
+		if (st == REC_UNUSABLE) {
+			printf("%s  %s  UNUSABLE RECORD %s: %s; pcibind will not act on it: "
+			       "remove it (pcibind recover clears it)\n",
+			       qubes, d->bdf, file, why);
+			return;
+		}
+		bool off = d->stub[0] && !streq(now, d->stub);
+
+		printf("%s  %s  on %s%s%s%s  native %s%s%s%s  origin %s  since %s%s\n", qubes,
+		       d->bdf, now[0] ? now : "no driver", off ? " (recorded: " : "",
+		       off ? d->stub : "", off ? ")" : "",
 		       d->driver[0] ? d->driver : "unknown (libkmod decides at release)",
 		       d->module[0] ? " (module " : "", d->module, d->module[0] ? ")" : "",
 		       d->origin[0] ? d->origin : "unknown", since,
 		       d->stranded ? "  STRANDED: see pcibind(8)" : "");
+		if (st == REC_GONE)
+			printf("    GONE: %s; the record is retired when udev reports the removal, "
+			       "or by pcibind recover\n",
+			       why);
+		else if (st == REC_MISMATCH)
+			printf("    NOT THIS DEVICE: %s; pcibind will not act on the record %s: "
+			       "pcibind recover clears it\n",
+			       why, file);
 		return;
 	}
 	out_begin_object(o, NULL);
 	out_string(o, "address", NULL, d->bdf);
 	out_string(o, "qubes_address", NULL, qubes);
-	out_string(o, "stub", NULL, d->stub[0] ? d->stub : NULL);
+	out_string(o, "state", NULL, state_names[st]);
+	out_string(o, "problem", NULL, why[0] ? why : NULL);
+	out_string(o, "record_file", NULL, file);
+	out_string(o, "stub_driver", NULL, d->stub[0] ? d->stub : NULL);
 	out_string(o, "driver", NULL, now[0] ? now : NULL);
 	out_string(o, "native_driver", NULL, d->driver[0] ? d->driver : NULL);
 	out_string(o, "native_module", NULL, d->module[0] ? d->module : NULL);
 	out_string(o, "origin", NULL, d->origin[0] ? d->origin : NULL);
-	out_string(o, "since", NULL, since);
+	out_string(o, "since", NULL, d->since ? since : NULL);
 	out_bool(o, "stranded", NULL, d->stranded);
 	out_end_object(o);
 }
@@ -84,6 +148,23 @@ static void initramfs_policy_note(struct pb_ctx *c, struct journal *j)
 			boot, now);
 }
 
+/* Why journal_txn_read() could not read the transaction, in words. */
+static const char *txn_problem(int r)
+{
+	switch (r) {
+	case -EBADMSG:
+		return "it is not a pcibind transaction (a bad or missing line)";
+	case -ELOOP:
+		return "it is a symbolic link";
+	case -EPERM:
+		return "it is not a regular file of this user's, or others may write it";
+	case -EFBIG:
+		return "it is too large";
+	default:
+		return strerror(-r);
+	}
+}
+
 /* pcibind status. Returns an exit code. */
 int cmd_status(struct pb_ctx *c, int argc, char **argv)
 {
@@ -96,6 +177,7 @@ int cmd_status(struct pb_ctx *c, int argc, char **argv)
 	_cleanup_(out_freep) struct out *o = NULL;
 	_cleanup_free_ struct journal_device *devs = NULL;
 	struct journal_txn t;
+	char txn_file[PATH_MAX];
 	size_t n = 0;
 	int opt, r;
 
@@ -139,26 +221,53 @@ int cmd_status(struct pb_ctx *c, int argc, char **argv)
 	if (c->json)
 		out_begin_array(o, "seized", NULL);
 	for (size_t i = 0; i < n; i++)
-		status_device(o, c, &devs[i]);
+		status_device(o, c, j, &devs[i]);
 	if (c->json)
 		out_end_array(o);
 	else if (!n)
 		printf("nothing seized (journal: %s)\n", journal_dir(j));
 
 	r = journal_txn_read(j, &t);
+	(void)journal_txn_path(j, txn_file, sizeof(txn_file));
 	if (r == 0) {
 		if (c->json) {
 			out_begin_object(o, "transaction");
+			out_string(o, "file", NULL, txn_file);
 			out_string(o, "operation", NULL, t.op);
-			out_string(o, "origin", NULL, t.origin);
+			out_string(o, "origin", NULL, t.origin[0] ? t.origin : NULL);
 			out_int(o, "steps_done", NULL, (long long)t.step);
+			out_begin_array(o, "functions", NULL);
+			for (size_t i = 0; i < t.n; i++)
+				out_string(o, NULL, NULL, t.devs[i].before.bdf);
+			out_end_array(o);
+			out_string(o, "problem", NULL, NULL);
 			out_end_object(o);
 		} else {
-			printf("unfinished %s (origin %s, %zu steps done): the next seize or release "
-			       "undoes it\n",
-			       t.op, t.origin, t.step);
+			printf("unfinished %s of", t.op);
+			for (size_t i = 0; i < t.n; i++)
+				printf(" %s", t.devs[i].before.bdf);
+			printf(" (origin %s, %zu steps done, %s): run pcibind recover to undo it "
+			       "(the next seize or release does it first)\n",
+			       t.origin[0] ? t.origin : "unknown", t.step, txn_file);
 		}
 		journal_txn_done(&t);
+	} else if (r != -ENOENT) {
+		/* A transaction is there and cannot be read: nothing can undo it by itself. */
+		if (c->json) {
+			out_begin_object(o, "transaction");
+			out_string(o, "file", NULL, txn_file);
+			out_null(o, "operation", NULL, NULL);
+			out_null(o, "origin", NULL, NULL);
+			out_null(o, "steps_done", NULL, NULL);
+			out_null(o, "functions", NULL, NULL);
+			out_string(o, "problem", NULL, txn_problem(r));
+			out_end_object(o);
+		} else {
+			printf("unreadable transaction %s: %s; seize, release and recover refuse to "
+			       "go on: look at it, put the functions it names back by hand, then "
+			       "remove it\n",
+			       txn_file, txn_problem(r));
+		}
 	} else if (c->json) {
 		out_null(o, "transaction", NULL, NULL);
 	}

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,7 +188,20 @@ out_unlink:
 	return r;
 }
 
-static int read_file(int dir_fd, const char *name, char **ret)
+static void say(char *why, size_t size, const char *fmt, ...) _printf_(3, 4);
+static void say(char *why, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!why || !size)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, size, fmt, ap);
+	va_end(ap);
+}
+
+/* Read NAME under DIR_FD; on failure, say why in WHY (may be NULL). */
+static int read_file(int dir_fd, const char *name, char **ret, char *why, size_t wsize)
 {
 	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *buf = malloc(JOURNAL_FILE_MAX + 1);
@@ -196,13 +210,32 @@ static int read_file(int dir_fd, const char *name, char **ret)
 
 	if (!buf)
 		return -ENOMEM;
-	fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ELOOP ? -ELOOP : -errno;
+	fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		int r = -errno;
+
+		if (r == -ELOOP)
+			say(why, wsize, "it is a symbolic link");
+		else if (r != -ENOENT)
+			say(why, wsize, "cannot open it: %s", strerror(-r));
+		return r;
+	}
 	if (fstat(fd, &st) < 0)
 		return -errno;
-	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022))
+	if (!S_ISREG(st.st_mode)) {
+		say(why, wsize, "it is not a regular file");
 		return -EPERM;
+	}
+	if (st.st_uid != geteuid()) {
+		say(why, wsize, "it is owned by uid %u, not by uid %u", (unsigned int)st.st_uid,
+		    (unsigned int)geteuid());
+		return -EPERM;
+	}
+	if (st.st_mode & 022) {
+		say(why, wsize, "it is writable by group or others (mode %04o)",
+		    (unsigned int)(st.st_mode & 07777));
+		return -EPERM;
+	}
 	for (;;) {
 		ssize_t n = read(fd, buf + len, JOURNAL_FILE_MAX - len);
 
@@ -211,12 +244,16 @@ static int read_file(int dir_fd, const char *name, char **ret)
 		if (n == 0)
 			break;
 		len += n;
-		if (len == JOURNAL_FILE_MAX)
+		if (len == JOURNAL_FILE_MAX) {
+			say(why, wsize, "it is larger than %d bytes", JOURNAL_FILE_MAX);
 			return -EFBIG;
+		}
 	}
 	buf[len] = '\0';
-	if (memchr(buf, '\0', len))
+	if (memchr(buf, '\0', len)) {
+		say(why, wsize, "it holds a NUL byte");
 		return -EBADMSG;
+	}
 	*ret = TAKE_PTR(buf);
 	return 0;
 }
@@ -224,10 +261,10 @@ static int read_file(int dir_fd, const char *name, char **ret)
 static int format_device(FILE *f, const struct journal_device *d)
 {
 	return fprintf(f,
-		       "bdf=%s\nid=%04x:%04x\ndriver=%s\nmodule=%s\noverride=%s\n"
+		       "bdf=%s\nid=%04x:%04x\npath=%s\ndriver=%s\nmodule=%s\noverride=%s\n"
 		       "slot_listed=%d\npermissive=%d\nstub=%s\norigin=%s\nsince=%lld\n"
 		       "stranded=%d\n",
-		       d->bdf, d->vendor, d->device, d->driver, d->module, d->override,
+		       d->bdf, d->vendor, d->device, d->path, d->driver, d->module, d->override,
 		       d->slot_listed, d->permissive, d->stub, d->origin, d->since, d->stranded);
 }
 
@@ -285,6 +322,12 @@ static int device_key(struct journal_device *d, const char *key, const char *val
 			return -EBADMSG;
 		d->vendor = v;
 		d->device = dv;
+	} else if (streq(key, "path")) {
+		/* a Qubes PCI path: [DDDD_]BB_SS.F, then -BB_SS.F per bridge */
+		if (strlen(value) >= sizeof(d->path) || strspn(value, "0123456789abcdef_.-") !=
+								  strlen(value))
+			return -EBADMSG;
+		strcpy(d->path, value);
 	} else if (streq(key, "driver")) {
 		return set_name(d->driver, value, true);
 	} else if (streq(key, "module")) {
@@ -348,48 +391,112 @@ int journal_parse_device(const char *text, struct journal_device *ret, const cha
 	struct journal_device d = { 0 };
 	char *p = copy, *key, *value;
 
+	bool id = false;
+
 	if (!copy)
 		return -ENOMEM;
-	while (next_line(&p, &key, &value))
+	while (next_line(&p, &key, &value)) {
 		if (device_key(&d, key, value) != 0) {
 			snprintf(bad, sizeof(bad), "bad line '%.40s'", key);
 			*ret_error = bad;
 			return -EBADMSG;
 		}
+		id = id || streq(key, "id");
+	}
 	if (!d.bdf[0]) {
 		*ret_error = "no bdf";
+		return -EBADMSG;
+	}
+	/* without the ID, nothing could check that the record is about this device */
+	if (!id) {
+		*ret_error = "no id";
 		return -EBADMSG;
 	}
 	*ret = d;
 	return 0;
 }
 
-/* The record of BDF. Returns 0, -ENOENT if there is none, -EBADMSG if corrupt. */
-int journal_get(struct journal *j, const char *bdf, struct journal_device *ret)
+/*
+ * The record of BDF. Returns 0, -ENOENT if there is none, or, for a file
+ * that cannot be trusted or parsed, -ELOOP (a symlink), -EPERM (not a
+ * regular file of ours), -EFBIG or -EBADMSG, with the reason in WHY (may
+ * be NULL): see journal_record_path() for the file to name.
+ */
+int journal_get_why(struct journal *j, const char *bdf, struct journal_device *ret, char *why,
+		    size_t size)
 {
 	_cleanup_free_ char *text = NULL;
 	struct journal_device d;
-	const char *why;
+	const char *e;
 	int r;
 
 	if (!sysfs_valid_name(bdf))
 		return -EINVAL;
-	r = read_file(j->devices_fd, bdf, &text);
+	r = read_file(j->devices_fd, bdf, &text, why, size);
 	if (r < 0)
 		return r;
-	r = journal_parse_device(text, &d, &why);
-	if (r < 0)
+	r = journal_parse_device(text, &d, &e);
+	if (r < 0) {
+		say(why, size, "it is not a pcibind record (%s)", e);
 		return r;
-	if (!streq(d.bdf, bdf))
+	}
+	if (!streq(d.bdf, bdf)) {
+		say(why, size, "it names another function (bdf=%s)", d.bdf);
 		return -EBADMSG;
+	}
 	*ret = d;
+	return 0;
+}
+
+/* journal_get_why() without the reason. */
+int journal_get(struct journal *j, const char *bdf, struct journal_device *ret)
+{
+	return journal_get_why(j, bdf, ret, NULL, 0);
+}
+
+/* The file that holds BDF's record, for messages. Returns 0 or -ENAMETOOLONG. */
+int journal_record_path(const struct journal *j, const char *bdf, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%s/devices/%s", j->dir, bdf);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+/* The transaction's file, for messages. Returns 0 or -ENAMETOOLONG. */
+int journal_txn_path(const struct journal *j, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "%s/txn", j->dir);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+/*
+ * Whether REC (a record, or a transaction's "before") is about the function
+ * that is at its address now: ID VENDOR:DEVICE, at Qubes PCI path PATH
+ * (NULL or "" when unknown; a record without a path is not checked on it).
+ * Returns 0, or -ESTALE with what differs in WHY: a card swapped in the same
+ * slot, or buses renumbered under the address, must not inherit the record.
+ */
+int journal_check_device(const struct journal_device *rec, unsigned int vendor,
+			 unsigned int device, const char *path, char *why, size_t size)
+{
+	if (rec->vendor != vendor || rec->device != device) {
+		say(why, size, "it was recorded for a %04x:%04x, and the function there is a %04x:%04x",
+		    rec->vendor, rec->device, vendor, device);
+		return -ESTALE;
+	}
+	if (rec->path[0] && path && path[0] && !streq(rec->path, path)) {
+		say(why, size, "it was recorded at PCI path %s, and the function is at %s now",
+		    rec->path, path);
+		return -ESTALE;
+	}
 	return 0;
 }
 
 /* Store D's record atomically. Returns 0 or -errno. */
 int journal_put(struct journal *j, const struct journal_device *d)
 {
-	char buf[1024];
+	char buf[1024 + JOURNAL_PATH_MAX];
 	int r;
 
 	if (!sysfs_valid_name(d->bdf))
@@ -418,8 +525,9 @@ static int cmp_device(const void *a, const void *b)
 }
 
 /*
- * Every record, sorted by address. A corrupt record is returned with
- * stranded set and its driver empty, so that it is shown, not hidden.
+ * Every record, sorted by address. A file that cannot be trusted or parsed
+ * is returned with stranded set, its driver empty and the reason in bad,
+ * so that it is shown, not hidden.
  * Returns 0 or -errno.
  */
 int journal_list(struct journal *j, struct journal_device **ret, size_t *ret_n)
@@ -454,11 +562,21 @@ int journal_list(struct journal *j, struct journal_device **ret, size_t *ret_n)
 			v = nv;
 			alloc = na;
 		}
-		r = journal_get(j, de->d_name, &v[n]);
-		if (r < 0) {
-			v[n] = (struct journal_device){ .stranded = true };
-			addr_format_bdf(&a, v[n].bdf);
-			r = 0;
+		{
+			char why[JOURNAL_WHY_MAX] = "";
+
+			r = journal_get_why(j, de->d_name, &v[n], why, sizeof(why));
+			if (r == -ENOENT) {
+				r = 0;
+				continue; /* removed since readdir() */
+			}
+			if (r < 0) {
+				v[n] = (struct journal_device){ .stranded = true };
+				addr_format_bdf(&a, v[n].bdf);
+				snprintf(v[n].bad, sizeof(v[n].bad), "%s",
+					 why[0] ? why : strerror(-r));
+				r = 0;
+			}
 		}
 		n++;
 	}
@@ -522,7 +640,7 @@ int journal_txn_read(struct journal *j, struct journal_txn *ret)
 	char *p, *key, *value, *end;
 	int r;
 
-	r = read_file(j->dir_fd, "txn", &text);
+	r = read_file(j->dir_fd, "txn", &text, NULL, 0);
 	if (r < 0)
 		return r;
 	p = text;
@@ -622,5 +740,5 @@ int journal_read_note(struct journal *j, const char *name, char **ret)
 {
 	if (!sysfs_valid_name(name))
 		return -EINVAL;
-	return read_file(j->dir_fd, name, ret);
+	return read_file(j->dir_fd, name, ret, NULL, 0);
 }

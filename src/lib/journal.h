@@ -8,11 +8,16 @@
 #include "addr.h"
 
 #define JOURNAL_NAME_MAX 64
+/* A Qubes PCI path of any depth the kernel can build: 256 buses, 8 bytes a hop. */
+#define JOURNAL_PATH_MAX 2064
+/* Why a record cannot be used ("a symbolic link", "bad line 'id'", ...). */
+#define JOURNAL_WHY_MAX 160
 
 /* One function's state: a record of a seized device, or its state before a change. */
 struct journal_device {
 	char bdf[ADDR_BDF_MAX];
 	unsigned int vendor, device;
+	char path[JOURNAL_PATH_MAX];	/* its Qubes PCI path then; "" if unknown */
 	char driver[JOURNAL_NAME_MAX];	/* record: its native driver; "" if none */
 	char module[JOURNAL_NAME_MAX];	/* the module that registers that driver */
 	char override[JOURNAL_NAME_MAX];	/* driver_override before ("" = none) */
@@ -22,6 +27,7 @@ struct journal_device {
 	char origin[16];		/* cli, boot or udev */
 	long long since;		/* seconds since the epoch */
 	bool stranded;			/* a failed change could not put it back */
+	char bad[JOURNAL_WHY_MAX];	/* journal_list(): why the file is unusable; "" if fine */
 };
 
 /* A transaction: every function it moves, as it was before, and its record then. */
@@ -53,6 +59,12 @@ static inline void journal_closep(struct journal **j)
 const char *journal_dir(const struct journal *j);
 
 int journal_get(struct journal *j, const char *bdf, struct journal_device *ret);
+int journal_get_why(struct journal *j, const char *bdf, struct journal_device *ret, char *why,
+		    size_t size);
+int journal_record_path(const struct journal *j, const char *bdf, char *buf, size_t size);
+int journal_txn_path(const struct journal *j, char *buf, size_t size);
+int journal_check_device(const struct journal_device *rec, unsigned int vendor,
+			 unsigned int device, const char *path, char *why, size_t size);
 int journal_put(struct journal *j, const struct journal_device *d);
 int journal_del(struct journal *j, const char *bdf);
 int journal_list(struct journal *j, struct journal_device **ret, size_t *ret_n);

@@ -29,6 +29,20 @@ expect() {
 	fi
 }
 
+# expect_out NAME WANT-EXIT WANT-STDOUT-SUBSTRING CMD...
+expect_out() {
+	name=$1 want=$2 text=$3
+	shift 3
+	"$@" >"$work/out" 2>"$work/err"
+	st=$?
+	if [ "$st" -eq "$want" ] && grep -qF -- "$text" "$work/out"; then
+		pass=$((pass + 1)); echo "ok $name"
+	else
+		fail=$((fail + 1)); echo "FAIL $name: exit $st (want $want), stdout and stderr:"
+		sed 's/^/  /' "$work/out" "$work/err"
+	fi
+}
+
 good='[r]
 match-class = network
 boot = yes'
@@ -81,6 +95,35 @@ ln -s /tmp "$work/state-link"
 expect state-dir-symlink 1 "cannot open the state directory" \
 	"$PCIBIND" --sysfs-root "$fx/sys" --policy-dir "$work/empty" --proc-root tests/fixtures/proc/none \
 	--state-dir "$work/state-link" seize --driver pci-stub 00:1f.6
+
+# Journal records are checked against the device before anyone believes them.
+rec() { # rec FILE BDF ID
+	printf 'bdf=%s\nid=%s\ndriver=ahci\nmodule=ahci\nstub=vfio-pci\norigin=cli\nsince=1700000000\n' \
+		"$2" "$3" >"$work/jstate/devices/$1"
+	chmod 600 "$work/jstate/devices/$1"
+}
+mkdir -p "$work/jstate/devices"; chmod 700 "$work/jstate" "$work/jstate/devices"
+rec 0000:00:17.0 0000:00:17.0 dead:beef
+rec 0000:05:00.0 0000:05:00.0 8086:a353
+rec 0000:00:1f.0 0000:00:1f.3 8086:a348
+printf 'garbage\n' >"$work/jstate/devices/0000:00:14.0"; chmod 600 "$work/jstate/devices/0000:00:14.0"
+printf 'bdf=0000:00:1d.0\ndriver=ahci\n' >"$work/jstate/devices/0000:00:1d.0"
+chmod 600 "$work/jstate/devices/0000:00:1d.0"
+ln -s /etc/hostname "$work/jstate/devices/0000:00:02.0"
+js() { pb --policy-dir "$work/empty" --state-dir "$work/jstate" "$@"; }
+expect_out record-mismatch 0 "NOT THIS DEVICE: it was recorded for a dead:beef, and the function there is a 8086:a353" js status
+expect_out record-gone 0 "GONE: no function is at 0000:05:00.0 now" js status
+expect_out record-other-bdf 0 "devices/0000:00:1f.0: it names another function (bdf=0000:00:1f.3)" js status
+expect_out record-junk 0 "devices/0000:00:14.0: it is not a pcibind record (bad line 'garbage')" js status
+expect_out record-no-id 0 "devices/0000:00:1d.0: it is not a pcibind record (no id)" js status
+expect_out record-symlink 0 "devices/0000:00:02.0: it is a symbolic link" js status
+expect_out record-json-state 0 '"state": "mismatch"' js --json status
+expect_out record-off-stub 0 "on ahci (recorded: vfio-pci)" js status
+printf 'op=seize\norigin=cli\nstarted=1\nstep=1\n[before]\nbdf=0000:00:1f.6\nid=8086:15bb\n' >"$work/jstate/txn"
+chmod 600 "$work/jstate/txn"
+expect_out txn-pending 0 "unfinished seize of 0000:00:1f.6 (origin cli, 1 steps done, $work/jstate/txn): run pcibind recover" js status
+printf 'junk\n' >"$work/jstate/txn"
+expect_out txn-unreadable 0 "unreadable transaction $work/jstate/txn: it is not a pcibind transaction" js status
 
 # A driver folder that is a symlink out of the sysfs root (to a decoy beside
 # it): nothing is written through it, and the command fails.
