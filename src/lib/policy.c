@@ -126,13 +126,37 @@ static int add_error(struct policy *p, const char *file, int line, const char *f
 	if (!nv)
 		return -ENOMEM;
 	p->errors = nv;
-	nv[p->n_errors] = (struct policy_diag){ .file = strdup(file), .line = line };
+	nv[p->n_errors] = (struct policy_diag){ .file = strdup(file), .line = line, .rule = -1 };
 	va_start(ap, fmt);
 	r = vasprintf(&nv[p->n_errors].message, fmt, ap);
 	va_end(ap);
 	if (r < 0 || !nv[p->n_errors].file)
 		return -ENOMEM;
 	p->n_errors++;
+	return 0;
+}
+
+/* An error that breaks rule R (an index in P): R is dropped, the rest stands. */
+static int add_rule_error(struct policy *p, size_t rule, const char *file, int line,
+			  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int add_rule_error(struct policy *p, size_t rule, const char *file, int line,
+			  const char *fmt, ...)
+{
+	_cleanup_free_ char *msg = NULL;
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return -ENOMEM;
+	r = add_error(p, file, line, "%s", msg);
+	if (r < 0)
+		return r;
+	p->errors[p->n_errors - 1].rule = (long)rule;
+	p->rules[rule].broken = true;
 	return 0;
 }
 
@@ -313,6 +337,13 @@ static int add_match(struct parse_state *st, struct policy_rule *r, enum match_k
 		switch (kind) {
 		case MATCH_ADDRESS:
 			ok = select_parse(item, &m.sel, &why) == 0 && m.sel.f.device_class < 0;
+			/*
+			 * "01:00.0" names one function of domain 0000, as
+			 * pcibind.conf(5) writes it: not every domain's 01:00.0.
+			 */
+			if (ok && m.sel.n_hops <= 1 && m.sel.f.domain < 0 && m.sel.f.bus >= 0 &&
+			    m.sel.f.slot >= 0 && m.sel.f.func >= 0)
+				m.sel.f.domain = 0;
 			break;
 		case MATCH_ID:
 			ok = parse_id(item, &m) == 0;
@@ -325,8 +356,11 @@ static int add_match(struct parse_state *st, struct policy_rule *r, enum match_k
 			break;
 		}
 		if (!ok) {
-			add_error(st->p, st->file, st->line, "%s: '%s' is not valid%s%s",
-				  match_names[kind], item, why ? ": " : "", why ? why : "");
+			r->bad_match[kind] = true;
+			if (add_rule_error(st->p, (size_t)(r - st->p->rules), st->file, st->line,
+					   "%s: '%s' is not valid%s%s", match_names[kind], item,
+					   why ? ": " : "", why ? why : "") < 0)
+				return -ENOMEM;
 			continue;
 		}
 		m.text = strdup(item);
@@ -371,9 +405,18 @@ static int set_key(struct parse_state *st, struct policy_rule *r, const char *na
 		if (!strcmp(name, key_names[k]))
 			break;
 	if (k == _PK_MAX) {
-		add_error(st->p, st->file, st->line,
-			  "unknown key '%s' (see pcibind.conf(5) for the keys)", name);
-		return 0;
+		if (!strncmp(name, "match", 5)) {
+			/* a misspelt match key: the rule would match everything */
+			for (int mk = 0; mk < _MATCH_KIND_MAX; mk++)
+				r->bad_match[mk] = true;
+			return add_rule_error(st->p, (size_t)(r - st->p->rules), st->file,
+					      st->line,
+					      "unknown match key '%s' (match-address, match-id, "
+					      "match-class or match-driver): the rule is dropped",
+					      name);
+		}
+		return add_rule_error(st->p, (size_t)(r - st->p->rules), st->file, st->line,
+				      "unknown key '%s' (see pcibind.conf(5) for the keys)", name);
 	}
 	switch (k) {
 	case PK_DRIVER:
@@ -421,12 +464,12 @@ done:
 	return 0;
 
 bad_value:
-	add_error(st->p, st->file, st->line, "%s: bad value '%s'%s", name, value,
+	return add_rule_error(st->p, (size_t)(r - st->p->rules), st->file, st->line,
+			      "%s: bad value '%s'%s", name, value,
 		  !strcmp(name, "driver")	     ? " (pciback, vfio-pci or pci-stub)"
 		  : !strcmp(name, "release")   ? " (never, if-resettable or always)"
 		  : !strcmp(name, "expect-id") ? " (VENDOR:DEVICE, e.g. 8086:15bb)"
 					       : " (yes or no)");
-	return 0;
 }
 
 static int handler(void *user, const char *section, const char *name, const char *value)
@@ -456,7 +499,10 @@ static int handler(void *user, const char *section, const char *name, const char
 			}
 			return 1;
 		}
-	set_key(st, st->rule, name, value);
+	if (set_key(st, st->rule, name, value) < 0) {
+		st->r = -ENOMEM;
+		return 0;
+	}
 	return 1;
 }
 
@@ -467,14 +513,15 @@ static void check_rules(struct policy *p, size_t first)
 		struct policy_rule *r = &p->rules[i];
 
 		if (r->set[PK_FORCE] && r->v.force && !r->exact_address)
-			add_error(p, r->file, r->key_line[PK_FORCE],
-				  "[%s]: force needs a match-address that names one function "
-				  "(no wildcards, no class)",
-				  r->name);
+			add_rule_error(p, i, r->file, r->key_line[PK_FORCE],
+				       "[%s]: force needs a match-address that names one function "
+				       "(no wildcards, no class)",
+				       r->name);
 		if (r->set[PK_EXPECT_ID] && !r->exact_address)
-			add_error(p, r->file, r->key_line[PK_EXPECT_ID],
-				  "[%s]: expect-id goes with a match-address that names one function",
-				  r->name);
+			add_rule_error(p, i, r->file, r->key_line[PK_EXPECT_ID],
+				       "[%s]: expect-id goes with a match-address that names one "
+				       "function",
+				       r->name);
 	}
 }
 
@@ -498,6 +545,123 @@ int policy_parse_string(struct policy *p, const char *file, const char *text)
 				      "comment)");
 	check_rules(p, first);
 	return 0;
+}
+
+static bool trusted_owner(uid_t uid)
+{
+	return uid == 0 || uid == geteuid();
+}
+
+/*
+ * Whether the directory PATH, and every directory and symlink on the way to
+ * it (the current directory's too, for a relative path), are safe from
+ * other users, as sudo checks its files: each owned by root or by us, and
+ * no directory writable by group or others, except a sticky one (/tmp)
+ * above the last, where others may not rename what is ours. Symlinks are
+ * followed and their targets checked the same way. Returns 0, or -ENOENT,
+ * -EPERM, -ENOTDIR, -ELOOP or -ENAMETOOLONG with the reason in WHY.
+ */
+int policy_check_path(const char *path, char *why, size_t size)
+{
+	char todo[2 * PATH_MAX + 2], done[PATH_MAX] = "", target[PATH_MAX];
+	int links = 0;
+	struct stat st;
+
+	if (path[0] == '/') {
+		if (strlen(path) >= sizeof(todo))
+			goto too_long;
+		strcpy(todo, path);
+	} else {
+		char cwd[PATH_MAX];
+
+		if (!getcwd(cwd, sizeof(cwd)))
+			goto too_long;
+		if ((size_t)snprintf(todo, sizeof(todo), "%s/%s", cwd, path) >= sizeof(todo))
+			goto too_long;
+	}
+	if (lstat("/", &st) < 0 || !trusted_owner(st.st_uid) || (st.st_mode & 022)) {
+		snprintf(why, size, "/ is not root's, or others may write it");
+		return -EPERM;
+	}
+	for (;;) {
+		char *p = todo, *end, cand[PATH_MAX];
+		char comp[NAME_MAX + 1];
+		size_t n;
+		bool last;
+
+		while (*p == '/')
+			p++;
+		if (!*p)
+			return 0;
+		end = strchrnul(p, '/');
+		n = (size_t)(end - p);
+		if (n > NAME_MAX)
+			goto too_long;
+		memcpy(comp, p, n);
+		comp[n] = '\0';
+		while (*end == '/')
+			end++;
+		last = !*end;
+		memmove(todo, end, strlen(end) + 1);
+		if (!strcmp(comp, "."))
+			continue;
+		if (!strcmp(comp, "..")) {
+			char *slash = strrchr(done, '/');
+
+			if (slash)
+				*slash = '\0';
+			continue;
+		}
+		if ((size_t)snprintf(cand, sizeof(cand), "%s/%s", done, comp) >= sizeof(cand))
+			goto too_long;
+		if (lstat(cand, &st) < 0) {
+			int r = -errno;
+
+			snprintf(why, size, "%s: %s", cand, strerror(errno));
+			return r;
+		}
+		if (!trusted_owner(st.st_uid)) {
+			snprintf(why, size, "%s is owned by uid %u, not by root%s", cand,
+				 (unsigned int)st.st_uid, geteuid() ? " or you" : "");
+			return -EPERM;
+		}
+		if (S_ISLNK(st.st_mode)) {
+			ssize_t k = readlink(cand, target, sizeof(target) - 1);
+
+			if (k < 0) {
+				snprintf(why, size, "%s: %s", cand, strerror(errno));
+				return -ENOENT;
+			}
+			target[k] = '\0';
+			if (++links > 40) {
+				snprintf(why, size, "%s: too many symbolic links", cand);
+				return -ELOOP;
+			}
+			if ((size_t)k + 1 + strlen(todo) + 1 > sizeof(todo))
+				goto too_long;
+			/* the target, then what was left after the link */
+			memmove(todo + k + 1, todo, strlen(todo) + 1);
+			memcpy(todo, target, k);
+			todo[k] = '/';
+			if (target[0] == '/')
+				done[0] = '\0';
+			continue;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			snprintf(why, size, "%s is not a directory", cand);
+			return -ENOTDIR;
+		}
+		if ((st.st_mode & 022) && (last || !(st.st_mode & S_ISVTX))) {
+			snprintf(why, size, "%s is writable by group or others (mode %04o)", cand,
+				 (unsigned int)(st.st_mode & 07777));
+			return -EPERM;
+		}
+		strcpy(done, cand);
+	}
+
+too_long:
+	snprintf(why, size, "%s: path too long", path);
+	return -ENAMETOOLONG;
 }
 
 static int check_owner(const struct stat *st)
@@ -561,6 +725,15 @@ static int load_file(struct policy *p, const char *dir, const char *name)
 	return policy_parse_string(p, path, text);
 }
 
+/* One of pcibind's own directories, which need not exist. */
+static bool is_builtin_dir(const char *dir)
+{
+	for (size_t i = 0; policy_default_dirs[i]; i++)
+		if (!strcmp(dir, policy_default_dirs[i]))
+			return true;
+	return false;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -568,7 +741,9 @@ static int cmp_str(const void *a, const void *b)
 
 /*
  * Load every *.conf of DIRS (later directories replace earlier files of the
- * same name), in lexical order of file name. Missing directories are fine.
+ * same name), in lexical order of file name. The built-in directories may
+ * be missing; a directory given otherwise that is missing, or that other
+ * users could change (policy_check_path()), is an error.
  * Returns 0 (problems are in (*ret)->errors) or -ENOMEM.
  */
 int policy_load(const char *const *dirs, size_t n_dirs, struct policy **ret)
@@ -583,16 +758,46 @@ int policy_load(const char *const *dirs, size_t n_dirs, struct policy **ret)
 		return -ENOMEM;
 	p->digest = 0xcbf29ce484222325ULL;
 	for (size_t i = 0; i < n_dirs; i++) {
-		struct stat st;
-		DIR *d = opendir(dirs[i]);
+		struct stat st, checked;
+		char why[PATH_MAX + 128];
+		DIR *d;
 		struct dirent *de;
 
-		if (!d) {
-			if (errno != ENOENT)
-				add_error(p, dirs[i], 0, "cannot read directory: %s", strerror(errno));
+		r = policy_check_path(dirs[i], why, sizeof(why));
+		if (r == -ENOENT && is_builtin_dir(dirs[i]) && stat(dirs[i], &st) < 0 &&
+		    errno == ENOENT) {
+			/* the built-in directories may be absent */
+			r = 0;
 			continue;
 		}
-		if (fstat(dirfd(d), &st) == 0 && check_owner(&st) < 0) {
+		if (r == -ENOENT) {
+			r = 0;
+			add_error(p, dirs[i], 0,
+				  "the policy directory does not exist (%s): its rules cannot "
+				  "apply; create it or name another",
+				  why);
+			continue;
+		}
+		if (r < 0) {
+			r = 0;
+			add_error(p, dirs[i], 0,
+				  "directory not trusted: %s (every directory on the way must be "
+				  "root's or yours, and not writable by group or others)",
+				  why);
+			continue;
+		}
+		if (stat(dirs[i], &checked) < 0) {
+			add_error(p, dirs[i], 0, "cannot read directory: %s", strerror(errno));
+			continue;
+		}
+		d = opendir(dirs[i]);
+		if (!d) {
+			add_error(p, dirs[i], 0, "cannot read directory: %s", strerror(errno));
+			continue;
+		}
+		/* the directory opened is the one checked, not one swapped in since */
+		if (fstat(dirfd(d), &st) < 0 || st.st_dev != checked.st_dev ||
+		    st.st_ino != checked.st_ino || check_owner(&st) < 0) {
 			add_error(p, dirs[i], 0,
 				  "directory not owned by root or writable by group or others: not "
 				  "trusted");
@@ -682,6 +887,54 @@ static bool match_one(const struct policy_match *m, const struct pcidev *d)
 	}
 }
 
+/*
+ * Whether R could name D, had it parsed: its match kinds that parsed match,
+ * and a kind with a value that did not parse matches anything.
+ */
+static bool could_name(const struct policy_rule *r, const struct pcidev *d)
+{
+	for (int k = 0; k < _MATCH_KIND_MAX; k++) {
+		bool has = false, any = false;
+
+		if (r->bad_match[k])
+			continue;
+		for (size_t i = 0; i < r->n_matches; i++) {
+			if (r->matches[i].kind != (enum match_kind)k)
+				continue;
+			has = true;
+			any = any || match_one(&r->matches[i], d);
+		}
+		if (has && !any)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Whether P's errors forbid changing D. An error that belongs to no rule (a
+ * file that cannot be read or trusted, a missing or untrusted directory, a
+ * syntax error) forbids every change: nobody can tell what it meant. A rule
+ * with an error is dropped, and forbids changing the functions it could
+ * name (could_name()). *RET_WHY (may be NULL) is the error. Read commands
+ * ignore this; seize, release, boot and udev ask it for every function.
+ */
+bool policy_blocks(const struct policy *p, const struct pcidev_list *l, const struct pcidev *d,
+		   const struct policy_diag **ret_why)
+{
+	(void)l;
+	for (size_t i = 0; p && i < p->n_errors; i++) {
+		const struct policy_diag *e = &p->errors[i];
+
+		if (e->rule < 0 || (size_t)e->rule >= p->n_rules ||
+		    could_name(&p->rules[e->rule], d)) {
+			if (ret_why)
+				*ret_why = e;
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Whether every match-* kind of R has a value that matches D. */
 bool policy_match_device(const struct policy_rule *r, const struct pcidev_list *l,
 			 const struct pcidev *d)
@@ -718,8 +971,8 @@ int policy_eval(const struct policy *p, const struct pcidev_list *l, const struc
 	for (size_t i = 0; p && i < p->n_rules; i++) {
 		const struct policy_rule *r = &p->rules[i];
 
-		if (!policy_match_device(r, l, d))
-			continue;
+		if (r->broken || !policy_match_device(r, l, d))
+			continue; /* a broken rule is dropped: policy_blocks() fails closed */
 		e.matched[e.n_matched++] = r;
 		for (int k = 0; k < _PK_MAX; k++) {
 			if (!r->set[k])

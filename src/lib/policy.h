@@ -64,12 +64,15 @@ struct policy_rule {
 	bool set[_PK_MAX];
 	int key_line[_PK_MAX];
 	struct policy_values v;
+	bool broken;			/* has an error: dropped, see policy_blocks() */
+	bool bad_match[_MATCH_KIND_MAX];	/* a value of this match kind did not parse */
 };
 
 struct policy_diag {
 	char *file;
 	int line;
 	char *message;
+	long rule;			/* index of the rule it breaks; -1: the whole policy */
 };
 
 struct policy {
@@ -103,6 +106,9 @@ static inline void policy_freep(struct policy **p)
 	policy_free(*p);
 }
 
+bool policy_blocks(const struct policy *p, const struct pcidev_list *l, const struct pcidev *d,
+		   const struct policy_diag **ret_why);
+int policy_check_path(const char *path, char *why, size_t size);
 int policy_eval(const struct policy *p, const struct pcidev_list *l, const struct pcidev *d,
 		struct policy_eval *ret);
 void policy_eval_done(struct policy_eval *e);

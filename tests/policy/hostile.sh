@@ -58,7 +58,7 @@ expect world-writable 3 "writable by group or others (mode 0666): not trusted" \
 expect world-writable-read 0 "warning: policy:" pb --policy-dir "$work/open" explain 00:1f.6
 
 mk gdir 50-x.conf 644 "$good"; chmod 775 "$work/gdir"
-expect group-writable-dir 3 "directory not owned by root or writable by group or others" \
+expect group-writable-dir 3 "gdir is writable by group or others (mode 0775)" \
 	pb --policy-dir "$work/gdir" seize 00:1f.6 --dry-run
 
 mk link real.txt 644 "$good"; ln -s real.txt "$work/link/50-x.conf"
@@ -73,6 +73,34 @@ expect huge 3 "larger than 1048576 bytes" pb --policy-dir "$work/big" seize 00:1
 mk long 50-x.conf 644 "[r]
 match-class = $(head -c 300 /dev/zero | tr '\0' 'x')"
 expect long-line 3 "50-x.conf:2: line longer than" pb --policy-dir "$work/long" seize 00:1f.6 --dry-run
+
+# A configured directory that is missing, or that others could swap, is an
+# error: the protect rule the admin meant must not silently vanish.
+expect missing-policy-dir 3 "the policy directory does not exist" \
+	pb --policy-dir "$work/no-such-dir" seize 00:1f.6 --dry-run
+mk ww/inner 50-x.conf 644 "$good"; chmod 777 "$work/ww"
+expect world-writable-parent 3 "/ww is writable by group or others (mode 0777)" \
+	pb --policy-dir "$work/ww/inner" seize 00:1f.6 --dry-run
+mk sticky/inner 50-x.conf 644 "$good"; chmod 1777 "$work/sticky"
+expect sticky-parent-ok 0 "" pb --policy-dir "$work/sticky/inner" seize 00:1f.6 --dry-run
+if [ "$(id -u)" = 0 ]; then
+	mk theirs 50-x.conf 644 "$good"; ln -s theirs "$work/theirs-link"; chown -h 65534 "$work/theirs-link"
+	expect symlinked-dir-other-owner 3 "theirs-link is owned by uid 65534" \
+		pb --policy-dir "$work/theirs-link" seize 00:1f.6 --dry-run
+fi
+
+# A rule whose only match key is misspelt is not a rule for every function.
+mk misspelt 50-x.conf 644 '[r]
+match-adress = 00:1f.6
+protect = yes'
+expect misspelt-match-key 3 "unknown match key 'match-adress'" \
+	pb --policy-dir "$work/misspelt" seize 00:1f.6 --dry-run
+# pcibind.conf(5)'s own form: a domain-less address with expect-id and force.
+mk domainless 50-x.conf 644 '[nic]
+match-address = 00:1f.6
+expect-id = 8086:15bb
+force = yes'
+expect domainless-force 0 "" pb --policy-dir "$work/domainless" seize 00:1f.6 --dry-run
 
 # A file in a later directory replaces the one of the same name, not adds to it.
 mk vendor 50-x.conf 644 '[r]
