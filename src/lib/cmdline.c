@@ -154,6 +154,11 @@ static int parse_item(const char *text, const char *key, struct cmdline_item *re
 				err = "it would match every PCI function (name a class, an address "
 				      "or a vendor:device ID)";
 				r = -EINVAL;
+			} else if (it.kind == CMDLINE_ADDRESS && f->slot < 0) {
+				/* "00:*", "0000:*", "0000:00:*.0": every endpoint of a bus */
+				err = "it would match every function on a bus (name a slot, a "
+				      "class, an address or a vendor:device ID)";
+				r = -EINVAL;
 			}
 		} else if (r == -EINVAL) {
 			/* select.c's reason is about addresses; say what else was possible. */
@@ -499,6 +504,25 @@ static int unmatched(struct cmdline_selection *s, const struct cmdline_item *v, 
 }
 
 /*
+ * Whether IT names one function by its exact address or PCI path (no
+ * wildcard): what boot asks before it seizes storage or dom0's keyboard.
+ */
+bool cmdline_item_exact(const struct cmdline_item *it)
+{
+	const struct pciname_filter *f = &it->sel.f;
+
+	if (it->kind == CMDLINE_PATH)
+		return true;
+	return it->kind == CMDLINE_ADDRESS && f->bus >= 0 && f->slot >= 0 && f->func >= 0;
+}
+
+/* A mass storage controller (base class 01): the root disk may be behind it. */
+static bool is_storage(const struct pcidev *d)
+{
+	return (d->class >> 16) == 0x01;
+}
+
+/*
  * Resolve request R against snapshot L: every function a seize or keep item
  * names, with the first item that names it (a PCI path is followed through
  * the bridges' secondary bus numbers). Items other than classes that name
@@ -522,6 +546,32 @@ int cmdline_resolve(const struct cmdline_request *r, const struct pcidev_list *l
 
 		p.seized_by = first_match(r->seize, r->n_seize, p.dev, used_seize);
 		p.kept_by = first_match(r->keep, r->n_keep, p.dev, used_keep);
+		if (p.seized_by && !cmdline_item_exact(p.seized_by) && is_storage(p.dev)) {
+			/*
+			 * Nothing is mounted at pre-udev, so the storage guard cannot
+			 * see the root disk: a class, an ID or a wildcard never takes
+			 * storage at boot, only an exact address does.
+			 */
+			const struct cmdline_item *exact = NULL;
+			char why[256];
+
+			for (size_t k = 0; k < r->n_seize && !exact; k++)
+				if (cmdline_item_exact(&r->seize[k]) &&
+				    select_match(&r->seize[k].sel, p.dev))
+					exact = &r->seize[k];
+			if (!exact) {
+				snprintf(why, sizeof(why),
+					 "not for %s, a storage controller: at boot, storage is "
+					 "seized only when its exact address is named (the root "
+					 "disk may be behind it)",
+					 p.dev->bdf);
+				q = add_error(&s->errors, &s->n_errors, p.seized_by->key,
+					      p.seized_by->text, why);
+				if (q < 0)
+					return q;
+			}
+			p.seized_by = exact;
+		}
 		if (p.seized_by || p.kept_by)
 			s->picks[s->n++] = p;
 	}

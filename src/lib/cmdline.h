@@ -56,6 +56,7 @@ static inline void cmdline_request_freep(struct cmdline_request **r)
 }
 bool cmdline_wants_something(const struct cmdline_request *r);
 const char *cmdline_kind_name(enum cmdline_kind k);
+bool cmdline_item_exact(const struct cmdline_item *it);
 
 /* What the request says about one function of the snapshot. */
 struct cmdline_pick {

@@ -47,6 +47,17 @@ check other-alone [ "$(drv 0000:00:17.0)" = ahci ]
 check origin-boot sh -c "grep -q '^origin=boot' $w/state/devices/0000:00:1f.6"
 check digest-recorded [ -s "$w/state/boot-policy" ]
 
+# Nothing is mounted at pre-udev: a class never takes the root disk's controller.
+fresh laptop
+boot "rd.pcibind.seize=storage"; check storage-exit-0 [ $? -eq 0 ]
+check storage-sata-kept [ "$(drv 0000:00:17.0)" = ahci ]
+check storage-nvme-kept [ "$(drv 0000:03:00.0)" = nvme ]
+check storage-said logged "not for 0000:00:17.0, a storage controller"
+fresh laptop
+boot "rd.pcibind.seize=00:*,0000:*"; check bus-wide-exit-0 [ $? -eq 0 ]
+check bus-wide-refused logged "would match every function on a bus"
+check bus-wide-alone [ "$(drv 0000:00:1f.6)$(drv 0000:00:17.0)" = e1000eahci ]
+
 fresh laptop
 boot "rd.qubes.hide_all_usb rd.qubes.dom0_usb=00:14.0"; check qubes-exit-0 [ $? -eq 0 ]
 check qubes-network [ "$(drv 0000:00:1f.6)" = pciback ]

@@ -34,6 +34,11 @@ static struct pcidev devs[] = {
 	  .class = 0x060400, .secondary_bus = 6 },
 	{ .addr = { 0, 0x06, 0x00, 0 }, .bdf = "0000:06:00.0", .vendor = 0x8086, .device = 0x10d3,
 	  .class = 0x020000, .secondary_bus = -1 },
+	/* storage: the SATA controller and an NVMe that may hold the root filesystem */
+	{ .addr = { 0, 0x00, 0x1f, 2 }, .bdf = "0000:00:1f.2", .vendor = 0x8086, .device = 0x2922,
+	  .class = 0x010601, .secondary_bus = -1 },
+	{ .addr = { 0, 0x00, 0x05, 0 }, .bdf = "0000:00:05.0", .vendor = 0x1b36, .device = 0x0010,
+	  .class = 0x010802, .secondary_bus = -1 },
 };
 
 static struct pcidev *dev_ptrs[ELEMENTSOF(devs)];
@@ -337,14 +342,62 @@ static void test_resolve_errors(void **state)
 	(void)state;
 	assert_int_equal(r->n_errors, 0);
 	assert_int_equal(cmdline_resolve(r, &list, &s), 0);
-	/* A class with no member is not an error; names of nothing are. */
+	/*
+	 * Names of nothing are errors; so is storage at boot without its exact
+	 * address (test_boot_storage), once for each of the two storage functions.
+	 */
 	assert_string_equal(errors(s->errors, s->n_errors),
+			    "rd.pcibind.seize:storage rd.pcibind.seize:storage "
 			    "rd.pcibind.seize:00:1f.3 rd.pcibind.seize:1234:5678 "
 			    "rd.pcibind.seize:0000_00_02.0-00_01.0 rd.pcibind.keep:07:00.0");
-	assert_non_null(strstr(s->errors[1].why, "vendor:device"));
-	assert_non_null(strstr(s->errors[2].why, "PCI path"));
+	assert_non_null(strstr(s->errors[3].why, "vendor:device"));
+	assert_non_null(strstr(s->errors[4].why, "PCI path"));
 	assert_int_equal(s->n, 3);
 	assert_string_equal(s->picks[0].seized_by->text, "network");
+}
+
+/* Nothing is mounted at pre-udev: storage is taken only by its exact address. */
+static void test_boot_storage(void **state)
+{
+	_cleanup_(cmdline_request_freep) struct cmdline_request *r =
+		parse("rd.pcibind.seize=storage,1b36:0010");
+	_cleanup_(cmdline_selection_freep) struct cmdline_selection *s = NULL;
+
+	(void)state;
+	assert_string_equal(picks("rd.pcibind.seize=storage"), "");
+	assert_string_equal(picks("rd.pcibind.seize=00:1f.*"), "");
+	assert_string_equal(picks("rd.pcibind.seize=1b36:0010"), "");
+	assert_string_equal(picks("rd.pcibind.seize=00:1f.2"), "0000:00:1f.2+");
+	assert_string_equal(picks("rd.pcibind.seize=storage,dom0:00_05.0"), "0000:00:05.0+");
+	assert_string_equal(picks("rd.pcibind.seize=00_1c.0-00_00.0-00_00.0,storage"),
+			    "0000:06:00.0+");
+	/* each function refused is said, with the item that named it */
+	assert_int_equal(cmdline_resolve(r, &list, &s), 0);
+	assert_int_equal(s->n, 0);
+	assert_string_equal(errors(s->errors, s->n_errors),
+			    "rd.pcibind.seize:storage rd.pcibind.seize:storage");
+	assert_non_null(strstr(s->errors[0].why, "not for 0000:00:1f.2, a storage controller"));
+	assert_non_null(strstr(s->errors[1].why, "0000:00:05.0"));
+}
+
+/* A pattern that takes every endpoint of a bus is as broad as "every function". */
+static void test_bus_wide_patterns(void **state)
+{
+	static const char *const broad[] = { "00:*", "0000:*", "0000:00:*", "00:*.0", "*:*" };
+
+	(void)state;
+	for (size_t i = 0; i < ELEMENTSOF(broad); i++) {
+		char text[64];
+		_cleanup_(cmdline_request_freep) struct cmdline_request *r = NULL;
+
+		snprintf(text, sizeof(text), "rd.pcibind.seize=%s", broad[i]);
+		r = parse(text);
+		assert_int_equal(r->n_seize, 0);
+		assert_int_equal(r->n_errors, 1);
+		assert_non_null(strstr(r->errors[0].why, "every"));
+	}
+	assert_string_equal(picks("rd.pcibind.seize=00:1d.*"),
+			    "0000:00:1d.0+ 0000:00:1d.1+ 0000:00:1d.7+");
 }
 
 int main(void)
@@ -359,6 +412,8 @@ int main(void)
 		cmocka_unit_test(test_qubes),
 		cmocka_unit_test_setup(test_resolve, setup_list),
 		cmocka_unit_test_setup(test_resolve_errors, setup_list),
+		cmocka_unit_test_setup(test_boot_storage, setup_list),
+		cmocka_unit_test_setup(test_bus_wide_patterns, setup_list),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
