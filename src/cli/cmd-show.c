@@ -22,7 +22,7 @@ static void show_identity(struct out *o, const struct pcidev *d, const struct de
 	out_string(o, "address", "Address:", d->bdf);
 	out_string(o, "qubes_address", "Qubes address:", d->qubes);
 	{
-		char path[128];
+		char path[PCIDEV_PATH_MAX];
 
 		if (pcidev_qubes_path(d, path, sizeof(path)) == 0)
 			out_string(o, "pci_path", "Qubes PCI path:", path);

@@ -649,7 +649,7 @@ size_t pcidev_slot_functions(const struct pcidev_list *l, const struct pcidev *d
  */
 int pcidev_qubes_path(const struct pcidev *d, char *buf, size_t size)
 {
-	const struct pcidev *chain[16];
+	const struct pcidev *chain[257]; /* 256 buses deep at most, then a loop */
 	size_t n = 0, len = 0;
 
 	for (const struct pcidev *x = d; x; x = x->parent) {

@@ -89,6 +89,8 @@ enum pcidev_stub pcidev_stub_from_driver(const char *driver);
 
 size_t pcidev_slot_functions(const struct pcidev_list *l, const struct pcidev *d,
 			     struct pcidev **out, size_t max);
+/* A Qubes PCI path of any depth: "DDDD_", then 8 bytes a hop, 256 buses at most. */
+#define PCIDEV_PATH_MAX 2064
 int pcidev_qubes_path(const struct pcidev *d, char *buf, size_t size);
 int pcidev_iommu_members(struct sysfs *s, const struct pcidev *d, char ***ret);
 int pcidev_reset_reason(const struct pcidev_list *l, const struct pcidev *d, char *buf,

@@ -72,19 +72,20 @@ static int parse_path(const char *text, struct selector *sel, const char **ret_e
 	sel->domain = dom;
 	sel->n_hops = 0;
 	for (;;) {
-		struct select_hop h;
+		uint32_t bus, slot, func;
 
 		if (sel->n_hops == SELECT_PATH_MAX) {
-			*ret_error = "a PCI path of more than 8 hops";
+			*ret_error = "a PCI path of more than 256 hops (there are 256 buses)";
 			return -EINVAL;
 		}
-		if (addr_parse_hex(&p, 2, 2, &h.bus) < 0 || *p++ != '_' ||
-		    addr_parse_hex(&p, 2, 2, &h.slot) < 0 || *p++ != '.' ||
-		    addr_parse_hex(&p, 1, 1, &h.func) < 0 || h.slot > 0x1f || h.func > 7) {
+		if (addr_parse_hex(&p, 2, 2, &bus) < 0 || *p++ != '_' ||
+		    addr_parse_hex(&p, 2, 2, &slot) < 0 || *p++ != '.' ||
+		    addr_parse_hex(&p, 1, 1, &func) < 0 || slot > 0x1f || func > 7) {
 			*ret_error = bad;
 			return -EINVAL;
 		}
-		sel->hops[sel->n_hops++] = h;
+		sel->hops[sel->n_hops++] =
+			(struct select_hop){ .bus = bus, .slot = slot, .func = func };
 		if (!*p)
 			break;
 		if (*p++ != '-') {

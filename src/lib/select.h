@@ -10,11 +10,12 @@
 struct pcidev;
 struct pcidev_list;
 
-#define SELECT_PATH_MAX 8
+/* As deep as the kernel can build: each hop below the first is a bus of its own. */
+#define SELECT_PATH_MAX 256
 
 /* One hop of a Qubes PCI path: bus (relative to the bridge above), slot, function. */
 struct select_hop {
-	uint32_t bus, slot, func;
+	uint8_t bus, slot, func;
 };
 
 struct selector {

@@ -264,6 +264,63 @@ static void test_resolve_one(void **state)
 	assert_null(d);
 }
 
+/*
+ * A chain of DEPTH bridges (each behind the last, on the next bus) with an
+ * endpoint at the bottom, as a string of Thunderbolt docks builds: the
+ * Qubes PCI path of the endpoint, written, parsed and matched.
+ */
+static void check_depth(size_t depth)
+{
+	struct pcidev *chain = calloc(depth + 1, sizeof(*chain));
+	char *want = calloc(depth + 1, 8 + 1), *got = malloc(PCIDEV_PATH_MAX);
+	struct selector sel;
+	const char *why = NULL;
+	size_t len = 0;
+
+	assert_non_null(chain);
+	assert_non_null(want);
+	assert_non_null(got);
+	for (size_t i = 0; i <= depth; i++) {
+		struct pcidev *x = &chain[i];
+
+		x->addr = (struct pci_addr){ 0, (uint8_t)i, i ? 0 : 0x1c, 0 };
+		x->class = i == depth ? 0x020000 : 0x060400;
+		x->secondary_bus = i == depth ? -1 : (int)i + 1;
+		x->parent = i ? &chain[i - 1] : NULL;
+		/* each bus counted from the bridge above: 00 every time after the first */
+		len += sprintf(want + len, "%s", i ? "-00_00.0" : "00_1c.0");
+	}
+	assert_int_equal(pcidev_qubes_path(&chain[depth], got, PCIDEV_PATH_MAX), 0);
+	assert_string_equal(got, want);
+	assert_int_equal(select_parse(want, &sel, &why), 0);
+	assert_int_equal(sel.n_hops, depth + 1);
+	assert_true(select_match(&sel, &chain[depth]));
+	assert_false(select_match(&sel, &chain[depth - 1]));
+	free(chain);
+	free(want);
+	free(got);
+}
+
+/* Qubes' sbdf_to_path has no depth limit; neither has pcibind, short of 256 buses. */
+static void test_deep_paths(void **state)
+{
+	char *text = malloc(258 * 8 + 1);
+	struct selector sel;
+	const char *why = NULL;
+	size_t len = 0;
+
+	(void)state;
+	check_depth(8);
+	check_depth(18);	/* a chain of Thunderbolt docks */
+	check_depth(255);
+	assert_non_null(text);
+	for (int i = 0; i < 257; i++)
+		len += sprintf(text + len, "%s00_00.0", i ? "-" : "");
+	assert_int_equal(select_parse(text, &sel, &why), -EINVAL);
+	assert_non_null(strstr(why, "256"));
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -278,6 +335,7 @@ int main(void)
 		cmocka_unit_test(test_parse_null),
 		cmocka_unit_test(test_parse_id_errors),
 		cmocka_unit_test(test_resolve_one),
+		cmocka_unit_test(test_deep_paths),
 	};
 
 	return cmocka_run_group_tests(tests, setup_list, NULL);
