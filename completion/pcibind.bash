@@ -7,10 +7,34 @@ _pcibind_devices()
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		[[ ${COMP_WORDS[i]} == --sysfs-root ]] && root=${COMP_WORDS[i + 1]}
 	done
-	local d
+	local d b dom rest
 	for d in "$root"/bus/pci/devices/*; do
-		[[ -e $d ]] && printf '%s\n' "${d##*/}"
+		[[ -e $d ]] || continue
+		b=${d##*/}
+		printf '%s\n' "$b"
+		# the Qubes form: dom0:BB_SS.F, with DDDD_ in front outside domain 0000
+		dom=${b%%:*} rest=${b#*:}
+		rest=${rest/:/_}
+		if [[ $dom == 0000 ]]; then
+			printf 'dom0:%s\n' "$rest"
+		else
+			printf 'dom0:%s_%s\n' "$dom" "$rest"
+		fi
 	done
+}
+
+# COMP_WORDBREAKS splits words at ':' (0000:00:1d.0, dom0:00_1d.0): offer only
+# what follows the last ':' of the word being completed, as bash-completion's
+# __ltrim_colon_completions does.
+_pcibind_ltrim_colon()
+{
+	local cur=$1 i
+	if [[ $cur == *:* && $COMP_WORDBREAKS == *:* ]]; then
+		local prefix=${cur%"${cur##*:}"}
+		for i in "${!COMPREPLY[@]}"; do
+			COMPREPLY[i]=${COMPREPLY[i]#"$prefix"}
+		done
+	fi
 }
 
 _pcibind()
@@ -19,6 +43,9 @@ _pcibind()
 	COMPREPLY=()
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD - 1]}
+	# the whole word under the cursor, ':' included (COMP_WORDS split it there)
+	local line=${COMP_LINE:0:COMP_POINT}
+	local word=${line##*[[:space:]]}
 	local commands="list show seize release reattach status recover explain policy udev boot"
 	local global="--sysfs-root --modules-dir --pci-ids --state-dir --policy-dir --proc-root
 		--probe-timeout --lock-timeout --json --verbose --quiet --help --version"
@@ -56,16 +83,16 @@ _pcibind()
 	case $cmd in
 	list)
 		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--id --json --help" -- "$cur")) ||
-			COMPREPLY=($(compgen -W "$(_pcibind_devices) network usb storage display audio" -- "$cur")) ;;
+			{ COMPREPLY=($(compgen -W "$(_pcibind_devices) network usb storage display audio" -- "$word")); _pcibind_ltrim_colon "$word"; } ;;
 	show)
 		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--json --help" -- "$cur")) ||
-			COMPREPLY=($(compgen -W "$(_pcibind_devices)" -- "$cur")) ;;
+			{ COMPREPLY=($(compgen -W "$(_pcibind_devices)" -- "$word")); _pcibind_ltrim_colon "$word"; } ;;
 	seize | release | reattach)
 		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--driver --option --all-functions --persistent --dry-run --json --help" -- "$cur")) ||
-			COMPREPLY=($(compgen -W "$(_pcibind_devices)" -- "$cur")) ;;
+			{ COMPREPLY=($(compgen -W "$(_pcibind_devices)" -- "$word")); _pcibind_ltrim_colon "$word"; } ;;
 	explain)
 		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--option --help" -- "$cur")) ||
-			COMPREPLY=($(compgen -W "$(_pcibind_devices) seize release" -- "$cur")) ;;
+			{ COMPREPLY=($(compgen -W "$(_pcibind_devices) seize release" -- "$word")); _pcibind_ltrim_colon "$word"; } ;;
 	policy)
 		COMPREPLY=($(compgen -W "check" -- "$cur")) ;;
 	status)

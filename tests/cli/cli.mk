@@ -15,6 +15,7 @@ define cli_run
 	@st=0; \
 	PCIBIND=$(1) BUILD=$(BUILD) sh tests/cli/run.sh || st=1; \
 	PCIBIND=$(1) sh tests/cli/oracle.sh $(FIXTURE_DIRS) || st=1; \
+	BUILD=$(BUILD) bash tests/cli/completion.sh || st=1; \
 	exit $$st
 endef
 
