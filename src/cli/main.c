@@ -24,18 +24,19 @@ static const struct command {
 	const char *name;
 	int (*fn)(struct pb_ctx *c, int argc, char **argv);
 	const char *help;
+	bool json;		/* it has JSON output; --json elsewhere is refused */
 } commands[] = {
-	{ "list", cmd_list, "[SELECTOR...] [-d ID]  list PCI functions, Qubes address first" },
-	{ "show", cmd_show, "DEVICE                 everything known about one function" },
-	{ "seize", cmd_seize, "DEVICE... [--driver D]  move functions to a passthrough stub" },
-	{ "release", cmd_release, "DEVICE...              return functions to their native drivers" },
-	{ "reattach", cmd_release, "DEVICE...              alias of release" },
-	{ "status", cmd_status, "                       what pcibind has seized, from where, since when" },
-	{ "recover", cmd_recover, "                       undo what a killed pcibind left unfinished" },
-	{ "boot", cmd_boot, "[--cmdline FILE]       seize what rd.pcibind.* on the kernel command line asks for" },
-	{ "explain", cmd_explain, "DEVICE [seize|release] the facts, rules and verdict behind a decision" },
-	{ "policy", cmd_policy, "check                  lint the policy files" },
-	{ "udev", cmd_udev, "[--dry-run]            seize a hot-plugged device the policy names (udev rule)" },
+	{ "list", cmd_list, "[SELECTOR...] [-d ID]  list PCI functions, Qubes address first", true },
+	{ "show", cmd_show, "DEVICE                 everything known about one function", true },
+	{ "seize", cmd_seize, "DEVICE... [--driver D]  move functions to a passthrough stub", true },
+	{ "release", cmd_release, "DEVICE...              return functions to their native drivers", true },
+	{ "reattach", cmd_release, "DEVICE...              alias of release", true },
+	{ "status", cmd_status, "                       what pcibind has seized, from where, since when", true },
+	{ "recover", cmd_recover, "                       undo what a killed pcibind left unfinished", false },
+	{ "boot", cmd_boot, "[--cmdline FILE]       seize what rd.pcibind.* on the kernel command line asks for", false },
+	{ "explain", cmd_explain, "DEVICE [seize|release] the facts, rules and verdict behind a decision", true },
+	{ "policy", cmd_policy, "check                  lint the policy files", true },
+	{ "udev", cmd_udev, "[--dry-run]            seize a hot-plugged device the policy names (udev rule)", false },
 };
 
 /* "list, show, ..." from the table, for messages. */
@@ -198,6 +199,10 @@ int main(int argc, char **argv)
 	if (!cmd)
 		return cmd_usage_error("unknown command '%s' (one of: %s)", argv[optind],
 				       command_names());
+	if (c.json && !cmd->json)
+		return cmd_usage_error("--json: %s has no JSON output (it logs what it does, "
+				       "one line each); drop --json",
+				       cmd->name);
 
 	r = sysfs_open(c.roots.sysfs_root, &sysfs);
 	if (r < 0) {
