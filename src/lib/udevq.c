@@ -5,6 +5,8 @@
  * a rule's program runs for, and the event queue.
  */
 #include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -47,6 +49,47 @@ int udevq_event(char *bdf, size_t bdf_size, char *action, size_t action_size)
 out_unref:
 	udev_unref(u);
 	return r;
+}
+
+/*
+ * Which of the variables libudev needs to build the event (ACTION, DEVPATH,
+ * SUBSYSTEM, SEQNUM) is missing or invalid, in WHY. Returns 0 when all are
+ * there and well-formed, or -ENXIO.
+ */
+int udevq_env_problem(char *why, size_t size)
+{
+	static const char *const actions[] = { "add",	 "remove", "change", "move",
+					       "online", "offline", "bind",   "unbind" };
+	static const char *const names[] = { "ACTION", "DEVPATH", "SUBSYSTEM", "SEQNUM" };
+	const char *v;
+	bool ok = false;
+
+	for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+		v = getenv(names[i]);
+		if (!v || !*v) {
+			snprintf(why, size, "%s is not set", names[i]);
+			return -ENXIO;
+		}
+	}
+	v = getenv("ACTION");
+	for (size_t i = 0; i < ELEMENTSOF(actions); i++)
+		ok = ok || !strcmp(v, actions[i]);
+	if (!ok) {
+		snprintf(why, size, "ACTION='%.32s' is not a udev action (add, remove, ...)", v);
+		return -ENXIO;
+	}
+	v = getenv("DEVPATH");
+	if (v[0] != '/' || strstr(v, "/../") || strlen(v) >= 4096) {
+		snprintf(why, size, "DEVPATH='%.64s' is not a device path (/devices/...)", v);
+		return -ENXIO;
+	}
+	v = getenv("SEQNUM");
+	if (strspn(v, "0123456789") != strlen(v) || strlen(v) > 20) {
+		snprintf(why, size, "SEQNUM='%.32s' is not a number", v);
+		return -ENXIO;
+	}
+	snprintf(why, size, "udev's environment is incomplete");
+	return 0;
 }
 
 /*

@@ -5,4 +5,5 @@
 #include <stddef.h>
 
 int udevq_event(char *bdf, size_t bdf_size, char *action, size_t action_size);
+int udevq_env_problem(char *why, size_t size);
 int udevq_settle(int timeout_ms);
