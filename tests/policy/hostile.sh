@@ -1,8 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Fail closed: policy files nobody should trust make mutating commands
-# refuse (exit 3) with the file named, and read commands warn and go on.
-# Also hostile names: path traversal in DEVICE and driver names.
+# Fail closed: policy files and directories nobody should trust make
+# mutating commands refuse (exit 3) with the file named, and read commands
+# warn and go on. Also hostile names (path traversal in DEVICE and driver
+# names), hostile journal records and transactions, and a sysfs tree whose
+# symlink leads out of it. Prints how many cases ran.
 set -u
 BUILD=${BUILD:-build}
 PCIBIND=${PCIBIND:-$BUILD/pcibind}
@@ -170,5 +172,5 @@ else
 	pass=$((pass + 1)); echo "ok symlink-escape-decoy"
 fi
 
-echo "$pass passed, $fail failed"
+echo "hostile input: $((pass + fail)) cases, $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
