@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * A record in the journal says which native driver a function came from;
+ * a transaction says how functions were before a change. Neither is to be
+ * believed about a function that is not the one it was written for: a card
+ * swapped in the slot, buses renumbered under the address, a file edited
+ * by hand. Everything here checks a record or a transaction against the
+ * snapshot (vendor:device and Qubes PCI path) before the engine acts on it.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "macro.h"
+#include "pcidev.h"
+#include "record.h"
+
+/* The function's state now, as a journal entry (a transaction's "before", a new record). */
+void record_of_device(const struct pcidev_list *l, const struct pcidev *d,
+		      struct journal_device *ret)
+{
+	*ret = (struct journal_device){ .vendor = d->vendor, .device = d->device };
+	strcpy(ret->bdf, d->bdf);
+	if (pcidev_qubes_path(d, ret->path, sizeof(ret->path)) < 0)
+		ret->path[0] = '\0';
+	snprintf(ret->driver, sizeof(ret->driver), "%s", d->driver ? d->driver : "");
+	snprintf(ret->module, sizeof(ret->module), "%s", d->driver_module ? d->driver_module : "");
+	snprintf(ret->override, sizeof(ret->override), "%s",
+		 d->driver_override ? d->driver_override : "");
+	ret->slot_listed = d->in_pciback_slots;
+	ret->permissive = pcidev_permissive(l, d);
+}
+
+/* Whether REC is about D: its ID, and its PCI path when both are known. */
+static int same_device(const struct journal_device *rec, const struct pcidev *d, char *why,
+		       size_t size)
+{
+	char path[PCIDEV_PATH_MAX];
+
+	if (pcidev_qubes_path(d, path, sizeof(path)) < 0)
+		path[0] = '\0';
+	return journal_check_device(rec, d->vendor, d->device, path, why, size);
+}
+
+/*
+ * The record of BDF, checked. Returns 0 with *RET filled; -ENOENT when
+ * there is none; and, with WHY naming the file, the reason and the fix:
+ * -ELOOP, -EPERM, -EFBIG or -EBADMSG for a file that cannot be used,
+ * -ENODEV when no function is at BDF, -ESTALE when another device is.
+ */
+int record_check(struct journal *j, const struct pcidev_list *l, const char *bdf,
+		 struct journal_device *ret, char *why, size_t size)
+{
+	char file[PATH_MAX], reason[JOURNAL_WHY_MAX] = "";
+	struct journal_device rec;
+	const struct pcidev *d;
+	int r;
+
+	(void)journal_record_path(j, bdf, file, sizeof(file));
+	r = journal_get_why(j, bdf, &rec, reason, sizeof(reason));
+	if (r == -ENOENT)
+		return r;
+	if (r < 0) {
+		snprintf(why, size,
+			 "the record %s cannot be used: %s; remove it ('pcibind recover' clears "
+			 "it)",
+			 file, reason[0] ? reason : strerror(-r));
+		return r;
+	}
+	d = pcidev_find_bdf(l, bdf);
+	if (!d) {
+		snprintf(why, size,
+			 "the record %s is about a function that is gone (unplugged?); "
+			 "'pcibind recover' clears it",
+			 file);
+		*ret = rec;
+		return -ENODEV;
+	}
+	r = same_device(&rec, d, reason, sizeof(reason));
+	if (r < 0) {
+		snprintf(why, size,
+			 "the record %s is not about this device: %s; pcibind will not act on "
+			 "it: 'pcibind recover' clears it",
+			 file, reason);
+		*ret = rec;
+		return r;
+	}
+	*ret = rec;
+	return 0;
+}
+
+/*
+ * Whether every function transaction T moves is still the device it was
+ * written for. Returns 0, or -ESTALE (another device, or none, at one of
+ * its addresses) with WHY naming the transaction's file and what to do.
+ */
+int record_check_txn(struct journal *j, const struct journal_txn *t,
+		     const struct pcidev_list *l, char *why, size_t size)
+{
+	char file[PATH_MAX], reason[JOURNAL_WHY_MAX];
+
+	(void)journal_txn_path(j, file, sizeof(file));
+	for (size_t i = 0; i < t->n; i++) {
+		const struct journal_device *b = &t->devs[i].before;
+		const struct pcidev *d = pcidev_find_bdf(l, b->bdf);
+
+		if (!d) {
+			snprintf(why, size,
+				 "the unfinished %s in %s names %s, and no function is there "
+				 "now; nothing was undone: look at it, then remove it",
+				 t->op, file, b->bdf);
+			return -ESTALE;
+		}
+		if (same_device(b, d, reason, sizeof(reason)) < 0) {
+			snprintf(why, size,
+				 "the unfinished %s in %s is not about the device at %s: %s; "
+				 "nothing was undone: look at it, then remove it",
+				 t->op, file, b->bdf, reason);
+			return -ESTALE;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Remove every record that cannot be used, or whose function is gone or is
+ * another device now (recover). *RET_CLEARED gets "BDF: why" for each one
+ * (and why it stays, if it cannot be removed), NULL-terminated. Returns the
+ * count or -errno.
+ */
+int record_sweep(struct journal *j, const struct pcidev_list *l, char ***ret_cleared)
+{
+	_cleanup_free_ struct journal_device *v = NULL;
+	_cleanup_strv_free_ char **out = NULL;
+	size_t n = 0, k = 0;
+	int r;
+
+	r = journal_list(j, &v, &n);
+	if (r < 0)
+		return r;
+	out = calloc(n + 1, sizeof(*out));
+	if (!out)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		char why[RECORD_WHY_MAX];
+		struct journal_device rec;
+
+		r = record_check(j, l, v[i].bdf, &rec, why, sizeof(why));
+		if (r == 0 || r == -ENOENT)
+			continue;
+		if (r == -ENOMEM)
+			return r;
+		r = journal_del(j, v[i].bdf);
+		if (r < 0 ? asprintf(&out[k], "%s: %s; and it cannot be removed: %s", v[i].bdf, why,
+				     strerror(-r)) < 0
+			  : asprintf(&out[k], "%s: %s", v[i].bdf, why) < 0) {
+			out[k] = NULL;
+			return -ENOMEM;
+		}
+		k++;
+	}
+	*ret_cleared = TAKE_PTR(out);
+	return (int)k;
+}
