@@ -3,13 +3,12 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "commands.h"
-#include "journal.h"
+#include "engine.h"
 #include "log.h"
 #include "output.h"
 #include "policy.h"
@@ -41,52 +40,46 @@ static const char *const state_names[] = {
 static enum record_state check_record(struct pb_ctx *c, const struct journal_device *d,
 				      const char *now, char *why, size_t size)
 {
-	uint64_t vendor, device;
+	int r;
 
 	if (d->bad[0]) {
 		snprintf(why, size, "%s", d->bad);
 		return REC_UNUSABLE;
 	}
-	if (!sysfs_exists(c->sysfs, "bus/pci/devices/%s", d->bdf)) {
-		snprintf(why, size, "no function is at %s now (unplugged?)", d->bdf);
+	r = engine_check_record(c->engine, d->bdf, why, size);
+	if (r == -ENODEV)
 		return REC_GONE;
-	}
-	if (sysfs_read_u64(c->sysfs, &vendor, "bus/pci/devices/%s/vendor", d->bdf) < 0 ||
-	    sysfs_read_u64(c->sysfs, &device, "bus/pci/devices/%s/device", d->bdf) < 0) {
-		snprintf(why, size, "the function's vendor and device IDs cannot be read");
+	if (r == -ESTALE)
 		return REC_MISMATCH;
-	}
-	if (journal_check_device(d, (unsigned int)vendor, (unsigned int)device, NULL, why, size) <
-	    0)
-		return REC_MISMATCH;
+	why[0] = '\0';
 	if (d->stub[0] && !streq(now, d->stub))
 		return REC_OFF_STUB;
 	return REC_SEIZED;
 }
 
-static void status_device(struct out *o, struct pb_ctx *c, struct journal *j,
-			  const struct journal_device *d)
+static void status_device(struct out *o, struct pb_ctx *c, const struct journal_device *d)
 {
-	char now[NAME_MAX + 1] = "", since[32], why[JOURNAL_WHY_MAX] = "", file[PATH_MAX];
+	char now[NAME_MAX + 1] = "", since[32], why[PATH_MAX + 512] = "", file[PATH_MAX] = "";
 	struct pci_addr a;
 	char qubes[ADDR_QUBES_MAX] = "";
 	enum record_state st;
 
 	if (addr_parse_bdf(d->bdf, &a) == 0)
 		addr_format_qubes(&a, qubes);
-	(void)journal_record_path(j, d->bdf, file, sizeof(file));
+	(void)engine_record_file(c->engine, d->bdf, file, sizeof(file));
 	(void)sysfs_read_link_name(c->sysfs, now, sizeof(now), "bus/pci/devices/%s/driver", d->bdf);
 	format_time(d->since, since, sizeof(since));
 	st = check_record(c, d, now, why, sizeof(why));
 	if (!out_is_json(o)) {
+		bool off = d->stub[0] && !streq(now, d->stub);
+
 		if (st == REC_UNUSABLE) {
 			printf("%s  %s  UNUSABLE RECORD %s: %s; pcibind will not act on it: "
 			       "remove it (pcibind recover clears it)\n",
 			       qubes, d->bdf, file, why);
 			return;
 		}
-		bool off = d->stub[0] && !streq(now, d->stub);
-
+		/* off its stub: "on no driver (recorded: vfio-pci)" */
 		printf("%s  %s  on %s%s%s%s  native %s%s%s%s  origin %s  since %s%s\n", qubes,
 		       d->bdf, now[0] ? now : "no driver", off ? " (recorded: " : "",
 		       off ? d->stub : "", off ? ")" : "",
@@ -95,13 +88,9 @@ static void status_device(struct out *o, struct pb_ctx *c, struct journal *j,
 		       d->origin[0] ? d->origin : "unknown", since,
 		       d->stranded ? "  STRANDED: see pcibind(8)" : "");
 		if (st == REC_GONE)
-			printf("    GONE: %s; the record is retired when udev reports the removal, "
-			       "or by pcibind recover\n",
-			       why);
+			printf("    GONE: %s\n", why);
 		else if (st == REC_MISMATCH)
-			printf("    NOT THIS DEVICE: %s; pcibind will not act on the record %s: "
-			       "pcibind recover clears it\n",
-			       why, file);
+			printf("    NOT THIS DEVICE: %s\n", why);
 		return;
 	}
 	out_begin_object(o, NULL);
@@ -109,7 +98,7 @@ static void status_device(struct out *o, struct pb_ctx *c, struct journal *j,
 	out_string(o, "qubes_address", NULL, qubes);
 	out_string(o, "state", NULL, state_names[st]);
 	out_string(o, "problem", NULL, why[0] ? why : NULL);
-	out_string(o, "record_file", NULL, file);
+	out_string(o, "record_file", NULL, file[0] ? file : NULL);
 	out_string(o, "stub_driver", NULL, d->stub[0] ? d->stub : NULL);
 	out_string(o, "driver", NULL, now[0] ? now : NULL);
 	out_string(o, "native_driver", NULL, d->driver[0] ? d->driver : NULL);
@@ -124,21 +113,16 @@ static void status_device(struct out *o, struct pb_ctx *c, struct journal *j,
  * Boot records the digest of the policy it read (the initramfs's copy). When
  * the policy here differs, the next boot will not follow it: say so.
  */
-static void initramfs_policy_note(struct pb_ctx *c, struct journal *j)
+static void initramfs_policy_note(struct pb_ctx *c)
 {
 	_cleanup_free_ char *boot = NULL;
-	_cleanup_(policy_freep) struct policy *p = NULL;
-	const char *const *dirs = c->roots.policy_dirs[0] ? c->roots.policy_dirs
-							  : policy_default_dirs;
+	const struct policy *p;
 	char now[32];
-	size_t n = 0;
 
-	if (journal_read_note(j, "boot-policy", &boot) < 0)
+	if (engine_note(c->engine, "boot-policy", &boot) < 0)
 		return;
 	boot[strcspn(boot, "\n")] = '\0';
-	while (dirs[n])
-		n++;
-	if (policy_load(dirs, n, &p) < 0)
+	if (engine_policy(c->engine, &p) < 0)
 		return;
 	snprintf(now, sizeof(now), "%016llx", (unsigned long long)p->digest);
 	if (strcmp(now, boot))
@@ -148,7 +132,7 @@ static void initramfs_policy_note(struct pb_ctx *c, struct journal *j)
 			boot, now);
 }
 
-/* Why journal_txn_read() could not read the transaction, in words. */
+/* Why the transaction could not be read, in words. */
 static const char *txn_problem(int r)
 {
 	switch (r) {
@@ -173,11 +157,9 @@ int cmd_status(struct pb_ctx *c, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	_cleanup_(journal_closep) struct journal *j = NULL;
 	_cleanup_(out_freep) struct out *o = NULL;
 	_cleanup_free_ struct journal_device *devs = NULL;
-	struct journal_txn t;
-	char txn_file[PATH_MAX];
+	struct engine_pending t;
 	size_t n = 0;
 	int opt, r;
 
@@ -198,7 +180,7 @@ int cmd_status(struct pb_ctx *c, int argc, char **argv)
 	if (optind < argc)
 		return cmd_usage_error("status takes no arguments");
 
-	r = journal_open(c->roots.state_dir, false, 0, &j);
+	r = engine_records(c->engine, &devs, &n);
 	if (r == -ENOENT) {
 		if (c->json)
 			printf("{\n  \"seized\": [],\n  \"transaction\": null\n}\n");
@@ -206,11 +188,6 @@ int cmd_status(struct pb_ctx *c, int argc, char **argv)
 			printf("nothing seized (no journal in %s)\n", c->roots.state_dir);
 		return PB_EXIT_OK;
 	}
-	if (r < 0) {
-		log_error_errno(r, "cannot open the state directory '%s'", c->roots.state_dir);
-		return PB_EXIT_FAILURE;
-	}
-	r = journal_list(j, &devs, &n);
 	if (r < 0) {
 		log_error_errno(r, "cannot read the journal in '%s'", c->roots.state_dir);
 		return PB_EXIT_FAILURE;
@@ -221,41 +198,33 @@ int cmd_status(struct pb_ctx *c, int argc, char **argv)
 	if (c->json)
 		out_begin_array(o, "seized", NULL);
 	for (size_t i = 0; i < n; i++)
-		status_device(o, c, j, &devs[i]);
+		status_device(o, c, &devs[i]);
 	if (c->json)
 		out_end_array(o);
 	else if (!n)
-		printf("nothing seized (journal: %s)\n", journal_dir(j));
+		printf("nothing seized (journal: %s)\n", c->roots.state_dir);
 
-	r = journal_txn_read(j, &t);
-	(void)journal_txn_path(j, txn_file, sizeof(txn_file));
+	r = engine_pending(c->engine, &t);
 	if (r == 0) {
 		if (c->json) {
 			out_begin_object(o, "transaction");
-			out_string(o, "file", NULL, txn_file);
+			out_string(o, "file", NULL, t.file);
 			out_string(o, "operation", NULL, t.op);
 			out_string(o, "origin", NULL, t.origin[0] ? t.origin : NULL);
-			out_int(o, "steps_done", NULL, (long long)t.step);
-			out_begin_array(o, "functions", NULL);
-			for (size_t i = 0; i < t.n; i++)
-				out_string(o, NULL, NULL, t.devs[i].before.bdf);
-			out_end_array(o);
-			out_string(o, "problem", NULL, NULL);
+			out_int(o, "steps_done", NULL, (long long)t.steps_done);
+			out_string(o, "functions", NULL, t.what);
+			out_null(o, "problem", NULL, NULL);
 			out_end_object(o);
 		} else {
-			printf("unfinished %s of", t.op);
-			for (size_t i = 0; i < t.n; i++)
-				printf(" %s", t.devs[i].before.bdf);
-			printf(" (origin %s, %zu steps done, %s): run pcibind recover to undo it "
-			       "(the next seize or release does it first)\n",
-			       t.origin[0] ? t.origin : "unknown", t.step, txn_file);
+			printf("unfinished %s of %s (origin %s, %zu steps done, %s): run pcibind "
+			       "recover to undo it (the next seize or release does it first)\n",
+			       t.op, t.what, t.origin[0] ? t.origin : "unknown", t.steps_done, t.file);
 		}
-		journal_txn_done(&t);
 	} else if (r != -ENOENT) {
 		/* A transaction is there and cannot be read: nothing can undo it by itself. */
 		if (c->json) {
 			out_begin_object(o, "transaction");
-			out_string(o, "file", NULL, txn_file);
+			out_string(o, "file", NULL, t.file);
 			out_null(o, "operation", NULL, NULL);
 			out_null(o, "origin", NULL, NULL);
 			out_null(o, "steps_done", NULL, NULL);
@@ -266,7 +235,7 @@ int cmd_status(struct pb_ctx *c, int argc, char **argv)
 			printf("unreadable transaction %s: %s; seize, release and recover refuse to "
 			       "go on: look at it, put the functions it names back by hand, then "
 			       "remove it\n",
-			       txn_file, txn_problem(r));
+			       t.file, txn_problem(r));
 		}
 	} else if (c->json) {
 		out_null(o, "transaction", NULL, NULL);
@@ -274,6 +243,6 @@ int cmd_status(struct pb_ctx *c, int argc, char **argv)
 	r = out_finish(o);
 	if (r < 0)
 		return PB_EXIT_FAILURE;
-	initramfs_policy_note(c, j);
+	initramfs_policy_note(c);
 	return PB_EXIT_OK;
 }

@@ -141,8 +141,8 @@ printf 'bdf=0000:00:1d.0\ndriver=ahci\n' >"$work/jstate/devices/0000:00:1d.0"
 chmod 600 "$work/jstate/devices/0000:00:1d.0"
 ln -s /etc/hostname "$work/jstate/devices/0000:00:02.0"
 js() { pb --policy-dir "$work/empty" --state-dir "$work/jstate" "$@"; }
-expect_out record-mismatch 0 "NOT THIS DEVICE: it was recorded for a dead:beef, and the function there is a 8086:a353" js status
-expect_out record-gone 0 "GONE: no function is at 0000:05:00.0 now" js status
+expect_out record-mismatch 0 "NOT THIS DEVICE: the record $work/jstate/devices/0000:00:17.0 is not about this device: it was recorded for a dead:beef, and the function there is a 8086:a353" js status
+expect_out record-gone 0 "GONE: the record $work/jstate/devices/0000:05:00.0 is about a function that is gone" js status
 expect_out record-other-bdf 0 "devices/0000:00:1f.0: it names another function (bdf=0000:00:1f.3)" js status
 expect_out record-junk 0 "devices/0000:00:14.0: it is not a pcibind record (bad line 'garbage')" js status
 expect_out record-no-id 0 "devices/0000:00:1d.0: it is not a pcibind record (no id)" js status
@@ -151,7 +151,7 @@ expect_out record-json-state 0 '"state": "mismatch"' js --json status
 expect_out record-off-stub 0 "on ahci (recorded: vfio-pci)" js status
 printf 'op=seize\norigin=cli\nstarted=1\nstep=1\n[before]\nbdf=0000:00:1f.6\nid=8086:15bb\n' >"$work/jstate/txn"
 chmod 600 "$work/jstate/txn"
-expect_out txn-pending 0 "unfinished seize of 0000:00:1f.6 (origin cli, 1 steps done, $work/jstate/txn): run pcibind recover" js status
+expect_out txn-pending 0 "unfinished seize of 0000:00:1f.6 (was on no driver) (origin cli, 1 steps done, $work/jstate/txn): run pcibind recover" js status
 printf 'junk\n' >"$work/jstate/txn"
 expect_out txn-unreadable 0 "unreadable transaction $work/jstate/txn: it is not a pcibind transaction" js status
 
