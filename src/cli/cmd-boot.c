@@ -310,8 +310,9 @@ static int boot_policy_picks(struct pb_ctx *c, struct boot *b, const struct pcid
 	if (cmd_load_policy(c, false, &p) != PB_EXIT_OK)
 		return 0;
 	if (p->n_errors)
-		say(b, LOG_WARNING, "the policy has %zu error%s (above): every seize will be "
-				    "refused until it is fixed",
+		say(b, LOG_WARNING, "the policy has %zu error%s (above): a broken rule is dropped, "
+				    "and what it could name (everything, for an error outside "
+				    "a rule) is left alone until it is fixed",
 		    p->n_errors, p->n_errors == 1 ? "" : "s");
 	snprintf(digest, sizeof(digest), "%016llx\n", (unsigned long long)p->digest);
 	if (!dry_run)
@@ -333,6 +334,17 @@ static int boot_policy_picks(struct pb_ctx *c, struct boot *b, const struct pcid
 		if (r < 0)
 			return r;
 		if (!e.v.boot) {
+			policy_eval_done(&e);
+			continue;
+		}
+		/* Storage at boot only by an exact address (pcibind-dracut(7)). */
+		if ((d->class >> 16) == 0x01 && !e.source[PK_BOOT]->exact_address) {
+			say(b, LOG_WARNING,
+			    "%s (%s) is a storage controller: rule [%s] %s:%d says boot = yes, but "
+			    "at boot storage is seized only when a rule's match-address names "
+			    "that one function (the root disk may be behind it); left alone",
+			    d->bdf, d->qubes, e.source[PK_BOOT]->name, e.source[PK_BOOT]->file,
+			    e.source[PK_BOOT]->key_line[PK_BOOT]);
 			policy_eval_done(&e);
 			continue;
 		}

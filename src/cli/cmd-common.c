@@ -89,8 +89,10 @@ int cmd_scan_flags(struct pb_ctx *c, unsigned int flags, struct pcidev_list **re
 
 /*
  * The engine's policy (its problems are logged by the engine as it loads
- * it, with file and line). A mutating command refuses to go on while there
- * are any (fail closed). Returns an exit code.
+ * it, with file and line). A mutating command refuses to go on while one
+ * is not about a single rule (fail closed); a broken rule is dropped, and
+ * the engine refuses to change what it could name (policy_blocks()).
+ * Returns an exit code.
  */
 int cmd_load_policy(struct pb_ctx *c, bool mutating, const struct policy **ret)
 {
@@ -100,11 +102,13 @@ int cmd_load_policy(struct pb_ctx *c, bool mutating, const struct policy **ret)
 		log_error_errno(r, "cannot load the policy");
 		return PB_EXIT_FAILURE;
 	}
-	if ((*ret)->n_errors && mutating) {
-		log_error("refusing to change anything while the policy has errors: fix the "
-			  "file(s) above ('pcibind policy check' lists them)");
-		return PB_EXIT_REFUSED;
-	}
+	for (size_t i = 0; mutating && i < (*ret)->n_errors; i++)
+		if ((*ret)->errors[i].rule < 0) {
+			log_error("refusing to change anything while the policy has an error "
+				  "outside a rule: fix the file(s) above ('pcibind policy check' "
+				  "lists them)");
+			return PB_EXIT_REFUSED;
+		}
 	return PB_EXIT_OK;
 }
 

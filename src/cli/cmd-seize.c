@@ -178,6 +178,10 @@ int cmd_begin(struct pb_ctx *c, bool dry_run)
 	}
 	if (!rec.found)
 		return PB_EXIT_OK;
+	if (rec.refused[0]) {
+		log_error("%s", rec.refused);
+		return PB_EXIT_REFUSED;
+	}
 	if (!rec.op[0]) {
 		log_error_errno(rec.error, "the unfinished transaction in %s cannot be read; look at "
 					   "it, then remove it by hand",
@@ -346,15 +350,33 @@ static int change_main(struct pb_ctx *c, enum plan_op op, int argc, char **argv)
 /* pcibind recover: finish what a killed pcibind left (undo its transaction). */
 int cmd_recover(struct pb_ctx *c, int argc, char **argv)
 {
-	if (argc > 1 && (streq(argv[1], "-h") || streq(argv[1], "--help"))) {
-		printf("Usage: pcibind [OPTIONS] recover\n\n"
-		       "Undo the transaction a killed pcibind left unfinished, putting every\n"
-		       "function back where it was. seize and release do this first anyway.\n");
-		return PB_EXIT_OK;
-	}
+	_cleanup_strv_free_ char **cleared = NULL;
+	int r, ret;
+
+	for (int i = 1; i < argc; i++)
+		if (streq(argv[i], "-h") || streq(argv[i], "--help")) {
+			printf("Usage: pcibind [OPTIONS] recover\n\n"
+			       "Undo the transaction a killed pcibind left unfinished, putting every\n"
+			       "function back where it was (seize and release do this first anyway),\n"
+			       "after checking that it is about the devices there now. Then clear the\n"
+			       "records that match nothing: unusable files, functions that are gone,\n"
+			       "and records of another device than the one at their address.\n");
+			return PB_EXIT_OK;
+		}
 	if (argc > 1)
 		return cmd_usage_error("recover takes no arguments");
-	return cmd_begin(c, false);
+	ret = cmd_begin(c, false);
+	if (ret != PB_EXIT_OK)
+		return ret;
+	r = engine_clear_stale(c->engine, &cleared);
+	if (r < 0) {
+		log_error_errno(r, "cannot check the records in %s against the devices",
+				c->roots.state_dir);
+		return PB_EXIT_FAILURE;
+	}
+	for (size_t i = 0; cleared && cleared[i]; i++)
+		fprintf(stderr, "pcibind: cleared %s\n", cleared[i]);
+	return PB_EXIT_OK;
 }
 
 /* pcibind seize DEVICE... Returns an exit code. */

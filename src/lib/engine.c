@@ -509,6 +509,66 @@ static int choose_stub(struct engine *e, struct change *ch, struct plan_request 
 }
 
 /* Each function's verdict, from decide.c: the policy, the guards, its facts. */
+/*
+ * What must hold before any verdict about the N functions of SET: no policy
+ * error that could name one of them (policy_blocks(): a broken rule is
+ * dropped and holds up only what it could name; an error outside a rule
+ * holds up everything), and no journal record of theirs that cannot be
+ * used or is about another device (record_check()). Refuses CH, naming the
+ * error or the file and the fix. Returns 0 or -ENOMEM.
+ */
+static int trust_gate(struct engine *e, struct change *ch, const struct policy *pol,
+		      struct pcidev *const *set, size_t n)
+{
+	struct pcidev_list *l = e->l;
+	struct journal *j = NULL;
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct policy_diag *bad = NULL;
+
+		if (policy_blocks(pol, l, set[i], &bad)) {
+			char where[PATH_MAX + 16];
+
+			if (bad->line > 0)
+				snprintf(where, sizeof(where), "%s:%d", bad->file, bad->line);
+			else
+				snprintf(where, sizeof(where), "%s", bad->file);
+			if (bad->rule >= 0)
+				refuse(ch, NULL,
+				       "a policy rule with an error could name %s (%s: %s): the rule "
+				       "is dropped, and nothing it could name changes until it is "
+				       "fixed ('pcibind policy check' lists every error)",
+				       set[i]->bdf, where, bad->message);
+			else
+				refuse(ch, NULL,
+				       "the policy has an error that is not about one rule (%s: %s): "
+				       "nothing changes until it is fixed ('pcibind policy check' "
+				       "lists every error)",
+				       where, bad->message);
+			return 0;
+		}
+	}
+	r = engine_journal(e, !ch->opts.dry_run, &j);
+	if (r == -ENOENT)
+		return 0; /* no journal yet: no records */
+	if (r < 0 || !j)
+		return 0; /* engine_begin() reported it already */
+	for (size_t i = 0; i < n; i++) {
+		char why[RECORD_WHY_MAX];
+		struct journal_device rec;
+
+		r = record_check(j, l, set[i]->bdf, &rec, why, sizeof(why));
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0 && r != -ENOENT) {
+			refuse(ch, NULL, "%s", why);
+			return 0;
+		}
+	}
+	return 0;
+}
+
 static int judge(struct engine *e, struct change *ch, struct pcidev *const *set, size_t n)
 {
 	const struct change_opts *o = &ch->opts;
@@ -659,13 +719,6 @@ int engine_decide(struct engine *e, const struct change_opts *o, struct pcidev *
 		failed(ch, r, "cannot load the policy");
 		goto out;
 	}
-	if (pol->n_errors) {
-		refuse(ch, NULL,
-		       "the policy has %zu error%s (above): nothing changes until it is fixed "
-		       "('pcibind policy check' lists them)",
-		       pol->n_errors, pol->n_errors == 1 ? "" : "s");
-		goto out;
-	}
 	req.all_functions = o->all_functions;
 	r = choose_stub(e, ch, &req);
 	if (r < 0)
@@ -680,6 +733,11 @@ int engine_decide(struct engine *e, const struct change_opts *o, struct pcidev *
 	}
 	if (r < 0)
 		return r;
+	r = trust_gate(e, ch, pol, set, n_set);
+	if (r < 0)
+		return r;
+	if (ch->outcome == CHANGE_REFUSED)
+		goto out;
 	r = judge(e, ch, set, n_set);
 	if (r == -ENOMEM)
 		return r;
@@ -719,14 +777,8 @@ out:
 static void state_of(const struct pcidev_list *l, const struct pcidev *d,
 		     struct journal_device *ret)
 {
-	*ret = (struct journal_device){ .vendor = d->vendor, .device = d->device };
-	strcpy(ret->bdf, d->bdf);
-	snprintf(ret->driver, sizeof(ret->driver), "%s", d->driver ? d->driver : "");
-	snprintf(ret->module, sizeof(ret->module), "%s", d->driver_module ? d->driver_module : "");
-	snprintf(ret->override, sizeof(ret->override), "%s",
-		 d->driver_override ? d->driver_override : "");
-	ret->slot_listed = d->in_pciback_slots;
-	ret->permissive = pcidev_permissive(l, d);
+	/* with its ID and Qubes PCI path, which record_check() compares later */
+	record_of_device(l, d, ret);
 }
 
 static bool txn_has(const struct journal_txn *t, const char *bdf)
@@ -905,6 +957,24 @@ int engine_recover(struct engine *e, struct recovery *ret)
 	ret->started = t.started;
 	ret->steps_done = t.step;
 	describe_txn(&t, ret->what, sizeof(ret->what));
+	/* Never undo onto another device: a swapped card, a hand-written file. */
+	{
+		struct pcidev_list *l;
+
+		r = engine_snapshot(e, &l);
+		if (r == 0)
+			r = record_check_txn(j, &t, l, ret->refused, sizeof(ret->refused));
+		else
+			snprintf(ret->refused, sizeof(ret->refused),
+				 "cannot read the PCI devices to check the unfinished %s against "
+				 "them: %s; nothing was undone",
+				 t.op, strerror(-r));
+		if (r < 0) {
+			ret->error = r;
+			journal_txn_done(&t);
+			return 0;
+		}
+	}
 	r = undo_txn(e, j, &t, &ret->failure);
 	ret->error = r;
 	ret->undone = r == 0;

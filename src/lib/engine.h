@@ -167,6 +167,7 @@ struct recovery {
 	char what[1024];		/* its functions, as they were */
 	struct rebind_failure failure;
 	int error;
+	char refused[PATH_MAX + 512];	/* not undone: it is not about the devices there now */
 };
 int engine_recover(struct engine *e, struct recovery *ret);
 int engine_begin(struct engine *e, bool dry_run, struct recovery *rec);

@@ -922,16 +922,18 @@ bool policy_blocks(const struct policy *p, const struct pcidev_list *l, const st
 		   const struct policy_diag **ret_why)
 {
 	(void)l;
-	for (size_t i = 0; p && i < p->n_errors; i++) {
-		const struct policy_diag *e = &p->errors[i];
+	/* an error outside any rule first: it holds up everything */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; p && i < p->n_errors; i++) {
+			const struct policy_diag *e = &p->errors[i];
+			bool global = e->rule < 0 || (size_t)e->rule >= p->n_rules;
 
-		if (e->rule < 0 || (size_t)e->rule >= p->n_rules ||
-		    could_name(&p->rules[e->rule], d)) {
-			if (ret_why)
-				*ret_why = e;
-			return true;
+			if (pass == 0 ? global : !global && could_name(&p->rules[e->rule], d)) {
+				if (ret_why)
+					*ret_why = e;
+				return true;
+			}
 		}
-	}
 	return false;
 }
 

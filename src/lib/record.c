@@ -45,6 +45,36 @@ static int same_device(const struct journal_device *rec, const struct pcidev *d,
 }
 
 /*
+ * The check itself: 0, -ENOENT, -ENODEV, -ESTALE or the file's error, with
+ * what is wrong (without the fix) in REASON and the record's file in FILE.
+ */
+static int check(struct journal *j, const struct pcidev_list *l, const char *bdf,
+		 struct journal_device *ret, char *file, size_t fsize, char *reason, size_t rsize)
+{
+	struct journal_device rec;
+	const struct pcidev *d;
+	int r;
+
+	(void)journal_record_path(j, bdf, file, fsize);
+	reason[0] = '\0';
+	r = journal_get_why(j, bdf, &rec, reason, rsize);
+	if (r == -ENOENT)
+		return r;
+	if (r < 0) {
+		if (!reason[0])
+			snprintf(reason, rsize, "%s", strerror(-r));
+		return r;
+	}
+	*ret = rec;
+	d = pcidev_find_bdf(l, bdf);
+	if (!d) {
+		snprintf(reason, rsize, "no function is at %s now (unplugged?)", bdf);
+		return -ENODEV;
+	}
+	return same_device(&rec, d, reason, rsize);
+}
+
+/*
  * The record of BDF, checked. Returns 0 with *RET filled; -ENOENT when
  * there is none; and, with WHY naming the file, the reason and the fix:
  * -ELOOP, -EPERM, -EFBIG or -EBADMSG for a file that cannot be used,
@@ -53,42 +83,27 @@ static int same_device(const struct journal_device *rec, const struct pcidev *d,
 int record_check(struct journal *j, const struct pcidev_list *l, const char *bdf,
 		 struct journal_device *ret, char *why, size_t size)
 {
-	char file[PATH_MAX], reason[JOURNAL_WHY_MAX] = "";
-	struct journal_device rec;
-	const struct pcidev *d;
-	int r;
+	char file[PATH_MAX], reason[JOURNAL_WHY_MAX];
+	int r = check(j, l, bdf, ret, file, sizeof(file), reason, sizeof(reason));
 
-	(void)journal_record_path(j, bdf, file, sizeof(file));
-	r = journal_get_why(j, bdf, &rec, reason, sizeof(reason));
-	if (r == -ENOENT)
+	if (r == 0 || r == -ENOENT)
 		return r;
-	if (r < 0) {
+	if (r == -ENODEV)
 		snprintf(why, size,
-			 "the record %s cannot be used: %s; remove it ('pcibind recover' clears "
-			 "it)",
-			 file, reason[0] ? reason : strerror(-r));
-		return r;
-	}
-	d = pcidev_find_bdf(l, bdf);
-	if (!d) {
-		snprintf(why, size,
-			 "the record %s is about a function that is gone (unplugged?); "
-			 "'pcibind recover' clears it",
-			 file);
-		*ret = rec;
-		return -ENODEV;
-	}
-	r = same_device(&rec, d, reason, sizeof(reason));
-	if (r < 0) {
+			 "the record %s is about a function that is gone (%s); 'pcibind "
+			 "recover' clears it",
+			 file, reason);
+	else if (r == -ESTALE)
 		snprintf(why, size,
 			 "the record %s is not about this device: %s; pcibind will not act on "
 			 "it: 'pcibind recover' clears it",
 			 file, reason);
-		*ret = rec;
-		return r;
-	}
-	*ret = rec;
-	return 0;
+	else
+		snprintf(why, size,
+			 "the record %s cannot be used: %s; remove it ('pcibind recover' clears "
+			 "it)",
+			 file, reason);
+	return r;
 }
 
 /*
@@ -126,7 +141,7 @@ int record_check_txn(struct journal *j, const struct journal_txn *t,
 
 /*
  * Remove every record that cannot be used, or whose function is gone or is
- * another device now (recover). *RET_CLEARED gets "BDF: why" for each one
+ * another device now (recover). *RET_CLEARED gets "the record FILE: why" for each one
  * (and why it stays, if it cannot be removed), NULL-terminated. Returns the
  * count or -errno.
  */
@@ -144,18 +159,18 @@ int record_sweep(struct journal *j, const struct pcidev_list *l, char ***ret_cle
 	if (!out)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		char why[RECORD_WHY_MAX];
+		char file[PATH_MAX], reason[JOURNAL_WHY_MAX];
 		struct journal_device rec;
 
-		r = record_check(j, l, v[i].bdf, &rec, why, sizeof(why));
+		r = check(j, l, v[i].bdf, &rec, file, sizeof(file), reason, sizeof(reason));
 		if (r == 0 || r == -ENOENT)
 			continue;
 		if (r == -ENOMEM)
 			return r;
 		r = journal_del(j, v[i].bdf);
-		if (r < 0 ? asprintf(&out[k], "%s: %s; and it cannot be removed: %s", v[i].bdf, why,
+		if (r < 0 ? asprintf(&out[k], "%s: %s, but it cannot be removed: %s", file, reason,
 				     strerror(-r)) < 0
-			  : asprintf(&out[k], "%s: %s", v[i].bdf, why) < 0) {
+			  : asprintf(&out[k], "the record %s: %s", file, reason) < 0) {
 			out[k] = NULL;
 			return -ENOMEM;
 		}

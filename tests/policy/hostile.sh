@@ -155,6 +155,39 @@ expect_out txn-pending 0 "unfinished seize of 0000:00:1f.6 (was on no driver) (o
 printf 'junk\n' >"$work/jstate/txn"
 expect_out txn-unreadable 0 "unreadable transaction $work/jstate/txn: it is not a pcibind transaction" js status
 
+# ... and seize, release and recover act on none of them.
+rm -f "$work/jstate/txn"
+expect seize-record-mismatch 3 "devices/0000:00:17.0 is not about this device: it was recorded for a dead:beef" \
+	js seize --driver vfio-pci 00:17.0 --dry-run
+expect release-record-mismatch 3 "devices/0000:00:17.0 is not about this device" js release 00:17.0 --dry-run
+expect seize-record-junk 3 "devices/0000:00:14.0 cannot be used: it is not a pcibind record" \
+	js seize --driver vfio-pci 00:14.0 --dry-run
+# recover writes: on a copy of the fixture
+rsys=$work/rsys
+cp -a "$fx/sys" "$rsys"
+jr() { "$PCIBIND" --sysfs-root "$rsys" --modules-dir "$fx/modules" --pci-ids tests/fixtures/pci.ids \
+	--proc-root tests/fixtures/proc/none --policy-dir "$work/empty" --state-dir "$work/jstate" "$@"; }
+expect recover-clears-stale 0 "cleared the record $work/jstate/devices/0000:00:17.0: it was recorded for a dead:beef" jr recover
+if [ -e "$work/jstate/devices/0000:00:17.0" ] || [ -e "$work/jstate/devices/0000:00:02.0" ] ||
+	[ -e "$work/jstate/devices/0000:05:00.0" ]; then
+	fail=$((fail + 1)); echo "FAIL recover-cleared: $(ls "$work/jstate/devices")"
+else
+	pass=$((pass + 1)); echo "ok recover-cleared"
+fi
+# A hand-written transaction must not take the SATA controller off ahci.
+mkdir -p "$work/jstate2/devices"; chmod 700 "$work/jstate2" "$work/jstate2/devices"
+printf 'op=seize\norigin=cli\nstarted=1\nstep=2\n[before]\nbdf=0000:00:17.0\nid=8086:15bb\ndriver=e1000e\nmodule=e1000e\n' \
+	>"$work/jstate2/txn"
+chmod 600 "$work/jstate2/txn"
+expect recover-txn-mismatch 3 "txn is not about the device at 0000:00:17.0: it was recorded for a 8086:15bb" \
+	jr --state-dir "$work/jstate2" recover
+if [ "$(basename "$(readlink "$rsys/bus/pci/devices/0000:00:17.0/driver")")" = ahci ] &&
+	[ -e "$work/jstate2/txn" ]; then
+	pass=$((pass + 1)); echo "ok recover-txn-untouched"
+else
+	fail=$((fail + 1)); echo "FAIL recover-txn-untouched"
+fi
+
 # A driver folder that is a symlink out of the sysfs root (to a decoy beside
 # it): nothing is written through it, and the command fails.
 esc=$work/esc

@@ -122,9 +122,10 @@ static void test_record_sweep(void **state)
 
 	assert_int_equal(record_sweep(j, &list, &cleared), 4);
 	assert_int_equal(strv_length(cleared), 4);
-	assert_non_null(strstr(cleared[0], "0000:00:17.0: "));
-	assert_non_null(strstr(cleared[1], "0000:00:1c.0: the record"));
-	assert_non_null(strstr(cleared[3], "0000:05:00.0: "));
+	assert_non_null(strstr(cleared[0], "devices/0000:00:17.0: it was recorded for a dead:beef"));
+	assert_non_null(strstr(cleared[1], "devices/0000:00:1c.0: it is not a pcibind record"));
+	assert_non_null(strstr(cleared[2], "devices/0000:00:1f.0: it is a symbolic link"));
+	assert_non_null(strstr(cleared[3], "devices/0000:05:00.0: no function is at"));
 	assert_int_equal(journal_get(j, "0000:02:00.0", &rec), 0);
 	assert_false(unit_exists(d->root, "state/devices/0000:00:17.0"));
 	assert_false(unit_exists(d->root, "state/devices/0000:00:1f.0"));
