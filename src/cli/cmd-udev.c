@@ -40,25 +40,43 @@ int cmd_udev(struct pb_ctx *c, int argc, char **argv)
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			printf("Usage: pcibind [OPTIONS] udev [--dry-run]\n\n"
 			       "Run from udev/70-pcibind.rules on the add of a PCI device: seize it\n"
-			       "if the policy says hotplug = yes for it. Reads ACTION, DEVPATH and\n"
-			       "SUBSYSTEM from the environment.\n");
+			       "if the policy says hotplug = yes for it; on its remove, retire its\n"
+			       "record. Reads ACTION, DEVPATH, SUBSYSTEM and SEQNUM from the\n"
+			       "environment.\n");
 			return PB_EXIT_OK;
 		} else {
 			return cmd_usage_error("udev takes no arguments but --dry-run");
 		}
 	}
 	r = engine_udev_event(bdf, sizeof(bdf), action, sizeof(action));
-	if (r == -ENXIO)
-		return cmd_usage_error("'pcibind udev' runs from a udev rule: ACTION, DEVPATH and "
-				       "SUBSYSTEM must be in the environment");
+	if (r == -ENXIO) {
+		char why[160] = "";
+
+		(void)engine_udev_problem(why, sizeof(why));
+		return cmd_usage_error("'pcibind udev' runs from a udev rule, which puts ACTION, "
+				       "DEVPATH, SUBSYSTEM and SEQNUM in the environment: %s",
+				       why);
+	}
 	if (r == -ENODEV)
 		return PB_EXIT_OK; /* not a PCI device: not ours */
 	if (r < 0) {
 		log_error_errno(r, "cannot read the udev event");
 		return PB_EXIT_FAILURE;
 	}
+	if (!strcmp(action, "remove")) {
+		/* Gone: its record goes too, so that what is plugged in there starts clean. */
+		r = engine_retire(c->engine, bdf);
+		if (r < 0) {
+			log_error_errno(r, "%s was removed, but its record in %s stays", bdf,
+					c->roots.state_dir);
+			return PB_EXIT_FAILURE;
+		}
+		if (r > 0)
+			log_info("%s: removed; its record is retired", bdf);
+		return PB_EXIT_OK;
+	}
 	if (strcmp(action, "add")) {
-		log_debug("%s: ignoring '%s' (pcibind acts on add only)", bdf, action);
+		log_debug("%s: ignoring '%s' (pcibind acts on add and remove only)", bdf, action);
 		return PB_EXIT_OK;
 	}
 

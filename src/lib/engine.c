@@ -367,6 +367,33 @@ int engine_udev_event(char *bdf, size_t bdf_size, char *action, size_t action_si
 	return udevq_event(bdf, bdf_size, action, action_size);
 }
 
+/* Which variable of udev's environment is missing or invalid (udevq.c). Returns 0 or -ENXIO. */
+int engine_udev_problem(char *why, size_t size)
+{
+	return udevq_env_problem(why, size);
+}
+
+/*
+ * A function was removed (udev's "remove"): its record is retired, so that
+ * a device plugged in there later starts clean. Returns 1 if there was a
+ * record, 0 if not, or -errno (-EWOULDBLOCK: another pcibind holds the lock).
+ */
+int engine_retire(struct engine *e, const char *bdf)
+{
+	struct journal_device rec;
+	struct journal *j;
+	int r = engine_journal(e, true, &j);
+
+	if (r < 0)
+		return r;
+	r = journal_get(j, bdf, &rec);
+	if (r == -ENOENT)
+		return 0;
+	/* an unusable file goes too: nothing can be done with it for a gone device */
+	r = journal_del(j, bdf);
+	return r < 0 ? r : 1;
+}
+
 /* The modules D's modalias resolves to (and those the blacklist removed). */
 int engine_native_modules(struct engine *e, const struct pcidev *d, char ***ret,
 			  char ***ret_blacklisted)

@@ -91,6 +91,8 @@ int engine_clear_stale(struct engine *e, char ***ret_cleared);
 int engine_note(struct engine *e, const char *name, char **ret);
 int engine_write_note(struct engine *e, const char *name, const char *text);
 int engine_udev_event(char *bdf, size_t bdf_size, char *action, size_t action_size);
+int engine_udev_problem(char *why, size_t size);
+int engine_retire(struct engine *e, const char *bdf);
 int engine_native_modules(struct engine *e, const struct pcidev *d, char ***ret,
 			  char ***ret_blacklisted);
 

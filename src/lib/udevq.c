@@ -22,17 +22,30 @@
  * the PCI function's name. Returns 0, -ENXIO outside a udev event, -ENODEV
  * for a device that is not on the PCI bus.
  */
+static int check_env(char *why, size_t size);
+
+/* What udevq_event() found wrong with the environment (libudev unsets what it reads). */
+static char event_problem[160];
+static int event_problem_r = 1; /* 1: udevq_event() has not run */
+
 int udevq_event(char *bdf, size_t bdf_size, char *action, size_t action_size)
 {
-	struct udev *u = udev_new();
+	struct udev *u;
 	struct udev_device *d;
 	const char *sub, *name, *act;
 	int r = 0;
 
+	event_problem_r = check_env(event_problem, sizeof(event_problem));
+	if (event_problem_r < 0)
+		return -ENXIO;
+	u = udev_new();
 	if (!u)
 		return -ENOMEM;
 	d = udev_device_new_from_environment(u);
 	if (!d) {
+		snprintf(event_problem, sizeof(event_problem),
+			 "libudev could not read the event from it");
+		event_problem_r = -ENXIO;
 		r = -ENXIO;
 		goto out_unref;
 	}
@@ -53,10 +66,20 @@ out_unref:
 
 /*
  * Which of the variables libudev needs to build the event (ACTION, DEVPATH,
- * SUBSYSTEM, SEQNUM) is missing or invalid, in WHY. Returns 0 when all are
- * there and well-formed, or -ENXIO.
+ * SUBSYSTEM, SEQNUM) is missing or invalid, in WHY; after udevq_event(),
+ * what it found (libudev unsets the variables it reads). Returns 0 when all
+ * are there and well-formed, or -ENXIO.
  */
 int udevq_env_problem(char *why, size_t size)
+{
+	if (event_problem_r <= 0) {
+		snprintf(why, size, "%s", event_problem);
+		return event_problem_r;
+	}
+	return check_env(why, size);
+}
+
+static int check_env(char *why, size_t size)
 {
 	static const char *const actions[] = { "add",	 "remove", "change", "move",
 					       "online", "offline", "bind",   "unbind" };

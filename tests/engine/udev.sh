@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # 'pcibind udev' and --persistent on a fixture with the fake kernel: the
-# hot-plug decision comes from the policy, only "add" acts, a slot whose
-# functions the policy all names moves whole, and --persistent writes and
+# hot-plug decision comes from the policy, only "add" seizes, "remove"
+# retires the record, a slot whose functions the policy all names moves
+# whole, a missing or bad variable is named, and --persistent writes and
 # removes rules that the policy then reads.
 set -u
 BUILD=${BUILD:-build}
@@ -65,6 +66,25 @@ event add 0000:00:1d.1 -v -v >"$work/udev.log" 2>&1
 check loads-once grep -q 'engine: 1 snapshot, [0-9]* refresh, 1 policy load, 1 guard load, 1 journal open' "$work/udev.log"
 check slot-whole [ "$(driver 0000:00:1d.0)$(driver 0000:00:1d.1)$(driver 0000:00:1d.2)$(driver 0000:00:1d.7)" = pci-stubpci-stubpci-stubpci-stub ]
 event add 0000:00:1d.2 >/dev/null 2>&1; check second-event-noop [ $? -eq 0 ]
+
+# udev names what is missing from its environment (SEQNUM too).
+env -u SEQNUM ACTION=add SUBSYSTEM=pci DEVPATH=/devices/pci0000:00/0000:00:1f.6 \
+	"$BUILD/pcibind-fake" --sysfs-root "$work/sys" --state-dir "$work/state" udev 2>"$work/err"
+check missing-seqnum [ $? -eq 2 ] && grep -q 'SEQNUM is not set' "$work/err"
+check missing-seqnum-named grep -q 'SEQNUM is not set' "$work/err"
+env ACTION=add SUBSYSTEM=pci SEQNUM=x1 DEVPATH=/devices/pci0000:00/0000:00:1f.6 \
+	"$BUILD/pcibind-fake" --sysfs-root "$work/sys" --state-dir "$work/state" udev 2>"$work/err"
+check bad-seqnum-named grep -q "SEQNUM='x1' is not a number" "$work/err"
+
+# Unplugged: udev's remove retires the record; plugged in again, it starts clean.
+mv "$work/sys/bus/pci/devices/0000:00:1f.6" "$work/unplugged"
+pb status >"$work/status" 2>&1
+check gone-said grep -q 'GONE: the record .*0000:00:1f.6 is about a function that is gone' "$work/status"
+event remove 0000:00:1f.6 >/dev/null 2>&1; check remove-exit-0 [ $? -eq 0 ]
+check remove-retires [ ! -e "$work/state/devices/0000:00:1f.6" ]
+mv "$work/unplugged" "$work/sys/bus/pci/devices/0000:00:1f.6"
+pb status >"$work/status" 2>&1
+check readded-clean sh -c "! grep -q '0000:00:1f.6' $work/status"
 
 # --persistent
 pb seize --driver pciback --persistent 00:14.0 >/dev/null 2>&1
