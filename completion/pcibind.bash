@@ -87,8 +87,15 @@ _pcibind()
 	show)
 		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--json --help" -- "$cur")) ||
 			{ COMPREPLY=($(compgen -W "$(_pcibind_devices)" -- "$word")); _pcibind_ltrim_colon "$word"; } ;;
-	seize | release | reattach)
+	seize)
 		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--driver --option --all-functions --persistent --dry-run --json --help" -- "$cur")) ||
+			{ COMPREPLY=($(compgen -W "$(_pcibind_devices)" -- "$word")); _pcibind_ltrim_colon "$word"; } ;;
+	release | reattach)
+		if [[ $prev == --to ]]; then
+			COMPREPLY=($(compgen -W "native none" -- "$cur"))
+			return
+		fi
+		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--to --option --all-functions --persistent --dry-run --json --help" -- "$cur")) ||
 			{ COMPREPLY=($(compgen -W "$(_pcibind_devices)" -- "$word")); _pcibind_ltrim_colon "$word"; } ;;
 	explain)
 		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--option --help" -- "$cur")) ||

@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "journal.h"
+#include "util.h"
 #include "macro.h"
 #include "sysfs.h"
 
@@ -153,39 +154,10 @@ const char *journal_dir(const struct journal *j)
 	return j->dir;
 }
 
-/* Write NAME under DIR_FD atomically: temporary file, fsync, rename, fsync dir. */
+/* Write NAME under DIR_FD atomically (util.c), readable by its owner only. */
 static int write_atomic(int dir_fd, const char *name, const char *content)
 {
-	char tmp[NAME_MAX + 1];
-	size_t len = strlen(content);
-	_cleanup_close_ int fd = -1;
-	ssize_t n;
-	int r;
-
-	if ((size_t)snprintf(tmp, sizeof(tmp), ".%s.tmp", name) >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, content, len);
-	if (n < 0 || (size_t)n != len) {
-		r = n < 0 ? -errno : -EIO;
-		goto out_unlink;
-	}
-	if (fsync(fd) < 0) {
-		r = -errno;
-		goto out_unlink;
-	}
-	if (renameat(dir_fd, tmp, dir_fd, name) < 0) {
-		r = -errno;
-		goto out_unlink;
-	}
-	(void)fsync(dir_fd);
-	return 0;
-
-out_unlink:
-	unlinkat(dir_fd, tmp, 0);
-	return r;
+	return util_write_atomic_at(dir_fd, name, content, 0600);
 }
 
 static void say(char *why, size_t size, const char *fmt, ...) _printf_(3, 4);
@@ -200,20 +172,21 @@ static void say(char *why, size_t size, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Read NAME under DIR_FD; on failure, say why in WHY (may be NULL). */
+/*
+ * A journal file: a regular file of ours, not writable by others, text
+ * only. On failure, say why in WHY (may be NULL).
+ */
 static int read_file(int dir_fd, const char *name, char **ret, char *why, size_t wsize)
 {
 	_cleanup_close_ int fd = -1;
-	_cleanup_free_ char *buf = malloc(JOURNAL_FILE_MAX + 1);
-	size_t len = 0;
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
 	struct stat st;
+	int r;
 
-	if (!buf)
-		return -ENOMEM;
 	fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
-		int r = -errno;
-
+		r = -errno;
 		if (r == -ELOOP)
 			say(why, wsize, "it is a symbolic link");
 		else if (r != -ENOENT)
@@ -236,20 +209,11 @@ static int read_file(int dir_fd, const char *name, char **ret, char *why, size_t
 		    (unsigned int)(st.st_mode & 07777));
 		return -EPERM;
 	}
-	for (;;) {
-		ssize_t n = read(fd, buf + len, JOURNAL_FILE_MAX - len);
-
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		len += n;
-		if (len == JOURNAL_FILE_MAX) {
-			say(why, wsize, "it is larger than %d bytes", JOURNAL_FILE_MAX);
-			return -EFBIG;
-		}
-	}
-	buf[len] = '\0';
+	r = util_read_fd(fd, JOURNAL_FILE_MAX - 1, &buf, &len);
+	if (r == -EFBIG)
+		say(why, wsize, "it is larger than %d bytes", JOURNAL_FILE_MAX);
+	if (r < 0)
+		return r;
 	if (memchr(buf, '\0', len)) {
 		say(why, wsize, "it holds a NUL byte");
 		return -EBADMSG;

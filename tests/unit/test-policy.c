@@ -1,213 +1,116 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Unit tests for policy.c: broken rules dropped but failing closed, addresses, trusted paths. */
+/* policy.c: rules parsed from text, evaluated per function, the last match wins, with provenance. */
 #include "unit.h"
 
-#include "macro.h"
+#include "addr.h"
 #include "pcidev.h"
 #include "policy.h"
 
-static struct pcidev dev(uint32_t domain, uint8_t bus, uint8_t slot, uint8_t func, uint32_t class)
-{
-	struct pcidev d = { .addr = { domain, bus, slot, func }, .vendor = 0x8086,
-			    .device = 0x15bb, .class = class, .iommu_group = -1,
-			    .header_type = 0, .boot_vga = -1, .secondary_bus = -1 };
+static struct pcidev nic, usb;
+static struct pcidev *devs[2];
+static struct pcidev_list list;
 
-	addr_format_bdf(&d.addr, d.bdf);
-	return d;
+static void mk(struct pcidev *d, const char *bdf, uint32_t class, uint16_t vendor,
+	       uint16_t device, const char *driver)
+{
+	*d = (struct pcidev){ .class = class, .vendor = vendor, .device = device,
+			      .driver = (char *)driver, .iommu_group = -1 };
+	assert_int_equal(addr_parse_bdf(bdf, &d->addr), 0);
+	addr_format_bdf(&d->addr, d->bdf);
 }
 
-static struct policy *parse(const char *text)
+static int setup(void **state)
+{
+	(void)state;
+	mk(&nic, "0000:01:00.0", 0x020000, 0x8086, 0x10d3, "e1000e");
+	mk(&usb, "0000:00:14.0", 0x0c0330, 0x8086, 0xa36d, "xhci_hcd");
+	devs[0] = &nic;
+	devs[1] = &usb;
+	list = (struct pcidev_list){ .devs = devs, .n = 2 };
+	return 0;
+}
+
+static struct policy *parse(const char *file, const char *text)
 {
 	struct policy *p = calloc(1, sizeof(*p));
 
 	assert_non_null(p);
-	assert_int_equal(policy_parse_string(p, "t.conf", text), 0);
+	assert_int_equal(policy_parse_string(p, file, text), 0);
 	return p;
 }
 
-/* "01:00.0" with expect-id or force is one function of domain 0, as pcibind.conf(5) says. */
-static void test_domainless_address(void **state)
+static void test_last_match_wins(void **state)
 {
-	_cleanup_(policy_freep) struct policy *p =
-		parse("[nic]\nmatch-address = 01:00.0\nexpect-id = 8086:15bb\nforce = yes\n");
-	struct pcidev d0 = dev(0, 1, 0, 0, 0x020000), d1 = dev(1, 1, 0, 0, 0x020000);
+	struct policy *p = parse("50-a.conf", "[net]\nmatch-class = network\nhotplug = yes\n"
+					      "driver = pciback\n\n[this nic]\n"
+					      "match-id = 8086:10d3\ndriver = vfio-pci\n");
 	struct policy_eval e;
 
 	(void)state;
 	assert_int_equal(p->n_errors, 0);
-	assert_true(p->rules[0].exact_address);
-	assert_true(policy_match_device(&p->rules[0], NULL, &d0));
-	assert_false(policy_match_device(&p->rules[0], NULL, &d1));
-	assert_int_equal(policy_eval(p, NULL, &d0, &e), 0);
-	assert_true(e.v.force);
+	assert_int_equal(p->n_rules, 2);
+	assert_int_equal(policy_eval(p, &list, &nic, &e), 0);
+	assert_int_equal(e.n_matched, 2);
+	assert_string_equal(e.v.driver, "vfio-pci");
+	assert_string_equal(e.source[PK_DRIVER]->name, "this nic");
+	assert_int_equal(e.source[PK_DRIVER]->key_line[PK_DRIVER], 8);
+	assert_true(e.v.hotplug);
+	assert_string_equal(e.source[PK_HOTPLUG]->name, "net");
 	policy_eval_done(&e);
-}
-
-/* A broken rule is dropped; it blocks what it could name, and nothing else. */
-static void test_broken_rule_scoped(void **state)
-{
-	_cleanup_(policy_freep) struct policy *p =
-		parse("[usb]\nmatch-class = usb\nboot = perhaps\nprotect = yes\n"
-		      "[nic]\nmatch-address = 00:1f.6\nboot = yes\n");
-	struct pcidev usb = dev(0, 0, 0x14, 0, 0x0c0330), nic = dev(0, 0, 0x1f, 6, 0x020000);
-	const struct policy_diag *why = NULL;
-	struct policy_eval e;
-
-	(void)state;
-	assert_int_equal(p->n_errors, 1);
-	assert_true(p->rules[0].broken);
-	assert_int_equal(p->errors[0].rule, 0);
-	assert_true(policy_blocks(p, NULL, &usb, &why));
-	assert_ptr_equal(why, &p->errors[0]);
-	assert_false(policy_blocks(p, NULL, &nic, NULL));
-	/* dropped: its protect does not apply, even to what it matches */
-	assert_int_equal(policy_eval(p, NULL, &usb, &e), 0);
-	assert_false(e.v.protect);
+	assert_int_equal(policy_eval(p, &list, &usb, &e), 0);
 	assert_int_equal(e.n_matched, 0);
+	assert_false(e.v.hotplug);
+	assert_null(e.source[PK_HOTPLUG]);
 	policy_eval_done(&e);
-	assert_int_equal(policy_eval(p, NULL, &nic, &e), 0);
-	assert_true(e.v.boot);
-	policy_eval_done(&e);
+	policy_free(p);
 }
 
-/* A bad match value makes its kind "anything": the rule still blocks widely. */
-static void test_bad_match_fails_closed(void **state)
+static void test_errors_name_file_and_line(void **state)
 {
-	_cleanup_(policy_freep) struct policy *p =
-		parse("[r]\nmatch-class = network\nmatch-id = 8086\nprotect = yes\n");
-	struct pcidev nic = dev(0, 0, 0x1f, 6, 0x020000), usb = dev(0, 0, 0x14, 0, 0x0c0330);
+	struct policy *p = parse("60-bad.conf", "[x]\nmatch-class = network\n"
+						"permissive = perhaps\nstrict_reset = no\n");
+
+	(void)state;
+	assert_int_equal(p->n_errors, 2);
+	assert_string_equal(p->errors[0].file, "60-bad.conf");
+	assert_int_equal(p->errors[0].line, 3);
+	assert_non_null(strstr(p->errors[0].message, "perhaps"));
+	assert_int_equal(p->errors[1].line, 4);
+	assert_non_null(strstr(p->errors[1].message, "strict_reset"));
+	policy_free(p);
+}
+
+static void test_force_needs_exact_address(void **state)
+{
+	struct policy *p = parse("60-force.conf",
+				 "[all storage]\nmatch-class = storage\nforce = yes\n");
 
 	(void)state;
 	assert_int_equal(p->n_errors, 1);
-	assert_true(policy_blocks(p, NULL, &nic, NULL));
-	assert_false(policy_blocks(p, NULL, &usb, NULL));
+	assert_non_null(strstr(p->errors[0].message, "force needs a match-address"));
+	policy_free(p);
+	p = parse("60-force.conf", "[one]\nmatch-address = 0000:01:00.0\nforce = yes\n");
+	assert_int_equal(p->n_errors, 0);
+	policy_free(p);
 }
 
-/* A misspelt match key does not make a match-everything rule: it is dropped, failing closed. */
-static void test_misspelt_match_key(void **state)
+static void test_bool_words(void **state)
 {
-	_cleanup_(policy_freep) struct policy *p =
-		parse("[r]\nmatch-adress = 00:1f.6\nboot = yes\n");
-	struct pcidev usb = dev(0, 0, 0x14, 0, 0x0c0330);
-	struct policy_eval e;
-
 	(void)state;
-	assert_int_equal(p->n_errors, 1);
-	assert_non_null(strstr(p->errors[0].message, "unknown match key 'match-adress'"));
-	assert_int_equal(policy_eval(p, NULL, &usb, &e), 0);
-	assert_false(e.v.boot);
-	policy_eval_done(&e);
-	assert_true(policy_blocks(p, NULL, &usb, NULL));
-}
-
-/* An error outside any rule blocks every function. */
-static void test_global_error_blocks_all(void **state)
-{
-	_cleanup_(policy_freep) struct policy *p = parse("boot = yes\n");
-	struct pcidev usb = dev(0, 0, 0x14, 0, 0x0c0330);
-
-	(void)state;
-	assert_int_equal(p->n_errors, 1);
-	assert_int_equal(p->errors[0].rule, -1);
-	assert_true(policy_blocks(p, NULL, &usb, NULL));
-}
-
-static bool has_error(const struct policy *p, const char *text)
-{
-	for (size_t i = 0; i < p->n_errors; i++)
-		if (strstr(p->errors[i].message, text))
-			return true;
-	return false;
-}
-
-/* A configured directory that is missing is an error; pcibind's own may be absent. */
-static void test_missing_dir(void **state)
-{
-	struct unit_dir *d = *state;
-	char path[PATH_MAX];
-	const char *dirs[] = { unit_path(d->root, "nowhere", path), NULL };
-	_cleanup_(policy_freep) struct policy *p = NULL;
-	_cleanup_(policy_freep) struct policy *q = NULL;
-
-	assert_int_equal(policy_load(dirs, 1, &p), 0);
-	assert_true(has_error(p, "the policy directory does not exist"));
-	assert_int_equal(policy_load(policy_default_dirs, 2, &q), 0);
-	assert_false(has_error(q, "does not exist"));
-}
-
-static void mkdir_mode(const char *root, const char *rel, mode_t mode)
-{
-	char path[PATH_MAX];
-
-	unit_mkdirs(root, rel);
-	assert_int_equal(chmod(unit_path(root, rel, path), mode), 0);
-}
-
-/* Every directory and symlink on the way is checked, as sudo does. */
-static void test_check_path(void **state)
-{
-	struct unit_dir *d = *state;
-	char path[PATH_MAX], why[PATH_MAX + 128];
-
-	assert_int_equal(chmod(d->root, 0755), 0);
-	mkdir_mode(d->root, "ok/policy.d", 0755);
-	assert_int_equal(policy_check_path(unit_path(d->root, "ok/policy.d", path), why,
-					   sizeof(why)),
-			 0);
-
-	/* a parent anyone may write: the directory could be renamed and replaced */
-	mkdir_mode(d->root, "open/policy.d", 0755);
-	mkdir_mode(d->root, "open", 0777);
-	assert_int_equal(policy_check_path(unit_path(d->root, "open/policy.d", path), why,
-					   sizeof(why)),
-			 -EPERM);
-	assert_non_null(strstr(why, "/open is writable by group or others (mode 0777)"));
-
-	/* a sticky one (as /tmp) is fine above the last: others cannot rename ours */
-	mkdir_mode(d->root, "sticky/policy.d", 0755);
-	mkdir_mode(d->root, "sticky", 01777);
-	assert_int_equal(policy_check_path(unit_path(d->root, "sticky/policy.d", path), why,
-					   sizeof(why)),
-			 0);
-	/* but not as the directory itself */
-	assert_int_equal(policy_check_path(unit_path(d->root, "sticky", path), why, sizeof(why)),
-			 -EPERM);
-
-	/* a symlink's target is checked too */
-	unit_symlink(d->root, "link", "open/policy.d");
-	assert_int_equal(policy_check_path(unit_path(d->root, "link", path), why, sizeof(why)),
-			 -EPERM);
-	unit_symlink(d->root, "goodlink", "ok/policy.d");
-	assert_int_equal(policy_check_path(unit_path(d->root, "goodlink", path), why, sizeof(why)),
-			 0);
-
-	/* missing */
-	assert_int_equal(policy_check_path(unit_path(d->root, "ok/none", path), why, sizeof(why)),
-			 -ENOENT);
-
-	/* owned by another user (only root can make one) */
-	if (geteuid() == 0) {
-		assert_int_equal(lchown(unit_path(d->root, "goodlink", path), 65534, 65534), 0);
-		assert_int_equal(policy_check_path(path, why, sizeof(why)), -EPERM);
-		assert_non_null(strstr(why, "goodlink is owned by uid 65534"));
-		assert_int_equal(chown(unit_path(d->root, "ok/policy.d", path), 65534, 65534), 0);
-		assert_int_equal(policy_check_path(path, why, sizeof(why)), -EPERM);
-	}
+	assert_int_equal(policy_parse_bool("yes"), 1);
+	assert_int_equal(policy_parse_bool("true"), 1);
+	assert_int_equal(policy_parse_bool("off"), 0);
+	assert_int_equal(policy_parse_bool("perhaps"), -1);
 }
 
 int main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, unit_setup_dir, unit_teardown_dir)
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_domainless_address),
-		cmocka_unit_test(test_broken_rule_scoped),
-		cmocka_unit_test(test_bad_match_fails_closed),
-		cmocka_unit_test(test_misspelt_match_key),
-		cmocka_unit_test(test_global_error_blocks_all),
-		T(test_missing_dir),
-		T(test_check_path),
+		cmocka_unit_test_setup(test_last_match_wins, setup),
+		cmocka_unit_test_setup(test_errors_name_file_and_line, setup),
+		cmocka_unit_test_setup(test_force_needs_exact_address, setup),
+		cmocka_unit_test_setup(test_bool_words, setup),
 	};
-#undef T
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
