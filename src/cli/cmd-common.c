@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* What every command shares: usage errors in pcibind's voice and the device snapshot. */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -35,7 +36,12 @@ int cmd_option_error(const char *cmd, char **argv)
 {
 	const char *arg = optind > 0 ? argv[optind - 1] : "";
 
-	if (optopt && arg[0] == '-' && arg[1] != '-' && strchr(arg + 1, optopt))
+	/*
+	 * A short option: optopt names it, also inside a cluster ("-xy"), where
+	 * optind still points at the cluster and argv[optind - 1] is something
+	 * else (the command's name). A long option leaves optopt 0 or its value.
+	 */
+	if (optopt > 0 && optopt < 128 && isgraph(optopt))
 		fprintf(stderr, "pcibind: %s%sinvalid option '-%c', or it needs a value\n",
 			cmd ? cmd : "", cmd ? ": " : "", optopt);
 	else

@@ -11,6 +11,7 @@
 #include "describe.h"
 #include "guard.h"
 #include "log.h"
+#include "output.h"
 #include "pcidev.h"
 #include "pciname.h"
 #include "plan.h"
@@ -66,7 +67,9 @@ void cmd_explain_short(struct pb_ctx *c, const struct pcidev *d)
 					m == d->reset_methods ? " (" : " ", *m);
 	if (d->reset_methods && d->reset_methods[0] && len < sizeof(line))
 		len += (size_t)snprintf(line + len, sizeof(line) - len, ")");
-	if (len < sizeof(line))
+	if (len < sizeof(line) && d->iommu_group < 0)
+		len += (size_t)snprintf(line + len, sizeof(line) - len, "; no IOMMU group; guards: ");
+	else if (len < sizeof(line))
 		len += (size_t)snprintf(line + len, sizeof(line) - len, "; IOMMU group %d; guards: ",
 					d->iommu_group);
 	for (size_t i = 0; i < g.n && len < sizeof(line); i++)
@@ -211,11 +214,192 @@ static void explain_device(struct pb_ctx *c, const struct pcidev_list *l, struct
 		print_verdict(c, d, o, PLAN_RELEASE);
 }
 
+/* ---- JSON: the same facts, rules (file:line) and verdicts, as data ------------ */
+
+static void json_rule(struct out *o, const struct policy_rule *r)
+{
+	char buf[64];
+
+	out_begin_object(o, NULL);
+	out_string(o, "name", NULL, r->name);
+	out_string(o, "file", NULL, r->file);
+	out_int(o, "line", NULL, r->line);
+	out_begin_array(o, "sets", NULL);
+	for (int k = 0; k < _PK_MAX; k++) {
+		struct policy_eval one = { .v = r->v };
+
+		if (!r->set[k] || policy_format_value(&one, k, buf, sizeof(buf)) < 0)
+			continue;
+		out_begin_object(o, NULL);
+		out_string(o, "key", NULL, policy_key_name(k));
+		out_string(o, "value", NULL, buf);
+		out_int(o, "line", NULL, r->key_line[k]);
+		out_end_object(o);
+	}
+	out_end_array(o);
+	out_end_object(o);
+}
+
+static void json_verdict(struct out *o, struct pb_ctx *c, struct pcidev *d,
+			 const struct change_opts *opts, int op)
+{
+	_cleanup_(change_freep) struct change *ch = NULL;
+	struct change_opts one = *opts;
+
+	one.op = op;
+	one.dry_run = true;
+	one.persistent = false;
+	if (op == PLAN_RELEASE) {
+		one.driver = NULL;
+		one.permissive = false;
+	}
+	out_begin_object(o, change_op_name(op));
+	if (engine_decide(c->engine, &one, &d, 1, &ch) < 0) {
+		out_string(o, "verdict", NULL, "unknown");
+		out_string(o, "reason", NULL, "out of memory");
+		out_end_object(o);
+		return;
+	}
+	switch (ch->outcome) {
+	case CHANGE_PLANNED:
+		out_string(o, "verdict", NULL, ch->plan.n ? "allowed" : "nothing to do");
+		for (size_t i = 0; i < ch->n_fns; i++)
+			if (ch->fns[i].dev == d)
+				out_string(o, "reason", NULL, ch->fns[i].verdict.reason);
+		if (op == PLAN_SEIZE) {
+			out_string(o, "stub", NULL, ch->stub[0] ? ch->stub : NULL);
+			out_string(o, "stub_source", NULL, ch->stub_source[0] ? ch->stub_source : NULL);
+		}
+		out_begin_array(o, "moves_with", NULL);
+		for (size_t i = 0; i < ch->n_fns; i++)
+			if (ch->fns[i].dev != d)
+				out_string(o, NULL, NULL, ch->fns[i].bdf);
+		out_end_array(o);
+		out_int(o, "steps", NULL, (long long)ch->plan.n);
+		break;
+	case CHANGE_REFUSED:
+		out_string(o, "verdict", NULL, "refused");
+		out_string(o, "reason", NULL, ch->reason);
+		out_string(o, "refused_function", NULL,
+			   ch->refused_bdf[0] ? ch->refused_bdf : NULL);
+		break;
+	default:
+		out_string(o, "verdict", NULL, "unknown");
+		out_stringf(o, "reason", NULL, "%s%s%s", ch->reason, ch->error ? ": " : "",
+			    ch->error ? strerror(-ch->error) : "");
+		break;
+	}
+	out_end_object(o);
+}
+
+static int explain_json(struct pb_ctx *c, const struct pcidev_list *l, struct pcidev *d,
+			const struct change_opts *opts, int which)
+{
+	_cleanup_(out_freep) struct out *o = out_new(true, stdout);
+	_cleanup_strv_free_ char **members = NULL;
+	const struct guard_facts *gf = NULL;
+	struct pcidev *fns[SLOT_MAX];
+	char reason[512], buf[64], src[512];
+	struct policy_eval e;
+	struct guards g = { 0 };
+	size_t n;
+
+	if (!o)
+		return PB_EXIT_FAILURE;
+	out_string(o, "address", NULL, d->bdf);
+	out_string(o, "qubes_address", NULL, d->qubes);
+	out_begin_object(o, "facts");
+	out_string(o, "driver", NULL, d->driver);
+	out_string(o, "module", NULL, d->driver_module);
+	out_string(o, "driver_override", NULL, d->driver_override);
+	out_bool(o, "stub", NULL, d->stub != PCIDEV_STUB_NONE);
+	out_bool(o, "resettable", NULL, d->resettable);
+	if (pcidev_reset_reason(l, d, reason, sizeof(reason)) == 0)
+		out_string(o, "reset_reason", NULL, reason);
+	else
+		out_null(o, "reset_reason", NULL, NULL);
+	out_begin_array(o, "slot_functions", NULL);
+	n = pcidev_slot_functions(l, d, fns, SLOT_MAX);
+	for (size_t i = 0; i < n && i < SLOT_MAX; i++)
+		out_string(o, NULL, NULL, fns[i]->bdf);
+	out_end_array(o);
+	if (d->iommu_group < 0) {
+		out_null(o, "iommu_group", NULL, NULL);
+		out_null(o, "iommu_group_members", NULL, NULL);
+	} else {
+		out_int(o, "iommu_group", NULL, d->iommu_group);
+		out_begin_array(o, "iommu_group_members", NULL);
+		if (pcidev_iommu_members(c->sysfs, d, &members) >= 0)
+			for (char **m = members; m && *m; m++)
+				out_string(o, NULL, NULL, *m);
+		out_end_array(o);
+	}
+	if (engine_guard_facts(c->engine, &gf) == 0)
+		guard_check(c->sysfs, gf, d, &g);
+	out_begin_array(o, "guards", NULL);
+	for (size_t i = 0; i < g.n; i++) {
+		out_begin_object(o, NULL);
+		out_string(o, "guard", NULL, guard_name(g.hits[i].kind));
+		out_string(o, "detail", NULL, g.hits[i].detail);
+		out_end_object(o);
+	}
+	out_end_array(o);
+	out_end_object(o);
+
+	if (engine_eval(c->engine, d, opts, &e) < 0)
+		return PB_EXIT_FAILURE;
+	out_begin_array(o, "rules", NULL);
+	for (size_t i = 0; i < e.n_matched; i++)
+		json_rule(o, e.matched[i]);
+	out_end_array(o);
+	out_begin_array(o, "command_line", NULL);
+	for (int k = 0; k < _PK_MAX; k++)
+		if (e.cli_source[k]) {
+			policy_format_value(&e, k, buf, sizeof(buf));
+			out_begin_object(o, NULL);
+			out_string(o, "key", NULL, policy_key_name(k));
+			out_string(o, "value", NULL, buf);
+			out_string(o, "option", NULL, e.cli_source[k]);
+			out_end_object(o);
+		}
+	out_end_array(o);
+	out_begin_object(o, "settings");
+	for (int k = 0; k < _PK_MAX; k++) {
+		policy_format_value(&e, k, buf, sizeof(buf));
+		decide_source(&e, k, src, sizeof(src));
+		out_begin_object(o, policy_key_name(k));
+		if ((k == PK_DRIVER && !e.v.driver[0]) ||
+		    (k == PK_EXPECT_ID && e.v.expect_vendor < 0))
+			out_null(o, "value", NULL, NULL); /* pcibind's default stub; any ID */
+		else
+			out_string(o, "value", NULL, buf);
+		out_string(o, "source", NULL, src);
+		if (e.source[k]) {
+			out_string(o, "file", NULL, e.source[k]->file);
+			out_int(o, "line", NULL, e.source[k]->key_line[k]);
+		} else {
+			out_null(o, "file", NULL, NULL);
+			out_null(o, "line", NULL, NULL);
+		}
+		out_end_object(o);
+	}
+	out_end_object(o);
+	policy_eval_done(&e);
+	out_begin_object(o, "verdicts");
+	if (which != PLAN_RELEASE)
+		json_verdict(o, c, d, opts, PLAN_SEIZE);
+	if (which != PLAN_SEIZE)
+		json_verdict(o, c, d, opts, PLAN_RELEASE);
+	out_end_object(o);
+	return out_finish(o) < 0 ? PB_EXIT_FAILURE : PB_EXIT_OK;
+}
+
 /* pcibind explain DEVICE [seize|release] [-o ...]. Returns an exit code. */
 int cmd_explain(struct pb_ctx *c, int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "option", required_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -229,18 +413,23 @@ int cmd_explain(struct pb_ctx *c, int argc, char **argv)
 	char line[1024];
 	int opt, r, which = -1;
 
-	while ((opt = getopt_long(argc, argv, "o:h", options, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, "o:jh", options, NULL)) >= 0) {
 		switch (opt) {
 		case 'o':
 			r = cmd_parse_o(optarg, &o);
 			if (r != 0)
 				return r;
 			break;
+		case 'j':
+			c->json = true;
+			break;
 		case 'h':
-			printf("Usage: pcibind [OPTIONS] explain DEVICE [seize|release] [-o OPTION]\n\n"
+			printf("Usage: pcibind [OPTIONS] explain DEVICE [seize|release] [-o OPTION] "
+			       "[--json]\n\n"
 			       "The facts pcibind sees (driver, reset methods and why, slot\n"
 			       "functions, IOMMU group, safety guards), every policy rule that\n"
-			       "matches with file:line and what it sets, and the verdict.\n");
+			       "matches with file:line and what it sets, and the verdict.\n"
+			       "With --json, the same as one JSON object.\n");
 			return PB_EXIT_OK;
 		default:
 			return cmd_option_error("explain", argv);
@@ -269,6 +458,8 @@ int cmd_explain(struct pb_ctx *c, int argc, char **argv)
 	r = cmd_load_guards(c, &gf);
 	if (r != PB_EXIT_OK)
 		return r;
+	if (c->json)
+		return explain_json(c, l, d, &o, which);
 	if (pciname_new(c->roots.pci_ids, &names) == 0) {
 		describe_device(names, d, &dn);
 		if (describe_line(d, &dn, line, sizeof(line)) == 0)
@@ -276,6 +467,98 @@ int cmd_explain(struct pb_ctx *c, int argc, char **argv)
 	}
 	explain_device(c, l, d, &o, which);
 	return PB_EXIT_OK;
+}
+
+/* policy check --json: the files, errors (file:line, the rule they drop), warnings, rules. */
+static int policy_check_json(const struct policy *p, const struct pcidev_list *l)
+{
+	_cleanup_(out_freep) struct out *o = out_new(true, stdout);
+	char a[64], b[512], s2[512];
+
+	if (!o)
+		return PB_EXIT_FAILURE;
+	out_begin_array(o, "files", NULL);
+	for (size_t i = 0; i < p->n_files; i++)
+		out_string(o, NULL, NULL, p->files[i]);
+	out_end_array(o);
+	out_begin_array(o, "errors", NULL);
+	for (size_t i = 0; i < p->n_errors; i++) {
+		const struct policy_diag *e = &p->errors[i];
+
+		out_begin_object(o, NULL);
+		out_string(o, "file", NULL, e->file);
+		if (e->line > 0)
+			out_int(o, "line", NULL, e->line);
+		else
+			out_null(o, "line", NULL, NULL);
+		out_string(o, "message", NULL, e->message);
+		/* the rule it drops; null: an error outside a rule, which holds up everything */
+		if (e->rule >= 0 && (size_t)e->rule < p->n_rules)
+			out_string(o, "rule", NULL, p->rules[e->rule].name);
+		else
+			out_null(o, "rule", NULL, NULL);
+		out_end_object(o);
+	}
+	out_end_array(o);
+	out_begin_array(o, "warnings", NULL);
+	for (size_t i = 0; i < p->n_rules; i++) {
+		const struct policy_rule *rule = &p->rules[i];
+		bool any = false;
+
+		for (size_t k = 0; k < l->n && !any; k++)
+			any = policy_match_device(rule, l, l->devs[k]);
+		if (!any && rule->n_matches) {
+			out_begin_object(o, NULL);
+			out_string(o, "file", NULL, rule->file);
+			out_int(o, "line", NULL, rule->line);
+			out_null(o, "address", NULL, NULL);
+			out_stringf(o, "message", NULL, "[%s] matches no PCI function here",
+				    rule->name);
+			out_end_object(o);
+		}
+	}
+	for (size_t k = 0; k < l->n; k++) {
+		const struct pcidev *d = l->devs[k];
+		struct policy_eval e;
+
+		if (policy_eval(p, l, d, &e) < 0)
+			continue;
+		if (e.v.protect && (e.v.boot || e.v.hotplug)) {
+			decide_source(&e, PK_PROTECT, b, sizeof(b));
+			decide_source(&e, e.v.boot ? PK_BOOT : PK_HOTPLUG, s2, sizeof(s2));
+			out_begin_object(o, NULL);
+			out_null(o, "file", NULL, NULL);
+			out_null(o, "line", NULL, NULL);
+			out_string(o, "address", NULL, d->bdf);
+			out_stringf(o, "message", NULL,
+				    "protect = yes (%s) contradicts %s = yes (%s): it is never seized",
+				    b, e.v.boot ? "boot" : "hotplug", s2);
+			out_end_object(o);
+		}
+		if (e.v.expect_vendor >= 0 &&
+		    (e.v.expect_vendor != d->vendor || e.v.expect_device != d->device)) {
+			decide_source(&e, PK_EXPECT_ID, b, sizeof(b));
+			snprintf(a, sizeof(a), "%04x:%04x", e.v.expect_vendor, e.v.expect_device);
+			out_begin_object(o, NULL);
+			out_null(o, "file", NULL, NULL);
+			out_null(o, "line", NULL, NULL);
+			out_string(o, "address", NULL, d->bdf);
+			out_stringf(o, "message", NULL,
+				    "%s expects %s here, but it is %04x:%04x: the rule will refuse it",
+				    b, a, d->vendor, d->device);
+			out_end_object(o);
+		}
+		policy_eval_done(&e);
+	}
+	out_end_array(o);
+	out_begin_array(o, "rules", NULL);
+	for (size_t i = 0; i < p->n_rules; i++) {
+		json_rule(o, &p->rules[i]);
+	}
+	out_end_array(o);
+	if (out_finish(o) < 0)
+		return PB_EXIT_FAILURE;
+	return p->n_errors ? PB_EXIT_FAILURE : PB_EXIT_OK;
 }
 
 /* pcibind policy check: errors, rules that match nothing here, contradictions. */
@@ -289,16 +572,22 @@ int cmd_policy(struct pb_ctx *c, int argc, char **argv)
 	char a[64], b[512], s2[512];
 	int r;
 
-	if (argc != 2 || strcmp(argv[1], "check")) {
-		if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-			printf("Usage: pcibind [OPTIONS] policy check\n\n"
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			printf("Usage: pcibind [OPTIONS] policy check [--json]\n\n"
 			       "Lint the policy: errors with file:line, rules that match no PCI\n"
 			       "function here, settings that contradict each other. Exits 1 on\n"
-			       "errors.\n");
+			       "errors. With --json: {\"files\", \"errors\", \"warnings\",\n"
+			       "\"rules\"}.\n");
 			return PB_EXIT_OK;
 		}
-		return cmd_usage_error("policy takes one subcommand: check");
+	if (argc == 3 && !strcmp(argv[1], "check") &&
+	    (!strcmp(argv[2], "--json") || !strcmp(argv[2], "-j"))) {
+		c->json = true;
+		argc = 2;
 	}
+	if (argc != 2 || strcmp(argv[1], "check"))
+		return cmd_usage_error("policy takes one subcommand: check");
 	while (dirs[n_dirs])
 		n_dirs++;
 	r = policy_load(dirs, n_dirs, &p);
@@ -307,6 +596,8 @@ int cmd_policy(struct pb_ctx *c, int argc, char **argv)
 	r = cmd_scan(c, &l);
 	if (r != PB_EXIT_OK)
 		return r;
+	if (c->json)
+		return policy_check_json(p, l);
 	for (size_t i = 0; i < p->n_errors; i++) {
 		if (p->errors[i].line > 0)
 			printf("%s:%d: error: %s\n", p->errors[i].file, p->errors[i].line,

@@ -93,6 +93,13 @@ void decide_release(const struct pcidev_list *l, const struct pcidev *d,
 
 	*v = (struct verdict){ 0 };
 	decide_source(e, PK_RELEASE, src, sizeof(src));
+	/* On its own driver already: a release has nothing to do, and nothing to reset. */
+	if (d->driver && d->stub == PCIDEV_STUB_NONE) {
+		say(v, true, "allowed: it is not on a stub (it is on %s), so there is nothing to "
+			     "release",
+		    d->driver);
+		return;
+	}
 	if (e->v.release == RELEASE_NEVER) {
 		say(v, false, "%s may never return to dom0 (release = never, %s); reboot to get it back",
 		    d->bdf, src);

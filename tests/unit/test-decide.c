@@ -132,6 +132,29 @@ static void test_release_unresettable(void **state)
 	assert_true(v.allowed);
 }
 
+/* A function on its own driver: nothing to release, so no reset refusal either. */
+static void test_release_not_on_stub(void **state)
+{
+	struct policy_eval e = defaults();
+	struct verdict v;
+
+	(void)state;
+	setup_list();
+	dev.resettable = false;
+	dev.driver = (char *)"e1000e";
+	dev.stub = PCIDEV_STUB_NONE;
+	decide_release(&list, &dev, &e, &v);
+	assert_true(v.allowed);
+	assert_non_null(strstr(v.reason, "not on a stub (it is on e1000e)"));
+	/* on a stub, the reset rule applies */
+	dev.driver = (char *)"vfio-pci";
+	dev.stub = PCIDEV_STUB_VFIO_PCI;
+	decide_release(&list, &dev, &e, &v);
+	assert_false(v.allowed);
+	dev.driver = NULL;
+	dev.stub = PCIDEV_STUB_NONE;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -141,6 +164,7 @@ int main(void)
 		cmocka_unit_test(test_seize_guard_and_force),
 		cmocka_unit_test(test_release_never),
 		cmocka_unit_test(test_release_unresettable),
+		cmocka_unit_test(test_release_not_on_stub),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
