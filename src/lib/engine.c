@@ -333,7 +333,7 @@ int engine_clear_stale(struct engine *e, char ***ret_cleared)
 	r = engine_snapshot(e, &l);
 	if (r < 0)
 		return r;
-	return record_sweep(j, l, ret_cleared);
+	return record_sweep(j, l, false, ret_cleared);
 }
 
 /* A note the journal keeps (boot-policy: the digest of the policy boot read). */
@@ -967,6 +967,22 @@ static int undo_txn(struct engine *e, struct journal *j, struct journal_txn *t,
 }
 
 /*
+ * The records of functions that are gone (unplugged while udev's remove
+ * event was missed) are retired before a change, so that a device plugged
+ * in there later starts clean. Logged; errors are not fatal here.
+ */
+static void retire_gone(struct engine *e, struct journal *j)
+{
+	_cleanup_strv_free_ char **gone = NULL;
+	struct pcidev_list *l;
+
+	if (engine_snapshot(e, &l) < 0 || record_sweep(j, l, true, &gone) < 0)
+		return;
+	for (size_t i = 0; gone && gone[i]; i++)
+		elog(e, LOG_NOTICE, "retired %s", gone[i]);
+}
+
+/*
  * Undo the transaction a killed pcibind left, if any. RET says whether one
  * was found and undone. Returns 0 (also when nothing was found or the
  * undo failed: see RET) or -errno when the journal cannot be opened.
@@ -982,8 +998,10 @@ int engine_recover(struct engine *e, struct recovery *ret)
 	if (r < 0)
 		return r;
 	r = journal_txn_read(j, &t);
-	if (r == -ENOENT)
+	if (r == -ENOENT) {
+		retire_gone(e, j);
 		return 0;
+	}
 	ret->found = true;
 	if (r < 0) {
 		ret->error = r;

@@ -141,11 +141,13 @@ int record_check_txn(struct journal *j, const struct journal_txn *t,
 
 /*
  * Remove every record that cannot be used, or whose function is gone or is
- * another device now (recover). *RET_CLEARED gets "the record FILE: why" for each one
+ * another device now (recover); with GONE_ONLY, only those whose function
+ * is gone (before every change: the device was unplugged). *RET_CLEARED gets "the record FILE: why" for each one
  * (and why it stays, if it cannot be removed), NULL-terminated. Returns the
  * count or -errno.
  */
-int record_sweep(struct journal *j, const struct pcidev_list *l, char ***ret_cleared)
+int record_sweep(struct journal *j, const struct pcidev_list *l, bool gone_only,
+		 char ***ret_cleared)
 {
 	_cleanup_free_ struct journal_device *v = NULL;
 	_cleanup_strv_free_ char **out = NULL;
@@ -163,7 +165,7 @@ int record_sweep(struct journal *j, const struct pcidev_list *l, char ***ret_cle
 		struct journal_device rec;
 
 		r = check(j, l, v[i].bdf, &rec, file, sizeof(file), reason, sizeof(reason));
-		if (r == 0 || r == -ENOENT)
+		if (r == 0 || r == -ENOENT || (gone_only && r != -ENODEV))
 			continue;
 		if (r == -ENOMEM)
 			return r;

@@ -2,6 +2,7 @@
 /* Journal records and transactions checked against the functions they name, before anyone acts. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "journal.h"
@@ -18,4 +19,5 @@ int record_check(struct journal *j, const struct pcidev_list *l, const char *bdf
 		 struct journal_device *ret, char *why, size_t size);
 int record_check_txn(struct journal *j, const struct journal_txn *t,
 		     const struct pcidev_list *l, char *why, size_t size);
-int record_sweep(struct journal *j, const struct pcidev_list *l, char ***ret_cleared);
+int record_sweep(struct journal *j, const struct pcidev_list *l, bool gone_only,
+		 char ***ret_cleared);

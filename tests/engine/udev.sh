@@ -85,6 +85,13 @@ check remove-retires [ ! -e "$work/state/devices/0000:00:1f.6" ]
 mv "$work/unplugged" "$work/sys/bus/pci/devices/0000:00:1f.6"
 pb status >"$work/status" 2>&1
 check readded-clean sh -c "! grep -q '0000:00:1f.6' $work/status"
+# A remove event that never came: the next change retires the record.
+printf 'bdf=0000:00:09.0\nid=8086:10d3\ndriver=e1000e\nstub=vfio-pci\norigin=cli\nsince=1\n' \
+	>"$work/state/devices/0000:00:09.0"
+chmod 600 "$work/state/devices/0000:00:09.0"
+pb -v release 00:1f.6 >"$work/out" 2>&1; check next-command-exit-0 [ $? -eq 0 ]
+check next-command-retires [ ! -e "$work/state/devices/0000:00:09.0" ]
+check next-command-says grep -q 'retired the record .*0000:00:09.0: no function is at' "$work/out"
 
 # --persistent
 pb seize --driver pciback --persistent 00:14.0 >/dev/null 2>&1

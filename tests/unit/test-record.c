@@ -120,7 +120,13 @@ static void test_record_sweep(void **state)
 	assert_int_equal(chmod(unit_path(d->root, "state/devices/0000:00:1c.0", path), 0600), 0);
 	unit_symlink(d->root, "state/devices/0000:00:1f.0", "0000:02:00.0");
 
-	assert_int_equal(record_sweep(j, &list, &cleared), 4);
+	/* before a change: only what is gone */
+	assert_int_equal(record_sweep(j, &list, true, &cleared), 1);
+	assert_non_null(strstr(cleared[0], "devices/0000:05:00.0: no function is at"));
+	assert_true(unit_exists(d->root, "state/devices/0000:00:17.0"));
+	cleared = strv_free(cleared);
+	put(j, "0000:05:00.0", 0x8086, 0x10d3, "");
+	assert_int_equal(record_sweep(j, &list, false, &cleared), 4);
 	assert_int_equal(strv_length(cleared), 4);
 	assert_non_null(strstr(cleared[0], "devices/0000:00:17.0: it was recorded for a dead:beef"));
 	assert_non_null(strstr(cleared[1], "devices/0000:00:1c.0: it is not a pcibind record"));
