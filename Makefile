@@ -132,6 +132,7 @@ check-engine: $(BUILD)/pcibind-fake $(BUILD)/fixture-tool fixtures
 	@BUILD=$(BUILD) sh tests/engine/faults.sh laptop
 	@BUILD=$(BUILD) sh tests/engine/udev.sh
 	@BUILD=$(BUILD) sh tests/engine/boot.sh
+	@BUILD=$(BUILD) sh tests/engine/xen.sh
 
 # Fail closed on untrusted policy files, and hostile names.
 check-policy: all fixtures
@@ -202,4 +203,5 @@ clean:
 # run the engine's error paths under the sanitizers).
 $(BUILD)/pcibind-fake: $(ASAN_OBJS) tests/fake/fake-kernel.c | $(BUILD)/obj
 	$(CC) $(PB_CFLAGS) $(CLI_INC) -O1 -g $(SAN) -o $@ $(ASAN_OBJS) tests/fake/fake-kernel.c \
-		-Wl,--wrap=sysfs_open -Wl,--wrap=sysfs_write -Wl,--wrap=kmodq_load $(PB_LIBS)
+		-Wl,--wrap=sysfs_open -Wl,--wrap=sysfs_write -Wl,--wrap=kmodq_load \
+		-Wl,--wrap=xen_open $(PB_LIBS)

@@ -26,6 +26,7 @@
 #include "select.h"
 #include "udevq.h"
 #include "sysfs.h"
+#include "xen.h"
 
 #define MAX_DEVICES 256
 
@@ -119,8 +120,8 @@ static int persist(struct pb_ctx *c, const struct change_opts *o, const struct p
  */
 static int consult_policy(struct pb_ctx *c, const struct change_opts *o,
 			  const struct pcidev_list *l, const struct policy *pol,
-			  const struct guard_facts *gf, struct plan_request *req, char *stub_buf,
-			  size_t stub_size)
+			  const struct guard_facts *gf, struct xen *xen, struct plan_request *req,
+			  char *stub_buf, size_t stub_size)
 {
 	_cleanup_free_ struct pcidev **set = NULL;
 	struct plan_refusal why = { 0 };
@@ -179,6 +180,14 @@ static int consult_policy(struct pb_ctx *c, const struct change_opts *o,
 			decide_release(l, set[i], &e, &v);
 		}
 		policy_eval_done(&e);
+		/* Xen dom0: nothing leaves pciback while a guest holds it. */
+		if (v.allowed && xen_is_dom0(xen) && set[i]->stub == PCIDEV_STUB_PCIBACK &&
+		    (o->op == PLAN_RELEASE || !streq(req->stub, "pciback"))) {
+			struct xen_user u;
+			int held = xen_assigned_domain(xen, &set[i]->addr, &u);
+
+			decide_xen_holder(set[i], held, &u, &v);
+		}
 		if (!v.allowed) {
 			log_error("%s refused: %s", op_name(o->op), v.reason);
 			cmd_explain_short(c, l, pol, gf, set[i]);
@@ -186,6 +195,7 @@ static int consult_policy(struct pb_ctx *c, const struct change_opts *o,
 		}
 	}
 	req->allow_unresettable = o->op == PLAN_RELEASE;
+	req->xen_dom0 = xen_is_dom0(xen);
 	return PB_EXIT_OK;
 }
 
@@ -316,9 +326,11 @@ static int undo_txn(struct rebind *rb, struct journal *j, struct journal_txn *t)
 	r = rebind_restore(rb, t, &done, &f);
 	plan_done(&done);
 	if (r < 0) {
-		log_error("could not put back %s: step %zu (%s %s) failed: %s", what, f.step,
-			  f.st.op == STEP_LOAD_MODULE ? "load-module" : "write",
-			  f.st.op == STEP_LOAD_MODULE ? f.st.module : f.st.path, f.cause);
+		char step[PLAN_PATH_MAX + PLAN_NAME_MAX + 16];
+
+		plan_step_describe(&f.st, step, sizeof(step));
+		log_error("could not put back %s: step %zu (%s) failed: %s", what, f.step, step,
+			  f.cause);
 		records_strand(j, t);
 		(void)journal_txn_end(j);
 		return r;
@@ -374,12 +386,11 @@ static int recover(struct rebind *rb, struct journal *j)
 static int report_failure(const struct change_opts *o, const struct plan *p,
 			  const struct rebind_failure *f)
 {
-	log_error("%s failed at step %zu of %zu (%s %s%s%s%s): %s", op_name(o->op), f->step, p->n,
-		  f->st.op == STEP_LOAD_MODULE ? "load-module" : "write",
-		  f->st.op == STEP_LOAD_MODULE ? f->st.module : f->st.path,
-		  f->st.op == STEP_LOAD_MODULE ? "" : " \"",
-		  f->st.op == STEP_LOAD_MODULE ? "" : (streq(f->st.value, "\n") ? "\\n" : f->st.value),
-		  f->st.op == STEP_LOAD_MODULE ? "" : "\"", f->cause);
+	char step[PLAN_PATH_MAX + PLAN_NAME_MAX + 16];
+
+	plan_step_describe(&f->st, step, sizeof(step));
+	log_error("%s failed at step %zu of %zu (%s): %s", op_name(o->op), f->step, p->n, step,
+		  f->cause);
 	return 0;
 }
 
@@ -402,7 +413,7 @@ static void print_dry_run(struct pb_ctx *c, const struct change_opts *o, const s
 		const struct step *st = &p->steps[i];
 
 		out_begin_object(out, NULL);
-		out_string(out, "op", NULL, st->op == STEP_LOAD_MODULE ? "load-module" : "write");
+		out_string(out, "op", NULL, plan_op_name(st->op));
 		out_string(out, "device", NULL, st->bdf[0] ? st->bdf : NULL);
 		out_string(out, "path", NULL, st->op == STEP_WRITE ? st->path : NULL);
 		out_string(out, "value", NULL, st->op == STEP_WRITE ? st->value : NULL);
@@ -472,6 +483,7 @@ struct change_session {
 	struct pcidev_list *l;
 	struct policy *pol;
 	struct guard_facts *gf;
+	struct xen *xen;	/* opened by the first change (its origin decides xenstore) */
 	struct rebind rb;
 	bool dry_run;
 };
@@ -482,6 +494,7 @@ struct change_session *cmd_session_close(struct change_session *s)
 	if (!s)
 		return NULL;
 	guard_facts_free(s->gf);
+	xen_close(s->xen);
 	policy_free(s->pol);
 	pcidev_list_free(s->l);
 	kmodq_free(s->kq);
@@ -579,6 +592,32 @@ static void session_refresh(struct pb_ctx *c, struct change_session *s,
 	}
 }
 
+/* What the engine tells while it runs (Xen's de-quarantine). */
+static void rebind_note(void *userdata _unused_, int level, const char *msg)
+{
+	log_full_errno(level, 0, "%s", msg);
+}
+
+/*
+ * Find out whether this is a Xen dom0, once per session. Loads no Xen
+ * library (xen.c does at the first question); boot and udev never read
+ * xenstore. Returns an exit code.
+ */
+static int session_xen(struct pb_ctx *c, struct change_session *s, const struct change_opts *o)
+{
+	unsigned int flags = 0;
+
+	if (s->xen)
+		return PB_EXIT_OK;
+	if (streq(o->origin, "boot") || streq(o->origin, "udev"))
+		flags |= XEN_OPEN_NO_XENSTORE;
+	if (cmd_xen_open(c, flags, &s->xen) < 0)
+		return PB_EXIT_FAILURE;
+	s->rb.xen = s->xen;
+	s->rb.note = rebind_note;
+	return PB_EXIT_OK;
+}
+
 /* cmd_change() within session S (whose dry-run-ness must be O's). */
 int cmd_change_in(struct pb_ctx *c, struct change_session *s, const struct change_opts *o,
 		  char **args, int nargs)
@@ -609,6 +648,10 @@ int cmd_change_in(struct pb_ctx *c, struct change_session *s, const struct chang
 		return cmd_usage_error("at most %d devices at once", MAX_DEVICES);
 	if (!l || s->dry_run != o->dry_run)
 		return PB_EXIT_FAILURE;
+	ret = session_xen(c, s, o);
+	if (ret != PB_EXIT_OK)
+		return ret;
+	rb = s->rb; /* with the Xen handle session_xen() added */
 	for (int i = 0; i < nargs; i++) {
 		ret = cmd_resolve_device(c, l, args[i], &devs[n]);
 		if (ret != PB_EXIT_OK)
@@ -618,7 +661,7 @@ int cmd_change_in(struct pb_ctx *c, struct change_session *s, const struct chang
 	req.devs = devs;
 	req.n = n;
 	req.all_functions = o->all_functions;
-	ret = consult_policy(c, o, l, pol, gf, &req, stub_buf, sizeof(stub_buf));
+	ret = consult_policy(c, o, l, pol, gf, s->xen, &req, stub_buf, sizeof(stub_buf));
 	if (ret != PB_EXIT_OK)
 		return ret;
 

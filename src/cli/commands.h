@@ -83,6 +83,12 @@ int cmd_status(struct pb_ctx *c, int argc, char **argv);
 int cmd_recover(struct pb_ctx *c, int argc, char **argv);
 int cmd_boot(struct pb_ctx *c, int argc, char **argv);
 
+/* cmd-xen.c: Xen for the commands (nothing happens or prints unless dom0). */
+struct xen;
+int cmd_xen_open(struct pb_ctx *c, unsigned int flags, struct xen **ret);
+bool cmd_xen_holder(struct xen *x, const struct pcidev *d, char *buf, size_t size);
+void cmd_xen_status(struct pb_ctx *c);
+
 int cmd_scan(struct pb_ctx *c, struct pcidev_list **ret);
 int cmd_scan_flags(struct pb_ctx *c, unsigned int flags, struct pcidev_list **ret);
 int cmd_resolve_device(struct pb_ctx *c, const struct pcidev_list *l, const char *text,
