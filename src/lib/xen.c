@@ -738,11 +738,14 @@ int xen_store_find_user(const struct xen_store *st, const struct pci_addr *a,
 }
 
 /*
- * Which domain holds A, from the hypervisor (xc_test_assign_device with
- * DOMID_INVALID: EINVAL when a domain other than dom0 and DOM_IO owns it)
- * and xenstore's pci backends (the name, a stub domain's guest). Returns 1
- * (held; RET says by whom), 0 (no guest holds it) or -errno when neither
- * source could answer (the caller fails closed).
+ * Which domain holds A. The hypervisor first (xc_test_assign_device with
+ * DOMID_INVALID): 0 means dom0 or DOM_IO owns it, so no guest does, and
+ * xenstore is not asked; EINVAL means another domain owns it, and
+ * xenstore's pci backends give its id and name (a stub domain resolved to
+ * its guest). When the hypervisor cannot answer (no IOMMU: EOPNOTSUPP; no
+ * libxenctrl; another Xen), xenstore alone decides. Returns 1 (held; RET
+ * says by whom), 0 (no guest holds it) or -errno when neither could
+ * answer (the caller fails closed).
  */
 int xen_assigned_domain(struct xen *x, const struct pci_addr *a, struct xen_user *ret)
 {
@@ -753,15 +756,14 @@ int xen_assigned_domain(struct xen *x, const struct pci_addr *a, struct xen_user
 	if (r < 0)
 		return r;
 	hv = x->ops->test_assign(x->ctx, xen_sbdf(a));
+	if (hv == 0)
+		return 0;
 	if (!(x->flags & XEN_OPEN_NO_XENSTORE)) {
 		sr = x->ops->store_dump(x->ctx, XEN_STORE_TIMEOUT_MS, &st);
-		if (sr == 0) {
-			r = xen_store_find_user(&st, a, ret);
-			xen_store_done(&st);
-			if (r != 0)
-				return r;
-		}
+		r = sr == 0 ? xen_store_find_user(&st, a, ret) : 0;
 		xen_store_done(&st);
+		if (r != 0)
+			return r;
 	}
 	if (hv == -EINVAL) {
 		*ret = (struct xen_user){ .domid = XEN_DOMID_INVALID,
@@ -769,9 +771,7 @@ int xen_assigned_domain(struct xen *x, const struct pci_addr *a, struct xen_user
 					  .source = "the hypervisor" };
 		return 1;
 	}
-	if (hv == 0 || sr == 0)
-		return 0;
-	return hv;
+	return sr == 0 ? 0 : hv;
 }
 
 /* "domain 3 (sys-net)", "domain 3 (sys-net, through stub domain 4)", "a domain other than dom0". */

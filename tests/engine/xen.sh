@@ -122,6 +122,7 @@ store /local/domain/0/backend/pci/3/0/dev-1 0000:02:00.0
 store /local/domain/0/backend/pci/3/0/state-1 3
 domain 0 Domain-0
 domain 3 sys-net
+echo 0000:02:00.0 >"$x/assigned"
 pb release 02:00.0
 check inuse-refused '[ "$rc" = 3 ]'
 check inuse-names-domain 'has "$work/err" "in use by domain 3 (sys-net)"'
@@ -133,6 +134,7 @@ check inuse-seize-other-stub-refused '[ "$rc" = 3 ] && [ "$(driver 0000:02:00.0)
 
 # Renumbered: after a detach, libxl shifts dev-N down; what is left still counts.
 fresh
+echo 0000:02:00.0 >"$x/assigned"
 store /local/domain/0/backend/pci/5/0/num_devs 1
 store /local/domain/0/backend/pci/5/0/dev-0 0000:02:00.0
 store /local/domain/0/backend/pci/5/0/state-0 1
@@ -140,8 +142,18 @@ domain 5 sys-usb
 pb release 02:00.0
 check renumbered-refused '[ "$rc" = 3 ] && has "$work/err" "domain 5 (sys-usb)"'
 
+# Without an IOMMU Xen tracks no owner (EOPNOTSUPP): xenstore alone decides.
+fresh
+echo EOPNOTSUPP >"$x/test-assign-errno"
+store /local/domain/0/backend/pci/5/0/dev-3 0000:02:00.0
+store /local/domain/0/backend/pci/5/0/state-3 3
+domain 5 sys-usb
+pb release 02:00.0
+check no-iommu-store-refuses '[ "$rc" = 3 ] && has "$work/err" "domain 5 (sys-usb)"'
+
 # Detached (state 6 Closed) is not in use.
 fresh
+echo EOPNOTSUPP >"$x/test-assign-errno"
 store /local/domain/0/backend/pci/5/0/dev-0 0000:02:00.0
 store /local/domain/0/backend/pci/5/0/state-0 6
 domain 5 sys-usb
@@ -150,6 +162,7 @@ check closed-not-in-use '[ "$rc" = 0 ] && [ "$(driver 0000:02:00.0)" = iwlwifi ]
 
 # Stale: the backend of a domain that no longer exists.
 fresh
+echo EOPNOTSUPP >"$x/test-assign-errno"
 store /local/domain/0/backend/pci/7/0/dev-0 0000:02:00.0
 store /local/domain/0/backend/pci/7/0/state-0 3
 domain 0 Domain-0
@@ -158,6 +171,7 @@ check stale-domain-allowed '[ "$rc" = 0 ] && [ "$(driver 0000:02:00.0)" = iwlwif
 
 # Stub domain: the backend is the device model's; the guest is its target.
 fresh
+echo 0000:02:00.0 >"$x/assigned"
 store /local/domain/0/backend/pci/4/0/dev-0 0000:02:00.0
 store /local/domain/0/backend/pci/4/0/state-0 3
 domain 3 sys-net
@@ -172,6 +186,14 @@ echo 0000:02:00.0 >"$x/assigned"
 pb release 02:00.0
 check hv-assigned-refused '[ "$rc" = 3 ] && has "$work/err" "a domain other than dom0"'
 
+# The hypervisor's "dom0 or DOM_IO owns it" is the truth: xenstore is not even read.
+fresh
+store /local/domain/0/backend/pci/3/0/dev-0 0000:02:00.0
+store /local/domain/0/backend/pci/3/0/state-0 1
+domain 3 sys-net
+pb release 02:00.0
+check hv-free-wins '[ "$rc" = 0 ] && [ ! -e "$x/store-dumps" ]'
+
 # Nobody can tell (no libxenctrl, no xenstore): fail closed.
 fresh
 echo ENOENT >"$x/test-assign-errno"
@@ -185,6 +207,7 @@ check store-only-answers '[ "$rc" = 0 ] && [ "$(driver 0000:02:00.0)" = iwlwifi 
 
 # --- status and show say who holds it -----------------------------------------------
 fresh
+echo 0000:02:00.0 >"$x/assigned"
 store /local/domain/0/backend/pci/3/0/dev-0 0000:02:00.0
 store /local/domain/0/backend/pci/3/0/state-0 3
 domain 3 sys-net
