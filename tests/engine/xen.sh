@@ -220,5 +220,23 @@ pb show 02:00.0
 check show-not-dom0-silent '[ "$rc" = 0 ] && ! grep -qi "domain 3" "$work/out"'
 PROC=tests/fixtures/proc/xen-dom0
 
+# --- this machine (not Xen): the real pcibind says nothing about Xen ----------------------
+# Read-only: list, show, status and a --dry-run release on the host's own sysfs.
+if [ "$(cat /sys/hypervisor/type 2>/dev/null)" != xen ]; then
+	host() { "$BUILD/pcibind" --state-dir "$work/hoststate" --policy-dir policy.d "$@" \
+		>"$work/out" 2>"$work/err"; rc=$?; }
+	first=$("$BUILD/pcibind" --json list 2>/dev/null | sed -n 's/.*"address": "\([^"]*\)".*/\1/p' | head -n 1)
+	: >"$work/all"
+	for args in "list" "show $first" "status" "release $first --dry-run" "seize $first --dry-run"; do
+		# shellcheck disable=SC2086 # ARGS are words
+		host $args
+		cat "$work/out" "$work/err" >>"$work/all"
+	done
+	check host-has-a-device '[ -n "$first" ]'
+	check host-no-xen-word '! grep -qiE "xen|quarantine|DOM_IO|domain [0-9]" "$work/all"'
+else
+	echo "skip host-no-xen-word (this machine is a Xen host)"
+fi
+
 echo "xen: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
