@@ -17,6 +17,7 @@
 #include "policy.h"
 #include "select.h"
 #include "sysfs.h"
+#include "xen.h"
 
 #define SLOT_MAX 8
 
@@ -81,7 +82,8 @@ static void explain_device(struct pb_ctx *c, const struct pcidev_list *l, const 
 			   const struct change_opts *o, int which)
 {
 	_cleanup_strv_free_ char **members = NULL;
-	char reason[512], buf[64], src[512];
+	_cleanup_(xen_closep) struct xen *xen = NULL;
+	char reason[512], buf[64], src[512], held[300];
 	struct policy_eval e;
 	struct verdict v;
 	struct guards g;
@@ -105,6 +107,9 @@ static void explain_device(struct pb_ctx *c, const struct pcidev_list *l, const 
 				printf(" %s", *m);
 		printf("\n");
 	}
+	/* Xen dom0, on pciback: which guest holds it (nothing elsewhere). */
+	if (cmd_xen_open(c, 0, &xen) == 0 && cmd_xen_holder(xen, d, held, sizeof(held)))
+		printf("  Xen guest:       %s\n", held);
 	guard_check(c->sysfs, gf, d, &g);
 	printf("  Guards:          %s\n", g.n ? "" : "none");
 	for (size_t i = 0; i < g.n; i++)
@@ -138,6 +143,12 @@ static void explain_device(struct pb_ctx *c, const struct pcidev_list *l, const 
 	}
 	if (which != PLAN_SEIZE) {
 		decide_release(l, d, &e, &v);
+		if (v.allowed && xen_is_dom0(xen) && d->stub == PCIDEV_STUB_PCIBACK) {
+			struct xen_user u;
+			int r = xen_assigned_domain(xen, &d->addr, &u);
+
+			decide_xen_holder(d, r, &u, &v);
+		}
 		printf("Verdict, release: %s%s\n", v.allowed ? "" : "refused: ", v.reason);
 	}
 	policy_eval_done(&e);

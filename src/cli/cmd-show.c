@@ -11,10 +11,10 @@
 #include "log.h"
 #include "output.h"
 #include "pcidev.h"
-#include "xen.h"
 #include "pciname.h"
 #include "select.h"
 #include "sysfs.h"
+#include "xen.h"
 
 #define MAX_SLOT_FUNCTIONS 8
 

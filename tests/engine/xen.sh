@@ -215,6 +215,9 @@ pb show 02:00.0
 check show-in-use '[ "$rc" = 0 ] && has "$work/out" "in use by domain 3 (sys-net)"'
 pb status
 check status-in-use 'has "$work/out" "in use by domain 3 (sys-net)"'
+pb explain 02:00.0 release
+check explain-in-use 'has "$work/out" "Xen guest:       in use by domain 3 (sys-net)"'
+check explain-verdict-refused 'has "$work/out" "Verdict, release: refused: 0000:02:00.0 is in use by domain 3 (sys-net)"'
 PROC=tests/fixtures/proc/none
 pb show 02:00.0
 check show-not-dom0-silent '[ "$rc" = 0 ] && ! grep -qi "domain 3" "$work/out"'
