@@ -19,6 +19,7 @@
 #     show and status say who holds it.
 #  5. After the domU is destroyed (Xen quarantines the device), pcibind
 #     release brings the e1000e back, Xen says dom0 owns it, and DMA works.
+# "DEMO " lines are the transcript `make demo-xen` prints (tests/vm/demo-xen.sh).
 
 E=0000:01:00.0
 PEER=0000:00:04.0
@@ -40,6 +41,16 @@ xen_owner()
 	xl dmesg 2>/dev/null | grep -F "$1 - " | tail -n 1 | sed -n "s/.*$1 - \([^ :]*\).*/\1/p"
 }
 netdev_back() { [ -n "$(pci_netdevs $E)" ]; }
+say() { echo "DEMO $*"; }
+# pb, and show the command and what it printed in the transcript.
+pbd()
+{
+	pb "$@"
+	say
+	say "# pcibind $*"
+	printf '%s\n%s\n' "$PB_OUT" "$PB_ERR" | sed '/^$/d; s/^/DEMO /'
+	[ "$PB_RC" = 0 ] || say "(exit $PB_RC)"
+}
 
 # ---- the toolstack, as xencommons starts it ---------------------------------------
 mkdir -p /var /run/xen /run/xenstored /var/lib/xen /var/lib/xenstored /var/log/xen/console /dev/pts
@@ -101,7 +112,8 @@ wait_for a-netdev 20 netdev_back
 dma_check a-dma-works $E $PEER
 
 # ---- 3. pcibind seizes it, the domU drives it -------------------------------------------
-pb seize $E
+say "Xen $(xl info 2>/dev/null | sed -n 's/^xen_version *: //p') dom0, Linux $(uname -r); the e1000e at $E, dom0's e1000 at $PEER on QEMU's internal hub"
+pbd seize $E
 expect_rc d-seize-exit 0
 expect_eq d-on-pciback pciback "$(sysfs_driver $E)"
 PEER_NET=$(netdev_of $PEER)
@@ -125,14 +137,18 @@ xl create /tmp/domu.cfg >/tmp/85-create.out 2>&1
 expect_eq d-xl-create-rc 0 "$?"
 DOMID=$(xl domid domu 2>/dev/null)
 expect_match d-domid '^[0-9]+$' "$DOMID"
+say
+say "# xl create domu.cfg   (PV, pci = [ '$E' ]): domain $DOMID"
 wait_for d-domu-pings 120 grep -q 'DOMU ROUND [0-9]* RECEIVED 3' "$CONS"
+grep -E 'DOMU (NIC|ROUND)' "$CONS" | head -n 2 | sed 's/^/DEMO   domU console: /'
+say "  Xen: $E is owned by $(xen_owner $E)"
 echo "NOTE domU up and pinging $(awk -v a="$T1" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%.1f", b - a }') s after xl create"
 expect_match d-domu-nic-e1000e 'DOMU NIC [a-z0-9]+ e1000e' "$(cat $CONS 2>&1)"
 expect_eq d-owner-guest "d$DOMID" "$(xen_owner $E)"
 
 # ---- 4. while it runs: refused, naming the domain; nothing changes -------------------------
 pci_snapshot /tmp/85-before
-pb release $E
+pbd release $E
 expect_rc r-release-refused 3
 expect_match r-names-domain "in use by domain $DOMID \(domu\)" "$PB_ERR"
 pb release --dry-run $E
@@ -145,16 +161,20 @@ check r-nothing-changed cmp -s /tmp/85-before /tmp/85-after
 expect_eq r-still-pciback pciback "$(sysfs_driver $E)"
 pb show $E
 expect_match r-show-says "in use by domain $DOMID \(domu\)" "$PB_OUT"
-pb status
+pbd status
 expect_match r-status-says "$E  on pciback, in use by domain $DOMID \(domu\)" "$PB_OUT"
 LAST=$(grep -c 'DOMU ROUND' "$CONS")
 domu_pinged_again() { [ "$(grep 'RECEIVED 3' "$CONS" | wc -l)" -gt "$LAST" ]; }
 wait_for r-domu-still-pings 30 domu_pinged_again
+say "  the domU keeps pinging: $(grep 'DOMU ROUND' "$CONS" | tail -n 1)"
 
 # ---- 5. the domU stops; pcibind release brings the e1000e back --------------------------
 T2=$(cut -d' ' -f1 /proc/uptime)
 xl destroy domu >/tmp/85-destroy.out 2>&1
 expect_eq s-xl-destroy-rc 0 "$?"
+say
+say "# xl destroy domu"
+say "  Xen: $E is owned by $(xen_owner $E) (quarantined), still on $(sysfs_driver $E)"
 check_fails s-domu-gone xl domid domu
 echo "NOTE xl destroy took $(awk -v a="$T2" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%.1f", b - a }') s"
 expect_eq s-still-pciback pciback "$(sysfs_driver $E)"
@@ -163,12 +183,15 @@ $IP -n peer link set "$PEER_NET" netns 1
 $IP netns del peer
 pb show $E
 expect_match s-show-free "no Xen guest holds it" "$PB_OUT"
-pb release --dry-run $E
+pbd release --dry-run $E
 expect_match s-plan-deassign "xen-deassign DOMID_IO $E" "$PB_OUT"
-pb -v release $E
+pbd -v release $E
 expect_rc s-release-exit 0
 expect_match s-release-dequarantined "from its quarantine \(DOM_IO\) back to dom0" "$PB_ERR"
 expect_eq s-native e1000e "$(sysfs_driver $E)"
 expect_eq s-owner-d0 d0 "$(xen_owner $E)"
 wait_for s-netdev 20 netdev_back
+say "  Xen: $E is owned by $(xen_owner $E); driver $(sysfs_driver $E), netdev $(pci_netdevs $E)"
 dma_check s-dma-works-after-domu $E $PEER
+say
+say "DMA check (ping from the e1000e to the e1000 over the hub, each in its own netns): $(dma_ping $E $PEER | awk '{ print $1 "/3 answered, tx_packets " $2 " -> " $3 }')"
