@@ -445,9 +445,12 @@ static int backend(struct xen *x)
 		return x->load_error;
 	if (x->host != XEN_HOST_DOM0)
 		return (x->load_error = -ENODEV);
-	/* A fixture's Xen is not the Xen this process would talk to. */
+	/*
+	 * A fixture's Xen is not the Xen this process would talk to. Not
+	 * EOPNOTSUPP: from Xen that means "no IOMMU", which is fine.
+	 */
 	if (!x->own_root)
-		return (x->load_error = -EOPNOTSUPP);
+		return (x->load_error = -EREMOTE);
 	lib = calloc(1, sizeof(*lib));
 	if (!lib)
 		return -ENOMEM;
@@ -506,7 +509,12 @@ void xen_dq_describe(int r, const char *bdf, char *buf, size_t size)
 			 bdf);
 		break;
 	default:
-		if (r == -ENOENT)
+		if (r == -EREMOTE)
+			snprintf(buf, size,
+				 "cannot take %s out of Xen's quarantine (DOM_IO): the sysfs root "
+				 "is not this system's, so this system's Xen cannot be asked",
+				 bdf);
+		else if (r == -ENOENT)
 			snprintf(buf, size,
 				 "cannot take %s out of Xen's quarantine (DOM_IO): libxenctrl "
 				 "(libxenctrl.so.4.NN, Debian's libxenmisc4.NN) is not installed; "

@@ -223,6 +223,15 @@ pb show 02:00.0
 check show-not-dom0-silent '[ "$rc" = 0 ] && ! grep -qi "domain 3" "$work/out"'
 PROC=tests/fixtures/proc/xen-dom0
 
+# The real pcibind on a fixture that says dom0 never asks this machine's Xen:
+# it cannot tell who holds the function, so it refuses (not "no IOMMU, fine").
+fresh
+"$BUILD/pcibind" --sysfs-root "$work/sys" --modules-dir "$src/modules" \
+	--pci-ids tests/fixtures/pci.ids --state-dir "$work/state" --policy-dir policy.d \
+	--proc-root tests/fixtures/proc/xen-dom0 release 02:00.0 >"$work/out" 2>"$work/err"
+rc=$?
+check real-binary-fixture-dom0-refuses '[ "$rc" = 3 ] && has "$work/err" "cannot determine whether 0000:02:00.0"'
+
 # --- this machine (not Xen): the real pcibind says nothing about Xen ----------------------
 # Read-only: list, show, status and a --dry-run release on the host's own sysfs.
 if [ "$(cat /sys/hypervisor/type 2>/dev/null)" != xen ]; then

@@ -2,7 +2,7 @@
 # vm-kinds: xen
 # vm-append: vmtest.xl=1
 # vm-needs: xen-toolstack
-# vm-timeout: 900
+# vm-timeout: 1800
 # Return after a VM, on a real Xen dom0 with its toolstack (xenstored,
 # xen-init-dom0, xenconsoled, xl) and a PV domU (the same kernel, busybox,
 # xen-pcifront, e1000e) that gets the e1000e (01:00.0) passed through and
@@ -127,7 +127,7 @@ type = "pv"
 kernel = "/vmtest/domu/vmlinuz"
 ramdisk = "/vmtest/domu/initrd.gz"
 extra = "console=hvc0 loglevel=4 panic=-1"
-memory = 256
+memory = 128
 vcpus = 1
 pci = [ '$E' ]
 on_crash = "destroy"
@@ -139,7 +139,7 @@ DOMID=$(xl domid domu 2>/dev/null)
 expect_match d-domid '^[0-9]+$' "$DOMID"
 say
 say "# xl create domu.cfg   (PV, pci = [ '$E' ]): domain $DOMID"
-wait_for d-domu-pings 120 grep -q 'DOMU ROUND [0-9]* RECEIVED 3' "$CONS"
+wait_for d-domu-pings 400 grep -q 'DOMU ROUND [0-9]* RECEIVED 3' "$CONS"
 grep -E 'DOMU (NIC|ROUND)' "$CONS" | head -n 2 | sed 's/^/DEMO   domU console: /'
 say "  Xen: $E is owned by $(xen_owner $E)"
 echo "NOTE domU up and pinging $(awk -v a="$T1" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%.1f", b - a }') s after xl create"
@@ -193,5 +193,6 @@ expect_eq s-owner-d0 d0 "$(xen_owner $E)"
 wait_for s-netdev 20 netdev_back
 say "  Xen: $E is owned by $(xen_owner $E); driver $(sysfs_driver $E), netdev $(pci_netdevs $E)"
 dma_check s-dma-works-after-domu $E $PEER
+send_file domu-console.log "$CONS"
 say
 say "DMA check (ping from the e1000e to the e1000 over the hub, each in its own netns): $(dma_ping $E $PEER | awk '{ print $1 "/3 answered, tx_packets " $2 " -> " $3 }')"
