@@ -13,7 +13,6 @@ struct xen_user;
 
 struct verdict {
 	bool allowed;
-	bool unresettable_ok;	/* release: allowed although it cannot be reset */
 	char reason[1024];
 };
 

@@ -82,6 +82,20 @@ void plan_done(struct plan *p)
 	plan_init(p);
 }
 
+/* "<driver of MODULE>" into BUF. Returns 0 or -ENAMETOOLONG. */
+int plan_symbol(const char *module, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, PLAN_SYMBOL_FMT, module);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+/* Whether DRIVER is a symbolic driver of plan_symbol(). */
+bool plan_is_symbol(const char *driver)
+{
+	return driver && strncmp(driver, "<driver of ", 11) == 0;
+}
+
 static int copy_field(char *dst, size_t size, const char *src)
 {
 	size_t n = strlen(src ? src : "");
@@ -551,8 +565,7 @@ static const struct plan_native *find_native(const struct plan_native *v, size_t
 }
 
 /*
- * Plan a release: group, refuse a function without a reset method unless
- * the policy allowed it (allow_unresettable), then reset, pin driver_override to the native driver,
+ * Plan a release: group, then reset (what can be reset), pin driver_override to the native driver,
  * unbind, leave pciback's slots, bind, and clear driver_override. NATIVES
  * says each function's native driver. Returns 0, -EPERM or -ENOMEM.
  */
@@ -576,26 +589,27 @@ int plan_release(const struct pcidev_list *l, const struct plan_request *req,
 	for (size_t i = 0; i < n; i++) {
 		const struct pcidev *d = set[i];
 		const struct plan_native *nat = find_native(natives, n_natives, d->bdf);
-		char reason[512];
 		const char *driver;
 
+		if (nat && nat->none) {
+			t[i] = (struct plan_target){
+				.dev = d,
+				.reset_first = d->stub != PCIDEV_STUB_NONE,
+				.remove_slot = d->in_pciback_slots,
+			};
+			continue;
+		}
 		if (!nat || (!nat->driver && !nat->module))
 			return refuse(why, d,
 				      "%s: no native driver is known: pcibind has no record of it "
 				      "and its modalias resolves to no usable module",
 				      d->bdf);
-		if (!d->resettable && !req->allow_unresettable) {
-			if (pcidev_reset_reason(l, d, reason, sizeof(reason)) < 0)
-				snprintf(reason, sizeof(reason), "not resettable");
-			return refuse(why, d,
-				      "%s cannot be reset, so whatever its last user left in it "
-				      "would reach dom0 (%s). Reboot to get it back safely, or "
-				      "accept the risk with -o no-strict-reset",
-				      d->bdf, reason);
-		}
+		/* Whether it may return unreset is decide.c's verdict, made before. */
 		driver = nat->driver;
 		if (!driver) {
-			snprintf(placeholder[i], PLAN_NAME_MAX, "<driver of %s>", nat->module);
+			r = plan_symbol(nat->module, placeholder[i], PLAN_NAME_MAX);
+			if (r < 0)
+				return r;
 			driver = placeholder[i];
 		}
 		t[i] = (struct plan_target){
@@ -608,5 +622,21 @@ int plan_release(const struct pcidev_list *l, const struct plan_request *req,
 			.xen_deassign = req->xen_dom0 && d->stub == PCIDEV_STUB_PCIBACK,
 		};
 	}
-	return plan_move(l, t, n, ret);
+	r = plan_move(l, t, n, ret);
+	if (r < 0)
+		return r;
+	/* Back to no driver: the kernel probes it as if pcibind had never been there. */
+	for (size_t i = 0; i < n; i++) {
+		const struct plan_native *nat = find_native(natives, n_natives, set[i]->bdf);
+
+		if (!nat || !nat->none)
+			continue;
+		r = WRITE(ret, CHECK_NONE, &t[i], set[i]->bdf, "",
+			  "let the kernel probe it, as before it was seized (whatever binds, or "
+			  "nothing, is its own)",
+			  "bus/pci/drivers_probe");
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }

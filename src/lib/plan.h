@@ -63,6 +63,16 @@ struct plan_target {
 	bool xen_deassign;		/* Xen dom0: it leaves pciback, de-quarantine it */
 };
 
+/*
+ * A symbolic driver, "<driver of M>": the driver module M registers, known
+ * only once M is loaded. The plan names it in paths and checks; the
+ * executor resolves it after the load step, so a dry run shows exactly the
+ * steps a real run takes.
+ */
+#define PLAN_SYMBOL_FMT "<driver of %s>"
+int plan_symbol(const char *module, char *buf, size_t size);
+bool plan_is_symbol(const char *driver);
+
 void plan_init(struct plan *p);
 void plan_done(struct plan *p);
 int plan_move(const struct pcidev_list *l, const struct plan_target *t, size_t n,
@@ -86,7 +96,6 @@ struct plan_request {
 	bool all_functions;
 	bool no_strict_reset;
 	bool permissive;
-	bool allow_unresettable;	/* release: the policy allowed it (decide.c) */
 	bool xen_dom0;			/* functions leaving pciback leave DOM_IO too */
 };
 
@@ -95,6 +104,7 @@ struct plan_native {
 	const char *bdf;
 	const char *driver;		/* NULL if unknown until module loads */
 	const char *module;		/* NULL if built in or unknown */
+	bool none;			/* back to no driver: unbind, clear, let the kernel probe */
 };
 
 /* Why a request was refused; the planner's whole explanation. */
