@@ -38,7 +38,8 @@
  *   store/            xenstore as a tree: a node with children is a directory,
  *                     a value is a file; absent: xenstore unreadable (ENOENT)
  *   store-dumps       one line appended per xenstore read (tests count them)
- * PCIBIND_FAKE_LOG gets "xen-deassign DOMID_IO BDF" for a de-assign that took effect.
+ * PCIBIND_FAKE_LOG gets "xen-deassign DOMID_IO BDF" for each de-assign step (0 or
+ * ENODEV), not for the executor's check that asks again.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -549,9 +550,17 @@ static int fake_deassign(void *ctx __attribute__((unused)), uint32_t sbdf)
 		return r;
 	if (exists(rpath(".fake/xen/deassign-noop")))
 		return 0;
+	static char taken[32];
+
 	sbdf_text(sbdf, bdf, sizeof(bdf));
-	if (remove_lines(rpath(".fake/xen/quarantined"), bdf) < 0)
+	if (remove_lines(rpath(".fake/xen/quarantined"), bdf) < 0) {
+		/* A step that found nothing to do took effect too; not the check after it. */
+		if (strcmp(taken, bdf))
+			log_op("xen-deassign DOMID_IO %s%s\n", bdf, "");
+		taken[0] = '\0';
 		return -ENODEV;
+	}
+	snprintf(taken, sizeof(taken), "%s", bdf);
 	log_op("xen-deassign DOMID_IO %s%s\n", bdf, "");
 	return 0;
 }
