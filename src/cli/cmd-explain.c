@@ -18,6 +18,7 @@
 #include "policy.h"
 #include "select.h"
 #include "sysfs.h"
+#include "xen.h"
 
 #define SLOT_MAX 8
 
@@ -155,8 +156,9 @@ static void explain_device(struct pb_ctx *c, const struct pcidev_list *l, struct
 			   const struct change_opts *o, int which)
 {
 	_cleanup_strv_free_ char **members = NULL;
+	_cleanup_(xen_closep) struct xen *xen = NULL;
 	const struct guard_facts *gf = NULL;
-	char reason[512], buf[64], src[512];
+	char reason[512], buf[64], src[512], held[300];
 	struct policy_eval e;
 	struct guards g = { 0 };
 
@@ -179,6 +181,9 @@ static void explain_device(struct pb_ctx *c, const struct pcidev_list *l, struct
 				printf(" %s", *m);
 		printf("\n");
 	}
+	/* Xen dom0, on pciback: which guest holds it (nothing elsewhere). */
+	if (cmd_xen_open(c, 0, &xen) == 0 && cmd_xen_holder(xen, d, held, sizeof(held)))
+		printf("  Xen guest:       %s\n", held);
 	if (engine_guard_facts(c->engine, &gf) == 0)
 		guard_check(c->sysfs, gf, d, &g);
 	printf("  Guards:          %s\n", g.n ? "" : "none");

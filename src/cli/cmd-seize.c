@@ -39,11 +39,6 @@ int cmd_change_exit(const struct change *ch)
 	}
 }
 
-static const char *step_value(const struct step *st)
-{
-	return streq(st->value, "\n") ? "\\n" : st->value;
-}
-
 static void print_dry_run(struct pb_ctx *c, const struct change *ch)
 {
 	_cleanup_(out_freep) struct out *out = NULL;
@@ -64,7 +59,7 @@ static void print_dry_run(struct pb_ctx *c, const struct change *ch)
 		const struct step *st = &p->steps[i];
 
 		out_begin_object(out, NULL);
-		out_string(out, "op", NULL, st->op == STEP_LOAD_MODULE ? "load-module" : "write");
+		out_string(out, "op", NULL, plan_op_name(st->op));
 		out_string(out, "device", NULL, st->bdf[0] ? st->bdf : NULL);
 		out_string(out, "path", NULL, st->op == STEP_WRITE ? st->path : NULL);
 		out_string(out, "value", NULL, st->op == STEP_WRITE ? st->value : NULL);
@@ -79,14 +74,10 @@ static void print_dry_run(struct pb_ctx *c, const struct change *ch)
 
 static void report_step(const char *what, const struct rebind_failure *f, size_t n)
 {
-	const struct step *st = &f->st;
+	char step[PLAN_PATH_MAX + PLAN_NAME_MAX + 16];
 
-	if (st->op == STEP_LOAD_MODULE)
-		log_error("%s failed at step %zu of %zu (load-module %s): %s", what, f->step, n,
-			  st->module, f->cause);
-	else
-		log_error("%s failed at step %zu of %zu (write %s \"%s\"): %s", what, f->step, n,
-			  st->path, step_value(st), f->cause);
+	plan_step_describe(&f->st, step, sizeof(step));
+	log_error("%s failed at step %zu of %zu (%s): %s", what, f->step, n, step, f->cause);
 }
 
 /*
@@ -200,12 +191,11 @@ int cmd_begin(struct pb_ctx *c, bool dry_run)
 		    "first",
 		    rec.op, rec.origin, when, rec.steps_done);
 	if (!rec.undone) {
-		log_error("could not put back %s: step %zu (%s %s) failed: %s", rec.what,
-			  rec.failure.step,
-			  rec.failure.st.op == STEP_LOAD_MODULE ? "load-module" : "write",
-			  rec.failure.st.op == STEP_LOAD_MODULE ? rec.failure.st.module
-								: rec.failure.st.path,
-			  rec.failure.cause);
+		char step[PLAN_PATH_MAX + PLAN_NAME_MAX + 16];
+
+		plan_step_describe(&rec.failure.st, step, sizeof(step));
+		log_error("could not put back %s: step %zu (%s) failed: %s", rec.what,
+			  rec.failure.step, step, rec.failure.cause);
 		return PB_EXIT_STRANDED;
 	}
 	log_warning("put back %s", rec.what);

@@ -13,6 +13,7 @@
 #include "pciname.h"
 #include "select.h"
 #include "sysfs.h"
+#include "xen.h"
 
 #define MAX_SLOT_FUNCTIONS 8
 
@@ -96,6 +97,16 @@ static void show_driver(struct out *o, const struct pcidev_list *l, const struct
 		out_bool(o, "pciback_slot", "In pciback slots:", d->in_pciback_slots);
 	else
 		out_null(o, "pciback_slot", NULL, NULL);
+}
+
+/* On a Xen dom0, for a function on pciback: which guest holds it. */
+static void show_xen(struct out *o, struct pb_ctx *c, const struct pcidev *d)
+{
+	_cleanup_(xen_closep) struct xen *x = NULL;
+	char what[300];
+
+	if (cmd_xen_open(c, 0, &x) == 0 && cmd_xen_holder(x, d, what, sizeof(what)))
+		out_string(o, "xen_guest", "Xen guest:", what);
 }
 
 static int show_modules(struct out *o, struct pb_ctx *c, const struct pcidev *d)
@@ -275,6 +286,7 @@ int cmd_show(struct pb_ctx *c, int argc, char **argv)
 	show_identity(o, d, &dn);
 	show_kind(o, d);
 	show_driver(o, l, d);
+	show_xen(o, c, d);
 	if (show_modules(o, c, d) < 0 || show_groups(o, c, l, d) < 0)
 		return PB_EXIT_FAILURE;
 	show_reset(o, l, d);

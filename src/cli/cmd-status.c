@@ -186,6 +186,8 @@ int cmd_status(struct pb_ctx *c, int argc, char **argv)
 			printf("{\n  \"seized\": [],\n  \"transaction\": null\n}\n");
 		else
 			printf("nothing seized (no journal in %s)\n", c->roots.state_dir);
+		if (!c->json)
+			cmd_xen_status(c);
 		return PB_EXIT_OK;
 	}
 	if (r < 0) {
@@ -243,6 +245,8 @@ int cmd_status(struct pb_ctx *c, int argc, char **argv)
 	r = out_finish(o);
 	if (r < 0)
 		return PB_EXIT_FAILURE;
+	if (!c->json)
+		cmd_xen_status(c);
 	initramfs_policy_note(c);
 	return PB_EXIT_OK;
 }

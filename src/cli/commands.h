@@ -3,6 +3,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "engine.h"
 
@@ -53,6 +54,12 @@ int cmd_release(struct pb_ctx *c, int argc, char **argv);
 int cmd_status(struct pb_ctx *c, int argc, char **argv);
 int cmd_recover(struct pb_ctx *c, int argc, char **argv);
 int cmd_boot(struct pb_ctx *c, int argc, char **argv);
+
+/* cmd-xen.c: Xen for the commands (nothing happens or prints unless dom0). */
+struct xen;
+int cmd_xen_open(struct pb_ctx *c, unsigned int flags, struct xen **ret);
+bool cmd_xen_holder(struct xen *x, const struct pcidev *d, char *buf, size_t size);
+void cmd_xen_status(struct pb_ctx *c);
 
 int cmd_scan(struct pb_ctx *c, struct pcidev_list **ret);
 void cmd_log_stats(struct pb_ctx *c);

@@ -15,6 +15,7 @@
 #include "guard.h"
 #include "pcidev.h"
 #include "policy.h"
+#include "xen.h"
 
 /* "rule [name] at FILE:LINE", "-o on the command line", or "the built-in default". */
 int decide_source(const struct policy_eval *e, int key, char *buf, size_t size)
@@ -124,4 +125,38 @@ void decide_release(const struct pcidev_list *l, const struct pcidev *d,
 	    "%s cannot be reset, so whatever its last user left in it would reach dom0 (%s). "
 	    "Reboot to get it back safely, or accept the risk with -o no-strict-reset",
 	    d->bdf, why);
+}
+
+/*
+ * Decide whether D may leave pciback on a Xen dom0, given what
+ * xen_assigned_domain() said: HELD 1 (U names the domain), 0 (no guest
+ * holds it) or -errno (nobody could tell: fail closed). Unbinding pciback
+ * under a running guest pulls the device out of it, and Xen keeps it
+ * assigned to the guest (then quarantines it) under dom0's new driver.
+ */
+void decide_xen_holder(const struct pcidev *d, int held, const struct xen_user *u,
+		       struct verdict *v)
+{
+	char who[200];
+
+	*v = (struct verdict){ 0 };
+	if (held == 0) {
+		say(v, true, "allowed: no Xen domain holds it");
+		return;
+	}
+	if (held < 0) {
+		say(v, false,
+		    "cannot determine whether %s is assigned to a Xen guest: neither the "
+		    "hypervisor (libxenctrl) nor xenstore answered (%s). Taking a device from a "
+		    "running guest breaks both, so pcibind does not guess: install Xen's "
+		    "libraries (libxenctrl, libxenstore) or start xenstored, then try again",
+		    d->bdf, strerror(-held));
+		return;
+	}
+	xen_user_format(u, who, sizeof(who));
+	say(v, false,
+	    "%s is in use by %s: pciback serves it to that running guest, and taking it away "
+	    "would pull it out of the guest while Xen keeps it assigned there. Shut the guest "
+	    "down or detach the device from it (xl pci-detach), then try again",
+	    d->bdf, who);
 }

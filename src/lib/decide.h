@@ -9,6 +9,7 @@ struct pcidev;
 struct pcidev_list;
 struct policy_eval;
 struct guards;
+struct xen_user;
 
 struct verdict {
 	bool allowed;
@@ -20,3 +21,5 @@ void decide_seize(const struct pcidev *d, const struct policy_eval *e, const str
 void decide_release(const struct pcidev_list *l, const struct pcidev *d,
 		    const struct policy_eval *e, struct verdict *v);
 int decide_source(const struct policy_eval *e, int key, char *buf, size_t size);
+void decide_xen_holder(const struct pcidev *d, int held, const struct xen_user *u,
+		       struct verdict *v);

@@ -25,6 +25,7 @@
 #include "record.h"
 #include "sysfs.h"
 #include "udevq.h"
+#include "xen.h"
 
 struct engine {
 	struct engine_roots roots;
@@ -40,6 +41,7 @@ struct engine {
 	bool j_locked;
 	struct kmodq *kq;
 	bool kq_tried;
+	struct xen *xen;	/* opened by the first change: its origin decides xenstore */
 	struct engine_stats stats;
 };
 
@@ -84,6 +86,7 @@ struct engine *engine_free(struct engine *e)
 	policy_free(e->pol);
 	pcidev_list_free(e->l);
 	kmodq_free(e->kq);
+	xen_close(e->xen);
 	journal_close(e->j);
 	free(e);
 	return NULL;
@@ -535,6 +538,45 @@ static int choose_stub(struct engine *e, struct change *ch, struct plan_request 
 	return 0;
 }
 
+/*
+ * Whether this is a Xen dom0, found once (hypervisor/type, xen/capabilities;
+ * no library is loaded until a question needs it). boot and udev never
+ * read xenstore: it can hang in the initramfs. NULL without memory.
+ */
+static struct xen *engine_xen(struct engine *e, const char *origin)
+{
+	_cleanup_(proc_closep) struct proc *p = NULL;
+	unsigned int flags = 0;
+
+	if (e->xen)
+		return e->xen;
+	if (streq_ptr(origin, "boot") || streq_ptr(origin, "udev"))
+		flags |= XEN_OPEN_NO_XENSTORE;
+	if (proc_open(e->roots.proc_root, &p) < 0)
+		p = NULL;
+	if (xen_open(e->s, p, flags, &e->xen) < 0)
+		e->xen = NULL;
+	return e->xen;
+}
+
+/*
+ * Xen dom0: a function leaving pciback (release, or a seize to another
+ * stub) while a running domain holds it would be pulled out of that guest.
+ */
+static void judge_xen(struct engine *e, const struct change *ch, const struct pcidev *d,
+		      struct verdict *v)
+{
+	struct xen *x = engine_xen(e, ch->opts.origin);
+	struct xen_user u;
+	int held;
+
+	if (!v->allowed || !xen_is_dom0(x) || d->stub != PCIDEV_STUB_PCIBACK ||
+	    (ch->opts.op == PLAN_SEIZE && streq(ch->stub, "pciback")))
+		return;
+	held = xen_assigned_domain(x, &d->addr, &u);
+	decide_xen_holder(d, held, &u, v);
+}
+
 /* Each function's verdict, from decide.c: the policy, the guards, its facts. */
 /*
  * What must hold before any verdict about the N functions of SET: no policy
@@ -630,6 +672,7 @@ static int judge(struct engine *e, struct change *ch, struct pcidev *const *set,
 		} else {
 			decide_release(e->l, set[i], &pe, &f->verdict);
 		}
+		judge_xen(e, ch, set[i], &f->verdict);
 		policy_eval_done(&pe);
 		if (!f->verdict.allowed && !refused) {
 			refused = f->bdf;
@@ -789,6 +832,7 @@ int engine_decide(struct engine *e, const struct change_opts *o, struct pcidev *
 	}
 	if (ch->outcome == CHANGE_REFUSED)
 		goto out;
+	req.xen_dom0 = xen_is_dom0(engine_xen(e, o->origin));
 	r = plan_it(e, ch, &req, set, n_set);
 	if (r < 0) {
 		failed(ch, r, "cannot find the native drivers");
@@ -916,12 +960,21 @@ static void describe_txn(const struct journal_txn *t, char *buf, size_t size)
 				t->devs[i].before.driver[0] ? t->devs[i].before.driver : "no driver");
 }
 
+/* What the executor tells while it runs (Xen's de-quarantine), through the log callback. */
+static void rebind_note(void *userdata, int level, const char *msg)
+{
+	elog(userdata, level, "%s", msg);
+}
+
 static struct rebind rebind_of(struct engine *e, struct journal *j)
 {
 	return (struct rebind){ .s = e->s,
 				.kmod = engine_kmod(e),
 				.j = j,
-				.probe_timeout_ms = e->probe_timeout_ms };
+				.probe_timeout_ms = e->probe_timeout_ms,
+				.xen = e->xen,
+				.note = rebind_note,
+				.userdata = e };
 }
 
 /*
@@ -1128,11 +1181,12 @@ int engine_execute(struct engine *e, struct change *ch)
 		ch->error = r;
 		r = undo_txn(e, j, &txn, &uf);
 		if (r < 0) {
+			char step[PLAN_PATH_MAX + PLAN_NAME_MAX + 16];
+
+			plan_step_describe(&uf.st, step, sizeof(step));
 			ch->outcome = CHANGE_STRANDED;
-			snprintf(ch->undo_failure, sizeof(ch->undo_failure),
-				 "step %zu (%s %s) failed: %s", uf.step,
-				 uf.st.op == STEP_LOAD_MODULE ? "load-module" : "write",
-				 uf.st.op == STEP_LOAD_MODULE ? uf.st.module : uf.st.path, uf.cause);
+			snprintf(ch->undo_failure, sizeof(ch->undo_failure), "step %zu (%s) failed: %s",
+				 uf.step, step, uf.cause);
 		} else {
 			ch->outcome = CHANGE_ROLLED_BACK;
 		}

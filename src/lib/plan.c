@@ -37,7 +37,32 @@ static const char *const check_names[_CHECK_MAX] = {
 	[CHECK_SLOT_LISTED] = "slot-listed",
 	[CHECK_SLOT_UNLISTED] = "slot-unlisted",
 	[CHECK_PERMISSIVE] = "permissive",
+	[CHECK_XEN_DOM0] = "xen-dom0",
 };
+
+static const char *const op_names[_STEP_OP_MAX] = {
+	[STEP_LOAD_MODULE] = "load-module",
+	[STEP_WRITE] = "write",
+	[STEP_XEN_DEASSIGN] = "xen-deassign",
+};
+
+/* The step's verb, as --dry-run prints it. */
+const char *plan_op_name(enum step_op op)
+{
+	return op < _STEP_OP_MAX ? op_names[op] : "?";
+}
+
+/* "write PATH \"VALUE\"", "load-module M" or "xen-deassign DOMID_IO BDF", for messages. */
+void plan_step_describe(const struct step *st, char *buf, size_t size)
+{
+	if (st->op == STEP_LOAD_MODULE)
+		snprintf(buf, size, "load-module %s", st->module);
+	else if (st->op == STEP_XEN_DEASSIGN)
+		snprintf(buf, size, "xen-deassign DOMID_IO %s", st->bdf);
+	else
+		snprintf(buf, size, "write %s \"%s\"", st->path,
+			 streq(st->value, "\n") ? "\\n" : st->value);
+}
 
 /* The check's name, as --dry-run --json prints it. */
 const char *plan_check_name(enum step_check c)
@@ -238,6 +263,23 @@ int plan_move(const struct pcidev_list *l, const struct plan_target *t, size_t n
 			return r;
 	}
 
+	/*
+	 * Xen moves every device that leaves a guest (or that xl made
+	 * assignable) into its DOM_IO quarantine, and a driver bound to it then
+	 * gets no MSI and no DMA: out of pciback, it goes back to dom0 in Xen
+	 * too, before any driver binds.
+	 */
+	for (size_t i = 0; i < n; i++) {
+		if (!t[i].xen_deassign)
+			continue;
+		r = add_step(ret, STEP_XEN_DEASSIGN, CHECK_XEN_DOM0, t[i].dev->bdf, "", "", NULL,
+			     "Xen quarantines what leaves a guest: give it back to dom0 before a "
+			     "driver binds (else no MSI, no DMA)",
+			     "DOMID_IO");
+		if (r < 0)
+			return r;
+	}
+
 	for (size_t k = 0; k < n; k++) {
 		const struct plan_target *x = &t[order[k]];
 
@@ -296,6 +338,10 @@ void plan_print(const struct plan *p, FILE *f)
 
 		if (st->op == STEP_LOAD_MODULE) {
 			fprintf(f, "%2zu  load-module %s  # %s\n", i + 1, st->module, st->why);
+			continue;
+		}
+		if (st->op == STEP_XEN_DEASSIGN) {
+			fprintf(f, "%2zu  xen-deassign DOMID_IO %s  # %s\n", i + 1, st->bdf, st->why);
 			continue;
 		}
 		fprintf(f, "%2zu  write %s ", i + 1, st->path);
@@ -493,6 +539,8 @@ int plan_seize(const struct pcidev_list *l, const struct plan_request *req, stru
 			.module = stub_module(req->stub),
 			.final_override = req->stub,
 			.permissive = req->permissive,
+			.xen_deassign = req->xen_dom0 && on_driver(set[i], "pciback") &&
+					!streq(req->stub, "pciback"),
 		};
 	}
 	/* Already seized functions of the request may still need permissive. */
@@ -571,6 +619,7 @@ int plan_release(const struct pcidev_list *l, const struct plan_request *req,
 			.final_override = NULL,
 			.reset_first = d->stub != PCIDEV_STUB_NONE,
 			.remove_slot = d->in_pciback_slots,
+			.xen_deassign = req->xen_dom0 && d->stub == PCIDEV_STUB_PCIBACK,
 		};
 	}
 	r = plan_move(l, t, n, ret);

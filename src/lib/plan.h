@@ -17,6 +17,7 @@ struct pcidev_list;
 enum step_op {
 	STEP_LOAD_MODULE,	/* load arg (a module) so that driver appears */
 	STEP_WRITE,		/* write value to path */
+	STEP_XEN_DEASSIGN,	/* take bdf out of Xen's quarantine (DOM_IO): xen.c */
 	_STEP_OP_MAX,
 };
 
@@ -30,6 +31,7 @@ enum step_check {
 	CHECK_SLOT_LISTED,	/* pciback's slots lists the device */
 	CHECK_SLOT_UNLISTED,
 	CHECK_PERMISSIVE,	/* pciback's permissive lists the device */
+	CHECK_XEN_DOM0,		/* Xen: a second de-assign answers "not in DOM_IO" */
 	_CHECK_MAX,
 };
 
@@ -58,6 +60,7 @@ struct plan_target {
 	bool reset_first;		/* reset while still on its current driver */
 	bool remove_slot;		/* take it out of pciback's slots */
 	bool permissive;		/* add it to pciback's permissive list */
+	bool xen_deassign;		/* Xen dom0: it leaves pciback, de-quarantine it */
 };
 
 /*
@@ -76,6 +79,8 @@ int plan_move(const struct pcidev_list *l, const struct plan_target *t, size_t n
 	      struct plan *ret);
 void plan_print(const struct plan *p, FILE *f);
 const char *plan_check_name(enum step_check c);
+const char *plan_op_name(enum step_op op);
+void plan_step_describe(const struct step *st, char *buf, size_t size);
 
 /* A seize or release request after the CLI resolved its devices. */
 enum plan_op {
@@ -91,6 +96,7 @@ struct plan_request {
 	bool all_functions;
 	bool no_strict_reset;
 	bool permissive;
+	bool xen_dom0;			/* functions leaving pciback leave DOM_IO too */
 };
 
 /* What release returns a function to (journal record or libkmod). */

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 #include <time.h>
 
 #include "journal.h"
@@ -20,6 +21,7 @@
 #include "rebind.h"
 #include "sysfs.h"
 #include "util.h"
+#include "xen.h"
 
 static void pause_ms(int ms)
 {
@@ -178,6 +180,66 @@ static void explain(struct rebind *rb, const struct step *st, int error, char *c
 		snprintf(cause, size, "%s", strerror(-error));
 }
 
+static void note(struct rebind *rb, int level, const char *msg)
+{
+	if (rb->note)
+		rb->note(rb->userdata, level, msg);
+}
+
+/*
+ * Take the function out of Xen's DOM_IO quarantine. 0 (done), ENODEV (not
+ * quarantined) and EOPNOTSUPP (no IOMMU) are fine, ESRCH (Xen before 4.13)
+ * is fine with a warning; anything else fails the step, so the change
+ * rolls back. A de-assign that did something is checked by asking again:
+ * Xen then answers ENODEV (the device is not DOM_IO's any more).
+ */
+static int run_xen_deassign(struct rebind *rb, const struct step *st, struct rebind_failure *f)
+{
+	struct pci_addr a;
+	char msg[400];
+	int r;
+
+	r = addr_parse_bdf(st->bdf, &a);
+	if (r < 0) {
+		f->error = r;
+		snprintf(f->cause, sizeof(f->cause), "bad address '%s'", st->bdf);
+		return r;
+	}
+	if (!xen_is_dom0(rb->xen)) {
+		f->error = -ENXIO;
+		snprintf(f->cause, sizeof(f->cause),
+			 "the plan asks Xen to de-quarantine it, but this is not a Xen dom0");
+		return f->error;
+	}
+	r = xen_dequarantine(rb->xen, &a);
+	xen_dq_describe(r, st->bdf, msg, sizeof(msg));
+	switch (xen_dq_outcome(r)) {
+	case XEN_DQ_DONE:
+		r = xen_dequarantine(rb->xen, &a);
+		if (r != -ENODEV) {
+			f->error = -EPROTO;
+			snprintf(f->cause, sizeof(f->cause),
+				 "Xen accepted the de-assign, but asked again it answers %s instead "
+				 "of \"not in DOM_IO\" (checked %s)",
+				 r ? strerror(-r) : "success", plan_check_name(st->check));
+			return -EPROTO;
+		}
+		note(rb, LOG_INFO, msg);
+		return 0;
+	case XEN_DQ_NOT_QUARANTINED:
+	case XEN_DQ_NO_IOMMU:
+		note(rb, LOG_DEBUG, msg);
+		return 0;
+	case XEN_DQ_OLD_XEN:
+		note(rb, LOG_WARNING, msg);
+		return 0;
+	default:
+		f->error = r;
+		snprintf(f->cause, sizeof(f->cause), "%s", msg);
+		return r;
+	}
+}
+
 /* "<driver of M>" in FIELD becomes DRIVER (the plan's symbolic target). */
 static void substitute(char *field, size_t size, const char *symbol, const char *driver)
 {
@@ -235,6 +297,8 @@ static int run_step(struct rebind *rb, struct step *st, struct resolved *res, si
 	char state[256] = "";
 	int r;
 
+	if (st->op == STEP_XEN_DEASSIGN)
+		return run_xen_deassign(rb, st, f);
 	if (st->op == STEP_LOAD_MODULE) {
 		r = load_module(rb, st, f);
 		if (r < 0)
@@ -374,6 +438,9 @@ int rebind_restore(struct rebind *rb, const struct journal_txn *t, struct plan *
 			.final_override = b->override[0] ? b->override : NULL,
 			.remove_slot = !b->slot_listed,
 			.permissive = b->permissive,
+			/* Back out of pciback on Xen: out of DOM_IO too. */
+			.xen_deassign = xen_is_dom0(rb->xen) && d->stub == PCIDEV_STUB_PCIBACK &&
+					!streq(b->driver, "pciback"),
 		};
 	}
 	r = plan_move(l, targets, n, done);

@@ -10,6 +10,7 @@ struct sysfs;
 struct kmodq;
 struct journal;
 struct journal_txn;
+struct xen;
 
 struct rebind {
 	struct sysfs *s;
@@ -17,6 +18,10 @@ struct rebind {
 	struct journal *j;		/* the transaction's step count is kept here */
 	struct journal_txn *txn;
 	int probe_timeout_ms;
+	struct xen *xen;		/* Xen dom0: de-quarantine (NULL elsewhere) */
+	/* What the caller should tell the user (syslog LEVEL); optional. */
+	void (*note)(void *userdata, int level, const char *msg);
+	void *userdata;
 };
 
 struct rebind_failure {

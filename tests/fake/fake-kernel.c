@@ -26,6 +26,20 @@
  * kills the process with SIGKILL before operation N; "N:silent" makes it
  * succeed without effect (as drivers_probe does when nothing binds); PCIBIND_FAKE_LOG=FILE
  * appends every operation that took effect, in --dry-run's words.
+ *
+ * Xen (-Wl,--wrap=xen_open): on a fixture that xen.c takes for a dom0
+ * (hypervisor/type "xen", xen/capabilities "control_d" under --proc-root),
+ * the Xen libraries are replaced by files under .fake/xen/:
+ *   quarantined       BDFs in DOM_IO: de-assign takes one out (0), else ENODEV
+ *   deassign-errno    de-assign answers this errno (EACCES, ESRCH, ...) instead
+ *   deassign-noop     de-assign answers 0 and changes nothing (a lying Xen)
+ *   assigned          BDFs a guest owns: test_assign answers EINVAL
+ *   test-assign-errno test_assign answers this errno (e.g. ENOENT: no libxenctrl)
+ *   store/            xenstore as a tree: a node with children is a directory,
+ *                     a value is a file; absent: xenstore unreadable (ENOENT)
+ *   store-dumps       one line appended per xenstore read (tests count them)
+ * PCIBIND_FAKE_LOG gets "xen-deassign DOMID_IO BDF" for each de-assign step (0 or
+ * ENODEV), not for the executor's check that asks again.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -41,7 +55,9 @@
 #include <unistd.h>
 
 #include "kmodq.h"
+#include "proc.h"
 #include "sysfs.h"
+#include "xen.h"
 
 int __real_sysfs_open(const char *dir, struct sysfs **ret);
 int __wrap_sysfs_open(const char *dir, struct sysfs **ret);
@@ -361,9 +377,10 @@ static int errno_named(const char *name)
 	static const struct {
 		const char *name;
 		int e;
-	} names[] = { { "EBUSY", EBUSY }, { "ENODEV", ENODEV }, { "EINVAL", EINVAL },
-		      { "EIO", EIO },	  { "ENOENT", ENOENT }, { "EAGAIN", EAGAIN },
-		      { "EPERM", EPERM } };
+	} names[] = { { "EBUSY", EBUSY },   { "ENODEV", ENODEV },	  { "EINVAL", EINVAL },
+		      { "EIO", EIO },	    { "ENOENT", ENOENT },	  { "EAGAIN", EAGAIN },
+		      { "EPERM", EPERM },   { "EACCES", EACCES },	  { "ESRCH", ESRCH },
+		      { "EOPNOTSUPP", EOPNOTSUPP } };
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(name, names[i].name) == 0)
@@ -502,4 +519,129 @@ int __wrap_kmodq_load(struct kmodq *q, const char *module)
 		closedir(d);
 	}
 	return 0;
+}
+
+/* ---- the fake Xen ------------------------------------------------------------ */
+
+int __real_xen_open(struct sysfs *s, struct proc *p, unsigned int flags, struct xen **ret);
+int __wrap_xen_open(struct sysfs *s, struct proc *p, unsigned int flags, struct xen **ret);
+
+static void sbdf_text(uint32_t sbdf, char *buf, size_t size)
+{
+	snprintf(buf, size, "%04x:%02x:%02x.%x", sbdf >> 16, (sbdf >> 8) & 0xff, (sbdf >> 3) & 0x1f,
+		 sbdf & 7);
+}
+
+static int forced_errno(const char *file)
+{
+	char buf[32];
+
+	if (read_text(rpath(".fake/xen/%s", file), buf, sizeof(buf)) < 0 || !buf[0])
+		return 0;
+	return -errno_named(buf);
+}
+
+static int fake_deassign(void *ctx __attribute__((unused)), uint32_t sbdf)
+{
+	char bdf[32];
+	int r = forced_errno("deassign-errno");
+
+	if (r < 0)
+		return r;
+	if (exists(rpath(".fake/xen/deassign-noop")))
+		return 0;
+	static char taken[32];
+
+	sbdf_text(sbdf, bdf, sizeof(bdf));
+	if (remove_lines(rpath(".fake/xen/quarantined"), bdf) < 0) {
+		/* A step that found nothing to do took effect too; not the check after it. */
+		if (strcmp(taken, bdf))
+			log_op("xen-deassign DOMID_IO %s%s\n", bdf, "");
+		taken[0] = '\0';
+		return -ENODEV;
+	}
+	snprintf(taken, sizeof(taken), "%s", bdf);
+	log_op("xen-deassign DOMID_IO %s%s\n", bdf, "");
+	return 0;
+}
+
+static int fake_test_assign(void *ctx __attribute__((unused)), uint32_t sbdf)
+{
+	char bdf[32];
+	int r = forced_errno("test-assign-errno");
+
+	if (r < 0)
+		return r;
+	sbdf_text(sbdf, bdf, sizeof(bdf));
+	return listed(rpath(".fake/xen/assigned"), bdf) ? -EINVAL : 0;
+}
+
+static int tree_list(void *h __attribute__((unused)), const char *path, char ***ret)
+{
+	DIR *d = opendir(rpath(".fake/xen/store%s", path));
+	struct dirent *e;
+	char **v = calloc(1, sizeof(*v));
+	size_t n = 0;
+
+	if (!d) {
+		free(v);
+		return errno == ENOTDIR ? -ENOENT : -errno;
+	}
+	while (v && (e = readdir(d))) {
+		char **nv;
+
+		if (e->d_name[0] == '.')
+			continue;
+		nv = realloc(v, (n + 2) * sizeof(*v));
+		if (!nv)
+			break;
+		v = nv;
+		v[n++] = strdup(e->d_name);
+		v[n] = NULL;
+	}
+	closedir(d);
+	*ret = v;
+	return v ? 0 : -ENOMEM;
+}
+
+static int tree_read(void *h __attribute__((unused)), const char *path, char **ret)
+{
+	char buf[512];
+	const char *file = rpath(".fake/xen/store%s", path);
+	struct stat st;
+
+	if (stat(file, &st) < 0)
+		return -errno;
+	if (S_ISDIR(st.st_mode))
+		buf[0] = '\0';
+	else if (read_text(file, buf, sizeof(buf)) < 0)
+		return -EIO;
+	*ret = strdup(buf);
+	return *ret ? 0 : -ENOMEM;
+}
+
+static const struct xen_store_ops tree_ops = { .list = tree_list, .read = tree_read };
+
+static int fake_store_dump(void *ctx __attribute__((unused)), int timeout_ms __attribute__((unused)),
+			   struct xen_store *ret)
+{
+	(void)append_line(rpath(".fake/xen/store-dumps"), "dump");
+	if (!exists(rpath(".fake/xen/store")))
+		return -ENOENT;
+	return xen_store_collect(&tree_ops, NULL, ret);
+}
+
+static const struct xen_backend fake_xen = {
+	.deassign = fake_deassign,
+	.test_assign = fake_test_assign,
+	.store_dump = fake_store_dump,
+};
+
+int __wrap_xen_open(struct sysfs *s, struct proc *p, unsigned int flags, struct xen **ret)
+{
+	int r = __real_xen_open(s, p, flags, ret);
+
+	if (r == 0 && xen_is_dom0(*ret))
+		xen_set_backend(*ret, &fake_xen, NULL);
+	return r;
 }

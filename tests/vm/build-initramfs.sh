@@ -153,6 +153,16 @@ done
 for e in ${extras[@]+"${extras[@]}"}; do
 	cp "$e" "$stage/vmtest/"
 done
+# A Xen dom0 has Xen's libraries (pcibind dlopen()s libxenctrl and
+# libxenstore there); the toolstack and a PV domU come for the scenarios that
+# say they need them.
+if [ "$overlay" = 0 ] && [ "$kind" = xen ]; then
+	if [ ${#scenarios[@]} -gt 0 ] && grep -qx '# vm-needs: xen-toolstack' "${scenarios[@]}"; then
+		"$VM_DIR/build-xen-toolstack.sh" "$stage"
+	else
+		"$VM_DIR/build-xen-toolstack.sh" --libs-only "$stage"
+	fi
+fi
 printf '%s\n' "$kind" >"$stage/vmtest/kind"
 printf '%s\n' "$KVER" >"$stage/vmtest/kver"
 

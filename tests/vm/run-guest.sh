@@ -65,6 +65,13 @@ for s in "${scenarios[@]}"; do
 	a=$(sed -n 's/^# vm-append: *//p' "$s")
 	[ -z "$a" ] || append="$append $a"
 done
+# A scenario that needs longer (a Xen domU under TCG) says "# vm-timeout: SECS".
+if [ -z "$timeout" ]; then
+	for s in "${scenarios[@]}"; do
+		t=$(sed -n 's/^# vm-timeout: *\([0-9]*\).*/\1/p' "$s")
+		[ -z "$t" ] || [ "$t" -le "${timeout:-0}" ] || timeout=$t
+	done
+fi
 
 KVER=$(vm_kver)
 vm_pick_accel
