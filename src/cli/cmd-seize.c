@@ -25,6 +25,7 @@
 #include "rebind.h"
 #include "select.h"
 #include "udevq.h"
+#include "vfio.h"
 #include "sysfs.h"
 
 #define MAX_DEVICES 256
@@ -591,6 +592,9 @@ int cmd_change_in(struct pb_ctx *c, struct change_session *s, const struct chang
 	_cleanup_free_ struct pcidev **set = NULL;
 	_cleanup_free_ struct plan_native *nat = NULL;
 	_cleanup_free_ char(*names)[3][JOURNAL_NAME_MAX] = NULL;
+	_cleanup_free_ struct plan_variant *variants = NULL;
+	_cleanup_free_ struct vfio_choice *choices = NULL;
+	size_t n_choices = 0;
 	struct pci_addr addrs[MAX_DEVICES];
 	char stub_buf[16];
 	struct pcidev *devs[MAX_DEVICES];
@@ -618,9 +622,32 @@ int cmd_change_in(struct pb_ctx *c, struct change_session *s, const struct chang
 	req.devs = devs;
 	req.n = n;
 	req.all_functions = o->all_functions;
+	req.iommu_group = o->iommu_group;
 	ret = consult_policy(c, o, l, pol, gf, &req, stub_buf, sizeof(stub_buf));
 	if (ret != PB_EXIT_OK)
 		return ret;
+	/* VFIO gates (cmd-vfio.c): nothing a process holds leaves vfio; variant drivers. */
+	{
+		_cleanup_free_ struct pcidev **vset = NULL;
+		size_t vn = 0;
+
+		if (plan_group(l, &req, &vset, &vn, &why) == 0) {
+			ret = cmd_vfio_refuse_in_use(c, o->op, vset, vn);
+			if (ret == PB_EXIT_OK && o->op == PLAN_SEIZE && !o->driver &&
+			    streq(req.stub, "vfio-pci")) {
+				variants = calloc(vn + 1, sizeof(*variants));
+				choices = calloc(vn + 1, sizeof(*choices));
+				n_choices = vn;
+				ret = variants && choices
+					      ? cmd_vfio_variants(c, kq, vset, vn, choices, variants,
+								  &req.n_variants)
+					      : PB_EXIT_FAILURE;
+				req.variants = variants;
+			}
+			if (ret != PB_EXIT_OK)
+				return ret;
+		}
+	}
 
 	plan_init(&p);
 	if (o->op == PLAN_SEIZE) {
@@ -684,6 +711,10 @@ int cmd_change_in(struct pb_ctx *c, struct change_session *s, const struct chang
 				    pending.op, journal_dir(j));
 			journal_txn_done(&pending);
 		}
+		/* Which vfio driver, and why, when the module index knows vfio_pci aliases. */
+		for (size_t i = 0; i < n_choices && !c->json; i++)
+			if (choices[i].pattern[0])
+				printf("Driver for %s: %s\n", choices[i].bdf, choices[i].why);
 		print_dry_run(c, o, &p);
 		plan_done(&p);
 		return PB_EXIT_OK;
@@ -766,6 +797,7 @@ enum {
 	OPT_DRY_RUN,
 	OPT_DRIVER,
 	OPT_PERSISTENT,
+	OPT_GROUP,
 };
 
 static void change_help(enum plan_op op)
@@ -785,6 +817,7 @@ static void change_help(enum plan_op op)
 	printf("\n"
 	       "  -o NAME[=BOOL]     %s (qvm-pci spelling)\n"
 	       "  --all-functions    move every function of the slot together\n"
+	       "  --group            move every endpoint of the IOMMU group together\n"
 	       "  --persistent       also write (seize) or remove (release) a rule in\n"
 	       "                     /etc/pcibind/policy.d/90-persistent.conf\n"
 	       "  -n, --dry-run      print the sysfs writes in order, change nothing\n"
@@ -799,6 +832,7 @@ static int change_main(struct pb_ctx *c, enum plan_op op, int argc, char **argv)
 		{ "option", required_argument, NULL, 'o' },
 		{ "all-functions", no_argument, NULL, OPT_ALL_FUNCTIONS },
 		{ "persistent", no_argument, NULL, OPT_PERSISTENT },
+		{ "group", no_argument, NULL, OPT_GROUP },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
@@ -829,6 +863,9 @@ static int change_main(struct pb_ctx *c, enum plan_op op, int argc, char **argv)
 			break;
 		case OPT_PERSISTENT:
 			o.persistent = true;
+			break;
+		case OPT_GROUP:
+			o.iommu_group = true;
 			break;
 		case 'n':
 			o.dry_run = true;

@@ -13,6 +13,8 @@
 #include "output.h"
 #include "policy.h"
 #include "sysfs.h"
+#include "pcidev.h"
+#include "vfio.h"
 
 static void format_time(long long t, char *buf, size_t size)
 {
@@ -23,9 +25,26 @@ static void format_time(long long t, char *buf, size_t size)
 		snprintf(buf, size, "unknown");
 }
 
-static void status_device(struct out *o, struct pb_ctx *c, const struct journal_device *d)
+/* "in use by pid 412 (qemu-system-x86)" for a function a process holds through VFIO. */
+static void in_use(struct pb_ctx *c, struct pcidev_list **l, const char *bdf, const char *now,
+		   char *buf, size_t size)
 {
-	char now[NAME_MAX + 1] = "", since[32];
+	const struct pcidev *d;
+
+	buf[0] = '\0';
+	if (!vfio_is_vfio_driver(now) && !sysfs_exists(c->sysfs, "bus/pci/devices/%s/vfio-dev", bdf))
+		return;
+	if (!*l && cmd_scan(c, l) != PB_EXIT_OK)
+		return;
+	d = pcidev_find_bdf(*l, bdf);
+	if (d)
+		(void)cmd_vfio_users(c, d, buf, size);
+}
+
+static void status_device(struct out *o, struct pb_ctx *c, struct pcidev_list **l,
+			  const struct journal_device *d)
+{
+	char now[NAME_MAX + 1] = "", since[32], users[512];
 	struct pci_addr a;
 	char qubes[ADDR_QUBES_MAX] = "";
 
@@ -33,14 +52,16 @@ static void status_device(struct out *o, struct pb_ctx *c, const struct journal_
 		addr_format_qubes(&a, qubes);
 	(void)sysfs_read_link_name(c->sysfs, now, sizeof(now), "bus/pci/devices/%s/driver", d->bdf);
 	format_time(d->since, since, sizeof(since));
+	in_use(c, l, d->bdf, now, users, sizeof(users));
 	if (!out_is_json(o)) {
-		printf("%s  %s  on %s%s  native %s%s%s%s  origin %s  since %s%s\n", qubes, d->bdf,
+		printf("%s  %s  on %s%s  native %s%s%s%s  origin %s  since %s%s%s%s\n", qubes, d->bdf,
 		       now[0] ? now : "no driver",
 		       d->stub[0] && !streq(now, d->stub) ? " (recorded: " : "",
 		       d->driver[0] ? d->driver : "unknown (libkmod decides at release)",
 		       d->module[0] ? " (module " : "", d->module, d->module[0] ? ")" : "",
 		       d->origin[0] ? d->origin : "unknown", since,
-		       d->stranded ? "  STRANDED: see pcibind(8)" : "");
+		       d->stranded ? "  STRANDED: see pcibind(8)" : "", users[0] ? "  in use by " : "",
+		       users);
 		return;
 	}
 	out_begin_object(o, NULL);
@@ -53,6 +74,8 @@ static void status_device(struct out *o, struct pb_ctx *c, const struct journal_
 	out_string(o, "origin", NULL, d->origin[0] ? d->origin : NULL);
 	out_string(o, "since", NULL, since);
 	out_bool(o, "stranded", NULL, d->stranded);
+	if (users[0])
+		out_stringf(o, "in_use", NULL, "in use by %s", users);
 	out_end_object(o);
 }
 
@@ -93,6 +116,7 @@ int cmd_status(struct pb_ctx *c, int argc, char **argv)
 		{},
 	};
 	_cleanup_(journal_closep) struct journal *j = NULL;
+	_cleanup_(pcidev_list_freep) struct pcidev_list *l = NULL;
 	_cleanup_(out_freep) struct out *o = NULL;
 	_cleanup_free_ struct journal_device *devs = NULL;
 	struct journal_txn t;
@@ -139,7 +163,7 @@ int cmd_status(struct pb_ctx *c, int argc, char **argv)
 	if (c->json)
 		out_begin_array(o, "seized", NULL);
 	for (size_t i = 0; i < n; i++)
-		status_device(o, c, &devs[i]);
+		status_device(o, c, &l, &devs[i]);
 	if (c->json)
 		out_end_array(o);
 	else if (!n)

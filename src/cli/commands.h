@@ -46,6 +46,7 @@ struct change_opts {
 	bool dry_run;
 	bool persistent;	/* write or remove a rule in the admin policy */
 	bool keyboard_ok;	/* boot: named by address, so the keyboard guard yields */
+	bool iommu_group;	/* --group: every endpoint of the IOMMU group moves */
 };
 
 int cmd_change(struct pb_ctx *c, const struct change_opts *o, char **args, int nargs);
@@ -74,6 +75,15 @@ void cmd_explain_short(struct pb_ctx *c, const struct pcidev_list *l, const stru
 int cmd_explain(struct pb_ctx *c, int argc, char **argv);
 int cmd_policy(struct pb_ctx *c, int argc, char **argv);
 int cmd_udev(struct pb_ctx *c, int argc, char **argv);
+
+struct kmodq;
+struct plan_variant;
+int cmd_vfio_users(struct pb_ctx *c, const struct pcidev *d, char *buf, size_t size);
+int cmd_vfio_refuse_in_use(struct pb_ctx *c, int op, struct pcidev *const *set, size_t n);
+struct vfio_choice;
+int cmd_vfio_variants(struct pb_ctx *c, struct kmodq *kq, struct pcidev *const *set, size_t n,
+		      struct vfio_choice *choices, struct plan_variant *variants, size_t *ret_n);
+int cmd_doctor(struct pb_ctx *c, int argc, char **argv);
 
 int cmd_list(struct pb_ctx *c, int argc, char **argv);
 int cmd_show(struct pb_ctx *c, int argc, char **argv);

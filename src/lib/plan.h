@@ -82,6 +82,16 @@ struct plan_request {
 	bool no_strict_reset;
 	bool permissive;
 	bool allow_unresettable;	/* release: the policy allowed it (decide.c) */
+	bool iommu_group;		/* --group: every endpoint of the IOMMU group moves */
+	const struct plan_variant *variants;	/* seize to vfio-pci: per-function drivers */
+	size_t n_variants;
+};
+
+/* Seize: a function goes to a vfio variant driver instead of the stub. */
+struct plan_variant {
+	const char *bdf;
+	const char *driver;		/* "<driver of M>" until M is loaded */
+	const char *module;
 };
 
 /* What release returns a function to (journal record or libkmod). */

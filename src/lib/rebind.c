@@ -212,6 +212,55 @@ static int run_step(struct rebind *rb, const struct step *st, struct rebind_fail
 	return 0;
 }
 
+/* A symbolic driver: "<driver of MODULE>", known once MODULE is loaded. */
+struct resolved {
+	char symbol[PLAN_NAME_MAX];
+	char driver[PLAN_NAME_MAX];
+};
+
+static int substitute(char *field, size_t size, const struct resolved *res, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *at = strstr(field, res[i].symbol), tail[PLAN_PATH_MAX];
+		size_t ls = strlen(res[i].symbol);
+
+		if (!at)
+			continue;
+		snprintf(tail, sizeof(tail), "%s", at + ls);
+		if ((size_t)(at - field) + strlen(res[i].driver) + strlen(tail) >= size)
+			return -ENAMETOOLONG;
+		sprintf(at, "%s%s", res[i].driver, tail);
+	}
+	return 0;
+}
+
+/*
+ * After loading the module of a symbolic target ("<driver of M>", a vfio
+ * variant chosen at planning time), learn the driver M registers from
+ * module/M/drivers/pci:*, so the following steps name it.
+ */
+static int resolve_symbol(struct rebind *rb, const struct step *st, struct resolved *res,
+			  size_t *n, size_t max, struct rebind_failure *f)
+{
+	char drv[PLAN_NAME_MAX];
+	int r;
+
+	if (strncmp(st->driver, "<driver of ", 11) || *n >= max)
+		return 0;
+	r = rebind_module_driver(rb->s, st->module, drv, sizeof(drv));
+	if (r < 0) {
+		f->error = r;
+		snprintf(f->cause, sizeof(f->cause),
+			 "module %s is loaded but registers no PCI driver (module/%s/drivers/pci:*)",
+			 st->module, st->module);
+		return r;
+	}
+	snprintf(res[*n].symbol, sizeof(res[*n].symbol), "%s", st->driver);
+	snprintf(res[*n].driver, sizeof(res[*n].driver), "%s", drv);
+	(*n)++;
+	return 0;
+}
+
 /*
  * Run the steps of P in order, verifying each. After each step the
  * transaction (if any) records how far it got. Returns 0, or the failing
@@ -219,12 +268,33 @@ static int run_step(struct rebind *rb, const struct step *st, struct rebind_fail
  */
 int rebind_execute(struct rebind *rb, const struct plan *p, struct rebind_failure *f)
 {
-	for (size_t i = 0; i < p->n; i++) {
-		int r = run_step(rb, &p->steps[i], f);
+	struct resolved res[8];
+	size_t nres = 0;
 
+	for (size_t i = 0; i < p->n; i++) {
+		struct step st = p->steps[i];
+		int r;
+
+		if (substitute(st.path, sizeof(st.path), res, nres) < 0 ||
+		    substitute(st.value, sizeof(st.value), res, nres) < 0 ||
+		    substitute(st.driver, sizeof(st.driver), res, nres) < 0) {
+			f->step = i + 1;
+			f->st = st;
+			f->error = -ENAMETOOLONG;
+			snprintf(f->cause, sizeof(f->cause), "the resolved driver name is too long");
+			return -ENAMETOOLONG;
+		}
+		if (st.op == STEP_LOAD_MODULE && !strncmp(st.driver, "<driver of ", 11)) {
+			st.check = CHECK_NONE;
+			r = run_step(rb, &st, f);
+			if (r == 0)
+				r = resolve_symbol(rb, &st, res, &nres, ELEMENTSOF(res), f);
+		} else {
+			r = run_step(rb, &st, f);
+		}
 		if (r < 0) {
 			f->step = i + 1;
-			f->st = p->steps[i];
+			f->st = st;
 			return r;
 		}
 		if (rb->j && rb->txn) {
