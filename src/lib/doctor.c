@@ -109,12 +109,10 @@ static int check_iommu(struct sysfs *s, const struct pcidev_list *l, const char 
 		       const char *cpuinfo, struct doctor_report *r, bool *have_iommu)
 {
 	_cleanup_strv_free_ char **units = NULL, **groups = NULL;
-	bool amd = cpuinfo && strstr(cpuinfo, "AuthenticAMD");
-	const char *fix_on = amd ? "enable AMD-Vi (IOMMU) in the firmware setup and boot with "
-				   "amd_iommu=on"
-				 : "enable VT-d in the firmware setup and boot with intel_iommu=on";
+	const char *fix_on;
 	char val[64];
 	int nu, ng, k;
+	bool amd;
 
 	nu = sysfs_list_dir(s, &units, "class/iommu");
 	ng = sysfs_list_dir(s, &groups, "kernel/iommu_groups");
@@ -122,6 +120,17 @@ static int check_iommu(struct sysfs *s, const struct pcidev_list *l, const char 
 		nu = 0;
 	if (ng < 0)
 		ng = 0;
+	/* The IOMMU's own name says whose it is (dmarN: VT-d, ivhdN: AMD-Vi), else the CPU. */
+	if (nu > 0)
+		amd = !strncmp(units[0], "ivhd", 4);
+	else if (sysfs_exists(s, "firmware/acpi/tables/DMAR"))
+		amd = false;
+	else if (sysfs_exists(s, "firmware/acpi/tables/IVRS"))
+		amd = true;
+	else
+		amd = cpuinfo && strstr(cpuinfo, "AuthenticAMD");
+	fix_on = amd ? "enable AMD-Vi (IOMMU) in the firmware setup and boot with amd_iommu=on"
+		     : "enable VT-d in the firmware setup and boot with intel_iommu=on";
 	*have_iommu = nu > 0 && ng > 0;
 
 	if (nu > 0)
@@ -132,7 +141,11 @@ static int check_iommu(struct sysfs *s, const struct pcidev_list *l, const char 
 			"Xen owns the IOMMU (dom0 sees none, as it should): pciback, not vfio-pci");
 	else
 		k = add(r, "iommu", DOCTOR_FAIL, fix_on,
-			"no IOMMU: /sys/class/iommu is empty, so vfio-pci cannot bind anything");
+			"no IOMMU: /sys/class/iommu is empty, so vfio-pci cannot bind anything%s",
+			sysfs_exists(s, "firmware/acpi/tables/DMAR") ||
+					sysfs_exists(s, "firmware/acpi/tables/IVRS")
+				? " (the firmware describes one: the kernel did not enable it)"
+				: "");
 	if (k < 0)
 		return k;
 
