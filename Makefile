@@ -132,6 +132,7 @@ check-engine: $(BUILD)/pcibind-fake $(BUILD)/fixture-tool fixtures
 	@BUILD=$(BUILD) sh tests/engine/faults.sh laptop
 	@BUILD=$(BUILD) sh tests/engine/udev.sh
 	@BUILD=$(BUILD) sh tests/engine/boot.sh
+	@BUILD=$(BUILD) sh tests/engine/vfio.sh
 
 # Fail closed on untrusted policy files, and hostile names.
 check-policy: all fixtures
