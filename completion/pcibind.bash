@@ -19,7 +19,7 @@ _pcibind()
 	COMPREPLY=()
 	cur=${COMP_WORDS[COMP_CWORD]}
 	prev=${COMP_WORDS[COMP_CWORD - 1]}
-	local commands="list show seize release reattach status recover explain policy udev boot"
+	local commands="list show seize release reattach status recover explain policy udev boot doctor"
 	local global="--sysfs-root --modules-dir --pci-ids --state-dir --policy-dir --proc-root
 		--probe-timeout --lock-timeout --json --verbose --quiet --help --version"
 
@@ -61,14 +61,14 @@ _pcibind()
 		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--json --help" -- "$cur")) ||
 			COMPREPLY=($(compgen -W "$(_pcibind_devices)" -- "$cur")) ;;
 	seize | release | reattach)
-		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--driver --option --all-functions --persistent --dry-run --json --help" -- "$cur")) ||
+		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--driver --option --all-functions --group --persistent --dry-run --json --help" -- "$cur")) ||
 			COMPREPLY=($(compgen -W "$(_pcibind_devices)" -- "$cur")) ;;
 	explain)
 		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--option --help" -- "$cur")) ||
 			COMPREPLY=($(compgen -W "$(_pcibind_devices) seize release" -- "$cur")) ;;
 	policy)
 		COMPREPLY=($(compgen -W "check" -- "$cur")) ;;
-	status)
+	status | doctor)
 		COMPREPLY=($(compgen -W "--json --help" -- "$cur")) ;;
 	udev)
 		COMPREPLY=($(compgen -W "--dry-run --help" -- "$cur")) ;;

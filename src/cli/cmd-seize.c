@@ -738,7 +738,10 @@ int cmd_change_in(struct pb_ctx *c, struct change_session *s, const struct chang
 		return PB_EXIT_FAILURE;
 	}
 	rb.txn = &txn;
+	rb.skipped[0] = '\0';
 	r = rebind_execute(&rb, &p, &f);
+	if (r == 0 && rb.skipped[0])
+		log_warning("returned without a reset (no-strict-reset): %s", rb.skipped);
 	if (r < 0) {
 		report_failure(o, &p, &f);
 		r = undo_txn(&rb, j, &txn);

@@ -175,10 +175,14 @@ int plan_move(const struct pcidev_list *l, const struct plan_target *t, size_t n
 		if (!t[i].reset_first || !pcidev_reset_works(l, d) || on_driver(d, t[i].driver))
 			continue;
 		r = WRITE(ret, CHECK_NONE, &t[i], "1", "",
-			  "reset it before it returns, so nothing of its last user remains",
+			  t[i].reset_optional
+				  ? "reset it before it returns (no-strict-reset: if the kernel "
+				    "refuses, it returns without)"
+				  : "reset it before it returns, so nothing of its last user remains",
 			  "bus/pci/devices/%s/reset", d->bdf);
 		if (r < 0)
 			return r;
+		ret->steps[ret->n - 1].optional = t[i].reset_optional;
 	}
 
 	for (size_t i = 0; i < n; i++) {
@@ -628,6 +632,7 @@ int plan_release(const struct pcidev_list *l, const struct plan_request *req,
 			.module = nat->module,
 			.final_override = NULL,
 			.reset_first = d->stub != PCIDEV_STUB_NONE,
+			.reset_optional = req->no_strict_reset,
 			.remove_slot = d->in_pciback_slots,
 		};
 	}

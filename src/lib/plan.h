@@ -42,6 +42,7 @@ struct step {
 	char driver[PLAN_NAME_MAX];	/* what the check expects ("" = none) */
 	char module[PLAN_NAME_MAX];	/* STEP_LOAD_MODULE */
 	const char *why;		/* one line, for --dry-run */
+	bool optional;			/* a reset that may fail: go on without it */
 };
 
 struct plan {
@@ -56,6 +57,7 @@ struct plan_target {
 	const char *module;		/* module to load if driver is not registered */
 	const char *final_override;	/* NULL: clear driver_override at the end */
 	bool reset_first;		/* reset while still on its current driver */
+	bool reset_optional;		/* no-strict-reset: a failing reset is skipped */
 	bool remove_slot;		/* take it out of pciback's slots */
 	bool permissive;		/* add it to pciback's permissive list */
 };

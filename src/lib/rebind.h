@@ -17,6 +17,7 @@ struct rebind {
 	struct journal *j;		/* the transaction's step count is kept here */
 	struct journal_txn *txn;
 	int probe_timeout_ms;
+	char skipped[512];		/* optional resets the kernel refused ("" if none) */
 };
 
 struct rebind_failure {

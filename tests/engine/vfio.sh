@@ -67,5 +67,21 @@ pb seize --driver pci-stub 0000:06:00.0 >"$work/out" 2>&1
 check held-seize-refused [ $? -eq 3 ]
 check held-still-vfio [ "$(driver 0000:06:00.0)" = vfio-pci ]
 
+# A reset the kernel refuses at run time (ENOTTY = 25 on the reset write,
+# operation 2 after the native module's load): strict, the release rolls
+# back; with -o no-strict-reset the function returns without the reset.
+R=0000:07:00.0
+PCIBIND_FAKE_LOG=$work/log2 pb release --dry-run $R >"$work/plan3" 2>&1
+check reset-planned grep -q "devices/$R/reset" "$work/plan3"
+cp -a "$work/sys" "$work/sys-before"
+PCIBIND_FAKE_FAIL=2:25 pb release $R >"$work/out" 2>&1
+check reset-fails-strict-rolls-back [ $? -eq 4 ]
+check reset-fails-strict-still-vfio [ "$(driver $R)" = vfio-pci ]
+rm -rf "$work/sys" && cp -a "$work/sys-before" "$work/sys" # the module unloaded again
+PCIBIND_FAKE_FAIL=2:25 pb release -o no-strict-reset $R >"$work/out" 2>&1
+check reset-fails-no-strict-returns [ $? -eq 0 ]
+check reset-fails-no-strict-native [ "$(driver $R)" = virtio_pci ]
+check reset-fails-no-strict-warns grep -q "returned without a reset (no-strict-reset): $R" "$work/out"
+
 echo "vfio: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
