@@ -1,20 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* pcibind doctor: a read-only readiness report, one line per check (src/lib/doctor.c). */
-#include <errno.h>
 #include <getopt.h>
-#include <limits.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "commands.h"
 #include "doctor.h"
-#include "kmodq.h"
 #include "log.h"
 #include "macro.h"
 #include "output.h"
-#include "pcidev.h"
-#include "policy.h"
-#include "proc.h"
 
 static void print_report(struct pb_ctx *c, const struct doctor_report *r)
 {
@@ -53,31 +46,6 @@ static void print_report(struct pb_ctx *c, const struct doctor_report *r)
 	(void)out_finish(o);
 }
 
-/*
- * The stub a device is on, or the one the policy sends it to (a rule with
- * driver, boot or hotplug); NULL if neither.
- */
-static const char *device_stub(const struct policy *pol, const struct pcidev_list *l,
-			       const struct pcidev *d, char *buf, size_t size)
-{
-	struct change_opts o = { .op = 0, .origin = "cli" };
-	struct policy_eval e;
-	const char *ret = NULL;
-
-	if (d->stub != PCIDEV_STUB_NONE)
-		return d->driver;
-	if (!pol || cmd_eval(pol, l, d, &o, &e) < 0)
-		return NULL;
-	if (e.v.driver[0] || e.v.boot > 0 || e.v.hotplug > 0) {
-		snprintf(buf, size, "%s", e.v.driver[0] ? e.v.driver
-				     : l->xen	     ? "pciback"
-						     : "vfio-pci");
-		ret = buf;
-	}
-	policy_eval_done(&e);
-	return ret;
-}
-
 /* pcibind doctor [--json]. Exit 0 unless a check FAILs. */
 int cmd_doctor(struct pb_ctx *c, int argc, char **argv)
 {
@@ -86,12 +54,8 @@ int cmd_doctor(struct pb_ctx *c, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	_cleanup_(pcidev_list_freep) struct pcidev_list *l = NULL;
-	_cleanup_(proc_closep) struct proc *p = NULL;
-	_cleanup_(kmodq_freep) struct kmodq *q = NULL;
-	struct policy *pol = NULL;
 	struct doctor_report r = { 0 };
-	int opt, ret, k;
+	int opt, k, ret;
 
 	while ((opt = getopt_long(argc, argv, "jh", options, NULL)) >= 0) {
 		switch (opt) {
@@ -112,32 +76,10 @@ int cmd_doctor(struct pb_ctx *c, int argc, char **argv)
 	}
 	if (optind < argc)
 		return cmd_usage_error("doctor takes no arguments");
-	ret = cmd_scan(c, &l);
-	if (ret != PB_EXIT_OK)
-		return ret;
-	if (proc_open(c->roots.proc_root, &p) < 0)
-		p = NULL;
-	if (kmodq_new(c->roots.modules_dir, &q) < 0)
-		q = NULL;
-	/* Read-only: an untrusted policy only means no policy-named devices. */
-	if (cmd_load_policy(c, false, &pol) != PB_EXIT_OK)
-		pol = NULL;
-
-	k = doctor_host(c->sysfs, p, q, l, &r);
-	for (size_t i = 0; k >= 0 && i < l->n; i++) {
-		const struct pcidev *d = l->devs[i];
-		char buf[64], users[256] = "";
-		const char *stub = device_stub(pol, l, d, buf, sizeof(buf));
-
-		if (!stub)
-			continue;
-		(void)cmd_vfio_users(c, d, users, sizeof(users));
-		k = doctor_device(l, d, stub, users, &r);
-	}
-	policy_free(pol);
+	k = engine_doctor(c->engine, &r);
 	if (k < 0) {
 		doctor_report_done(&r);
-		log_error_errno(k, "doctor");
+		log_error_errno(k, "cannot read the PCI devices under '%s'", c->roots.sysfs_root);
 		return PB_EXIT_FAILURE;
 	}
 	print_report(c, &r);

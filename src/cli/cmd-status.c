@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "commands.h"
-#include "journal.h"
+#include "engine.h"
 #include "log.h"
 #include "output.h"
 #include "policy.h"
@@ -26,23 +26,22 @@ static void format_time(long long t, char *buf, size_t size)
 }
 
 /* "in use by pid 412 (qemu-system-x86)" for a function a process holds through VFIO. */
-static void in_use(struct pb_ctx *c, struct pcidev_list **l, const char *bdf, const char *now,
-		   char *buf, size_t size)
+static void in_use(struct pb_ctx *c, const char *bdf, const char *now, char *buf, size_t size)
 {
+	struct pcidev_list *l;
 	const struct pcidev *d;
 
 	buf[0] = '\0';
 	if (!vfio_is_vfio_driver(now) && !sysfs_exists(c->sysfs, "bus/pci/devices/%s/vfio-dev", bdf))
 		return;
-	if (!*l && cmd_scan(c, l) != PB_EXIT_OK)
+	if (engine_snapshot(c->engine, &l) < 0)
 		return;
-	d = pcidev_find_bdf(*l, bdf);
+	d = pcidev_find_bdf(l, bdf);
 	if (d)
-		(void)cmd_vfio_users(c, d, buf, size);
+		(void)engine_vfio_users(c->engine, d, buf, size);
 }
 
-static void status_device(struct out *o, struct pb_ctx *c, struct pcidev_list **l,
-			  const struct journal_device *d)
+static void status_device(struct out *o, struct pb_ctx *c, const struct journal_device *d)
 {
 	char now[NAME_MAX + 1] = "", since[32], users[512];
 	struct pci_addr a;
@@ -52,7 +51,7 @@ static void status_device(struct out *o, struct pb_ctx *c, struct pcidev_list **
 		addr_format_qubes(&a, qubes);
 	(void)sysfs_read_link_name(c->sysfs, now, sizeof(now), "bus/pci/devices/%s/driver", d->bdf);
 	format_time(d->since, since, sizeof(since));
-	in_use(c, l, d->bdf, now, users, sizeof(users));
+	in_use(c, d->bdf, now, users, sizeof(users));
 	if (!out_is_json(o)) {
 		printf("%s  %s  on %s%s  native %s%s%s%s  origin %s  since %s%s%s%s\n", qubes, d->bdf,
 		       now[0] ? now : "no driver",
@@ -83,21 +82,16 @@ static void status_device(struct out *o, struct pb_ctx *c, struct pcidev_list **
  * Boot records the digest of the policy it read (the initramfs's copy). When
  * the policy here differs, the next boot will not follow it: say so.
  */
-static void initramfs_policy_note(struct pb_ctx *c, struct journal *j)
+static void initramfs_policy_note(struct pb_ctx *c)
 {
 	_cleanup_free_ char *boot = NULL;
-	_cleanup_(policy_freep) struct policy *p = NULL;
-	const char *const *dirs = c->roots.policy_dirs[0] ? c->roots.policy_dirs
-							  : policy_default_dirs;
+	const struct policy *p;
 	char now[32];
-	size_t n = 0;
 
-	if (journal_read_note(j, "boot-policy", &boot) < 0)
+	if (engine_note(c->engine, "boot-policy", &boot) < 0)
 		return;
 	boot[strcspn(boot, "\n")] = '\0';
-	while (dirs[n])
-		n++;
-	if (policy_load(dirs, n, &p) < 0)
+	if (engine_policy(c->engine, &p) < 0)
 		return;
 	snprintf(now, sizeof(now), "%016llx", (unsigned long long)p->digest);
 	if (strcmp(now, boot))
@@ -115,11 +109,9 @@ int cmd_status(struct pb_ctx *c, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	_cleanup_(journal_closep) struct journal *j = NULL;
-	_cleanup_(pcidev_list_freep) struct pcidev_list *l = NULL;
 	_cleanup_(out_freep) struct out *o = NULL;
 	_cleanup_free_ struct journal_device *devs = NULL;
-	struct journal_txn t;
+	struct engine_pending t;
 	size_t n = 0;
 	int opt, r;
 
@@ -140,7 +132,7 @@ int cmd_status(struct pb_ctx *c, int argc, char **argv)
 	if (optind < argc)
 		return cmd_usage_error("status takes no arguments");
 
-	r = journal_open(c->roots.state_dir, false, 0, &j);
+	r = engine_records(c->engine, &devs, &n);
 	if (r == -ENOENT) {
 		if (c->json)
 			printf("{\n  \"seized\": [],\n  \"transaction\": null\n}\n");
@@ -148,11 +140,6 @@ int cmd_status(struct pb_ctx *c, int argc, char **argv)
 			printf("nothing seized (no journal in %s)\n", c->roots.state_dir);
 		return PB_EXIT_OK;
 	}
-	if (r < 0) {
-		log_error_errno(r, "cannot open the state directory '%s'", c->roots.state_dir);
-		return PB_EXIT_FAILURE;
-	}
-	r = journal_list(j, &devs, &n);
 	if (r < 0) {
 		log_error_errno(r, "cannot read the journal in '%s'", c->roots.state_dir);
 		return PB_EXIT_FAILURE;
@@ -163,32 +150,31 @@ int cmd_status(struct pb_ctx *c, int argc, char **argv)
 	if (c->json)
 		out_begin_array(o, "seized", NULL);
 	for (size_t i = 0; i < n; i++)
-		status_device(o, c, &l, &devs[i]);
+		status_device(o, c, &devs[i]);
 	if (c->json)
 		out_end_array(o);
 	else if (!n)
-		printf("nothing seized (journal: %s)\n", journal_dir(j));
+		printf("nothing seized (journal: %s)\n", c->roots.state_dir);
 
-	r = journal_txn_read(j, &t);
+	r = engine_pending(c->engine, &t);
 	if (r == 0) {
 		if (c->json) {
 			out_begin_object(o, "transaction");
 			out_string(o, "operation", NULL, t.op);
 			out_string(o, "origin", NULL, t.origin);
-			out_int(o, "steps_done", NULL, (long long)t.step);
+			out_int(o, "steps_done", NULL, (long long)t.steps_done);
 			out_end_object(o);
 		} else {
 			printf("unfinished %s (origin %s, %zu steps done): the next seize or release "
 			       "undoes it\n",
-			       t.op, t.origin, t.step);
+			       t.op, t.origin, t.steps_done);
 		}
-		journal_txn_done(&t);
 	} else if (c->json) {
 		out_null(o, "transaction", NULL, NULL);
 	}
 	r = out_finish(o);
 	if (r < 0)
 		return PB_EXIT_FAILURE;
-	initramfs_policy_note(c, j);
+	initramfs_policy_note(c);
 	return PB_EXIT_OK;
 }
