@@ -133,6 +133,7 @@ check-engine: $(BUILD)/pcibind-fake $(BUILD)/fixture-tool fixtures
 	@BUILD=$(BUILD) sh tests/engine/udev.sh
 	@BUILD=$(BUILD) sh tests/engine/boot.sh
 	@BUILD=$(BUILD) sh tests/engine/release.sh
+	@BUILD=$(BUILD) sh tests/engine/vfio.sh
 	@BUILD=$(BUILD) sh tests/engine/agree.sh
 	@BUILD=$(BUILD) sh tests/engine/xen.sh
 

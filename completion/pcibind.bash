@@ -46,7 +46,7 @@ _pcibind()
 	# the whole word under the cursor, ':' included (COMP_WORDS split it there)
 	local line=${COMP_LINE:0:COMP_POINT}
 	local word=${line##*[[:space:]]}
-	local commands="list show seize release reattach status recover explain policy udev boot"
+	local commands="list show seize release reattach status recover explain policy udev boot doctor"
 	local global="--sysfs-root --modules-dir --pci-ids --state-dir --policy-dir --proc-root
 		--probe-timeout --lock-timeout --json --verbose --quiet --help --version"
 
@@ -88,21 +88,21 @@ _pcibind()
 		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--json --help" -- "$cur")) ||
 			{ COMPREPLY=($(compgen -W "$(_pcibind_devices)" -- "$word")); _pcibind_ltrim_colon "$word"; } ;;
 	seize)
-		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--driver --option --all-functions --persistent --dry-run --json --help" -- "$cur")) ||
+		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--driver --option --all-functions --group --persistent --dry-run --json --help" -- "$cur")) ||
 			{ COMPREPLY=($(compgen -W "$(_pcibind_devices)" -- "$word")); _pcibind_ltrim_colon "$word"; } ;;
 	release | reattach)
 		if [[ $prev == --to ]]; then
 			COMPREPLY=($(compgen -W "native none" -- "$cur"))
 			return
 		fi
-		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--to --option --all-functions --persistent --dry-run --json --help" -- "$cur")) ||
+		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--to --option --all-functions --group --persistent --dry-run --json --help" -- "$cur")) ||
 			{ COMPREPLY=($(compgen -W "$(_pcibind_devices)" -- "$word")); _pcibind_ltrim_colon "$word"; } ;;
 	explain)
 		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--option --help" -- "$cur")) ||
 			{ COMPREPLY=($(compgen -W "$(_pcibind_devices) seize release" -- "$word")); _pcibind_ltrim_colon "$word"; } ;;
 	policy)
 		COMPREPLY=($(compgen -W "check" -- "$cur")) ;;
-	status)
+	status | doctor)
 		COMPREPLY=($(compgen -W "--json --help" -- "$cur")) ;;
 	udev)
 		COMPREPLY=($(compgen -W "--dry-run --help" -- "$cur")) ;;

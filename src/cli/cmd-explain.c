@@ -141,6 +141,8 @@ static void print_verdict(struct pb_ctx *c, struct pcidev *d, const struct chang
 		}
 		printf("; %zu step%s (pcibind %s --dry-run %s)\n", ch->plan.n,
 		       ch->plan.n == 1 ? "" : "s", change_op_name(op), d->bdf);
+		/* Which vfio driver (a variant or vfio-pci), and why. */
+		fputs(ch->drivers, stdout);
 		break;
 	case CHANGE_REFUSED:
 		printf("%srefused: %s\n", label, ch->reason);

@@ -45,6 +45,8 @@ static void print_dry_run(struct pb_ctx *c, const struct change *ch)
 	const struct plan *p = &ch->plan;
 
 	if (!c->json) {
+		/* Which vfio driver, and why (seize to vfio-pci, when variants are known). */
+		fputs(ch->drivers, stdout);
 		printf("Plan: %s, %zu step%s (--dry-run: nothing is written)\n",
 		       change_op_name(ch->opts.op), p->n, p->n == 1 ? "" : "s");
 		plan_print(p, stdout);
@@ -116,6 +118,8 @@ void cmd_report_change(struct pb_ctx *c, const struct change *ch)
 				       ch->fns[i].before[0] ? ch->fns[i].before : "no driver");
 		break;
 	case CHANGE_DONE:
+		if (ch->skipped[0])
+			log_warning("returned without a reset (no-strict-reset): %s", ch->skipped);
 		for (size_t i = 0; i < ch->n_fns; i++)
 			printf("%s: %s -> %s\n", ch->fns[i].bdf,
 			       ch->fns[i].before[0] ? ch->fns[i].before : "none",
@@ -259,19 +263,21 @@ enum {
 	OPT_DRIVER,
 	OPT_PERSISTENT,
 	OPT_TO,
+	OPT_GROUP,
 };
 
 static void change_help(enum plan_op op)
 {
 	if (op == PLAN_SEIZE)
 		printf("Usage: pcibind [OPTIONS] seize DEVICE... [--driver pciback|vfio-pci|pci-stub]\n"
-		       "       [-o permissive] [-o no-strict-reset] [--all-functions] [--dry-run]\n"
+		       "       [-o permissive] [-o no-strict-reset] [--all-functions] [--group]\n"
+		       "       [--dry-run]\n"
 		       "\n"
 		       "Move functions from their drivers to a passthrough stub (default: pciback\n"
 		       "on a Xen dom0, else vfio-pci), verified and all-or-nothing.\n");
 	else
 		printf("Usage: pcibind [OPTIONS] release DEVICE... [-o no-strict-reset]\n"
-		       "       [--to native|none] [--all-functions] [--dry-run]\n"
+		       "       [--to native|none] [--all-functions] [--group] [--dry-run]\n"
 		       "\n"
 		       "Return functions from a stub to their native drivers (reattach is an alias).\n"
 		       "A function that cannot be reset is refused unless -o no-strict-reset.\n");
@@ -284,6 +290,7 @@ static void change_help(enum plan_op op)
 		       "                     unbind, clear driver_override, let the kernel probe\n");
 	printf("  -o NAME[=BOOL]     %s (qvm-pci spelling)\n"
 	       "  --all-functions    move every function of the slot together\n"
+	       "  --group            move every endpoint of the IOMMU group together\n"
 	       "  --persistent       also write (seize) or remove (release) a rule in\n"
 	       "                     /etc/pcibind/policy.d/90-persistent.conf\n"
 	       "  -n, --dry-run      print the sysfs writes in order, change nothing\n"
@@ -299,6 +306,7 @@ static int change_main(struct pb_ctx *c, enum plan_op op, int argc, char **argv)
 		{ "all-functions", no_argument, NULL, OPT_ALL_FUNCTIONS },
 		{ "persistent", no_argument, NULL, OPT_PERSISTENT },
 		{ "to", required_argument, NULL, OPT_TO },
+		{ "group", no_argument, NULL, OPT_GROUP },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
@@ -340,6 +348,9 @@ static int change_main(struct pb_ctx *c, enum plan_op op, int argc, char **argv)
 						       "native driver (--to native, the default) or "
 						       "to no driver (--to none)",
 						       optarg);
+			break;
+		case OPT_GROUP:
+			o.iommu_group = true;
 			break;
 		case 'n':
 			o.dry_run = true;

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "output.h"
 #include "pcidev.h"
+#include "vfio.h"
 #include "pciname.h"
 #include "select.h"
 #include "sysfs.h"
@@ -147,6 +148,9 @@ out_empty:
 	return 0;
 }
 
+static void show_vfio(struct pb_ctx *c, struct out *o, const struct pcidev_list *l,
+		      const struct pcidev *d);
+
 static int show_groups(struct out *o, struct pb_ctx *c, const struct pcidev_list *l,
 		       const struct pcidev *d)
 {
@@ -180,14 +184,33 @@ static int show_groups(struct out *o, struct pb_ctx *c, const struct pcidev_list
 	for (char **m = members; m && *m; m++)
 		out_string(o, NULL, NULL, *m);
 	out_end_array(o);
+	show_vfio(c, o, l, d);
 	return 0;
+}
+
+/* For a function on vfio: whether its group is viable, and who holds it open. */
+static void show_vfio(struct pb_ctx *c, struct out *o, const struct pcidev_list *l,
+		      const struct pcidev *d)
+{
+	struct pcidev *self[1] = { (struct pcidev *)d };
+	char blockers[400], users[512];
+
+	if (!vfio_holds(d))
+		return;
+	if (vfio_blockers(l, d->iommu_group, self, 1, blockers, sizeof(blockers)) > 0)
+		out_stringf(o, "vfio_viability", "VFIO group:", "not viable: %s keep a DMA-owning driver "
+			    "(seize them too: --group)", blockers);
+	else
+		out_string(o, "vfio_viability", "VFIO group:", "viable");
+	if (engine_vfio_users(c->engine, d, users, sizeof(users)) == 0 && users[0])
+		out_stringf(o, "in_use", "In use:", "in use by %s", users);
 }
 
 static void show_reset(struct out *o, const struct pcidev_list *l, const struct pcidev *d)
 {
 	char why[1024];
 
-	out_bool(o, "resettable", "Resettable:", d->resettable);
+	out_bool(o, "resettable", "Resettable:", pcidev_reset_works(l, d));
 	out_begin_array(o, "reset_methods", "Reset methods:");
 	for (char **m = d->reset_methods; m && *m; m++)
 		out_string(o, NULL, NULL, *m);

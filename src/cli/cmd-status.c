@@ -13,6 +13,8 @@
 #include "output.h"
 #include "policy.h"
 #include "sysfs.h"
+#include "pcidev.h"
+#include "vfio.h"
 
 static void format_time(long long t, char *buf, size_t size)
 {
@@ -57,9 +59,26 @@ static enum record_state check_record(struct pb_ctx *c, const struct journal_dev
 	return REC_SEIZED;
 }
 
+/* "in use by pid 412 (qemu-system-x86)" for a function a process holds through VFIO. */
+static void in_use(struct pb_ctx *c, const char *bdf, const char *now, char *buf, size_t size)
+{
+	struct pcidev_list *l;
+	const struct pcidev *d;
+
+	buf[0] = '\0';
+	if (!vfio_is_vfio_driver(now) && !sysfs_exists(c->sysfs, "bus/pci/devices/%s/vfio-dev", bdf))
+		return;
+	if (engine_snapshot(c->engine, &l) < 0)
+		return;
+	d = pcidev_find_bdf(l, bdf);
+	if (d)
+		(void)engine_vfio_users(c->engine, d, buf, size);
+}
+
 static void status_device(struct out *o, struct pb_ctx *c, const struct journal_device *d)
 {
 	char now[NAME_MAX + 1] = "", since[32], why[PATH_MAX + 512] = "", file[PATH_MAX] = "";
+	char users[512];
 	struct pci_addr a;
 	char qubes[ADDR_QUBES_MAX] = "";
 	enum record_state st;
@@ -70,6 +89,7 @@ static void status_device(struct out *o, struct pb_ctx *c, const struct journal_
 	(void)sysfs_read_link_name(c->sysfs, now, sizeof(now), "bus/pci/devices/%s/driver", d->bdf);
 	format_time(d->since, since, sizeof(since));
 	st = check_record(c, d, now, why, sizeof(why));
+	in_use(c, d->bdf, now, users, sizeof(users));
 	if (!out_is_json(o)) {
 		bool off = d->stub[0] && !streq(now, d->stub);
 
@@ -80,13 +100,14 @@ static void status_device(struct out *o, struct pb_ctx *c, const struct journal_
 			return;
 		}
 		/* off its stub: "on no driver (recorded: vfio-pci)" */
-		printf("%s  %s  on %s%s%s%s  native %s%s%s%s  origin %s  since %s%s\n", qubes,
+		printf("%s  %s  on %s%s%s%s  native %s%s%s%s  origin %s  since %s%s%s%s\n", qubes,
 		       d->bdf, now[0] ? now : "no driver", off ? " (recorded: " : "",
 		       off ? d->stub : "", off ? ")" : "",
 		       d->driver[0] ? d->driver : "unknown (libkmod decides at release)",
 		       d->module[0] ? " (module " : "", d->module, d->module[0] ? ")" : "",
 		       d->origin[0] ? d->origin : "unknown", since,
-		       d->stranded ? "  STRANDED: see pcibind(8)" : "");
+		       d->stranded ? "  STRANDED: see pcibind(8)" : "",
+		       users[0] ? "  in use by " : "", users);
 		if (st == REC_GONE)
 			printf("    GONE: %s\n", why);
 		else if (st == REC_MISMATCH)
@@ -106,6 +127,8 @@ static void status_device(struct out *o, struct pb_ctx *c, const struct journal_
 	out_string(o, "origin", NULL, d->origin[0] ? d->origin : NULL);
 	out_string(o, "since", NULL, d->since ? since : NULL);
 	out_bool(o, "stranded", NULL, d->stranded);
+	if (users[0])
+		out_stringf(o, "in_use", NULL, "in use by %s", users);
 	out_end_object(o);
 }
 

@@ -47,6 +47,8 @@ int cmd_explain(struct pb_ctx *c, int argc, char **argv);
 int cmd_policy(struct pb_ctx *c, int argc, char **argv);
 int cmd_udev(struct pb_ctx *c, int argc, char **argv);
 
+int cmd_doctor(struct pb_ctx *c, int argc, char **argv);
+
 int cmd_list(struct pb_ctx *c, int argc, char **argv);
 int cmd_show(struct pb_ctx *c, int argc, char **argv);
 int cmd_seize(struct pb_ctx *c, int argc, char **argv);

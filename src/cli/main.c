@@ -34,6 +34,7 @@ static const struct command {
 	{ "recover", cmd_recover, "                       undo what a killed pcibind left unfinished", false },
 	{ "boot", cmd_boot, "[--cmdline FILE]       seize what rd.pcibind.* on the kernel command line asks for", false },
 	{ "explain", cmd_explain, "DEVICE [seize|release] the facts, rules and verdict behind a decision", true },
+	{ "doctor", cmd_doctor, "                       is this host ready for passthrough? (read-only)", true },
 	{ "policy", cmd_policy, "check                  lint the policy files", true },
 	{ "udev", cmd_udev, "[--dry-run]            seize a hot-plugged device the policy names (udev rule)", false },
 };

@@ -106,7 +106,7 @@ void decide_release(const struct pcidev_list *l, const struct pcidev *d,
 		    d->bdf, src);
 		return;
 	}
-	if (d->resettable) {
+	if (pcidev_reset_works(l, d)) {
 		say(v, true, "allowed: it can be reset before it returns");
 		return;
 	}

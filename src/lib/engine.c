@@ -26,6 +26,8 @@
 #include "sysfs.h"
 #include "udevq.h"
 #include "xen.h"
+#include "vfio.h"
+#include "doctor.h"
 
 struct engine {
 	struct engine_roots roots;
@@ -737,6 +739,71 @@ static int find_natives(struct engine *e, struct change *ch, struct pcidev *cons
 	return 0;
 }
 
+/*
+ * The VFIO gates (vfio.c). A function on a vfio driver that a process holds
+ * open (/dev/vfio/GROUP, /dev/vfio/devices/vfioN) never leaves it: no
+ * override. A seize to vfio-pci without --driver takes the most specific
+ * variant driver the module index has for each function (CHOICES: N
+ * entries, kept for the plan; REQ points at VARIANTS). Returns 0 or -errno;
+ * a refusal is in CH.
+ */
+static int vfio_gates(struct engine *e, struct change *ch, struct plan_request *req,
+		      struct pcidev *const *set, size_t n, struct vfio_choice *choices,
+		      struct plan_variant *variants)
+{
+	size_t len = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_(proc_closep) struct proc *p = NULL;
+		_cleanup_free_ struct vfio_user *u = NULL;
+		const struct pcidev *d = set[i];
+		char who[512];
+		size_t nu = 0;
+		int r;
+
+		if (!vfio_holds(d))
+			continue;
+		r = proc_open(e->roots.proc_root, &p);
+		if (r == 0)
+			r = vfio_users(p, d->iommu_group, d->vfio_dev, &u, &nu);
+		if (r < 0)
+			return refuse(ch, d->bdf,
+				      "cannot tell whether a process holds %s (reading %s: %s); it "
+				      "stays on %s",
+				      d->bdf, e->roots.proc_root, strerror(-r), d->driver);
+		if (!nu)
+			continue;
+		(void)vfio_users_text(u, nu, who, sizeof(who));
+		return refuse(ch, d->bdf,
+			      "%s is in use by %s, which holds /dev/vfio/%d%s%s open: a VM (or "
+			      "another program) still drives it, and no native driver can bind "
+			      "while its group is claimed. Stop it first; there is no override",
+			      d->bdf, who, d->iommu_group, d->vfio_dev ? " or /dev/vfio/devices/" : "",
+			      d->vfio_dev ? d->vfio_dev : "");
+	}
+	if (ch->opts.op != PLAN_SEIZE || ch->opts.driver || !streq_ptr(req->stub, "vfio-pci"))
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		struct vfio_choice *c = &choices[i];
+		int r = vfio_choose(engine_kmod(e), e->s, set[i], c);
+
+		if (r < 0)
+			return r;
+		/* Said only when the module index knows vfio_pci aliases at all. */
+		if (c->pattern[0] && len < sizeof(ch->drivers))
+			len += snprintf(ch->drivers + len, sizeof(ch->drivers) - len,
+					"Driver for %s: %s\n", set[i]->bdf, c->why);
+		if (c->pattern[0])
+			elog(e, LOG_INFO, "%s: %s", set[i]->bdf, c->why);
+		if (c->variant)
+			variants[req->n_variants++] = (struct plan_variant){
+				.bdf = set[i]->bdf, .driver = c->driver, .module = c->module
+			};
+	}
+	req->variants = variants;
+	return 0;
+}
+
 static int plan_it(struct engine *e, struct change *ch, struct plan_request *req,
 		   struct pcidev *const *set, size_t n)
 {
@@ -779,6 +846,8 @@ int engine_decide(struct engine *e, const struct change_opts *o, struct pcidev *
 {
 	_cleanup_(change_freep) struct change *ch = calloc(1, sizeof(*ch));
 	_cleanup_free_ struct pcidev **set = NULL;
+	_cleanup_free_ struct vfio_choice *choices = NULL;
+	_cleanup_free_ struct plan_variant *variants = NULL;
 	struct plan_request req = { .op = o->op, .devs = (struct pcidev **)devs, .n = n };
 	struct plan_refusal why = { 0 };
 	const struct policy *pol;
@@ -801,6 +870,7 @@ int engine_decide(struct engine *e, const struct change_opts *o, struct pcidev *
 		goto out;
 	}
 	req.all_functions = o->all_functions;
+	req.iommu_group = o->iommu_group;
 	r = choose_stub(e, ch, &req);
 	if (r < 0)
 		return r;
@@ -833,6 +903,17 @@ int engine_decide(struct engine *e, const struct change_opts *o, struct pcidev *
 	if (ch->outcome == CHANGE_REFUSED)
 		goto out;
 	req.xen_dom0 = xen_is_dom0(engine_xen(e, o->origin));
+	choices = calloc(n_set + 1, sizeof(*choices));
+	variants = calloc(n_set + 1, sizeof(*variants));
+	if (!choices || !variants)
+		return -ENOMEM;
+	r = vfio_gates(e, ch, &req, set, n_set, choices, variants);
+	if (r < 0) {
+		failed(ch, r, "cannot look up the vfio variant drivers");
+		goto out;
+	}
+	if (ch->outcome == CHANGE_REFUSED)
+		goto out;
 	r = plan_it(e, ch, &req, set, n_set);
 	if (r < 0) {
 		failed(ch, r, "cannot find the native drivers");
@@ -1175,6 +1256,7 @@ int engine_execute(struct engine *e, struct change *ch)
 	rb = rebind_of(e, j);
 	rb.txn = &txn;
 	r = rebind_execute(&rb, &ch->plan, &ch->failure);
+	snprintf(ch->skipped, sizeof(ch->skipped), "%s", rb.skipped);
 	if (r < 0) {
 		struct rebind_failure uf = { 0 };
 
@@ -1294,4 +1376,70 @@ int engine_finalize(struct engine *e, struct change *ch)
 	if (ch->opts.persistent)
 		return persist(e, ch);
 	return 0;
+}
+
+/* ---- doctor --------------------------------------------------------------- */
+
+/* Who holds D open through VFIO, "pid 412 (qemu-system-x86)" in BUF ("" if nobody). */
+int engine_vfio_users(struct engine *e, const struct pcidev *d, char *buf, size_t size)
+{
+	_cleanup_(proc_closep) struct proc *p = NULL;
+	_cleanup_free_ struct vfio_user *u = NULL;
+	size_t n = 0;
+	int r;
+
+	buf[0] = '\0';
+	if (!vfio_holds(d))
+		return 0;
+	r = proc_open(e->roots.proc_root, &p);
+	if (r < 0)
+		return r;
+	r = vfio_users(p, d->iommu_group, d->vfio_dev, &u, &n);
+	if (r < 0)
+		return r;
+	return vfio_users_text(u, n, buf, size);
+}
+
+/*
+ * pcibind doctor (doctor.c): the host's checks, then each function on a
+ * stub or that the policy sends to one (a rule with driver, boot or
+ * hotplug): its group, viability, reset and who holds it. Read-only; an
+ * unreadable or untrusted policy only means no policy-named functions.
+ * Returns 0 or -errno.
+ */
+int engine_doctor(struct engine *e, struct doctor_report *rep)
+{
+	_cleanup_(proc_closep) struct proc *p = NULL;
+	const struct policy *pol = NULL;
+	struct pcidev_list *l;
+	int r;
+
+	r = engine_snapshot(e, &l);
+	if (r < 0)
+		return r;
+	if (proc_open(e->roots.proc_root, &p) < 0)
+		p = NULL;
+	if (engine_policy(e, &pol) < 0 || pol->n_errors)
+		pol = NULL;
+	r = doctor_host(e->s, p, engine_kmod(e), l, rep);
+	for (size_t i = 0; r >= 0 && i < l->n; i++) {
+		const struct pcidev *d = l->devs[i];
+		struct change_opts o = { .op = PLAN_SEIZE, .origin = "cli" };
+		char stub[64] = "", users[256];
+		struct policy_eval pe;
+
+		if (d->stub != PCIDEV_STUB_NONE) {
+			snprintf(stub, sizeof(stub), "%s", d->driver);
+		} else if (pol && engine_eval(e, d, &o, &pe) == 0) {
+			if (pe.v.driver[0] || pe.v.boot > 0 || pe.v.hotplug > 0)
+				snprintf(stub, sizeof(stub), "%s",
+					 pe.v.driver[0] ? pe.v.driver : engine_default_stub(l));
+			policy_eval_done(&pe);
+		}
+		if (!stub[0])
+			continue;
+		(void)engine_vfio_users(e, d, users, sizeof(users));
+		r = doctor_device(l, d, stub, users, rep);
+	}
+	return r < 0 ? r : 0;
 }

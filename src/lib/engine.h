@@ -108,6 +108,7 @@ struct change_opts {
 	bool persistent;	/* write or remove a rule in the admin policy */
 	bool keyboard_ok;	/* boot: named by address, so the keyboard guard yields */
 	bool to_none;		/* release: back to no driver, whatever its native one */
+	bool iommu_group;	/* --group: every endpoint of the IOMMU group moves */
 };
 
 /* How a change ended; the caller turns it into an exit code. */
@@ -146,6 +147,8 @@ struct change {
 	char undo_failure[1024];		/* STRANDED: why the undo failed */
 	char persisted[4096];		/* finalize: the policy file --persistent changed */
 	char pending[160];		/* dry run: an unfinished transaction a real run undoes */
+	char drivers[2048];		/* seize to vfio: "Driver for BDF: why" lines */
+	char skipped[512];		/* no-strict-reset: resets the kernel refused */
 };
 
 struct change *change_free(struct change *ch);
@@ -178,3 +181,8 @@ int engine_begin(struct engine *e, bool dry_run, struct recovery *rec);
 /* The policy for D with the command line's one-off settings on top. */
 int engine_eval(struct engine *e, const struct pcidev *d, const struct change_opts *o,
 		struct policy_eval *ret);
+
+/* VFIO: who holds a function open; pcibind doctor's report (doctor.h). */
+struct doctor_report;
+int engine_vfio_users(struct engine *e, const struct pcidev *d, char *buf, size_t size);
+int engine_doctor(struct engine *e, struct doctor_report *rep);

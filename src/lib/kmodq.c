@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* libkmod adapter: the only file that talks to libkmod. */
 #include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -181,4 +183,91 @@ int kmodq_load(struct kmodq *q, const char *module)
 out_unref:
 	kmod_module_unref(mod);
 	return r;
+}
+
+/*
+ * The vfio_pci aliases that match MODALIAS ("pci:v...d..."): modpost writes
+ * "alias vfio_pci:v...d...sv...sd...bc...sc...i... MODULE" for every ID a
+ * vfio-pci variant driver (or vfio_pci itself) declares with
+ * PCI_DRIVER_OVERRIDE_DEVICE_VFIO(). libkmod finds the modules whose alias
+ * matches; each module's own "alias=" records then give the matching
+ * patterns. Blacklisted modules are left out. RET gets N entries. Returns
+ * the count or -errno.
+ */
+int kmodq_vfio_aliases(struct kmodq *q, const char *modalias, struct kmodq_alias **ret)
+{
+	struct kmod_list *all = NULL, *allowed = NULL, *it;
+	_cleanup_free_ struct kmodq_alias *v = NULL;
+	_cleanup_free_ char *key = NULL;
+	size_t n = 0, alloc = 0;
+	int r;
+
+	*ret = NULL;
+	if (!modalias || strncmp(modalias, "pci:", 4))
+		return -EINVAL;
+	if (asprintf(&key, "vfio_pci:%s", modalias + 4) < 0)
+		return -ENOMEM;
+	r = kmod_module_new_from_lookup(q->ctx, key, &all);
+	if (r < 0)
+		return r;
+	r = kmod_module_apply_filter(q->ctx, KMOD_FILTER_BLACKLIST, all, &allowed);
+	if (r < 0)
+		goto out_unref;
+	kmod_list_foreach(it, allowed) {
+		struct kmod_module *m = kmod_module_get_module(it);
+		struct kmod_list *info = NULL, *i;
+
+		if (kmod_module_get_info(m, &info) < 0) {
+			kmod_module_unref(m);
+			continue;
+		}
+		kmod_list_foreach(i, info) {
+			const char *k = kmod_module_info_get_key(i);
+			const char *val = kmod_module_info_get_value(i);
+
+			if (!k || !val || !streq(k, "alias") || strncmp(val, "vfio_pci:", 9) ||
+			    fnmatch(val, key, 0) != 0)
+				continue;
+			if (n == alloc) {
+				size_t na = alloc ? alloc * 2 : 8;
+				struct kmodq_alias *nv = realloc(v, na * sizeof(*nv));
+
+				if (!nv) {
+					r = -ENOMEM;
+					break;
+				}
+				v = nv;
+				alloc = na;
+			}
+			if (strlen(val) >= sizeof(v[n].pattern) ||
+			    strlen(kmod_module_get_name(m)) >= sizeof(v[n].module))
+				continue;
+			strcpy(v[n].pattern, val);
+			strcpy(v[n].module, kmod_module_get_name(m));
+			n++;
+		}
+		kmod_module_info_free_list(info);
+		kmod_module_unref(m);
+		if (r == -ENOMEM)
+			goto out_unref;
+	}
+	r = (int)n;
+	*ret = TAKE_PTR(v);
+out_unref:
+	kmod_module_unref_list(allowed);
+	kmod_module_unref_list(all);
+	return r;
+}
+
+/* Whether MODULE exists for this kernel: a file in the index, built in, or loaded. */
+bool kmodq_module_known(struct kmodq *q, const char *module)
+{
+	struct kmod_module *mod = NULL;
+	bool known;
+
+	if (!q || kmod_module_new_from_name(q->ctx, module, &mod) < 0)
+		return false;
+	known = kmod_module_get_path(mod) || kmod_module_get_initstate(mod) >= 0;
+	kmod_module_unref(mod);
+	return known;
 }

@@ -17,3 +17,12 @@ int kmodq_lookup(struct kmodq *q, const char *modalias, char ***ret_modules,
 		 char ***ret_blacklisted);
 void kmodq_allow_load(struct kmodq *q, bool allow);
 int kmodq_load(struct kmodq *q, const char *module);
+
+/* One "alias vfio_pci:PATTERN MODULE" line that matched a device. */
+struct kmodq_alias {
+	char module[64];
+	char pattern[256];
+};
+
+int kmodq_vfio_aliases(struct kmodq *q, const char *modalias, struct kmodq_alias **ret);
+bool kmodq_module_known(struct kmodq *q, const char *module);

@@ -314,6 +314,20 @@ static int scan_details(struct sysfs *s, struct pcidev *d)
 			return -ENOMEM;
 	}
 
+	/* A vfio driver (vfio-pci or a variant) makes vfio-dev/vfioN (cdev, Linux >= 6.1). */
+	{
+		_cleanup_strv_free_ char **v = NULL;
+
+		n = sysfs_list_dir(s, &v, "vfio-dev");
+		if (n > 0 && sysfs_valid_name(v[0])) {
+			d->vfio_dev = strdup(v[0]);
+			if (!d->vfio_dev)
+				return -ENOMEM;
+		} else if (n < 0 && n != -ENOENT && n != -ENOTDIR) {
+			return n;
+		}
+	}
+
 	n = sysfs_list_dir(s, &d->net_ifaces, "net");
 	if (n == 0 || n == -ENOENT || n == -ENOTDIR)
 		d->net_ifaces = strv_free(d->net_ifaces);
@@ -416,6 +430,9 @@ static int scan_one(struct sysfs *s, const char *bdf, struct module_cache *mc, u
 		r = scan_details(ds, d);
 		if (r < 0)
 			goto out_free;
+		/* A vfio variant driver (mlx5_vfio_pci, ...) holds it for passthrough too. */
+		if (d->stub == PCIDEV_STUB_NONE && d->driver && d->vfio_dev)
+			d->stub = PCIDEV_STUB_VFIO_PCI;
 	}
 	r = parent_from_link(s, d);
 	if (r < 0)
@@ -486,6 +503,7 @@ static void pcidev_clear(struct pcidev *d)
 	strv_free(d->reset_methods);
 	strv_free(d->virtfns);
 	strv_free(d->net_ifaces);
+	free(d->vfio_dev);
 }
 
 /*
@@ -683,6 +701,38 @@ int pcidev_iommu_members(struct sysfs *s, const struct pcidev *d, char ***ret)
 	return sysfs_list_dir(s, ret, "kernel/iommu_groups/%d/devices", d->iommu_group);
 }
 
+/* Another function sits on D's bus (a secondary bus reset would hit it too). */
+static bool bus_shared(const struct pcidev_list *l, const struct pcidev *d)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const struct pcidev *o = l->devs[i];
+
+		if (o != d && o->addr.domain == d->addr.domain && o->addr.bus == d->addr.bus)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Whether writing D's reset attribute can succeed. The kernel computes
+ * reset_method once, at probe: a device alone on its bus keeps "bus" after
+ * a sibling appears behind the same bridge, and pci_parent_bus_reset() then
+ * answers ENOTTY (drivers/pci/pci.c: any other device on the bus). So a
+ * device whose only methods are bus resets, on a shared bus, is not
+ * resettable, whatever the attribute says.
+ */
+bool pcidev_reset_works(const struct pcidev_list *l, const struct pcidev *d)
+{
+	if (!d->resettable)
+		return false;
+	if (!d->reset_methods || !d->reset_methods[0])
+		return true;
+	for (char **m = d->reset_methods; *m; m++)
+		if (!streq(*m, "bus") && !streq(*m, "cxl_bus"))
+			return true;
+	return !bus_shared(l, d);
+}
+
 /*
  * Say in BUF why D is or is not resettable, in the kernel's terms.
  * Returns 0 or -ENOSPC if BUF is too small.
@@ -695,6 +745,20 @@ int pcidev_reset_reason(const struct pcidev_list *l, const struct pcidev *d, cha
 
 	if (!f)
 		return -errno;
+	if (d->resettable && !pcidev_reset_works(l, d)) {
+		fputs("not resettable: the kernel offers only a bus reset (reset_method is computed "
+		      "once, at probe), but bus reset is impossible now: bus",
+		      f);
+		fprintf(f, " %02x is shared with", d->addr.bus);
+		for (size_t i = 0; i < l->n; i++) {
+			const struct pcidev *o = l->devs[i];
+
+			if (o != d && o->addr.domain == d->addr.domain && o->addr.bus == d->addr.bus)
+				fprintf(f, "%s %s", others++ ? "," : "", o->bdf);
+		}
+		fputs(", so writing reset fails (ENOTTY)", f);
+		goto out_close;
+	}
 	if (d->resettable) {
 		if (d->reset_methods && d->reset_methods[0]) {
 			fputs("resettable: the kernel offers", f);

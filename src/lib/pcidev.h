@@ -53,6 +53,7 @@ struct pcidev {
 	int sriov_numvfs;
 	char **virtfns;		/* BDFs of the VFs of a PF, NULL otherwise */
 	char **net_ifaces;	/* names under net/, NULL if none */
+	char *vfio_dev;		/* the name under vfio-dev/ ("vfio3"): a vfio driver holds it */
 };
 
 struct pcidev_list {
@@ -93,5 +94,6 @@ size_t pcidev_slot_functions(const struct pcidev_list *l, const struct pcidev *d
 #define PCIDEV_PATH_MAX 2064
 int pcidev_qubes_path(const struct pcidev *d, char *buf, size_t size);
 int pcidev_iommu_members(struct sysfs *s, const struct pcidev *d, char ***ret);
+bool pcidev_reset_works(const struct pcidev_list *l, const struct pcidev *d);
 int pcidev_reset_reason(const struct pcidev_list *l, const struct pcidev *d, char *buf,
 			size_t size);

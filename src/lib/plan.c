@@ -27,6 +27,7 @@
 #include "macro.h"
 #include "pcidev.h"
 #include "plan.h"
+#include "vfio.h"
 
 static const char *const check_names[_CHECK_MAX] = {
 	[CHECK_NONE] = "none",
@@ -210,13 +211,17 @@ int plan_move(const struct pcidev_list *l, const struct plan_target *t, size_t n
 	for (size_t i = 0; i < n; i++) {
 		const struct pcidev *d = t[i].dev;
 
-		if (!t[i].reset_first || !d->resettable || on_driver(d, t[i].driver))
+		if (!t[i].reset_first || !pcidev_reset_works(l, d) || on_driver(d, t[i].driver))
 			continue;
 		r = WRITE(ret, CHECK_NONE, &t[i], "1", "",
-			  "reset it before it returns, so nothing of its last user remains",
+			  t[i].reset_optional
+				  ? "reset it before it returns (no-strict-reset: if the kernel "
+				    "refuses, it returns without)"
+				  : "reset it before it returns, so nothing of its last user remains",
 			  "bus/pci/devices/%s/reset", d->bdf);
 		if (r < 0)
 			return r;
+		ret->steps[ret->n - 1].optional = t[i].reset_optional;
 	}
 
 	for (size_t i = 0; i < n; i++) {
@@ -461,6 +466,14 @@ int plan_group(const struct pcidev_list *l, const struct plan_request *req,
 	for (size_t i = 0; i < n; i++) {
 		const struct pcidev *d = set[i];
 
+		/* --group: every endpoint of its IOMMU group; bridges stay where they are. */
+		for (size_t j = 0; req->iommu_group && d->iommu_group >= 0 && j < l->n; j++) {
+			struct pcidev *s = l->devs[j];
+
+			if (s->iommu_group == d->iommu_group && !pcidev_is_bridge(s) &&
+			    !in_set(set, n, s) && !settled(req, s))
+				set[n++] = s;
+		}
 		if (d->physfn_bdf[0])
 			continue;
 		for (size_t j = 0; j < l->n; j++) {
@@ -490,6 +503,62 @@ static const char *stub_module(const char *stub)
 		return "vfio_pci";
 	if (streq_ptr(stub, "pci-stub"))
 		return "pci_stub";
+	return NULL;
+}
+
+/*
+ * A seize to vfio-pci (or a variant) must leave every IOMMU group it
+ * touches viable: each other member without a driver, on a vfio driver,
+ * pci-stub, or a bridge on pcieport. Else the kernel binds it and QEMU
+ * fails later ("group N is not viable").
+ */
+static int refuse_unviable(const struct pcidev_list *l, struct pcidev *const *set, size_t n,
+			   struct plan_refusal *why)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct pcidev *d = set[i], *m[64];
+		char blockers[400], members[600] = "";
+		size_t nm, len = 0;
+		bool seen = false;
+		int k;
+
+		for (size_t j = 0; j < i; j++)
+			seen = seen || set[j]->iommu_group == d->iommu_group;
+		if (seen || d->iommu_group < 0)
+			continue;
+		k = vfio_blockers(l, d->iommu_group, set, n, blockers, sizeof(blockers));
+		if (k == 0)
+			continue;
+		nm = vfio_group_members(l, d->iommu_group, m, ELEMENTSOF(m));
+		for (size_t j = 0; j < nm && j < ELEMENTSOF(m); j++) {
+			enum vfio_member st = vfio_member_state(m[j], set, n);
+
+			len += snprintf(members + (len < sizeof(members) ? len : sizeof(members)),
+					len < sizeof(members) ? sizeof(members) - len : 0,
+					"%s%s (%s%s)", j ? ", " : "", m[j]->bdf,
+					m[j]->driver ? m[j]->driver : "no driver",
+					st == VFIO_MEMBER_MOVING ? ", moves"
+					: st == VFIO_MEMBER_BLOCKS ? ", stays: not viable"
+								   : ", fine");
+		}
+		return refuse(why, d,
+			      "IOMMU group %d would not be viable: a VM can claim a VFIO group only "
+			      "when every member has no driver, a vfio driver, pci-stub or (bridges) "
+			      "pcieport, and %s would keep %s (QEMU fails with \"group %d is not "
+			      "viable\"). Members: %s. Add --group to move every endpoint of the "
+			      "group to vfio-pci, or move those members to pci-stub first",
+			      d->iommu_group, blockers, k == 1 ? "its driver" : "their drivers",
+			      d->iommu_group, members);
+	}
+	return 0;
+}
+
+static const struct plan_variant *find_variant(const struct plan_request *req,
+					       const struct pcidev *d)
+{
+	for (size_t i = 0; i < req->n_variants; i++)
+		if (streq(req->variants[i].bdf, d->bdf))
+			return &req->variants[i];
 	return NULL;
 }
 
@@ -530,18 +599,25 @@ int plan_seize(const struct pcidev_list *l, const struct plan_request *req, stru
 	if (!t)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
+		const struct plan_variant *v = find_variant(req, set[i]);
+
 		r = seize_guards(req, set[i], why);
 		if (r < 0)
 			return r;
 		t[nt++] = (struct plan_target){
 			.dev = set[i],
-			.driver = req->stub,
-			.module = stub_module(req->stub),
-			.final_override = req->stub,
+			.driver = v ? v->driver : req->stub,
+			.module = v ? v->module : stub_module(req->stub),
+			.final_override = v ? v->driver : req->stub,
 			.permissive = req->permissive,
 			.xen_deassign = req->xen_dom0 && on_driver(set[i], "pciback") &&
 					!streq(req->stub, "pciback"),
 		};
+	}
+	if (streq(req->stub, "vfio-pci")) {
+		r = refuse_unviable(l, set, n, why);
+		if (r < 0)
+			return r;
 	}
 	/* Already seized functions of the request may still need permissive. */
 	for (size_t i = 0; i < req->n; i++)
@@ -618,6 +694,7 @@ int plan_release(const struct pcidev_list *l, const struct plan_request *req,
 			.module = nat->module,
 			.final_override = NULL,
 			.reset_first = d->stub != PCIDEV_STUB_NONE,
+			.reset_optional = req->no_strict_reset,
 			.remove_slot = d->in_pciback_slots,
 			.xen_deassign = req->xen_dom0 && d->stub == PCIDEV_STUB_PCIBACK,
 		};

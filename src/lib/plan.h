@@ -44,6 +44,7 @@ struct step {
 	char driver[PLAN_NAME_MAX];	/* what the check expects ("" = none) */
 	char module[PLAN_NAME_MAX];	/* STEP_LOAD_MODULE */
 	const char *why;		/* one line, for --dry-run */
+	bool optional;			/* a reset that may fail: go on without it */
 };
 
 struct plan {
@@ -58,6 +59,7 @@ struct plan_target {
 	const char *module;		/* module to load if driver is not registered */
 	const char *final_override;	/* NULL: clear driver_override at the end */
 	bool reset_first;		/* reset while still on its current driver */
+	bool reset_optional;		/* no-strict-reset: a failing reset is skipped */
 	bool remove_slot;		/* take it out of pciback's slots */
 	bool permissive;		/* add it to pciback's permissive list */
 	bool xen_deassign;		/* Xen dom0: it leaves pciback, de-quarantine it */
@@ -97,6 +99,16 @@ struct plan_request {
 	bool no_strict_reset;
 	bool permissive;
 	bool xen_dom0;			/* functions leaving pciback leave DOM_IO too */
+	bool iommu_group;		/* --group: every endpoint of the IOMMU group moves */
+	const struct plan_variant *variants;	/* seize to vfio-pci: per-function drivers */
+	size_t n_variants;
+};
+
+/* Seize: a function goes to a vfio variant driver instead of the stub. */
+struct plan_variant {
+	const char *bdf;
+	const char *driver;		/* "<driver of M>" until M is loaded */
+	const char *module;
 };
 
 /* What release returns a function to (journal record or libkmod). */

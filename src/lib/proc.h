@@ -2,6 +2,8 @@
 /* The /proc gateway for the safety guards: one directory fd, relative reads. */
 #pragma once
 
+#include <stddef.h>
+
 struct proc;
 
 extern const char proc_default_root[];
@@ -13,3 +15,5 @@ static inline void proc_closep(struct proc **p)
 	proc_close(*p);
 }
 int proc_read(struct proc *p, const char *path, char **ret);
+int proc_list_dir(struct proc *p, const char *path, char ***ret);
+int proc_readlink(struct proc *p, const char *path, char *buf, size_t size);

@@ -356,6 +356,15 @@ int rebind_execute(struct rebind *rb, const struct plan *p, struct rebind_failur
 
 		resolve_step(&st, res, n_res);
 		r = run_step(rb, &st, res, &n_res, RESOLVED_MAX, f);
+		if (r < 0 && st.optional) {
+			/* no-strict-reset: the function returns without the reset. */
+			size_t len = strlen(rb->skipped);
+
+			snprintf(rb->skipped + len, sizeof(rb->skipped) - len, "%s%s (%s)",
+				 len ? "; " : "", st.bdf, f->cause);
+			*f = (struct rebind_failure){ 0 };
+			r = 0;
+		}
 		if (r < 0) {
 			f->step = i + 1;
 			f->st = st;

@@ -22,6 +22,7 @@ struct rebind {
 	/* What the caller should tell the user (syslog LEVEL); optional. */
 	void (*note)(void *userdata, int level, const char *msg);
 	void *userdata;
+	char skipped[512];		/* optional resets the kernel refused ("" if none) */
 };
 
 struct rebind_failure {

@@ -6,6 +6,8 @@
 
 #include "kmodq.h"
 #include "macro.h"
+#include "pcidev.h"
+#include "vfio.h"
 
 #define KVER "0.0.0-t"
 #define MODDIR "lib/modules/" KVER
@@ -16,7 +18,14 @@ static const char modinfo[] =
 	"e1000e.license=GPL\0"
 	"igb_alt.alias=pci:v00008086d000010D3sv*sd*bc*sc*i*\0"
 	"uhci_hcd.alias=pci:v*d*sv*sd*bc0Csc03i00*\0"
-	"uhci_hcd.description=USB Universal Host Controller Interface driver\0";
+	"uhci_hcd.description=USB Universal Host Controller Interface driver\0"
+	/* vfio_pci's generic alias and two variants' specific ones (modpost's form) */
+	"vfio_pci.alias=vfio_pci:v*d*sv*sd*bc*sc*i*\0"
+	"mlx5_vfio_pci.alias=vfio_pci:v000015B3d0000101Esv*sd*bc*sc*i*\0"
+	"mlx5_vfio_pci.alias=vfio_pci:v000015B3d00001021sv*sd*bc*sc*i*\0"
+	"any15b3_vfio_pci.alias=vfio_pci:v000015B3d*sv*sd*bc*sc*i*\0";
+
+#define MLX5_VF_ALIAS "pci:v000015B3d0000101Esv000015B3sd00000091bc02sc00i00"
 
 #define E1000E_ALIAS "pci:v00008086d000010D3sv00008086sd0000A01Fbc02sc00i00"
 #define UHCI_ALIAS "pci:v00008086d00002934sv00001AF4sd00001100bc0Csc03i00"
@@ -180,6 +189,67 @@ static void test_missing_dir(void **state)
 	assert_null(kmodq_free(NULL));
 }
 
+/* The vfio_pci aliases that match, each with its pattern: the generic and two specific. */
+static void test_vfio_aliases(void **state)
+{
+	struct fixture *t = *state;
+	struct kmodq_alias *v = NULL;
+	bool generic = false, mlx5 = false, any = false;
+	int n;
+
+	if (!t->q)
+		skip();
+	n = kmodq_vfio_aliases(t->q, MLX5_VF_ALIAS, &v);
+	assert_int_equal(n, 3);
+	for (int i = 0; i < n; i++) {
+		if (streq(v[i].module, "vfio_pci"))
+			generic = streq(v[i].pattern, "vfio_pci:v*d*sv*sd*bc*sc*i*");
+		else if (streq(v[i].module, "mlx5_vfio_pci"))
+			mlx5 = streq(v[i].pattern, "vfio_pci:v000015B3d0000101Esv*sd*bc*sc*i*");
+		else if (streq(v[i].module, "any15b3_vfio_pci"))
+			any = true;
+	}
+	assert_true(generic && mlx5 && any);
+	assert_int_equal(vfio_best_alias(v, (size_t)n) >= 0, 1);
+	assert_string_equal(v[vfio_best_alias(v, (size_t)n)].module, "mlx5_vfio_pci");
+	free(v);
+	/* An e1000e matches only the generic alias. */
+	assert_int_equal(kmodq_vfio_aliases(t->q, E1000E_ALIAS, &v), 1);
+	assert_string_equal(v[0].module, "vfio_pci");
+	free(v);
+	assert_int_equal(kmodq_vfio_aliases(t->q, "usb:v1234p5678", &v), -EINVAL);
+}
+
+/* vfio_choose: the most specific variant wins; a symbolic driver until its module loads. */
+static void test_vfio_choose(void **state)
+{
+	struct fixture *t = *state;
+	struct pcidev d = { .bdf = "0000:05:00.0", .modalias = (char *)MLX5_VF_ALIAS };
+	struct vfio_choice ch;
+
+	if (!t->q)
+		skip();
+	assert_int_equal(vfio_choose(t->q, NULL, &d, &ch), 0);
+	assert_true(ch.variant);
+	assert_string_equal(ch.module, "mlx5_vfio_pci");
+	assert_string_equal(ch.driver, "<driver of mlx5_vfio_pci>");
+	assert_int_equal(ch.wildcards, 5);
+	assert_non_null(strstr(ch.why, "most specific of 3"));
+
+	d.modalias = (char *)E1000E_ALIAS;
+	assert_int_equal(vfio_choose(t->q, NULL, &d, &ch), 0);
+	assert_false(ch.variant);
+	assert_string_equal(ch.driver, "vfio-pci");
+	assert_string_equal(ch.module, "vfio_pci");
+	assert_int_equal(ch.wildcards, 7);
+
+	/* No module index: the generic driver, and it says so. */
+	assert_int_equal(vfio_choose(NULL, NULL, &d, &ch), 0);
+	assert_false(ch.variant);
+	assert_string_equal(ch.driver, "vfio-pci");
+	assert_int_equal(ch.wildcards, -1);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -189,6 +259,8 @@ int main(void)
 		T(test_lookup_no_match),
 		T(test_load_needs_permission),
 		T(test_missing_dir),
+		T(test_vfio_aliases),
+		T(test_vfio_choose),
 	};
 #undef T
 

@@ -28,6 +28,7 @@ static int setup(void **state)
 	mk(&fn[2], "0000:01:00.0", 0x020000, "e1000e");
 	fn[2].resettable = true;
 	fn[2].reset_methods = flr;
+	fn[2].iommu_group = 5;	/* alone in its group: vfio-pci can claim it */
 	mk(&fn[3], "0000:00:1f.0", 0x060100, NULL);
 	mk(&fn[4], "0000:00:1f.3", 0x040300, "snd_hda_intel");
 	for (int i = 0; i < N; i++)

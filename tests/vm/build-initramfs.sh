@@ -141,6 +141,10 @@ copy_bin "$(readlink -f "$(command -v ip)")" /usr/bin/ip-full
 cp /usr/share/misc/pci.ids "$stage/usr/share/misc/pci.ids"
 [ -x "$PCIBIND" ] && copy_bin "$PCIBIND" /usr/bin/pcibind
 [ -x "$FIXTURE_TOOL" ] && copy_bin "$FIXTURE_TOOL" /usr/bin/fixture-tool
+# vfio-hold: opens /dev/vfio/GROUP, reports VFIO_GROUP_FLAGS_VIABLE, holds it.
+mkdir -p "$VM_BUILD"
+${CC:-cc} -O2 -Wall -Wextra -Werror -o "$VM_BUILD/vfio-hold" "$VM_DIR/guest/vfio-hold.c"
+copy_bin "$VM_BUILD/vfio-hold" /usr/bin/vfio-hold
 
 # The test library and runner, the scenarios.
 cp "$VM_DIR/guest/testlib.sh" "$VM_DIR/guest/run-scenarios.sh" "$stage/vmtest/"

@@ -40,6 +40,7 @@ has_plain()
 	local sc
 	for sc in "$VM_DIR"/scenarios/*.sh; do
 		grep -q '^# vm-append:' "$sc" && continue
+		grep -q '^# vm-noiommu' "$sc" && continue
 		sed -n 's/^# vm-kinds://p' "$sc" | grep -qw -- "$1" && return 0
 	done
 	return 1
@@ -52,7 +53,7 @@ for kind in ${VM_KINDS:-debian xen dracut xendracut}; do
 	fi
 	# Scenarios with a "# vm-append:" kernel command line boot on their own.
 	for sc in "$VM_DIR"/scenarios/*.sh; do
-		grep -q '^# vm-append:' "$sc" || continue
+		grep -q '^# vm-append:\|^# vm-noiommu' "$sc" || continue
 		sed -n 's/^# vm-kinds://p' "$sc" | grep -qw -- "$kind" || continue
 		boot "$kind-$(basename "$sc" .sh)" --kind "$kind" --scenario "$sc"
 	done

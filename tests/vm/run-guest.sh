@@ -18,6 +18,10 @@
 # console shows a kernel crash (Oops, BUG:, panic, list corruption, general
 # protection fault, RCU stall). On failure the logs' tails are printed.
 #
+# A scenario with a "# vm-noiommu" line boots without the IOMMU: no
+# intel-iommu device and no intel_iommu=on (the Debian kernel enables VT-d by
+# itself when QEMU's DMAR table is there), on its own like "# vm-append:".
+#
 # Hot-plug: a scenario line "VMCTL ID HMP-COMMAND" on the result channel makes
 # this script run HMP-COMMAND through QMP (human-monitor-command) at once.
 set -eu
@@ -55,15 +59,18 @@ name=${name:-$kind}
 if [ ${#scenarios[@]} -eq 0 ]; then
 	for s in "$VM_DIR"/scenarios/*.sh; do
 		grep -q '^# vm-append:' "$s" && continue
+		grep -q '^# vm-noiommu' "$s" && continue
 		if sed -n 's/^# vm-kinds://p' "$s" | grep -qw -- "$kind"; then
 			scenarios+=("$s")
 		fi
 	done
 fi
 [ ${#scenarios[@]} -gt 0 ] || die "no scenario for kind $kind"
+iommu_arg=intel_iommu=on
 for s in "${scenarios[@]}"; do
 	a=$(sed -n 's/^# vm-append: *//p' "$s")
 	[ -z "$a" ] || append="$append $a"
+	if grep -q '^# vm-noiommu' "$s"; then iommu_arg=; fi
 done
 # A scenario that needs longer (a Xen domU under TCG) says "# vm-timeout: SECS".
 if [ -z "$timeout" ]; then
@@ -103,7 +110,10 @@ t_build=$(vm_elapsed "$t0")
 # --- the machine ------------------------------------------------------------
 # q35 with an IOMMU; e1000e and xhci behind root ports (01:00.0, 02:00.0),
 # legacy e1000 at 00:04.0, the ICH9 EHCI + 3 UHCI slot at 00:1d, and two
-# empty root ports (00:05.0 -> bus 03, 00:06.0 -> bus 04) for hot-plug.
+# empty root ports (00:05.0 -> bus 03, 00:06.0 -> bus 04) for hot-plug,
+# and a root port (00:07.0 -> bus 05) with a conventional PCI bridge
+# (pcie-pci-bridge, 05:00.0 -> bus 06) and two e1000 behind it (06:01.0,
+# 06:02.0): one IOMMU group (a PCIe-to-PCI bridge hides their requester IDs).
 # The e1000e and the e1000 sit on one QEMU-internal hub (hubid 0), with
 # nothing else on it, so a ping between them proves DMA (testlib's
 # vt_dma_check); nothing leaves QEMU.
@@ -123,7 +133,14 @@ devices=(
 	-device ich9-usb-uhci3,bus=pcie.0,addr=1d.2,multifunction=on,masterbus=ehci.0,firstport=4
 	-device pcie-root-port,id=hp1,bus=pcie.0,addr=05.0,chassis=3,port=3,hotplug=on
 	-device pcie-root-port,id=hp2,bus=pcie.0,addr=06.0,chassis=4,port=4,hotplug=on
+	-device pcie-root-port,id=rp3,bus=pcie.0,addr=07.0,chassis=5,port=5
+	-device pcie-pci-bridge,id=pbr,bus=rp3,addr=00.0
+	-device e1000,bus=pbr,addr=01.0,id=nic2
+	-device e1000,bus=pbr,addr=02.0,id=nic3
 )
+if [ -z "$iommu_arg" ]; then
+	devices=("${devices[@]:2}") # drop "-device intel-iommu,intremap=on"
+fi
 # shellcheck disable=SC2054,SC2206 # $VM_ACCEL is a word list
 common=(
 	$VM_ACCEL -M q35,kernel-irqchip=split -smp 2
@@ -133,7 +150,7 @@ common=(
 )
 # no_timer_check: on a loaded host a TCG guest can miss the IO-APIC timer
 # check and panic ("timer doesn't work through Interrupt-remapped IO-APIC").
-kargs="panic=-1 oops=panic softlockup_panic=1 no_timer_check intel_iommu=on loglevel=5 $append"
+kargs="panic=-1 oops=panic softlockup_panic=1 no_timer_check $iommu_arg loglevel=5 $append"
 case $kind in
 debian)
 	cpu=max; [ "$VM_KVM" = 1 ] && cpu=host

@@ -32,3 +32,22 @@ done
 # Free hot-plug ports are there (pcieport bound).
 check hp-port-1 test -d /sys/bus/pci/devices/0000:00:05.0
 check hp-port-2 test -d /sys/bus/pci/devices/0000:00:06.0
+
+# A conventional PCI bridge behind a root port (00:07.0 -> 05:00.0 -> bus 06)
+# with two e1000: bridge and both NICs share one IOMMU group (the bridge
+# takes their DMA requester IDs), the root port has its own.
+expect_eq pbr-id 1b36:000e "$(sysfs_id 0000:05:00.0)"
+expect_eq pbr-nic1-driver e1000 "$(sysfs_driver 0000:06:01.0)"
+expect_eq pbr-nic2-driver e1000 "$(sysfs_driver 0000:06:02.0)"
+g_pbr=$(basename "$(readlink /sys/bus/pci/devices/0000:05:00.0/iommu_group 2>/dev/null)" 2>/dev/null)
+g_n1=$(basename "$(readlink /sys/bus/pci/devices/0000:06:01.0/iommu_group 2>/dev/null)" 2>/dev/null)
+g_n2=$(basename "$(readlink /sys/bus/pci/devices/0000:06:02.0/iommu_group 2>/dev/null)" 2>/dev/null)
+g_rp=$(basename "$(readlink /sys/bus/pci/devices/0000:00:07.0/iommu_group 2>/dev/null)" 2>/dev/null)
+if [ -d /sys/kernel/iommu_groups/0 ]; then
+	expect_eq pbr-one-group "$g_pbr $g_pbr" "$g_n1 $g_n2"
+	check pbr-port-own-group test "$g_rp" != "$g_pbr"
+fi
+# Reset truth (issue 12): the first NIC was alone on bus 06 when the kernel
+# probed it, so it keeps "bus"; the second saw the first and got nothing.
+expect_eq pbr-nic1-reset-method "bus" "$(cat /sys/bus/pci/devices/0000:06:01.0/reset_method 2>&1)"
+check_fails pbr-nic2-no-reset test -e /sys/bus/pci/devices/0000:06:02.0/reset

@@ -2,14 +2,16 @@
 # vm-kinds: dracut
 # vm-append: rd.pcibind.seize=network,usb,zz:zz
 # pcibind's dracut module (90pcibind, pre-udev) seizes every network and USB
-# controller before udev: the e1000e, the e1000, the xhci and the four
-# functions of the 00:1d companion slot end on vfio-pci, their native
+# controller before udev: the e1000e, the e1000, the two e1000 behind the
+# conventional PCI bridge (one IOMMU group: still viable, the other has no
+# driver yet), the xhci and the four functions of the 00:1d companion slot
+# end on vfio-pci, their native
 # drivers never probe them (e1000e not even loaded), the garbage item zz:zz
 # is reported in the kernel log and ignored, and "pcibind status" says
 # origin boot. Then, in the same initramfs, "pcibind release 01:00.0" brings
 # the NIC back to e1000e, whose module was never loaded (the libkmod path).
 
-SEIZED="0000:01:00.0 0000:02:00.0 0000:00:04.0 0000:00:1d.0 0000:00:1d.1 0000:00:1d.2 0000:00:1d.7"
+SEIZED="0000:01:00.0 0000:02:00.0 0000:00:04.0 0000:06:01.0 0000:06:02.0 0000:00:1d.0 0000:00:1d.1 0000:00:1d.2 0000:00:1d.7"
 dmesg >/tmp/boot.dmesg 2>&1
 
 check pcibind-hook-ran grep -q 'pcibind: .*seized to vfio-pci' /tmp/boot.dmesg
@@ -29,7 +31,7 @@ check_fails xhci-never-probed grep -q 'xhci_hcd 0000:02:00.0' /tmp/boot.dmesg
 check_fails uhci-never-probed grep -Eq '(uhci_hcd|ehci-pci) 0000:00:1d' /tmp/boot.dmesg
 check garbage-item-reported grep -q "pcibind: warning: rd.pcibind.seize: 'zz:zz' ignored" /tmp/boot.dmesg
 check whole-slot-logged grep -q 'pcibind: seizing 0000:00:1d.0 .*every function of the slot' /tmp/boot.dmesg
-check summary-logged grep -q 'pcibind: 7 functions seized to vfio-pci in 4 slots, 0 already there, 0 kept, 0 slots left alone after an error, 1 bad item' /tmp/boot.dmesg
+check summary-logged grep -q 'pcibind: 9 functions seized to vfio-pci in 6 slots, 0 already there, 0 kept, 0 slots left alone after an error, 1 bad item' /tmp/boot.dmesg
 
 "$PCIBIND" status >/tmp/status.out 2>&1
 for bdf in $SEIZED; do

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* pcibind doctor: a read-only readiness report, one line per check (src/lib/doctor.c). */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "commands.h"
+#include "doctor.h"
+#include "log.h"
+#include "macro.h"
+#include "output.h"
+
+static void print_report(struct pb_ctx *c, const struct doctor_report *r)
+{
+	_cleanup_(out_freep) struct out *o = NULL;
+	enum doctor_status w = doctor_worst(r);
+
+	if (!c->json) {
+		for (size_t i = 0; i < r->n; i++) {
+			const struct doctor_check *k = &r->checks[i];
+
+			printf("%s  %-28s %s\n", doctor_status_name(k->status), k->name, k->detail);
+			if (k->fix[0] && k->status != DOCTOR_PASS)
+				printf("      %-28s fix: %s\n", "", k->fix);
+		}
+		printf("%s\n", w == DOCTOR_FAIL   ? "Not ready: fix the FAIL lines above."
+			       : w == DOCTOR_WARN ? "Ready, with warnings."
+						  : "Ready.");
+		return;
+	}
+	o = out_new(true, stdout);
+	if (!o)
+		return;
+	out_string(o, "result", NULL, w == DOCTOR_FAIL ? "fail" : w == DOCTOR_WARN ? "warn" : "pass");
+	out_begin_array(o, "checks", NULL);
+	for (size_t i = 0; i < r->n; i++) {
+		const struct doctor_check *k = &r->checks[i];
+
+		out_begin_object(o, NULL);
+		out_string(o, "name", NULL, k->name);
+		out_string(o, "status", NULL, doctor_status_name(k->status));
+		out_string(o, "detail", NULL, k->detail);
+		out_string(o, "fix", NULL, k->fix[0] ? k->fix : NULL);
+		out_end_object(o);
+	}
+	out_end_array(o);
+	(void)out_finish(o);
+}
+
+/* pcibind doctor [--json]. Exit 0 unless a check FAILs. */
+int cmd_doctor(struct pb_ctx *c, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct doctor_report r = { 0 };
+	int opt, k, ret;
+
+	while ((opt = getopt_long(argc, argv, "jh", options, NULL)) >= 0) {
+		switch (opt) {
+		case 'j':
+			c->json = true;
+			break;
+		case 'h':
+			printf("Usage: pcibind [OPTIONS] doctor [--json]\n\n"
+			       "Is this host ready for passthrough? One line per check, PASS, WARN\n"
+			       "or FAIL with the fix: the IOMMU and its groups, interrupt remapping,\n"
+			       "the kernel command line, Xen's pciback, the stub modules, and for\n"
+			       "each seized or policy-named device its group, viability and reset.\n"
+			       "Read-only. Exit 0 unless a check FAILs.\n");
+			return PB_EXIT_OK;
+		default:
+			return cmd_option_error("doctor", argv);
+		}
+	}
+	if (optind < argc)
+		return cmd_usage_error("doctor takes no arguments");
+	k = engine_doctor(c->engine, &r);
+	if (k < 0) {
+		doctor_report_done(&r);
+		log_error_errno(k, "cannot read the PCI devices under '%s'", c->roots.sysfs_root);
+		return PB_EXIT_FAILURE;
+	}
+	print_report(c, &r);
+	ret = doctor_worst(&r) == DOCTOR_FAIL ? PB_EXIT_FAILURE : PB_EXIT_OK;
+	doctor_report_done(&r);
+	return ret;
+}

@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * VFIO done right. Since Linux 5.19 a VFIO group can be claimed only when
+ * every other member of the IOMMU group has no driver, a vfio driver,
+ * pci-stub, or (bridges) pcieport: drivers with driver_managed_dma. Binding
+ * vfio-pci succeeds either way; QEMU fails later with "group N is not
+ * viable". Variant drivers (mlx5_vfio_pci, ...) are found through the
+ * "alias vfio_pci:..." lines of modules.alias, the most specific match
+ * winning (fewest wildcards, as libvirt's virPCIDeviceFindBestVFIOVariant).
+ * Who holds a group open comes from /proc/PID/fd, through the /proc gateway.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kmodq.h"
+#include "macro.h"
+#include "pcidev.h"
+#include "proc.h"
+#include "rebind.h"
+#include "vfio.h"
+
+/* vfio-pci itself or a variant ("mlx5_vfio_pci", "xe-vfio-pci"). */
+bool vfio_is_vfio_driver(const char *driver)
+{
+	size_t n = driver ? strlen(driver) : 0;
+
+	if (!driver)
+		return false;
+	return streq(driver, "vfio-pci") || streq(driver, "vfio_pci") ||
+	       (n > 9 && (streq(driver + n - 9, "_vfio_pci") || streq(driver + n - 9, "-vfio-pci")));
+}
+
+/* Whether a vfio driver holds D: its vfio-dev/ directory, or vfio-pci by name. */
+bool vfio_holds(const struct pcidev *d)
+{
+	return d->driver && (d->vfio_dev || vfio_is_vfio_driver(d->driver));
+}
+
+static bool in_set(struct pcidev *const *set, size_t n, const struct pcidev *d)
+{
+	for (size_t i = 0; i < n; i++)
+		if (set[i] == d)
+			return true;
+	return false;
+}
+
+/* How member D counts for its group's viability once MOVING went to vfio. */
+enum vfio_member vfio_member_state(const struct pcidev *d, struct pcidev *const *moving,
+				   size_t n_moving)
+{
+	if (in_set(moving, n_moving, d))
+		return VFIO_MEMBER_MOVING;
+	if (!d->driver)
+		return VFIO_MEMBER_UNBOUND;
+	if (vfio_holds(d))
+		return VFIO_MEMBER_VFIO;
+	if (streq(d->driver, "pci-stub"))
+		return VFIO_MEMBER_PCI_STUB;
+	if (streq(d->driver, "pcieport") && pcidev_is_bridge(d))
+		return VFIO_MEMBER_PCIEPORT;
+	return VFIO_MEMBER_BLOCKS;
+}
+
+const char *vfio_member_name(enum vfio_member m)
+{
+	static const char *const names[] = {
+		[VFIO_MEMBER_UNBOUND] = "no driver",
+		[VFIO_MEMBER_VFIO] = "vfio",
+		[VFIO_MEMBER_PCI_STUB] = "pci-stub",
+		[VFIO_MEMBER_PCIEPORT] = "pcieport bridge",
+		[VFIO_MEMBER_MOVING] = "moves to vfio",
+		[VFIO_MEMBER_BLOCKS] = "blocks",
+	};
+
+	return m <= VFIO_MEMBER_BLOCKS ? names[m] : "?";
+}
+
+/* The members of IOMMU group GROUP in the snapshot, in address order. Returns the count. */
+size_t vfio_group_members(const struct pcidev_list *l, int group, const struct pcidev **out,
+			  size_t max)
+{
+	size_t n = 0;
+
+	if (group < 0)
+		return 0;
+	for (size_t i = 0; i < l->n; i++) {
+		if (l->devs[i]->iommu_group != group)
+			continue;
+		if (n < max)
+			out[n] = l->devs[i];
+		n++;
+	}
+	return n;
+}
+
+/*
+ * The members of GROUP that would keep it from being viable once MOVING
+ * went to vfio: "0000:02:02.0 (e1000), ..." in BUF. Returns their count,
+ * 0 if the group would be viable, or -ENOSPC.
+ */
+int vfio_blockers(const struct pcidev_list *l, int group, struct pcidev *const *moving,
+		  size_t n_moving, char *buf, size_t size)
+{
+	size_t len = 0;
+	int n = 0;
+
+	if (size)
+		buf[0] = '\0';
+	if (group < 0)
+		return 0;
+	for (size_t i = 0; i < l->n; i++) {
+		const struct pcidev *d = l->devs[i];
+
+		if (d->iommu_group != group ||
+		    vfio_member_state(d, moving, n_moving) != VFIO_MEMBER_BLOCKS)
+			continue;
+		n++;
+		len += snprintf(buf + (len < size ? len : size), len < size ? size - len : 0,
+				"%s%s (%s)", len ? ", " : "", d->bdf, d->driver);
+	}
+	return len < size ? n : -ENOSPC;
+}
+
+/* The number of '*' in an alias pattern: the fewer, the more specific. */
+int vfio_count_wildcards(const char *pattern)
+{
+	int n = 0;
+
+	for (const char *c = pattern; *c; c++)
+		n += *c == '*';
+	return n;
+}
+
+/*
+ * The index of the most specific alias of V (fewest wildcards; a tie goes
+ * to the module name that sorts first, so the choice never depends on the
+ * order of modules.alias). Returns -1 when N is 0.
+ */
+int vfio_best_alias(const struct kmodq_alias *v, size_t n)
+{
+	int best = -1, best_w = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int w = vfio_count_wildcards(v[i].pattern);
+
+		if (best < 0 || w < best_w ||
+		    (w == best_w && strcmp(v[i].module, v[best].module) < 0)) {
+			best = (int)i;
+			best_w = w;
+		}
+	}
+	return best;
+}
+
+/*
+ * Choose the vfio driver for D: the most specific "vfio_pci:" alias of its
+ * modalias, vfio_pci when only the generic one (or none) matches. The
+ * driver name comes from module/M/drivers/pci:* when M is loaded, else it
+ * stays "<driver of M>" for the executor to resolve after it loads M.
+ * Q may be NULL (no module index: the generic driver). Returns 0 or -errno.
+ */
+int vfio_choose(struct kmodq *q, struct sysfs *s, const struct pcidev *d,
+		struct vfio_choice *ret)
+{
+	_cleanup_free_ struct kmodq_alias *v = NULL;
+	int n = 0, best;
+
+	*ret = (struct vfio_choice){ .wildcards = -1 };
+	snprintf(ret->bdf, sizeof(ret->bdf), "%s", d->bdf);
+	if (q && d->modalias) {
+		n = kmodq_vfio_aliases(q, d->modalias, &v);
+		if (n < 0 && n != -ENOENT && n != -EINVAL)
+			return n;
+		if (n < 0)
+			n = 0;
+	}
+	best = vfio_best_alias(v, (size_t)n);
+	if (best < 0 || streq(v[best].module, "vfio_pci")) {
+		strcpy(ret->module, "vfio_pci");
+		strcpy(ret->driver, "vfio-pci");
+		if (best >= 0) {
+			snprintf(ret->pattern, sizeof(ret->pattern), "%s", v[best].pattern);
+			ret->wildcards = vfio_count_wildcards(v[best].pattern);
+		}
+		snprintf(ret->why, sizeof(ret->why), "%s",
+			 best < 0 ? "vfio-pci: no vfio_pci alias in the module index matches it"
+				  : "vfio-pci: no variant driver matches it more closely than the "
+				    "generic one");
+		return 0;
+	}
+	ret->variant = true;
+	snprintf(ret->module, sizeof(ret->module), "%s", v[best].module);
+	snprintf(ret->pattern, sizeof(ret->pattern), "%s", v[best].pattern);
+	ret->wildcards = vfio_count_wildcards(v[best].pattern);
+	if (!s || rebind_module_driver(s, ret->module, ret->driver, sizeof(ret->driver)) < 0)
+		snprintf(ret->driver, sizeof(ret->driver), "<driver of %.40s>", ret->module);
+	snprintf(ret->why, sizeof(ret->why),
+		 "variant %s (module %s): its alias %s is the most specific of %d matching "
+		 "vfio_pci aliases (%d wildcards); --driver vfio-pci forces the generic one",
+		 ret->driver, ret->module, ret->pattern, n, ret->wildcards);
+	return 0;
+}
+
+/* Whether an fd's link target is this device's group or cdev node. */
+bool vfio_fd_matches(const char *target, int group, const char *vfio_dev)
+{
+	char want[64];
+
+	if (group >= 0) {
+		snprintf(want, sizeof(want), "/dev/vfio/%d", group);
+		if (streq(target, want))
+			return true;
+	}
+	if (vfio_dev) {
+		snprintf(want, sizeof(want), "/dev/vfio/devices/%s", vfio_dev);
+		if (streq(target, want))
+			return true;
+	}
+	return false;
+}
+
+static bool all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+static int cmp_user(const void *a, const void *b)
+{
+	const struct vfio_user *x = a, *y = b;
+
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+/*
+ * Every process with /dev/vfio/GROUP or /dev/vfio/devices/VFIO_DEV open,
+ * from PID/fd/N under the /proc root P. A process that vanishes or hides
+ * its fds (another user's, without privilege) is skipped. Returns 0 or
+ * -errno (the root itself unreadable); *ret has *ret_n entries.
+ */
+int vfio_users(struct proc *p, int group, const char *vfio_dev, struct vfio_user **ret,
+	       size_t *ret_n)
+{
+	_cleanup_strv_free_ char **pids = NULL;
+	_cleanup_free_ struct vfio_user *v = NULL;
+	size_t n = 0, alloc = 0;
+	int r;
+
+	*ret = NULL;
+	*ret_n = 0;
+	if (group < 0 && !vfio_dev)
+		return 0;
+	r = proc_list_dir(p, ".", &pids);
+	if (r < 0)
+		return r;
+	for (char **pid = pids; *pid; pid++) {
+		_cleanup_strv_free_ char **fds = NULL;
+		char path[96], target[256];
+
+		if (!all_digits(*pid) || strlen(*pid) > 10)
+			continue;
+		snprintf(path, sizeof(path), "%s/fd", *pid);
+		if (proc_list_dir(p, path, &fds) < 0)
+			continue;
+		for (char **fd = fds; *fd; fd++) {
+			_cleanup_free_ char *comm = NULL;
+			struct vfio_user *u;
+
+			if (!all_digits(*fd) || strlen(*fd) > 10)
+				continue;
+			snprintf(path, sizeof(path), "%s/fd/%s", *pid, *fd);
+			if (proc_readlink(p, path, target, sizeof(target)) < 0 ||
+			    !vfio_fd_matches(target, group, vfio_dev))
+				continue;
+			if (n == alloc) {
+				size_t na = alloc ? alloc * 2 : 4;
+				struct vfio_user *nv = realloc(v, na * sizeof(*nv));
+
+				if (!nv)
+					return -ENOMEM;
+				v = nv;
+				alloc = na;
+			}
+			u = &v[n++];
+			*u = (struct vfio_user){ .pid = atoi(*pid) };
+			snprintf(u->path, sizeof(u->path), "%.63s", target);
+			snprintf(path, sizeof(path), "%s/comm", *pid);
+			if (proc_read(p, path, &comm) == 0) {
+				comm[strcspn(comm, "\n")] = '\0';
+				snprintf(u->comm, sizeof(u->comm), "%s", comm);
+			} else {
+				strcpy(u->comm, "?");
+			}
+			break; /* one entry per process */
+		}
+	}
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_user);
+	*ret = TAKE_PTR(v);
+	*ret_n = n;
+	return 0;
+}
+
+/* "pid 412 (qemu-system-x86), pid 9 (vfio-hold)" in BUF. Returns 0 or -ENOSPC. */
+int vfio_users_text(const struct vfio_user *u, size_t n, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	if (size)
+		buf[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		len += snprintf(buf + (len < size ? len : size), len < size ? size - len : 0,
+				"%spid %d (%s)", i ? ", " : "", u[i].pid, u[i].comm);
+	return len < size ? 0 : -ENOSPC;
+}

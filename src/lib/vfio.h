@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* VFIO: IOMMU group viability, variant drivers, and who holds a group open. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct pcidev;
+struct pcidev_list;
+struct kmodq;
+struct kmodq_alias;
+struct proc;
+struct sysfs;
+
+/* What a member of an IOMMU group does to the group's viability. */
+enum vfio_member {
+	VFIO_MEMBER_UNBOUND,	/* no driver */
+	VFIO_MEMBER_VFIO,	/* vfio-pci or a variant (it has vfio-dev/) */
+	VFIO_MEMBER_PCI_STUB,	/* pci-stub: driver_managed_dma */
+	VFIO_MEMBER_PCIEPORT,	/* a bridge on pcieport */
+	VFIO_MEMBER_MOVING,	/* the change moves it to vfio too */
+	VFIO_MEMBER_BLOCKS,	/* any other driver: the group is not viable */
+};
+
+bool vfio_is_vfio_driver(const char *driver);
+bool vfio_holds(const struct pcidev *d);
+enum vfio_member vfio_member_state(const struct pcidev *d, struct pcidev *const *moving,
+				   size_t n_moving);
+const char *vfio_member_name(enum vfio_member m);
+size_t vfio_group_members(const struct pcidev_list *l, int group, const struct pcidev **out,
+			  size_t max);
+int vfio_blockers(const struct pcidev_list *l, int group, struct pcidev *const *moving,
+		  size_t n_moving, char *buf, size_t size);
+
+/* The variant driver chosen for a device (or the generic vfio-pci). */
+struct vfio_choice {
+	char bdf[20];		/* the function it is for */
+	char module[64];	/* the module to load: vfio_pci or a variant */
+	char driver[64];	/* its PCI driver, or "<driver of MODULE>" until it is loaded */
+	char pattern[256];	/* the vfio_pci: alias that matched, "" if none */
+	int wildcards;		/* '*' in the pattern, -1 if none matched */
+	bool variant;		/* not the generic vfio_pci */
+	char why[1024];		/* one line for --dry-run and explain */
+};
+
+int vfio_count_wildcards(const char *pattern);
+int vfio_best_alias(const struct kmodq_alias *v, size_t n);
+int vfio_choose(struct kmodq *q, struct sysfs *s, const struct pcidev *d,
+		struct vfio_choice *ret);
+
+/* A process that holds a device's /dev/vfio/<group> or /dev/vfio/devices/vfioN open. */
+struct vfio_user {
+	int pid;
+	char comm[64];
+	char path[64];		/* what it holds open */
+};
+
+bool vfio_fd_matches(const char *target, int group, const char *vfio_dev);
+int vfio_users(struct proc *p, int group, const char *vfio_dev, struct vfio_user **ret,
+	       size_t *ret_n);
+int vfio_users_text(const struct vfio_user *u, size_t n, char *buf, size_t size);
