@@ -51,7 +51,7 @@ deps:
 
 deps-check: deps
 	@tools/deps.sh tools/packages-check.txt tests/fixtures/packages.txt \
-		tests/cli/packages.txt tests/vm/packages.txt
+		tests/cli/packages.txt tests/vm/packages.txt tests/pkg/packages.txt
 
 $(BUILD)/obj/%.o: src/lib/%.c $(LIB_HDRS) | $(BUILD)/obj
 	$(CC) $(PB_CFLAGS) $(LIB_INC) $(CFLAGS) -c -o $@ $<
@@ -143,6 +143,7 @@ check-fast: all $(BUILD)/asan/pcibind check-headers check-gateway check-unit che
 check: deps-check
 	$(MAKE) check-fast
 	$(MAKE) check-campaigns
+	$(MAKE) check-pkg
 	$(MAKE) check-vm
 	$(MAKE) check-vm-selftest
 

@@ -95,3 +95,16 @@ uninstall-qubes:
 .PHONY: install-list
 install-list:
 	@for e in $(PKG_FILES); do echo "$${e##*:}"; done
+
+# The .deb and the RPMs built from a scratch copy into $(BUILD)/pkg, their
+# contents against tests/pkg/expected-*.txt, lintian, make install/uninstall,
+# pcibind-qubes' policy on the fake kernel (tests/pkg/check-pkg.sh).
+.PHONY: check-pkg deb rpm
+check-pkg: all $(BUILD)/pcibind-fake fixtures
+	@BUILD=$(BUILD) tests/pkg/check-pkg.sh
+
+deb:
+	@BUILD=$(BUILD) tests/pkg/build-deb.sh
+
+rpm:
+	@BUILD=$(BUILD) tests/pkg/build-rpm.sh
