@@ -4,6 +4,7 @@
 # tree (the build leaves nothing in the source tree), unpack it with dpkg -x
 # into build/pkg/root, and print the .deb's path. Logs: build/pkg/deb-build.log.
 set -eu
+# shellcheck source=tests/pkg/lib.sh
 . "$(dirname "$0")/lib.sh"
 ver=$(dpkg-parsechangelog -l "$top/debian/changelog" -S Version)
 arch=$(dpkg-architecture -qDEB_HOST_ARCH)

@@ -8,6 +8,7 @@
 # (tools/packages-build.txt). No debuginfo package: Debian's rpm has no
 # find-debuginfo.
 set -eu
+# shellcheck source=tests/pkg/lib.sh
 . "$(dirname "$0")/lib.sh"
 rpmtop=$out/rpm
 log=$out/rpm-build.log

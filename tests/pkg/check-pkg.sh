@@ -16,6 +16,7 @@
 #    leaves USB alone, as Qubes' 90qubes-pciback does.
 # Prints "ok NAME" / "FAIL NAME: why" and a count; exit 1 on any failure.
 set -u
+# shellcheck source=tests/pkg/lib.sh
 . "$(dirname "$0")/lib.sh"
 cd "$top" || exit 1
 export LC_ALL=C
@@ -48,8 +49,8 @@ check_fails install-no-placeholder grep -rq '@SBINDIR@' "$d"
 echo "# local change" >>"$d/etc/pcibind/policy.d/50-local.conf"
 make -s uninstall DESTDIR="$d" PKG_CONFIG="$top/tests/pkg/fake-pkg-config" >/dev/null
 expect_left=$(printf '%s\n' "./etc/pcibind/policy.d/50-local.conf")
-[ "$(cd "$d" && find . ! -type d)" = "$expect_left" ] && ok uninstall-removes-all-but-changed-conf ||
-	no uninstall-removes-all-but-changed-conf "left: $(cd "$d" && find . ! -type d | tr '\n' ' ')"
+if [ "$(cd "$d" && find . ! -type d)" = "$expect_left" ]; then ok uninstall-removes-all-but-changed-conf
+else no uninstall-removes-all-but-changed-conf "left: $(cd "$d" && find . ! -type d | tr '\n' ' ')"; fi
 check_fails uninstall-removes-module-dir test -e "$d/pc/dracut/modules.d/90pcibind"
 check_fails uninstall-removes-vendor-dir test -e "$d/usr/lib/pcibind"
 rm -rf "$d"
@@ -58,20 +59,22 @@ check fallback-udevdir test -f "$d/lib/udev/rules.d/70-pcibind.rules"
 check fallback-unitdir test -f "$d/lib/systemd/system/pcibind-boot.service"
 check fallback-dracutdir test -f "$d/usr/lib/dracut/modules.d/90pcibind/module-setup.sh"
 make -s uninstall DESTDIR="$d" PKG_CONFIG=false >/dev/null 2>&1
-[ -z "$(cd "$d" && find . ! -type d)" ] && ok fallback-uninstall-empty ||
-	no fallback-uninstall-empty "left: $(cd "$d" && find . ! -type d | tr '\n' ' ')"
+if [ -z "$(cd "$d" && find . ! -type d)" ]; then ok fallback-uninstall-empty
+else no fallback-uninstall-empty "left: $(cd "$d" && find . ! -type d | tr '\n' ' ')"; fi
 rm -rf "$d"
 
 # ---- the .deb -------------------------------------------------------------------
 if root=$(tests/pkg/deb-root.sh); then ok deb-builds; else no deb-builds "see $out/deb-build.log"; fi
-deb=$(ls "$out"/pcibind_"$version"*_*.deb 2>/dev/null | grep -v dbgsym | head -n1)
+deb=
+for f in "$out"/pcibind_"$version"*_*.deb; do [ -f "$f" ] && deb=$f && break; done
 if [ -n "$deb" ]; then
 	dpkg-deb -c "$deb" | awk '$1 !~ /^d/ { sub(/^\./, "", $6); print $1, $6 }' | sort >"$out/deb.txt"
 	same deb-files tests/pkg/expected-deb.txt "$out/deb.txt"
 	ctl=$out/deb-control
 	rm -rf "$ctl"; dpkg-deb -e "$deb" "$ctl"
 	expect=/etc/pcibind/policy.d/50-local.conf
-	[ "$(cat "$ctl/conffiles")" = "$expect" ] && ok deb-conffile || no deb-conffile "conffiles: $(cat "$ctl/conffiles")"
+	if [ "$(cat "$ctl/conffiles")" = "$expect" ]; then ok deb-conffile
+	else no deb-conffile "conffiles: $(cat "$ctl/conffiles")"; fi
 	depends=$(dpkg-deb -f "$deb" Depends)
 	for lib in libc6 libkmod2 libpci3 libudev1 libinih1 libjson-c5; do
 		case ", $depends" in *", $lib "*|*", $lib,"*) ok "deb-depends-$lib" ;;
@@ -86,11 +89,12 @@ if [ -n "$deb" ]; then
 	# The initramfs-tools hook writes dracut's 79-pcibind.rules line; they agree.
 	want=$(grep -v '^#' "$root/usr/lib/dracut/modules.d/90pcibind/79-pcibind.rules")
 	got=$(sed -n "/<<'RULE'/,/^RULE/p" "$root/usr/share/initramfs-tools/hooks/pcibind" | sed '1d;$d')
-	[ -n "$want" ] && [ "$want" = "$got" ] && ok deb-79-rules-agree || no deb-79-rules-agree "dracut: $want / initramfs-tools: $got"
+	if [ -n "$want" ] && [ "$want" = "$got" ]; then ok deb-79-rules-agree
+	else no deb-79-rules-agree "dracut: $want / initramfs-tools: $got"; fi
 	for s in usr/share/initramfs-tools/hooks/pcibind usr/share/initramfs-tools/scripts/init-top/pcibind; do
-		check "deb-sh-syntax-${s##*/}-${s%%/pcibind}" sh -n "$root/$s"
-		[ "$("$root/$s" prereqs)" = "" ] && ok "deb-no-prereqs-$(basename "$(dirname "$s")")" ||
-			no "deb-no-prereqs-$(basename "$(dirname "$s")")" "prereqs: $("$root/$s" prereqs)"
+		check "deb-sh-syntax-$(basename "$(dirname "$s")")" sh -n "$root/$s"
+		n=deb-no-prereqs-$(basename "$(dirname "$s")")
+		if [ -z "$("$root/$s" prereqs)" ]; then ok "$n"; else no "$n" "prereqs: $("$root/$s" prereqs)"; fi
 	done
 	lintian --pedantic --info "$deb" >"$out/lintian.txt" 2>&1
 	lrc=$?

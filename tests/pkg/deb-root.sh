@@ -7,6 +7,7 @@
 # tests/ but *.md (the .deb has none), and of tests/pkg/build-deb.sh and
 # lib.sh. One build at a time (build/pkg/.lock).
 set -eu
+# shellcheck source=tests/pkg/lib.sh
 . "$(dirname "$0")/lib.sh"
 mkdir -p "$out"
 exec 9>"$out/.lock"

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
+# shellcheck shell=bash disable=SC2034 # sourced: the callers use the variables
 # Shared by tests/pkg/*.sh: where things are, and a clean copy of the tree.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=$top/${BUILD:-build}/pkg

@@ -31,8 +31,9 @@ PB_BINARY=$PKG_ROOT/usr/sbin/pcibind
 # systemd-udevd runs it on hot-plug (scenario 95). Without a policy saying
 # hotplug = yes it does nothing.
 UDEV_RULE=$PKG_ROOT/usr/lib/udev/rules.d/70-pcibind.rules
-[ -x "$PB_BINARY" ] && [ -f "$PB_MODULE/module-setup.sh" ] && [ -f "$UDEV_RULE" ] ||
+if [ ! -x "$PB_BINARY" ] || [ ! -f "$PB_MODULE/module-setup.sh" ] || [ ! -f "$UDEV_RULE" ]; then
 	die "the .deb in $PKG_ROOT lacks pcibind, 90pcibind or 70-pcibind.rules"
+fi
 
 # What the image depends on: kernel + modules, dracut's own files (names,
 # sizes, mtimes), our modules' contents, the pcibind binary.

@@ -23,7 +23,9 @@ command -v mkinitramfs >/dev/null || die "mkinitramfs not found: install initram
 PKG_ROOT=$("$TOP_DIR/tests/pkg/deb-root.sh") || die "the .deb did not build (tests/pkg/build-deb.sh)"
 hook=$PKG_ROOT/usr/share/initramfs-tools/hooks/pcibind
 script=$PKG_ROOT/usr/share/initramfs-tools/scripts/init-top/pcibind
-[ -x "$hook" ] && [ -x "$script" ] || die "the .deb has no initramfs-tools hook or script"
+if [ ! -x "$hook" ] || [ ! -x "$script" ]; then
+	die "the .deb has no initramfs-tools hook or script"
+fi
 
 key=$(vm_hash "$KVER" "/lib/modules/$KVER/modules.dep" "/boot/vmlinuz-$KVER" \
 	"$(find /usr/share/initramfs-tools /usr/sbin/mkinitramfs -printf '%P %s %T@\n' | LC_ALL=C sort)" \
