@@ -51,7 +51,7 @@ deps:
 
 deps-check: deps
 	@tools/deps.sh tools/packages-check.txt tests/fixtures/packages.txt \
-		tests/cli/packages.txt tests/vm/packages.txt
+		tests/cli/packages.txt tests/vm/packages.txt tests/pkg/packages.txt
 
 $(BUILD)/obj/%.o: src/lib/%.c $(LIB_HDRS) | $(BUILD)/obj
 	$(CC) $(PB_CFLAGS) $(LIB_INC) $(CFLAGS) -c -o $@ $<
@@ -159,6 +159,7 @@ check-fast: all $(BUILD)/asan/pcibind check-headers check-gateway check-layers c
 check: deps-check
 	$(MAKE) check-fast
 	$(MAKE) check-campaigns
+	$(MAKE) check-pkg
 	$(MAKE) check-vm
 	$(MAKE) check-vm-selftest
 
@@ -189,33 +190,21 @@ demo-xen: deps-check
 
 # ---- install ------------------------------------------------------------
 
+# Directories from pkg-config (udev's udevdir, systemd's systemdsystemunitdir,
+# dracut's dracutmodulesdir), the usual paths when a .pc file is missing. The
+# file list and the install/uninstall rules are in pkg/pkg.mk.
+pc_var = $(or $(shell $(PKG_CONFIG) --variable=$(2) $(1) 2>/dev/null),$(3))
+SYSCONFDIR ?= /etc
 POLICYDIR ?= $(PREFIX)/lib/pcibind/policy.d
-UDEVDIR ?= $(shell $(PKG_CONFIG) --variable=udevdir udev 2>/dev/null || echo /lib/udev)
-# dracut looks only in /usr/lib, whatever PREFIX is.
-DRACUTMODDIR ?= /usr/lib/dracut/modules.d
-BASHCOMPDIR ?= $(shell $(PKG_CONFIG) --variable=completionsdir bash-completion 2>/dev/null || \
-	echo $(PREFIX)/share/bash-completion/completions)
+UDEVDIR ?= $(call pc_var,udev,udevdir,/lib/udev)
+SYSTEMDUNITDIR ?= $(call pc_var,systemd,systemdsystemunitdir,/lib/systemd/system)
+# dracut looks only in its own directory, whatever PREFIX is.
+DRACUTMODDIR ?= $(call pc_var,dracut,dracutmodulesdir,/usr/lib/dracut/modules.d)
+INITRAMFSDIR ?= /usr/share/initramfs-tools
+BASHCOMPDIR ?= $(call pc_var,bash-completion,completionsdir,$(PREFIX)/share/bash-completion/completions)
 DATADIR ?= $(PREFIX)/share/pcibind
 
-install: all
-	install -D -m 0755 $(BUILD)/pcibind $(DESTDIR)$(SBINDIR)/pcibind
-	install -D -m 0644 docs/pcibind.8 $(DESTDIR)$(MANDIR)/man8/pcibind.8
-	install -D -m 0644 docs/pcibind.conf.5 $(DESTDIR)$(MANDIR)/man5/pcibind.conf.5
-	install -d -m 0755 $(DESTDIR)$(POLICYDIR)
-	install -m 0644 policy.d/*.conf $(DESTDIR)$(POLICYDIR)/
-	install -D -m 0644 policy.d/50-qubes-net-usb.conf.example \
-		$(DESTDIR)$(DATADIR)/examples/50-qubes-net-usb.conf
-	install -D -m 0644 completion/pcibind.bash $(DESTDIR)$(BASHCOMPDIR)/pcibind
-	install -D -m 0755 dracut/90pcibind/module-setup.sh \
-		$(DESTDIR)$(DRACUTMODDIR)/90pcibind/module-setup.sh
-	install -D -m 0755 dracut/90pcibind/pcibind-boot.sh \
-		$(DESTDIR)$(DRACUTMODDIR)/90pcibind/pcibind-boot.sh
-	install -D -m 0644 dracut/90pcibind/79-pcibind.rules \
-		$(DESTDIR)$(DRACUTMODDIR)/90pcibind/79-pcibind.rules
-	install -D -m 0644 docs/pcibind-dracut.7 $(DESTDIR)$(MANDIR)/man7/pcibind-dracut.7
-	install -d -m 0755 $(DESTDIR)$(UDEVDIR)/rules.d
-	sed 's|@SBINDIR@|$(SBINDIR)|g' udev/70-pcibind.rules \
-		>$(DESTDIR)$(UDEVDIR)/rules.d/70-pcibind.rules
+-include pkg/pkg.mk
 
 clean:
 	rm -rf $(BUILD)

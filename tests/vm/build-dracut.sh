@@ -17,15 +17,23 @@ KVER=$(vm_kver)
 command -v dracut >/dev/null || die "dracut not found: install dracut-core"
 [ -d /usr/lib/dracut/modules.d ] || die "/usr/lib/dracut/modules.d missing: install dracut-core"
 
-# pcibind's own dracut module (dracut/90pcibind) is in the image too, with
-# the pcibind binary under test as /usr/sbin/pcibind: it does nothing unless
-# rd.pcibind.* or rd.qubes.* is on the command line (scenarios 9*).
-[ -x "$PCIBIND" ] || die "$PCIBIND is not built: the dracut image carries it (make first)"
-PB_MODULE=$TOP_DIR/dracut/90pcibind
-# udev/70-pcibind.rules goes in too, as "make install" writes it (@SBINDIR@
-# is where the image has pcibind): the real systemd-udevd runs it on hot-plug
-# (scenario 95). Without a policy saying hotplug = yes it does nothing.
-UDEV_RULE=$TOP_DIR/udev/70-pcibind.rules
+# pcibind's own dracut module (90pcibind) is in the image too, with the
+# pcibind binary as /usr/sbin/pcibind: it does nothing unless rd.pcibind.*
+# or rd.qubes.* is on the command line (scenarios 9*). Both come from the
+# .deb, unpacked with dpkg -x (tests/pkg/deb-root.sh rebuilds it when the
+# tree changed): the boot tests run what the package installs.
+[ -x "$PCIBIND" ] || die "$PCIBIND is not built: the overlay carries it (make first)"
+PKG_ROOT=$("$TOP_DIR/tests/pkg/deb-root.sh") || die "the .deb did not build (tests/pkg/build-deb.sh)"
+PB_MODULE=$PKG_ROOT/usr/lib/dracut/modules.d/90pcibind
+PB_BINARY=$PKG_ROOT/usr/sbin/pcibind
+# The package's udev/70-pcibind.rules goes in too (@SBINDIR@ already
+# replaced by /usr/sbin, where the image has pcibind): the real
+# systemd-udevd runs it on hot-plug (scenario 95). Without a policy saying
+# hotplug = yes it does nothing.
+UDEV_RULE=$PKG_ROOT/usr/lib/udev/rules.d/70-pcibind.rules
+if [ ! -x "$PB_BINARY" ] || [ ! -f "$PB_MODULE/module-setup.sh" ] || [ ! -f "$UDEV_RULE" ]; then
+	die "the .deb in $PKG_ROOT lacks pcibind, 90pcibind or 70-pcibind.rules"
+fi
 
 # What the image depends on: kernel + modules, dracut's own files (names,
 # sizes, mtimes), our modules' contents, the pcibind binary.
@@ -34,7 +42,7 @@ key=$(vm_hash "$KVER" "/lib/modules/$KVER/modules.dep" "/boot/vmlinuz-$KVER" \
 	"$(cd "$VM_DIR/dracut" && find . -type f -printf '%P\n' | LC_ALL=C sort | xargs sha256sum)" \
 	"$(cd "$PB_MODULE" && find . -type f -printf '%P\n' | LC_ALL=C sort | xargs sha256sum)" \
 	"$(sha256sum <"$UDEV_RULE")" \
-	"$(sha256sum <"$PCIBIND")")
+	"$(sha256sum <"$PB_BINARY")")
 img=$VM_BUILD/dracut-$KVER-$key.img
 # One build at a time: concurrent runs share dracut-base and dracut-tmp.
 mkdir -p "$VM_BUILD"
@@ -61,7 +69,7 @@ t0=$(vm_now)
 # --no-hostonly: a generic image with all drivers (udev loads e1000e at
 # coldplug, after our pre-udev hook). gzip -1 decompresses fast enough and
 # builds fastest.
-if ! dracutbasedir=$base PCIBIND_DRACUT_BINARY=$PCIBIND dracut --force --quiet \
+if ! dracutbasedir=$base PCIBIND_DRACUT_BINARY=$PB_BINARY dracut --force --quiet \
 	--conf /dev/null --confdir "$tmp/conf.d" --tmpdir "$tmp" \
 	--no-hostonly --no-hostonly-cmdline --no-early-microcode \
 	--add "pcibindtest pcibind" --compress "gzip -1" \

@@ -46,8 +46,9 @@ has_plain()
 	return 1
 }
 
-# xendracut: the Xen dom0 booting the dracut image (pcibind's dracut module).
-for kind in ${VM_KINDS:-debian xen dracut xendracut}; do
+# xendracut: the Xen dom0 booting the dracut image (pcibind's dracut module);
+# initramfs: an image of the real mkinitramfs with the .deb's hook.
+for kind in ${VM_KINDS:-debian xen dracut xendracut initramfs}; do
 	if has_plain "$kind"; then
 		boot "$kind" --kind "$kind"
 	fi

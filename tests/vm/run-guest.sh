@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Boot one QEMU guest, run scenarios inside it and judge the result.
 #
-#   run-guest.sh --kind debian|xen|dracut|xendracut [--scenario FILE]... [--name NAME]
+#   run-guest.sh --kind debian|xen|dracut|xendracut|initramfs [--scenario FILE]... [--name NAME]
 #                [--timeout SECS] [--append ARGS] [--extra FILE]... [--quiet]
 #
 # Without --scenario, every tests/vm/scenarios/*.sh whose "# vm-kinds:" line
@@ -48,8 +48,8 @@ while [ $# -gt 0 ]; do
 	esac
 done
 case $kind in
-debian|xen|dracut|xendracut) ;;
-*) die "run-guest.sh: --kind debian|xen|dracut|xendracut is required" ;;
+debian|xen|dracut|xendracut|initramfs) ;;
+*) die "run-guest.sh: --kind debian|xen|dracut|xendracut|initramfs is required" ;;
 esac
 name=${name:-$kind}
 
@@ -101,6 +101,14 @@ dracut|xendracut)
 	# tools: the kernel unpacks concatenated archives in order.
 	img=$("$VM_DIR/build-dracut.sh")
 	"$VM_DIR/build-initramfs.sh" --kind dracut --overlay --out "$run/overlay.cpio.gz" "${sargs[@]}"
+	cat "$img" "$run/overlay.cpio.gz" >"$run/initrd.img"
+	initrd=$run/initrd.img
+	;;
+initramfs)
+	# The cached image of the real mkinitramfs (initramfs-tools) with the
+	# .deb's hook, plus the same kind of overlay (build-mkinitramfs.sh).
+	img=$("$VM_DIR/build-mkinitramfs.sh")
+	"$VM_DIR/build-initramfs.sh" --kind initramfs --overlay --out "$run/overlay.cpio.gz" "${sargs[@]}"
 	cat "$img" "$run/overlay.cpio.gz" >"$run/initrd.img"
 	initrd=$run/initrd.img
 	;;
@@ -165,6 +173,15 @@ dracut)
 		-kernel "/boot/vmlinuz-$KVER" -initrd "$initrd"
 		-append "console=ttyS0,115200 $kargs root=LABEL=noroot rd.vmtest=1 rd.emergency=poweroff rd.shell=0 systemd.show_status=0 rd.udev.log_level=3")
 	timeout=${timeout:-300}
+	;;
+initramfs)
+	# initramfs-tools' /init: tests/vm/initramfs/vmtest (init-premount) runs
+	# the scenarios and powers off before it looks for a root.
+	cpu=max; [ "$VM_KVM" = 1 ] && cpu=host
+	cmd=(qemu-system-x86_64 "${common[@]}" -cpu "$cpu" -m 1024 "${devices[@]}"
+		-kernel "/boot/vmlinuz-$KVER" -initrd "$initrd"
+		-append "console=ttyS0,115200 $kargs rd.vmtest=1")
+	timeout=${timeout:-240}
 	;;
 xen)
 	# Xen via QEMU's multiboot loader: -kernel must be the gunzipped xen,
