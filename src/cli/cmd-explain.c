@@ -139,8 +139,7 @@ static void print_verdict(struct pb_ctx *c, struct pcidev *d, const struct chang
 				if (ch->fns[i].dev != d)
 					printf(" %s", ch->fns[i].bdf);
 		}
-		printf("; %zu step%s (pcibind %s --dry-run %s)\n", ch->plan.n,
-		       ch->plan.n == 1 ? "" : "s", change_op_name(op), d->bdf);
+		printf("; %zu step%s in its --dry-run plan\n", ch->plan.n, ch->plan.n == 1 ? "" : "s");
 		/* Which vfio driver (a variant or vfio-pci), and why. */
 		fputs(ch->drivers, stdout);
 		break;
@@ -404,8 +403,16 @@ static int explain_json(struct pb_ctx *c, const struct pcidev_list *l, struct pc
 /* pcibind explain DEVICE [seize|release] [-o ...]. Returns an exit code. */
 int cmd_explain(struct pb_ctx *c, int argc, char **argv)
 {
+	enum {
+		OPT_ALL_FUNCTIONS = CHAR_MAX + 1,
+		OPT_GROUP,
+		OPT_DRIVER,
+	};
 	static const struct option options[] = {
 		{ "option", required_argument, NULL, 'o' },
+		{ "all-functions", no_argument, NULL, OPT_ALL_FUNCTIONS },
+		{ "group", no_argument, NULL, OPT_GROUP },
+		{ "driver", required_argument, NULL, OPT_DRIVER },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -427,15 +434,29 @@ int cmd_explain(struct pb_ctx *c, int argc, char **argv)
 			if (r != 0)
 				return r;
 			break;
+		case OPT_ALL_FUNCTIONS:
+			o.all_functions = true;
+			break;
+		case OPT_GROUP:
+			o.iommu_group = true;
+			break;
+		case OPT_DRIVER:
+			if (pcidev_stub_from_driver(optarg) == PCIDEV_STUB_NONE)
+				return cmd_usage_error("--driver %s: not a stub (one of pciback, "
+						       "vfio-pci, pci-stub)",
+						       optarg);
+			o.driver = optarg;
+			break;
 		case 'j':
 			c->json = true;
 			break;
 		case 'h':
-			printf("Usage: pcibind [OPTIONS] explain DEVICE [seize|release] [-o OPTION] "
-			       "[--json]\n\n"
+			printf("Usage: pcibind [OPTIONS] explain DEVICE [seize|release] [-o OPTION]\n"
+			       "       [--driver STUB] [--all-functions] [--group] [--json]\n\n"
 			       "The facts pcibind sees (driver, reset methods and why, slot\n"
 			       "functions, IOMMU group, safety guards), every policy rule that\n"
-			       "matches with file:line and what it sets, and the verdict.\n"
+			       "matches with file:line and what it sets, and the verdict that\n"
+			       "seize or release --dry-run with the same options reaches.\n"
 			       "With --json, the same as one JSON object.\n");
 			return PB_EXIT_OK;
 		default:

@@ -37,7 +37,7 @@ match-address = 00:1d.*
 strict-reset = no
 POLICY
 chmod 644 $POL/50-usb.conf
-pb --state-dir $ST --policy-dir $POL explain $U release
+pb --state-dir $ST --policy-dir $POL explain --all-functions $U release
 expect_match explain-names-rule 'strict-reset = no \(rule \[usb may come back\]' "$PB_OUT"
 pb --state-dir $ST --policy-dir $POL release --all-functions $U
 expect_rc release-allowed-by-rule 0
