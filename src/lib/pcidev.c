@@ -405,8 +405,9 @@ static int scan_one(struct sysfs *s, const char *bdf, struct module_cache *mc, u
 	}
 	d->stub = pcidev_stub_from_driver(d->driver);
 
-	if (flags & PCIDEV_SCAN_BASIC) {
-		/* list: IDs and driver, and what a Qubes PCI path needs of a bridge */
+	if (flags & (PCIDEV_SCAN_BASIC | PCIDEV_SCAN_LAZY)) {
+		/* list: IDs and driver, and what a Qubes PCI path needs of a bridge;
+		 * lazy: the rest later, for the functions a change selects */
 		if (pcidev_is_bridge(d)) {
 			r = read_optional_int(ds, d->bdf, "secondary_bus_number", &d->secondary_bus);
 			if (r < 0)
@@ -416,6 +417,7 @@ static int scan_one(struct sysfs *s, const char *bdf, struct module_cache *mc, u
 		r = scan_details(ds, d);
 		if (r < 0)
 			goto out_free;
+		d->details = true;
 	}
 	r = parent_from_link(s, d);
 	if (r < 0)
@@ -525,6 +527,102 @@ int pcidev_refresh(struct sysfs *s, struct pcidev_list *l, char *const *bdfs, si
 	return r;
 }
 
+/* [*lo, *hi): the functions of D's slot, contiguous in the sorted snapshot. */
+static void slot_range(const struct pcidev_list *l, const struct pcidev *d, size_t *lo,
+		       size_t *hi)
+{
+	struct pci_addr first = d->addr;
+	size_t a = 0, b = l->n;
+
+	first.func = 0;
+	while (a < b) {
+		size_t mid = a + (b - a) / 2;
+
+		if (addr_cmp(&l->devs[mid]->addr, &first) < 0)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	*lo = a;
+	while (a < l->n && addr_same_slot(&l->devs[a]->addr, &d->addr))
+		a++;
+	*hi = a;
+}
+
+/* Read the details of D alone, if a lazy scan left them out. */
+static int load_one(struct sysfs *s, const struct pcidev_list *l, struct pcidev *d)
+{
+	_cleanup_(sysfs_closep) struct sysfs *ds = NULL;
+	int r;
+
+	if (d->details)
+		return 0;
+	r = sysfs_open_sub(s, &ds, "bus/pci/devices/%s", d->bdf);
+	if (r < 0)
+		return r;
+	/* As scan_one() starts them; a bridge's secondary bus is read again. */
+	d->header_type = -1;
+	d->iommu_group = -1;
+	d->boot_vga = -1;
+	d->secondary_bus = -1;
+	d->sriov_totalvfs = -1;
+	d->sriov_numvfs = -1;
+	r = scan_details(ds, d);
+	if (r < 0)
+		return r;
+	if (d->physfn_bdf[0])
+		d->physfn = pcidev_find_bdf(l, d->physfn_bdf);
+	d->details = true;
+	return 0;
+}
+
+/*
+ * After a PCIDEV_SCAN_LAZY snapshot: read the details of D and of what a
+ * plan or a guard about D looks at, the other functions of its slot and of
+ * its IOMMU group. Each function is read once. Returns 0 or -errno.
+ */
+int pcidev_load_details(struct sysfs *s, struct pcidev_list *l, struct pcidev *d)
+{
+	_cleanup_strv_free_ char **members = NULL;
+	size_t lo, hi;
+	int r;
+
+	r = load_one(s, l, d);
+	if (r < 0)
+		return r;
+	slot_range(l, d, &lo, &hi);
+	for (size_t i = lo; i < hi; i++) {
+		r = load_one(s, l, l->devs[i]);
+		if (r < 0)
+			return r;
+	}
+	r = pcidev_iommu_members(s, d, &members);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	for (char **m = members; m && *m; m++) {
+		struct pcidev *o = pcidev_find_bdf(l, *m);
+
+		if (o) {
+			r = load_one(s, l, o);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+/* Read the details a lazy snapshot left out, of every function. Returns 0 or -errno. */
+int pcidev_load_all_details(struct sysfs *s, struct pcidev_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		int r = load_one(s, l, l->devs[i]);
+
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int cmp_dev(const void *a, const void *b)
 {
 	const struct pcidev *x = *(struct pcidev *const *)a, *y = *(struct pcidev *const *)b;
@@ -629,11 +727,10 @@ struct pcidev *pcidev_find_bdf(const struct pcidev_list *l, const char *bdf)
 size_t pcidev_slot_functions(const struct pcidev_list *l, const struct pcidev *d,
 			     struct pcidev **out, size_t max)
 {
-	size_t n = 0;
+	size_t n = 0, lo, hi;
 
-	for (size_t i = 0; i < l->n; i++) {
-		if (!addr_same_slot(&l->devs[i]->addr, &d->addr))
-			continue;
+	slot_range(l, d, &lo, &hi);
+	for (size_t i = lo; i < hi; i++) {
 		if (n < max)
 			out[n] = l->devs[i];
 		n++;
