@@ -345,6 +345,51 @@ static int parent_from_link(struct sysfs *s, struct pcidev *d)
 	return 0;
 }
 
+/* "KEY=HEX" or "KEY=HEX:HEX" on one line of a uevent; the value ends the line. */
+static int uevent_hex(const char *ue, const char *key, int maxn, uint32_t *a, uint32_t *b)
+{
+	size_t n = strlen(key);
+
+	for (const char *p = ue; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (strncmp(p, key, n) || p[n] != '=')
+			continue;
+		p += n + 1;
+		if (addr_parse_hex(&p, 1, maxn, a) < 0)
+			return -EINVAL;
+		if (b && (*p++ != ':' || addr_parse_hex(&p, 1, maxn, b) < 0))
+			return -EINVAL;
+		return *p == '\n' || *p == '\0' ? 0 : -EINVAL;
+	}
+	return -ENOENT;
+}
+
+/*
+ * Vendor, device, class and subsystem IDs from the one uevent attribute
+ * (PCI_CLASS, PCI_ID, PCI_SUBSYS_ID: the kernel's pci_uevent()), one read
+ * instead of five. Returns 0, or -errno when the caller must read the
+ * attributes one by one (no uevent, or one without these keys).
+ */
+static int read_uevent_ids(struct sysfs *ds, struct pcidev *d)
+{
+	char ue[1024];
+	uint32_t cls, v, dev, sv, sd;
+	int r;
+
+	r = sysfs_read_attr(ds, ue, sizeof(ue), "uevent");
+	if (r < 0)
+		return r;
+	if (uevent_hex(ue, "PCI_CLASS", 6, &cls, NULL) < 0 ||
+	    uevent_hex(ue, "PCI_ID", 4, &v, &dev) < 0 ||
+	    uevent_hex(ue, "PCI_SUBSYS_ID", 4, &sv, &sd) < 0)
+		return -ENOENT;
+	d->class = cls;
+	d->vendor = v;
+	d->device = dev;
+	d->subsys_vendor = sv;
+	d->subsys_device = sd;
+	return 0;
+}
+
 static int scan_one(struct sysfs *s, const char *bdf, struct module_cache *mc, unsigned int flags,
 		    struct pcidev **ret)
 {
@@ -374,19 +419,21 @@ static int scan_one(struct sysfs *s, const char *bdf, struct module_cache *mc, u
 	addr_format_bdf(&d->addr, d->bdf);
 	addr_format_qubes(&d->addr, d->qubes);
 
-	if ((r = read_id(ds, bdf, "vendor", 0xffff, &v)) < 0)
-		goto out_free;
-	d->vendor = v;
-	if ((r = read_id(ds, bdf, "device", 0xffff, &v)) < 0)
-		goto out_free;
-	d->device = v;
-	if ((r = read_id(ds, bdf, "class", 0xffffff, &v)) < 0)
-		goto out_free;
-	d->class = v;
-	if (read_id(ds, bdf, "subsystem_vendor", 0xffff, &v) == 0)
-		d->subsys_vendor = v;
-	if (read_id(ds, bdf, "subsystem_device", 0xffff, &v) == 0)
-		d->subsys_device = v;
+	if (read_uevent_ids(ds, d) < 0) {
+		if ((r = read_id(ds, bdf, "vendor", 0xffff, &v)) < 0)
+			goto out_free;
+		d->vendor = v;
+		if ((r = read_id(ds, bdf, "device", 0xffff, &v)) < 0)
+			goto out_free;
+		d->device = v;
+		if ((r = read_id(ds, bdf, "class", 0xffffff, &v)) < 0)
+			goto out_free;
+		d->class = v;
+		if (read_id(ds, bdf, "subsystem_vendor", 0xffff, &v) == 0)
+			d->subsys_vendor = v;
+		if (read_id(ds, bdf, "subsystem_device", 0xffff, &v) == 0)
+			d->subsys_device = v;
+	}
 	if (read_id(ds, bdf, "revision", 0xff, &v) == 0)
 		d->revision = v;
 
