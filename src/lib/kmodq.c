@@ -8,6 +8,7 @@
 
 #include "kmodq.h"
 #include "macro.h"
+#include "trace.h"
 
 struct kmodq {
 	struct kmod_ctx *ctx;
@@ -45,6 +46,7 @@ int kmodq_new(const char *modules_dir, struct kmodq **ret)
 		free(q);
 		return r;
 	}
+	trace_point("libkmod index loaded");
 	*ret = q;
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include "macro.h"
 #include "pcidev.h"
 #include "sysfs.h"
+#include "trace.h"
 
 static const char *const stub_names[_PCIDEV_STUB_MAX] = {
 	[PCIDEV_STUB_NONE] = NULL,
@@ -731,6 +732,8 @@ int pcidev_scan(struct sysfs *s, unsigned int flags, struct pcidev_list **ret)
 			d->physfn = pcidev_find_bdf(l, d->physfn_bdf);
 	}
 	mark_slots(l, slots);
+	trace_point("snapshot of %zu functions%s", l->n,
+		    flags & (PCIDEV_SCAN_BASIC | PCIDEV_SCAN_LAZY) ? " (cheap pass)" : "");
 	*ret = TAKE_PTR(l);
 
 out_clear_cache:

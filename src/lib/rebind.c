@@ -19,6 +19,7 @@
 #include "pcidev.h"
 #include "rebind.h"
 #include "sysfs.h"
+#include "trace.h"
 
 static long long now_ms(void)
 {
@@ -202,6 +203,8 @@ static int run_step(struct rebind *rb, const struct step *st, struct rebind_fail
 			return r;
 		}
 	}
+	trace_point("%s %s", st->op == STEP_LOAD_MODULE ? "load-module" : "write",
+		    st->op == STEP_LOAD_MODULE ? st->module : st->path);
 	if (!check(rb, st, state, sizeof(state))) {
 		f->error = -EPROTO;
 		snprintf(f->cause, sizeof(f->cause),
@@ -209,6 +212,7 @@ static int run_step(struct rebind *rb, const struct step *st, struct rebind_fail
 			 plan_check_name(st->check));
 		return -EPROTO;
 	}
+	trace_point("checked (%s)", plan_check_name(st->check));
 	return 0;
 }
 
@@ -230,6 +234,7 @@ int rebind_execute(struct rebind *rb, const struct plan *p, struct rebind_failur
 		if (rb->j && rb->txn) {
 			rb->txn->step++;
 			r = journal_txn_write(rb->j, rb->txn);
+			trace_point("journal: step %zu recorded", i + 1);
 			if (r < 0) {
 				f->step = i + 1;
 				f->st = p->steps[i];
