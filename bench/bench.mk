@@ -29,7 +29,7 @@ $(BENCH_DIR)/abtime: bench/abtime.c
 # The floor: the least a tool reads to do what list and boot do (bench/floor.c).
 $(BENCH_DIR)/floor: bench/floor.c
 	@mkdir -p $(@D)
-	$(CC) -std=gnu11 -O2 -Wall -Wextra -o $@ $< -lpci
+	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -Wall -Wextra -o $@ $< -lpci
 
 # spec -> fixture.tree + fixture.aliases -> modules dir (the fixture tool's path, as in fixtures.mk)
 $(BENCH_TREE)/.stamp: bench/gen-spec.sh bench/mktree.sh $(FIXTURE_TOOL)

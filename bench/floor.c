@@ -12,7 +12,6 @@
  *                                   one its driver link and driver_override,
  *                                   and one line per function to seize
  */
-#define _GNU_SOURCE
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -67,6 +66,12 @@ static void link_name(int dfd, const char *name, char *buf, size_t size)
 	snprintf(buf, size, "%s", s ? s + 1 : t);
 }
 
+/* libpci's default callbacks are unset without pci_init(): stay quiet, as pcibind does. */
+static void quiet(char *msg, ...)
+{
+	(void)msg;
+}
+
 struct tuple {
 	unsigned long v, d, sv, sd, c;
 	char line[600];
@@ -96,7 +101,12 @@ int main(int argc, char **argv)
 	if (!dir)
 		return 1;
 	if (list) {
+		void (*q)(char *, ...) = quiet;
+
 		pacc = pci_alloc();
+		pacc->warning = quiet;
+		pacc->debug = quiet;
+		memcpy(&pacc->error, &q, sizeof(q));
 		pci_set_name_list_path(pacc, argv[3], 0);
 	}
 	while ((e = readdir(dir))) {
@@ -154,9 +164,10 @@ int main(int argc, char **argv)
 				if (!nc)
 					return 1;
 				cache = nc;
-				pci_lookup_name(pacc, cls, sizeof(cls), PCI_LOOKUP_CLASS, c >> 8);
+				pci_lookup_name(pacc, cls, sizeof(cls), PCI_LOOKUP_CLASS | PCI_LOOKUP_NO_HWDB, c >> 8);
 				pci_lookup_name(pacc, dev, sizeof(dev),
-						PCI_LOOKUP_VENDOR | PCI_LOOKUP_DEVICE, v, d);
+						PCI_LOOKUP_VENDOR | PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_HWDB,
+						v, d);
 				cache[i] = (struct tuple){ v, d, sv, sd, c, "" };
 				snprintf(cache[i].line, sizeof(cache[i].line),
 					 "%s [%04lx]: %s [%04lx:%04lx]", cls, c >> 8, dev, v, d);
