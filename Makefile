@@ -42,7 +42,7 @@ LIB_INC := -Isrc/lib
 CLI_INC := -Isrc/lib -Isrc/cli
 
 .PHONY: all deps deps-check demo check check-fast check-unit check-headers check-gateway \
-	check-engine check-policy install clean
+	check-engine check-layers check-policy install clean
 
 all: $(BUILD)/pcibind
 
@@ -134,6 +134,19 @@ check-engine: $(BUILD)/pcibind-fake $(BUILD)/fixture-tool fixtures $(BUILD)/lazy
 	@BUILD=$(BUILD) sh tests/engine/faults.sh laptop
 	@BUILD=$(BUILD) sh tests/engine/udev.sh
 	@BUILD=$(BUILD) sh tests/engine/boot.sh
+	@BUILD=$(BUILD) sh tests/engine/agree.sh
+
+# The layers: the library includes no CLI header, and the commands call the
+# engine, never the journal, rebind, libkmod, libudev or --persistent
+# adapters behind it (undefined symbols of the CLI objects).
+check-layers: $(OBJS)
+	@if grep -ln '#include "\(commands\|log\|output\)\.h"' src/lib/*.[ch]; then \
+		echo "layers: a library file includes a CLI header"; exit 1; fi
+	@bad=$$(for o in $(CLI_OBJS); do nm -u $$o | awk -v o=$$o \
+		'$$2 ~ /^(journal|rebind|kmodq|udevq|persist)_/ { print o ": " $$2 }'; done); \
+	if [ -n "$$bad" ]; then echo "$$bad"; \
+		echo "layers: a command reaches past the engine (use src/lib/engine.h)"; exit 1; \
+	else echo "layers: src/lib includes no CLI header; src/cli calls only the engine's API"; fi
 
 # The lazy snapshot plans as the full one (tests/engine/lazy.sh).
 $(BUILD)/lazy-plans: tests/engine/lazy-plans.c $(BUILD)/asan/libpcibind.a | $(BUILD)/obj
@@ -143,7 +156,7 @@ $(BUILD)/lazy-plans: tests/engine/lazy-plans.c $(BUILD)/asan/libpcibind.a | $(BU
 check-policy: all fixtures
 	@BUILD=$(BUILD) sh tests/policy/hostile.sh
 
-check-fast: all $(BUILD)/asan/pcibind check-headers check-gateway check-unit check-cli \
+check-fast: all $(BUILD)/asan/pcibind check-headers check-gateway check-layers check-unit check-cli \
 	check-cli-asan check-engine check-policy
 
 check: deps-check

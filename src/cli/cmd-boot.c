@@ -18,7 +18,6 @@
 #include <unistd.h>
 
 #include "cmdline.h"
-#include "journal.h"
 #include "policy.h"
 #include "proc.h"
 #include "commands.h"
@@ -35,7 +34,7 @@ static const char boot_default_kmsg[] = "/dev/kmsg";
 struct boot {
 	int fd;			/* the kernel log (or a file); -1: stderr */
 	bool kmsg;		/* fd is a character device: prefix "<level>" */
-	struct change_session *sess; /* one lock, snapshot and policy for every slot */
+	bool begun;		/* the journal is locked and recovered (once per boot) */
 };
 
 /* One line to the kernel log, in one write(), or to stderr if it is not open. */
@@ -127,32 +126,44 @@ static const char *driver_of(const struct pcidev *d)
 	return d->driver ? d->driver : "no driver";
 }
 
-/* Run one seize through the engine with its stderr going to the kernel log too. */
+/* Every message of the CLI and the engine goes to the kernel log (log_set_sink). */
+static void boot_sink(void *userdata, int level, const char *msg)
+{
+	say(userdata, level, "%s", msg);
+}
+
+/*
+ * Run one seize through the engine's stages, as cmd_change() does, in the
+ * one engine of this boot: the journal is locked and recovered at the first
+ * slot, and the snapshot and policy are read once; only what a slot
+ * changed is read again. Returns an exit code.
+ */
 static int boot_change(struct pb_ctx *c, struct boot *b, const struct change_opts *o,
 		       char **args, int n)
 {
-	int saved = -1, ret;
+	_cleanup_(change_freep) struct change *ch = NULL;
+	struct pcidev *devs[BOOT_SLOT_MAX];
+	struct pcidev_list *l;
+	int ret;
 
-	fflush(stderr);
-	if (b->fd >= 0) {
-		saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
-		if (saved >= 0 && dup2(b->fd, STDERR_FILENO) < 0) {
-			close(saved);
-			saved = -1;
-		}
+	if (!b->begun) {
+		ret = cmd_begin(c, o->dry_run);
+		if (ret != PB_EXIT_OK)
+			return ret;
+		b->begun = true;
 	}
-	/* The session is opened at the first slot, and kept: the snapshot is read
-	 * once, and only what a slot changed is read again. */
-	ret = b->sess ? PB_EXIT_OK : cmd_session_open(c, o->dry_run, &b->sess);
-	if (ret == PB_EXIT_OK)
-		ret = cmd_change_in(c, b->sess, o, args, n);
-	fflush(stderr);
+	ret = cmd_scan(c, &l);
+	for (int i = 0; i < n && ret == PB_EXIT_OK; i++)
+		ret = cmd_resolve_device(c, l, args[i], &devs[i]);
+	if (ret != PB_EXIT_OK)
+		return ret;
+	if (engine_decide(c->engine, o, devs, (size_t)n, &ch) < 0)
+		return PB_EXIT_FAILURE;
+	if (ch->outcome == CHANGE_PLANNED && !o->dry_run)
+		(void)engine_execute(c->engine, ch);
+	cmd_report_change(c, ch);
 	fflush(stdout);
-	if (saved >= 0) {
-		dup2(saved, STDERR_FILENO);
-		close(saved);
-	}
-	return ret;
+	return cmd_change_exit(ch);
 }
 
 static const char *exit_meaning(int ret)
@@ -290,8 +301,7 @@ static int boot_policy_picks(struct pb_ctx *c, struct boot *b, const struct pcid
 			     struct cmdline_selection *sel, bool dry_run,
 			     struct cmdline_item **ret_items, size_t *ret_n)
 {
-	_cleanup_(policy_freep) struct policy *p = NULL;
-	_cleanup_(journal_closep) struct journal *j = NULL;
+	const struct policy *p;
 	struct cmdline_item *items;
 	size_t n = 0;
 	char digest[32];
@@ -304,8 +314,8 @@ static int boot_policy_picks(struct pb_ctx *c, struct boot *b, const struct pcid
 				    "refused until it is fixed",
 		    p->n_errors, p->n_errors == 1 ? "" : "s");
 	snprintf(digest, sizeof(digest), "%016llx\n", (unsigned long long)p->digest);
-	if (!dry_run && journal_open(c->roots.state_dir, true, c->lock_timeout_ms, &j) == 0)
-		(void)journal_write_note(j, "boot-policy", digest);
+	if (!dry_run)
+		(void)engine_write_note(c->engine, "boot-policy", digest);
 
 	items = calloc(l->n + 1, sizeof(*items));
 	if (!items)
@@ -384,7 +394,7 @@ int cmd_boot(struct pb_ctx *c, int argc, char **argv)
 	};
 	_cleanup_(cmdline_request_freep) struct cmdline_request *req = NULL;
 	_cleanup_(cmdline_selection_freep) struct cmdline_selection *sel = NULL;
-	_cleanup_(pcidev_list_freep) struct pcidev_list *l = NULL;
+	struct pcidev_list *l;
 	_cleanup_free_ char *text = NULL;
 	struct cmdline_item *policy_items = NULL;
 	size_t n_policy_items = 0;
@@ -432,9 +442,9 @@ int cmd_boot(struct pb_ctx *c, int argc, char **argv)
 		log_error_errno(r, "cannot read the command line from '%s'", cmdline_path);
 		return PB_EXIT_USAGE;
 	}
-	/* Line buffering: each of the engine's lines reaches the log in one write. */
-	setvbuf(stderr, NULL, _IOLBF, 0);
 	boot_open_log(&b, kmsg_path);
+	/* Every message, the engine's included, goes to the kernel log. */
+	log_set_sink(boot_sink, &b);
 	if (r < 0) {
 		say(&b, LOG_ERR, "cannot read %s (%s): leaving every device alone",
 		    "the kernel command line", strerror(-r));
@@ -516,7 +526,8 @@ int cmd_boot(struct pb_ctx *c, int argc, char **argv)
 	    req->n_errors + sel->n_errors, req->n_errors + sel->n_errors == 1 ? "" : "s",
 	    now_ms() - t0);
 out:
-	b.sess = cmd_session_close(b.sess);
+	cmd_log_stats(c);
+	log_set_sink(NULL, NULL);
 	for (size_t i = 0; i < n_policy_items; i++)
 		free(policy_items[i].text);
 	free(policy_items);

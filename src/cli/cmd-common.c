@@ -12,7 +12,6 @@
 #include "pcidev.h"
 #include "plan.h"
 #include "policy.h"
-#include "proc.h"
 #include "select.h"
 
 /* Report a usage error once, with the way to help. Returns PB_EXIT_USAGE. */
@@ -46,13 +45,31 @@ int cmd_option_error(const char *cmd, char **argv)
 	return PB_EXIT_USAGE;
 }
 
-/* Take a snapshot of the sysfs root; reports its own errors. Returns an exit code. */
+/*
+ * The engine's snapshot of the sysfs root (taken once, owned by the
+ * engine); reports its own errors. Returns an exit code.
+ */
 int cmd_scan(struct pb_ctx *c, struct pcidev_list **ret)
 {
-	return cmd_scan_flags(c, 0, ret);
+	int r = engine_snapshot(c->engine, ret);
+
+	if (r == -ENOENT || r == -ENOTDIR) {
+		log_error("'%s' is not a sysfs root: it has no bus/pci/devices "
+			  "(give the directory that holds bus/pci, e.g. --sysfs-root /sys)",
+			  c->roots.sysfs_root);
+		return PB_EXIT_USAGE;
+	}
+	if (r < 0) {
+		log_error_errno(r, "cannot read the PCI devices under '%s'", c->roots.sysfs_root);
+		return PB_EXIT_FAILURE;
+	}
+	return PB_EXIT_OK;
 }
 
-/* cmd_scan() with pcidev_scan()'s FLAGS (list reads less). Returns an exit code. */
+/*
+ * A snapshot of its own with pcidev_scan()'s FLAGS (list reads less); the
+ * caller frees it. Returns an exit code.
+ */
 int cmd_scan_flags(struct pb_ctx *c, unsigned int flags, struct pcidev_list **ret)
 {
 	int r = pcidev_scan(c->sysfs, flags, ret);
@@ -71,59 +88,37 @@ int cmd_scan_flags(struct pb_ctx *c, unsigned int flags, struct pcidev_list **re
 }
 
 /*
- * Load the policy from --policy-dir (or the vendor and admin directories).
- * Problems are printed with file and line; a mutating command refuses to go
- * on (fail closed), a read command warns. Returns an exit code.
+ * The engine's policy (its problems are logged by the engine as it loads
+ * it, with file and line). A mutating command refuses to go on while there
+ * are any (fail closed). Returns an exit code.
  */
-int cmd_load_policy(struct pb_ctx *c, bool mutating, struct policy **ret)
+int cmd_load_policy(struct pb_ctx *c, bool mutating, const struct policy **ret)
 {
-	const char *const *dirs = c->roots.policy_dirs[0] ? c->roots.policy_dirs
-							  : policy_default_dirs;
-	struct policy *p;
-	size_t n = 0;
-	int r;
+	int r = engine_policy(c->engine, ret);
 
-	while (dirs[n])
-		n++;
-	r = policy_load(dirs, n, &p);
 	if (r < 0) {
 		log_error_errno(r, "cannot load the policy");
 		return PB_EXIT_FAILURE;
 	}
-	for (size_t i = 0; i < p->n_errors; i++) {
-		const struct policy_diag *e = &p->errors[i];
-
-		if (e->line > 0)
-			log_full_errno(mutating ? LOG_ERR : LOG_WARNING, 0, "policy: %s:%d: %s",
-				       e->file, e->line, e->message);
-		else
-			log_full_errno(mutating ? LOG_ERR : LOG_WARNING, 0, "policy: %s: %s",
-				       e->file, e->message);
-	}
-	if (p->n_errors && mutating) {
+	if ((*ret)->n_errors && mutating) {
 		log_error("refusing to change anything while the policy has errors: fix the "
 			  "file(s) above ('pcibind policy check' lists them)");
-		policy_free(p);
 		return PB_EXIT_REFUSED;
 	}
-	*ret = p;
 	return PB_EXIT_OK;
 }
 
-/* Gather the safety guards' facts from sysfs and --proc-root. Returns an exit code. */
-int cmd_load_guards(struct pb_ctx *c, struct guard_facts **ret)
+/* The engine's safety-guard facts (sysfs and --proc-root). Returns an exit code. */
+int cmd_load_guards(struct pb_ctx *c, const struct guard_facts **ret)
 {
-	_cleanup_(proc_closep) struct proc *p = NULL;
-	int r;
+	int r = engine_guard_facts(c->engine, ret);
 
-	r = proc_open(c->roots.proc_root, &p);
-	if (r < 0) {
+	if (r == -ENOENT || r == -ENOTDIR) {
 		log_error_errno(r, "cannot open the proc root '%s' (give the directory that holds "
 				   "self/mountinfo and net/route, e.g. --proc-root /proc)",
 				c->roots.proc_root);
 		return PB_EXIT_USAGE;
 	}
-	r = guard_facts_load(c->sysfs, p, ret);
 	if (r < 0) {
 		log_error_errno(r, "cannot gather the safety guards' facts");
 		return PB_EXIT_FAILURE;
@@ -131,31 +126,18 @@ int cmd_load_guards(struct pb_ctx *c, struct guard_facts **ret)
 	return PB_EXIT_OK;
 }
 
-/*
- * Evaluate the policy for D, then apply the command line's one-off rules
- * (-o no-strict-reset, -o permissive, --driver) on top, marked as such.
- * Returns 0 or -ENOMEM.
- */
-int cmd_eval(const struct policy *p, const struct pcidev_list *l, const struct pcidev *d,
-	     const struct change_opts *o, struct policy_eval *ret)
+/* -v -v: what the engine loaded in this run (each once, for boot and udev too). */
+void cmd_log_stats(struct pb_ctx *c)
 {
-	int r = policy_eval(p, l, d, ret);
+	struct engine_stats st;
 
-	if (r < 0 || !o)
-		return r;
-	if (o->no_strict_reset) {
-		ret->v.strict_reset = 0;
-		ret->cli_source[PK_STRICT_RESET] = "-o no-strict-reset";
-	}
-	if (o->permissive) {
-		ret->v.permissive = 1;
-		ret->cli_source[PK_PERMISSIVE] = "-o permissive";
-	}
-	if (o->driver) {
-		snprintf(ret->v.driver, sizeof(ret->v.driver), "%s", o->driver);
-		ret->cli_source[PK_DRIVER] = "--driver";
-	}
-	return 0;
+	if (!c->engine)
+		return;
+	engine_get_stats(c->engine, &st);
+	log_debug("engine: %u snapshot, %u refresh, %u policy load, %u guard load, "
+		  "%u journal open, %u module index load",
+		  st.scans, st.refreshes, st.policy_loads, st.guard_loads, st.journal_opens,
+		  st.kmod_loads);
 }
 
 /*

@@ -48,43 +48,114 @@ static void print_rule_keys(const struct policy_rule *r)
 }
 
 /* The short explanation that follows a refusal: facts, rules, where to read more. */
-void cmd_explain_short(struct pb_ctx *c, const struct pcidev_list *l, const struct policy *p,
-		       const struct guard_facts *gf, const struct pcidev *d)
+void cmd_explain_short(struct pb_ctx *c, const struct pcidev *d)
 {
+	const struct guard_facts *gf = NULL;
 	struct policy_eval e;
-	struct guards g;
+	struct guards g = { 0 };
+	char line[1024];
+	size_t len;
 
-	guard_check(c->sysfs, gf, d, &g);
-	fprintf(stderr, "  facts: driver %s; %s", d->driver ? d->driver : "none",
-		d->resettable ? "resettable" : "not resettable");
-	for (char **m = d->reset_methods; m && *m; m++)
-		fprintf(stderr, "%s%s", m == d->reset_methods ? " (" : " ", *m);
-	if (d->reset_methods && d->reset_methods[0])
-		fputc(')', stderr);
-	fprintf(stderr, "; IOMMU group %d; guards: ", d->iommu_group);
-	for (size_t i = 0; i < g.n; i++)
-		fprintf(stderr, "%s%s", i ? ", " : "", guard_name(g.hits[i].kind));
-	fprintf(stderr, "%s\n", g.n ? "" : "none");
-	if (p && policy_eval(p, l, d, &e) == 0) {
-		fprintf(stderr, "  rules:");
-		for (size_t i = 0; i < e.n_matched; i++)
-			fprintf(stderr, "%s [%s] %s:%d", i ? ";" : "", e.matched[i]->name,
-				e.matched[i]->file, e.matched[i]->line);
-		fprintf(stderr, "%s\n", e.n_matched ? "" : " none match");
+	if (engine_guard_facts(c->engine, &gf) == 0)
+		guard_check(c->sysfs, gf, d, &g);
+	len = (size_t)snprintf(line, sizeof(line), "  facts: driver %s; %s",
+			       d->driver ? d->driver : "none",
+			       d->resettable ? "resettable" : "not resettable");
+	for (char **m = d->reset_methods; m && *m && len < sizeof(line); m++)
+		len += (size_t)snprintf(line + len, sizeof(line) - len, "%s%s",
+					m == d->reset_methods ? " (" : " ", *m);
+	if (d->reset_methods && d->reset_methods[0] && len < sizeof(line))
+		len += (size_t)snprintf(line + len, sizeof(line) - len, ")");
+	if (len < sizeof(line))
+		len += (size_t)snprintf(line + len, sizeof(line) - len, "; IOMMU group %d; guards: ",
+					d->iommu_group);
+	for (size_t i = 0; i < g.n && len < sizeof(line); i++)
+		len += (size_t)snprintf(line + len, sizeof(line) - len, "%s%s", i ? ", " : "",
+					guard_name(g.hits[i].kind));
+	if (len < sizeof(line))
+		snprintf(line + len, sizeof(line) - len, "%s", g.n ? "" : "none");
+	log_continue(LOG_ERR, "%s", line);
+	if (engine_eval(c->engine, d, NULL, &e) == 0) {
+		len = (size_t)snprintf(line, sizeof(line), "  rules:");
+		for (size_t i = 0; i < e.n_matched && len < sizeof(line); i++)
+			len += (size_t)snprintf(line + len, sizeof(line) - len, "%s [%s] %s:%d",
+						i ? ";" : "", e.matched[i]->name,
+						e.matched[i]->file, e.matched[i]->line);
+		if (len < sizeof(line))
+			snprintf(line + len, sizeof(line) - len, "%s",
+				 e.n_matched ? "" : " none match");
+		log_continue(LOG_ERR, "%s", line);
 		policy_eval_done(&e);
 	}
-	fprintf(stderr, "  see: pcibind explain %s\n", d->bdf);
+	log_continue(LOG_ERR, "  see: pcibind explain %s", d->bdf);
 }
 
-static void explain_device(struct pb_ctx *c, const struct pcidev_list *l, const struct policy *p,
-			   const struct guard_facts *gf, const struct pcidev *d,
+/*
+ * The verdict of the one decision path (engine_decide(), as a dry run of
+ * exactly this command would take it), with its reasons.
+ */
+static void print_verdict(struct pb_ctx *c, struct pcidev *d, const struct change_opts *o,
+			  int op)
+{
+	_cleanup_(change_freep) struct change *ch = NULL;
+	struct change_opts one = *o;
+	const char *label = op == PLAN_SEIZE ? "Verdict, seize:   " : "Verdict, release: ";
+
+	one.op = op;
+	one.dry_run = true;
+	one.persistent = false;
+	if (op == PLAN_RELEASE) {
+		one.driver = NULL;
+		one.permissive = false;
+	}
+	if (engine_decide(c->engine, &one, &d, 1, &ch) < 0) {
+		printf("%sunknown: out of memory\n", label);
+		return;
+	}
+	switch (ch->outcome) {
+	case CHANGE_PLANNED:
+		if (!ch->plan.n) {
+			printf("%snothing to do: %s is already where a %s puts it (%s)", label,
+			       d->bdf, change_op_name(op), d->driver ? d->driver : "no driver");
+			for (size_t i = 0; i < ch->n_fns; i++)
+				if (ch->fns[i].dev == d)
+					printf("; the policy: %s", ch->fns[i].verdict.reason);
+			printf("\n");
+			break;
+		}
+		printf("%s", label);
+		for (size_t i = 0; i < ch->n_fns; i++)
+			if (ch->fns[i].dev == d)
+				printf("%s", ch->fns[i].verdict.reason);
+		if (op == PLAN_SEIZE)
+			printf("; to %s (%s)", ch->stub, ch->stub_source);
+		if (ch->n_fns > 1) {
+			printf("; moves together with");
+			for (size_t i = 0; i < ch->n_fns; i++)
+				if (ch->fns[i].dev != d)
+					printf(" %s", ch->fns[i].bdf);
+		}
+		printf("; %zu step%s (pcibind %s --dry-run %s)\n", ch->plan.n,
+		       ch->plan.n == 1 ? "" : "s", change_op_name(op), d->bdf);
+		break;
+	case CHANGE_REFUSED:
+		printf("%srefused: %s\n", label, ch->reason);
+		break;
+	default:
+		printf("%scannot tell: %s%s%s\n", label, ch->reason, ch->error ? ": " : "",
+		       ch->error ? strerror(-ch->error) : "");
+		break;
+	}
+}
+
+static void explain_device(struct pb_ctx *c, const struct pcidev_list *l, struct pcidev *d,
 			   const struct change_opts *o, int which)
 {
 	_cleanup_strv_free_ char **members = NULL;
+	const struct guard_facts *gf = NULL;
 	char reason[512], buf[64], src[512];
 	struct policy_eval e;
-	struct verdict v;
-	struct guards g;
+	struct guards g = { 0 };
 
 	if (pcidev_reset_reason(l, d, reason, sizeof(reason)) < 0)
 		reason[0] = '\0';
@@ -105,13 +176,14 @@ static void explain_device(struct pb_ctx *c, const struct pcidev_list *l, const 
 				printf(" %s", *m);
 		printf("\n");
 	}
-	guard_check(c->sysfs, gf, d, &g);
+	if (engine_guard_facts(c->engine, &gf) == 0)
+		guard_check(c->sysfs, gf, d, &g);
 	printf("  Guards:          %s\n", g.n ? "" : "none");
 	for (size_t i = 0; i < g.n; i++)
 		printf("    %-9s %s\n", guard_name(g.hits[i].kind), g.hits[i].detail);
 
 	printf("Rules (in order; for each key the last matching rule wins):\n");
-	if (cmd_eval(p, l, d, o, &e) < 0)
+	if (engine_eval(c->engine, d, o, &e) < 0)
 		return;
 	for (size_t i = 0; i < e.n_matched; i++) {
 		printf("  [%s] %s:%d: ", e.matched[i]->name, e.matched[i]->file, e.matched[i]->line);
@@ -132,15 +204,11 @@ static void explain_device(struct pb_ctx *c, const struct pcidev_list *l, const 
 		decide_source(&e, k, src, sizeof(src));
 		printf("  %-13s %-15s %s\n", policy_key_name(k), buf, src);
 	}
-	if (which != PLAN_RELEASE) {
-		decide_seize(d, &e, &g, &v);
-		printf("Verdict, seize:   %s%s\n", v.allowed ? "" : "refused: ", v.reason);
-	}
-	if (which != PLAN_SEIZE) {
-		decide_release(l, d, &e, &v);
-		printf("Verdict, release: %s%s\n", v.allowed ? "" : "refused: ", v.reason);
-	}
 	policy_eval_done(&e);
+	if (which != PLAN_RELEASE)
+		print_verdict(c, d, o, PLAN_SEIZE);
+	if (which != PLAN_SEIZE)
+		print_verdict(c, d, o, PLAN_RELEASE);
 }
 
 /* pcibind explain DEVICE [seize|release] [-o ...]. Returns an exit code. */
@@ -151,10 +219,10 @@ int cmd_explain(struct pb_ctx *c, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	_cleanup_(pcidev_list_freep) struct pcidev_list *l = NULL;
-	_cleanup_(policy_freep) struct policy *p = NULL;
-	_cleanup_(guard_facts_freep) struct guard_facts *gf = NULL;
 	_cleanup_(pciname_freep) struct pciname *names = NULL;
+	const struct guard_facts *gf;
+	const struct policy *p;
+	struct pcidev_list *l;
 	struct change_opts o = { .op = -1, .origin = "cli" };
 	struct pcidev *d;
 	struct describe dn;
@@ -206,17 +274,17 @@ int cmd_explain(struct pb_ctx *c, int argc, char **argv)
 		if (describe_line(d, &dn, line, sizeof(line)) == 0)
 			printf("%s  %s\n", d->qubes, line);
 	}
-	explain_device(c, l, p, gf, d, &o, which);
+	explain_device(c, l, d, &o, which);
 	return PB_EXIT_OK;
 }
 
 /* pcibind policy check: errors, rules that match nothing here, contradictions. */
 int cmd_policy(struct pb_ctx *c, int argc, char **argv)
 {
-	_cleanup_(pcidev_list_freep) struct pcidev_list *l = NULL;
 	_cleanup_(policy_freep) struct policy *p = NULL;
 	const char *const *dirs = c->roots.policy_dirs[0] ? c->roots.policy_dirs
 							  : policy_default_dirs;
+	struct pcidev_list *l;
 	size_t n_dirs = 0, warnings = 0;
 	char a[64], b[512], s2[512];
 	int r;

@@ -7,7 +7,6 @@
 
 #include "commands.h"
 #include "describe.h"
-#include "kmodq.h"
 #include "log.h"
 #include "output.h"
 #include "pcidev.h"
@@ -102,23 +101,18 @@ static void show_driver(struct out *o, const struct pcidev_list *l, const struct
 static int show_modules(struct out *o, struct pb_ctx *c, const struct pcidev *d)
 {
 	_cleanup_strv_free_ char **mods = NULL, **blacklisted = NULL;
-	_cleanup_(kmodq_freep) struct kmodq *q = NULL;
 	int r;
 
 	out_string(o, "modalias", "Modalias:", d->modalias);
 	if (!d->modalias)
 		goto out_empty;
-	r = kmodq_new(c->roots.modules_dir, &q);
-	if (r < 0) {
-		log_warning_errno(r, "cannot load the kernel module index%s%s, modules unknown "
-				     "(give the right one with --modules-dir)",
-				  c->roots.modules_dir ? " in " : "",
-				  c->roots.modules_dir ? c->roots.modules_dir : "");
+	r = engine_native_modules(c->engine, d, &mods, &blacklisted);
+	if (r == -ENOENT) {
+		/* the engine said why the module index cannot be loaded */
 		out_null(o, "modules", "Modules:", "unknown");
 		out_null(o, "blacklisted_modules", "Blacklisted:", "unknown");
 		return 0;
 	}
-	r = kmodq_lookup(q, d->modalias, &mods, &blacklisted);
 	if (r < 0) {
 		log_warning_errno(r, "cannot look up modules for %s (modalias %s)", d->bdf,
 				  d->modalias);
@@ -232,7 +226,7 @@ int cmd_show(struct pb_ctx *c, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	_cleanup_(pcidev_list_freep) struct pcidev_list *l = NULL;
+	struct pcidev_list *l;
 	_cleanup_(pciname_freep) struct pciname *names = NULL;
 	_cleanup_(out_freep) struct out *o = NULL;
 	struct pcidev *d;

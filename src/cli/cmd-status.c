@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "commands.h"
-#include "journal.h"
+#include "engine.h"
 #include "log.h"
 #include "output.h"
 #include "policy.h"
@@ -60,21 +60,16 @@ static void status_device(struct out *o, struct pb_ctx *c, const struct journal_
  * Boot records the digest of the policy it read (the initramfs's copy). When
  * the policy here differs, the next boot will not follow it: say so.
  */
-static void initramfs_policy_note(struct pb_ctx *c, struct journal *j)
+static void initramfs_policy_note(struct pb_ctx *c)
 {
 	_cleanup_free_ char *boot = NULL;
-	_cleanup_(policy_freep) struct policy *p = NULL;
-	const char *const *dirs = c->roots.policy_dirs[0] ? c->roots.policy_dirs
-							  : policy_default_dirs;
+	const struct policy *p;
 	char now[32];
-	size_t n = 0;
 
-	if (journal_read_note(j, "boot-policy", &boot) < 0)
+	if (engine_note(c->engine, "boot-policy", &boot) < 0)
 		return;
 	boot[strcspn(boot, "\n")] = '\0';
-	while (dirs[n])
-		n++;
-	if (policy_load(dirs, n, &p) < 0)
+	if (engine_policy(c->engine, &p) < 0)
 		return;
 	snprintf(now, sizeof(now), "%016llx", (unsigned long long)p->digest);
 	if (strcmp(now, boot))
@@ -92,10 +87,9 @@ int cmd_status(struct pb_ctx *c, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	_cleanup_(journal_closep) struct journal *j = NULL;
 	_cleanup_(out_freep) struct out *o = NULL;
 	_cleanup_free_ struct journal_device *devs = NULL;
-	struct journal_txn t;
+	struct engine_pending t;
 	size_t n = 0;
 	int opt, r;
 
@@ -116,7 +110,7 @@ int cmd_status(struct pb_ctx *c, int argc, char **argv)
 	if (optind < argc)
 		return cmd_usage_error("status takes no arguments");
 
-	r = journal_open(c->roots.state_dir, false, 0, &j);
+	r = engine_records(c->engine, &devs, &n);
 	if (r == -ENOENT) {
 		if (c->json)
 			printf("{\n  \"seized\": [],\n  \"transaction\": null\n}\n");
@@ -124,11 +118,6 @@ int cmd_status(struct pb_ctx *c, int argc, char **argv)
 			printf("nothing seized (no journal in %s)\n", c->roots.state_dir);
 		return PB_EXIT_OK;
 	}
-	if (r < 0) {
-		log_error_errno(r, "cannot open the state directory '%s'", c->roots.state_dir);
-		return PB_EXIT_FAILURE;
-	}
-	r = journal_list(j, &devs, &n);
 	if (r < 0) {
 		log_error_errno(r, "cannot read the journal in '%s'", c->roots.state_dir);
 		return PB_EXIT_FAILURE;
@@ -143,28 +132,27 @@ int cmd_status(struct pb_ctx *c, int argc, char **argv)
 	if (c->json)
 		out_end_array(o);
 	else if (!n)
-		printf("nothing seized (journal: %s)\n", journal_dir(j));
+		printf("nothing seized (journal: %s)\n", c->roots.state_dir);
 
-	r = journal_txn_read(j, &t);
+	r = engine_pending(c->engine, &t);
 	if (r == 0) {
 		if (c->json) {
 			out_begin_object(o, "transaction");
 			out_string(o, "operation", NULL, t.op);
 			out_string(o, "origin", NULL, t.origin);
-			out_int(o, "steps_done", NULL, (long long)t.step);
+			out_int(o, "steps_done", NULL, (long long)t.steps_done);
 			out_end_object(o);
 		} else {
 			printf("unfinished %s (origin %s, %zu steps done): the next seize or release "
 			       "undoes it\n",
-			       t.op, t.origin, t.step);
+			       t.op, t.origin, t.steps_done);
 		}
-		journal_txn_done(&t);
 	} else if (c->json) {
 		out_null(o, "transaction", NULL, NULL);
 	}
 	r = out_finish(o);
 	if (r < 0)
 		return PB_EXIT_FAILURE;
-	initramfs_policy_note(c, j);
+	initramfs_policy_note(c);
 	return PB_EXIT_OK;
 }

@@ -18,15 +18,14 @@
 #include "pcidev.h"
 #include "plan.h"
 #include "policy.h"
-#include "udevq.h"
 
 #define SLOT_MAX 8
 
 /* pcibind udev [--dry-run]. Returns an exit code. */
 int cmd_udev(struct pb_ctx *c, int argc, char **argv)
 {
-	_cleanup_(pcidev_list_freep) struct pcidev_list *l = NULL;
-	_cleanup_(policy_freep) struct policy *p = NULL;
+	const struct policy *p;
+	struct pcidev_list *l;
 	struct change_opts o = { .op = PLAN_SEIZE, .origin = "udev" };
 	struct pcidev *fns[SLOT_MAX];
 	char bdf[64], action[32], *args[1];
@@ -48,7 +47,7 @@ int cmd_udev(struct pb_ctx *c, int argc, char **argv)
 			return cmd_usage_error("udev takes no arguments but --dry-run");
 		}
 	}
-	r = udevq_event(bdf, sizeof(bdf), action, sizeof(action));
+	r = engine_udev_event(bdf, sizeof(bdf), action, sizeof(action));
 	if (r == -ENXIO)
 		return cmd_usage_error("'pcibind udev' runs from a udev rule: ACTION, DEVPATH and "
 				       "SUBSYSTEM must be in the environment");
@@ -72,7 +71,7 @@ int cmd_udev(struct pb_ctx *c, int argc, char **argv)
 	r = cmd_load_policy(c, true, &p);
 	if (r != PB_EXIT_OK)
 		return r;
-	if (policy_eval(p, l, d, &e) < 0)
+	if (engine_eval(c->engine, d, NULL, &e) < 0)
 		return PB_EXIT_FAILURE;
 	if (!e.v.hotplug) {
 		policy_eval_done(&e);
@@ -86,12 +85,15 @@ int cmd_udev(struct pb_ctx *c, int argc, char **argv)
 	n = pcidev_slot_functions(l, d, fns, SLOT_MAX);
 	o.all_functions = n > 1 && n <= SLOT_MAX;
 	for (size_t i = 0; i < n && i < SLOT_MAX && o.all_functions; i++) {
-		if (policy_eval(p, l, fns[i], &e) < 0)
+		if (engine_eval(c->engine, fns[i], NULL, &e) < 0)
 			return PB_EXIT_FAILURE;
 		o.all_functions = e.v.hotplug;
 		policy_eval_done(&e);
 	}
 	log_info("%s: hot-plugged, and the policy says hotplug = yes: seizing it", bdf);
 	args[0] = bdf;
-	return cmd_change(c, &o, args, 1);
+	/* The same engine: its snapshot and policy are not read a second time. */
+	r = cmd_change(c, &o, args, 1);
+	cmd_log_stats(c);
+	return r;
 }

@@ -10,7 +10,6 @@
 #include <time.h>
 
 #include "commands.h"
-#include "journal.h"
 #include "log.h"
 #include "macro.h"
 #include "pcidev.h"
@@ -151,6 +150,13 @@ static void trace_start(void)
 	trace_point("main");
 }
 
+/* The engine's messages, through the CLI's logger (boot installs its own). */
+static void log_engine(void *userdata, int priority, const char *msg)
+{
+	(void)userdata;
+	log_full_errno(priority, 0, "%s", msg);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -170,9 +176,9 @@ int main(int argc, char **argv)
 		{},
 	};
 	_cleanup_(sysfs_closep) struct sysfs *sysfs = NULL;
+	_cleanup_(engine_freep) struct engine *engine = NULL;
 	struct pb_ctx c = {
 		.roots.sysfs_root = sysfs_default_root,
-		.roots.state_dir = journal_default_dir,
 		.roots.proc_root = proc_default_root,
 		.probe_timeout_ms = 5000,
 		.lock_timeout_ms = 10000,
@@ -250,6 +256,13 @@ int main(int argc, char **argv)
 		return PB_EXIT_USAGE;
 	}
 	c.sysfs = sysfs;
+	r = engine_new(&c.roots, sysfs, &engine);
+	if (r < 0)
+		return log_error_errno(r, "cannot set up"), PB_EXIT_FAILURE;
+	engine_set_log_fn(engine, log_engine, NULL);
+	engine_set_timeouts(engine, c.probe_timeout_ms, c.lock_timeout_ms);
+	c.engine = engine;
+	c.roots = *engine_roots(engine); /* with the engine's defaults filled in */
 
 	/* Commands parse their own options from their name on. */
 	argc -= optind;

@@ -104,7 +104,6 @@ void decide_release(const struct pcidev_list *l, const struct pcidev *d,
 	}
 	if (pcidev_reset_reason(l, d, why, sizeof(why)) < 0)
 		snprintf(why, sizeof(why), "not resettable");
-	v->unresettable_ok = true;
 	if (e->v.release == RELEASE_ALWAYS) {
 		say(v, true, "allowed by release = always (%s), although %s", src, why);
 		return;
@@ -114,7 +113,6 @@ void decide_release(const struct pcidev_list *l, const struct pcidev *d,
 		say(v, true, "allowed by strict-reset = no (%s), although %s", src, why);
 		return;
 	}
-	v->unresettable_ok = false;
 	say(v, false,
 	    "%s cannot be reset, so whatever its last user left in it would reach dom0 (%s). "
 	    "Reboot to get it back safely, or accept the risk with -o no-strict-reset",

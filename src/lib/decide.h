@@ -12,7 +12,6 @@ struct guards;
 
 struct verdict {
 	bool allowed;
-	bool unresettable_ok;	/* release: allowed although it cannot be reset */
 	char reason[1024];
 };
 

@@ -57,6 +57,20 @@ void plan_done(struct plan *p)
 	plan_init(p);
 }
 
+/* "<driver of MODULE>" into BUF. Returns 0 or -ENAMETOOLONG. */
+int plan_symbol(const char *module, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, PLAN_SYMBOL_FMT, module);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+/* Whether DRIVER is a symbolic driver of plan_symbol(). */
+bool plan_is_symbol(const char *driver)
+{
+	return driver && strncmp(driver, "<driver of ", 11) == 0;
+}
+
 static int copy_field(char *dst, size_t size, const char *src)
 {
 	size_t n = strlen(src ? src : "");
@@ -503,8 +517,7 @@ static const struct plan_native *find_native(const struct plan_native *v, size_t
 }
 
 /*
- * Plan a release: group, refuse a function without a reset method unless
- * the policy allowed it (allow_unresettable), then reset, pin driver_override to the native driver,
+ * Plan a release: group, then reset (what can be reset), pin driver_override to the native driver,
  * unbind, leave pciback's slots, bind, and clear driver_override. NATIVES
  * says each function's native driver. Returns 0, -EPERM or -ENOMEM.
  */
@@ -528,7 +541,6 @@ int plan_release(const struct pcidev_list *l, const struct plan_request *req,
 	for (size_t i = 0; i < n; i++) {
 		const struct pcidev *d = set[i];
 		const struct plan_native *nat = find_native(natives, n_natives, d->bdf);
-		char reason[512];
 		const char *driver;
 
 		if (!nat || (!nat->driver && !nat->module))
@@ -536,18 +548,12 @@ int plan_release(const struct pcidev_list *l, const struct plan_request *req,
 				      "%s: no native driver is known: pcibind has no record of it "
 				      "and its modalias resolves to no usable module",
 				      d->bdf);
-		if (!d->resettable && !req->allow_unresettable) {
-			if (pcidev_reset_reason(l, d, reason, sizeof(reason)) < 0)
-				snprintf(reason, sizeof(reason), "not resettable");
-			return refuse(why, d,
-				      "%s cannot be reset, so whatever its last user left in it "
-				      "would reach dom0 (%s). Reboot to get it back safely, or "
-				      "accept the risk with -o no-strict-reset",
-				      d->bdf, reason);
-		}
+		/* Whether it may return unreset is decide.c's verdict, made before. */
 		driver = nat->driver;
 		if (!driver) {
-			snprintf(placeholder[i], PLAN_NAME_MAX, "<driver of %s>", nat->module);
+			r = plan_symbol(nat->module, placeholder[i], PLAN_NAME_MAX);
+			if (r < 0)
+				return r;
 			driver = placeholder[i];
 		}
 		t[i] = (struct plan_target){

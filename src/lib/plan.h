@@ -60,6 +60,16 @@ struct plan_target {
 	bool permissive;		/* add it to pciback's permissive list */
 };
 
+/*
+ * A symbolic driver, "<driver of M>": the driver module M registers, known
+ * only once M is loaded. The plan names it in paths and checks; the
+ * executor resolves it after the load step, so a dry run shows exactly the
+ * steps a real run takes.
+ */
+#define PLAN_SYMBOL_FMT "<driver of %s>"
+int plan_symbol(const char *module, char *buf, size_t size);
+bool plan_is_symbol(const char *driver);
+
 void plan_init(struct plan *p);
 void plan_done(struct plan *p);
 int plan_move(const struct pcidev_list *l, const struct plan_target *t, size_t n,
@@ -81,7 +91,6 @@ struct plan_request {
 	bool all_functions;
 	bool no_strict_reset;
 	bool permissive;
-	bool allow_unresettable;	/* release: the policy allowed it (decide.c) */
 };
 
 /* What release returns a function to (journal record or libkmod). */

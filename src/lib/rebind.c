@@ -90,13 +90,13 @@ static bool check_once(struct rebind *rb, const struct step *st, char *state, si
 	case CHECK_OVERRIDE:
 		if (current_override(rb->s, st->bdf, buf, sizeof(buf)) < 0)
 			return false;
-		snprintf(state, size, "driver_override reads '%s'", buf[0] ? buf : "(null)");
+		snprintf(state, size, "driver_override reads '%.64s'", buf[0] ? buf : "(null)");
 		return streq(buf, st->driver);
 	case CHECK_UNBOUND:
 	case CHECK_BOUND:
 		if (current_driver(rb->s, st->bdf, buf, sizeof(buf)) < 0)
 			return false;
-		snprintf(state, size, "its driver is %s", buf[0] ? buf : "none");
+		snprintf(state, size, "its driver is %.64s", buf[0] ? buf : "none");
 		return st->check == CHECK_UNBOUND ? !buf[0] : streq(buf, st->driver);
 	case CHECK_SLOT_LISTED:
 		snprintf(state, size, "pciback's slots do not list it");
@@ -173,27 +173,81 @@ static void explain(struct rebind *rb, const struct step *st, int error, char *c
 		snprintf(cause, size, "%s", strerror(-error));
 }
 
-static int run_step(struct rebind *rb, const struct step *st, struct rebind_failure *f)
+/* "<driver of M>" in FIELD becomes DRIVER (the plan's symbolic target). */
+static void substitute(char *field, size_t size, const char *symbol, const char *driver)
+{
+	char *at = strstr(field, symbol);
+	char tail[PLAN_PATH_MAX];
+
+	if (!at)
+		return;
+	snprintf(tail, sizeof(tail), "%s", at + strlen(symbol));
+	snprintf(at, size - (size_t)(at - field), "%s%s", driver, tail);
+}
+
+struct resolved {
+	char symbol[PLAN_NAME_MAX];
+	char driver[PLAN_NAME_MAX];
+};
+
+static void resolve_step(struct step *st, const struct resolved *res, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		substitute(st->path, sizeof(st->path), res[i].symbol, res[i].driver);
+		substitute(st->value, sizeof(st->value), res[i].symbol, res[i].driver);
+		substitute(st->driver, sizeof(st->driver), res[i].symbol, res[i].driver);
+	}
+}
+
+static int load_module(struct rebind *rb, const struct step *st, struct rebind_failure *f)
+{
+	int r = kmodq_load(rb->kmod, st->module);
+
+	if (r >= 0)
+		return 0;
+	f->error = r;
+	if (r == -EPERM)
+		snprintf(f->cause, sizeof(f->cause), "module %s is blacklisted in modprobe.d",
+			 st->module);
+	else if (r == -EOPNOTSUPP)
+		snprintf(f->cause, sizeof(f->cause),
+			 "cannot load module %s: the sysfs root is not this system's; load it "
+			 "into that system first",
+			 st->module);
+	else
+		snprintf(f->cause, sizeof(f->cause), "cannot load module %s: %s", st->module,
+			 strerror(-r));
+	return r;
+}
+
+/*
+ * Run one step (already resolved). A load step whose driver is symbolic
+ * learns the driver's name from the loaded module and adds it to RES.
+ */
+static int run_step(struct rebind *rb, struct step *st, struct resolved *res, size_t *n_res,
+		    size_t max_res, struct rebind_failure *f)
 {
 	char state[256] = "";
 	int r;
 
 	if (st->op == STEP_LOAD_MODULE) {
-		r = kmodq_load(rb->kmod, st->module);
-		if (r < 0) {
-			f->error = r;
-			if (r == -EPERM)
-				snprintf(f->cause, sizeof(f->cause),
-					 "module %s is blacklisted in modprobe.d", st->module);
-			else if (r == -EOPNOTSUPP)
-				snprintf(f->cause, sizeof(f->cause),
-					 "cannot load module %s: the sysfs root is not this "
-					 "system's; load it into that system first",
-					 st->module);
-			else
-				snprintf(f->cause, sizeof(f->cause), "cannot load module %s: %s",
-					 st->module, strerror(-r));
+		r = load_module(rb, st, f);
+		if (r < 0)
 			return r;
+		if (plan_is_symbol(st->driver) && *n_res < max_res) {
+			struct resolved *x = &res[*n_res];
+
+			r = rebind_module_driver(rb->s, st->module, x->driver, sizeof(x->driver));
+			if (r < 0) {
+				f->error = r;
+				snprintf(f->cause, sizeof(f->cause),
+					 "module %s registers no PCI driver: %s", st->module,
+					 strerror(-r));
+				return r;
+			}
+			snprintf(x->symbol, sizeof(x->symbol), "%s", st->driver);
+			(*n_res)++;
+			resolve_step(st, x, 1);
 		}
 	} else {
 		r = sysfs_write(rb->s, st->path, st->value);
@@ -216,19 +270,29 @@ static int run_step(struct rebind *rb, const struct step *st, struct rebind_fail
 	return 0;
 }
 
+#define RESOLVED_MAX 32
+
 /*
- * Run the steps of P in order, verifying each. After each step the
- * transaction (if any) records how far it got. Returns 0, or the failing
- * step's error with F filled; nothing is undone here.
+ * Run the steps of P in order, verifying each. A symbolic driver ("the
+ * driver module M registers", plan.h) is resolved after its module's load
+ * step, in every later step. After each step the transaction (if any)
+ * records how far it got. Returns 0, or the failing step's error with F
+ * filled (F->st as it ran, resolved); nothing is undone here.
  */
 int rebind_execute(struct rebind *rb, const struct plan *p, struct rebind_failure *f)
 {
-	for (size_t i = 0; i < p->n; i++) {
-		int r = run_step(rb, &p->steps[i], f);
+	struct resolved res[RESOLVED_MAX];
+	size_t n_res = 0;
 
+	for (size_t i = 0; i < p->n; i++) {
+		struct step st = p->steps[i];
+		int r;
+
+		resolve_step(&st, res, n_res);
+		r = run_step(rb, &st, res, &n_res, RESOLVED_MAX, f);
 		if (r < 0) {
 			f->step = i + 1;
-			f->st = p->steps[i];
+			f->st = st;
 			return r;
 		}
 		if (rb->j && rb->txn) {
@@ -237,7 +301,7 @@ int rebind_execute(struct rebind *rb, const struct plan *p, struct rebind_failur
 			trace_point("journal: step %zu recorded", i + 1);
 			if (r < 0) {
 				f->step = i + 1;
-				f->st = p->steps[i];
+				f->st = st;
 				f->error = r;
 				snprintf(f->cause, sizeof(f->cause),
 					 "cannot record progress in the journal: %s", strerror(-r));

@@ -46,6 +46,14 @@ check bad-item-reported logged "zz:zz"
 check other-alone [ "$(drv 0000:00:17.0)" = ahci ]
 check origin-boot sh -c "grep -q '^origin=boot' $w/state/devices/0000:00:1f.6"
 check digest-recorded [ -s "$w/state/boot-policy" ]
+# Three slots, one engine: the snapshot, policy and journal are each read once.
+fresh laptop
+printf 'rd.pcibind.seize=network,usb\n' >"$w/cmdline"
+"$BUILD/pcibind-fake" -v -v --sysfs-root "$w/sys" --modules-dir "$BUILD/fixtures/$fx/modules" \
+	--pci-ids tests/fixtures/pci.ids --state-dir "$w/state" --policy-dir "$w/pol" \
+	--proc-root tests/fixtures/proc/none boot --cmdline "$w/cmdline" --kmsg "$w/kmsg" >/dev/null 2>&1
+check loads-once-slots [ "$(grep -c 'slot of' "$w/kmsg")" -ge 3 ]
+check loads-once logged 'engine: 1 snapshot, [0-9]* refresh, 1 policy load, 1 guard load, 1 journal open'
 
 fresh laptop
 boot "rd.qubes.hide_all_usb rd.qubes.dom0_usb=00:14.0"; check qubes-exit-0 [ $? -eq 0 ]

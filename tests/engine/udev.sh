@@ -60,7 +60,9 @@ check add-not-named-no-lock [ ! -e "$work/state/lock" ]
 event add 0000:00:1f.6 >/dev/null 2>&1
 check add-named [ "$(driver 0000:00:1f.6)" = vfio-pci ]
 check add-origin-udev sh -c "pb_status=\$(\"$BUILD/pcibind-fake\" --sysfs-root $work/sys --state-dir $work/state status); echo \"\$pb_status\" | grep -q 'origin udev'"
-event add 0000:00:1d.1 >/dev/null 2>&1
+# One engine per run: one snapshot, one policy load, one journal (issue 10).
+event add 0000:00:1d.1 -v -v >"$work/udev.log" 2>&1
+check loads-once grep -q 'engine: 1 snapshot, [0-9]* refresh, 1 policy load, 1 guard load, 1 journal open' "$work/udev.log"
 check slot-whole [ "$(driver 0000:00:1d.0)$(driver 0000:00:1d.1)$(driver 0000:00:1d.2)$(driver 0000:00:1d.7)" = pci-stubpci-stubpci-stubpci-stub ]
 event add 0000:00:1d.2 >/dev/null 2>&1; check second-event-noop [ $? -eq 0 ]
 

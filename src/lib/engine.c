@@ -1,0 +1,1062 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The change engine: the context every command shares, and a seize or
+ * release as stages (decide = prepare + plan, execute, finalize, recover).
+ * Nothing here prints; messages go to the context's log callback and
+ * results are data (struct change, struct recovery).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "engine.h"
+#include "guard.h"
+#include "kmodq.h"
+#include "macro.h"
+#include "pcidev.h"
+#include "persist.h"
+#include "policy.h"
+#include "proc.h"
+#include "sysfs.h"
+#include "udevq.h"
+
+struct engine {
+	struct engine_roots roots;
+	struct sysfs *s;
+	engine_log_fn log_fn;
+	void *log_data;
+	int probe_timeout_ms, lock_timeout_ms;
+
+	struct pcidev_list *l;
+	struct policy *pol;
+	struct guard_facts *gf;
+	struct journal *j;
+	bool j_locked;
+	struct kmodq *kq;
+	bool kq_tried;
+	struct engine_stats stats;
+};
+
+_printf_(3, 4) static void elog(struct engine *e, int priority, const char *fmt, ...)
+{
+	char msg[1536];
+	va_list ap;
+
+	if (!e->log_fn)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	e->log_fn(e->log_data, priority, msg);
+}
+
+/* A context on the sysfs gateway S (borrowed) and ROOTS (borrowed strings). */
+int engine_new(const struct engine_roots *roots, struct sysfs *s, struct engine **ret)
+{
+	struct engine *e = calloc(1, sizeof(*e));
+
+	if (!e)
+		return -ENOMEM;
+	e->roots = *roots;
+	if (!e->roots.state_dir)
+		e->roots.state_dir = journal_default_dir;
+	if (!e->roots.proc_root)
+		e->roots.proc_root = proc_default_root;
+	e->s = s;
+	e->probe_timeout_ms = 5000;
+	e->lock_timeout_ms = 10000;
+	*ret = e;
+	return 0;
+}
+
+/* Accepts NULL, returns NULL. */
+struct engine *engine_free(struct engine *e)
+{
+	if (!e)
+		return NULL;
+	guard_facts_free(e->gf);
+	policy_free(e->pol);
+	pcidev_list_free(e->l);
+	kmodq_free(e->kq);
+	journal_close(e->j);
+	free(e);
+	return NULL;
+}
+
+void engine_set_log_fn(struct engine *e, engine_log_fn fn, void *userdata)
+{
+	e->log_fn = fn;
+	e->log_data = userdata;
+}
+
+void engine_set_timeouts(struct engine *e, int probe_timeout_ms, int lock_timeout_ms)
+{
+	e->probe_timeout_ms = probe_timeout_ms;
+	e->lock_timeout_ms = lock_timeout_ms;
+}
+
+struct sysfs *engine_sysfs(const struct engine *e)
+{
+	return e->s;
+}
+
+const struct engine_roots *engine_roots(const struct engine *e)
+{
+	return &e->roots;
+}
+
+void engine_get_stats(const struct engine *e, struct engine_stats *ret)
+{
+	*ret = e->stats;
+}
+
+/* The stub a seize goes to when neither the policy nor the command line names one. */
+const char *engine_default_stub(const struct pcidev_list *l)
+{
+	return l->xen ? "pciback" : "vfio-pci";
+}
+
+/* The snapshot, taken at first use. Returns 0, -ENOTDIR (no bus/pci) or -errno. */
+int engine_snapshot(struct engine *e, struct pcidev_list **ret)
+{
+	int r;
+
+	if (!e->l) {
+		r = pcidev_scan(e->s, 0, &e->l);
+		if (r == -ENOENT)
+			r = -ENOTDIR;
+		if (r < 0)
+			return r;
+		e->stats.scans++;
+	}
+	*ret = e->l;
+	return 0;
+}
+
+/* Read again what a change touched (the whole snapshot if that fails). */
+static void engine_refresh(struct engine *e, char *const *bdfs, size_t n)
+{
+	if (!e->l)
+		return;
+	e->stats.refreshes++;
+	if (pcidev_refresh(e->s, e->l, bdfs, n) < 0)
+		e->l = pcidev_list_free(e->l);
+}
+
+/*
+ * The policy from the roots' policy directories (or the defaults), loaded
+ * once. Its problems are logged as warnings, with file and line; a change
+ * refuses while there are any (engine_decide). Returns 0 or -errno.
+ */
+int engine_policy(struct engine *e, const struct policy **ret)
+{
+	const char *const *dirs = e->roots.policy_dirs[0] ? e->roots.policy_dirs
+							  : policy_default_dirs;
+	size_t n = 0;
+	int r;
+
+	if (!e->pol) {
+		while (dirs[n])
+			n++;
+		r = policy_load(dirs, n, &e->pol);
+		if (r < 0)
+			return r;
+		e->stats.policy_loads++;
+		for (size_t i = 0; i < e->pol->n_errors; i++) {
+			const struct policy_diag *d = &e->pol->errors[i];
+
+			if (d->line > 0)
+				elog(e, LOG_WARNING, "policy: %s:%d: %s", d->file, d->line,
+				     d->message);
+			else
+				elog(e, LOG_WARNING, "policy: %s: %s", d->file, d->message);
+		}
+	}
+	*ret = e->pol;
+	return 0;
+}
+
+/* The safety guards' facts (mounts, routes, keyboards), gathered once. */
+int engine_guard_facts(struct engine *e, const struct guard_facts **ret)
+{
+	_cleanup_(proc_closep) struct proc *p = NULL;
+	int r;
+
+	if (!e->gf) {
+		r = proc_open(e->roots.proc_root, &p);
+		if (r < 0)
+			return r;
+		r = guard_facts_load(e->s, p, &e->gf);
+		if (r < 0)
+			return r;
+		e->stats.guard_loads++;
+	}
+	*ret = e->gf;
+	return 0;
+}
+
+/*
+ * The journal; LOCK takes its lock (waiting up to the lock timeout). An
+ * unlocked journal is reopened locked when a caller needs the lock.
+ * Returns 0, -ENOENT (no state directory yet, unlocked only),
+ * -EWOULDBLOCK, or -errno.
+ */
+int engine_journal(struct engine *e, bool lock, struct journal **ret)
+{
+	int r;
+
+	if (e->j && (e->j_locked || !lock)) {
+		*ret = e->j;
+		return 0;
+	}
+	e->j = journal_close(e->j);
+	r = journal_open(e->roots.state_dir, lock, e->lock_timeout_ms, &e->j);
+	if (r < 0)
+		return r;
+	e->j_locked = lock;
+	e->stats.journal_opens++;
+	*ret = e->j;
+	return 0;
+}
+
+/* libkmod, tried once; NULL if the index cannot be loaded (logged). */
+static struct kmodq *engine_kmod(struct engine *e)
+{
+	int r;
+
+	if (e->kq_tried)
+		return e->kq;
+	e->kq_tried = true;
+	r = kmodq_new(e->roots.modules_dir, &e->kq);
+	if (r < 0) {
+		elog(e, LOG_WARNING,
+		     "cannot load the kernel module index (give --modules-dir); native drivers "
+		     "are known only from the journal: %s",
+		     strerror(-r));
+		return NULL;
+	}
+	kmodq_allow_load(e->kq, sysfs_is_default_root(e->s));
+	e->stats.kmod_loads++;
+	return e->kq;
+}
+
+/* Every record of a seized function. */
+int engine_records(struct engine *e, struct journal_device **ret, size_t *ret_n)
+{
+	struct journal *j;
+	int r = engine_journal(e, false, &j);
+
+	if (r < 0)
+		return r;
+	return journal_list(j, ret, ret_n);
+}
+
+static void describe_txn(const struct journal_txn *t, char *buf, size_t size);
+
+/*
+ * The unfinished transaction, if any. Returns 0, -ENOENT (none, or no
+ * journal yet), or -errno (it cannot be read: -EBADMSG for a damaged one).
+ */
+int engine_pending(struct engine *e, struct engine_pending *ret)
+{
+	struct journal_txn t;
+	struct journal *j;
+	int r = engine_journal(e, false, &j);
+
+	if (r < 0)
+		return r;
+	r = journal_txn_read(j, &t);
+	if (r < 0)
+		return r;
+	*ret = (struct engine_pending){ .started = t.started, .steps_done = t.step };
+	snprintf(ret->op, sizeof(ret->op), "%s", t.op);
+	snprintf(ret->origin, sizeof(ret->origin), "%s", t.origin);
+	describe_txn(&t, ret->what, sizeof(ret->what));
+	journal_txn_done(&t);
+	return 0;
+}
+
+/* A note the journal keeps (boot-policy: the digest of the policy boot read). */
+int engine_note(struct engine *e, const char *name, char **ret)
+{
+	struct journal *j;
+	int r = engine_journal(e, false, &j);
+
+	if (r < 0)
+		return r;
+	return journal_read_note(j, name, ret);
+}
+
+/* Keep a note in the journal (locked). */
+int engine_write_note(struct engine *e, const char *name, const char *text)
+{
+	struct journal *j;
+	int r = engine_journal(e, true, &j);
+
+	if (r < 0)
+		return r;
+	return journal_write_note(j, name, text);
+}
+
+/*
+ * The PCI device and action of the udev event pcibind runs for (libudev,
+ * from the environment). -ENXIO: not run by udev; -ENODEV: not PCI.
+ */
+int engine_udev_event(char *bdf, size_t bdf_size, char *action, size_t action_size)
+{
+	return udevq_event(bdf, bdf_size, action, action_size);
+}
+
+/* The modules D's modalias resolves to (and those the blacklist removed). */
+int engine_native_modules(struct engine *e, const struct pcidev *d, char ***ret,
+			  char ***ret_blacklisted)
+{
+	struct kmodq *kq = engine_kmod(e);
+
+	if (!kq)
+		return -ENOENT;
+	if (!d->modalias)
+		return -ENODATA;
+	return kmodq_lookup(kq, d->modalias, ret, ret_blacklisted);
+}
+
+/*
+ * The policy for D, then the command line's one-off rules (-o
+ * no-strict-reset, -o permissive, --driver) on top, marked as such.
+ * Returns 0 or -errno.
+ */
+int engine_eval(struct engine *e, const struct pcidev *d, const struct change_opts *o,
+		struct policy_eval *ret)
+{
+	const struct policy *p;
+	struct pcidev_list *l;
+	int r;
+
+	r = engine_policy(e, &p);
+	if (r < 0)
+		return r;
+	r = engine_snapshot(e, &l);
+	if (r < 0)
+		return r;
+	r = policy_eval(p, l, d, ret);
+	if (r < 0 || !o)
+		return r;
+	if (o->no_strict_reset) {
+		ret->v.strict_reset = 0;
+		ret->cli_source[PK_STRICT_RESET] = "-o no-strict-reset";
+	}
+	if (o->permissive) {
+		ret->v.permissive = 1;
+		ret->cli_source[PK_PERMISSIVE] = "-o permissive";
+	}
+	if (o->driver) {
+		snprintf(ret->v.driver, sizeof(ret->v.driver), "%s", o->driver);
+		ret->cli_source[PK_DRIVER] = "--driver";
+	}
+	return 0;
+}
+
+const char *change_op_name(int op)
+{
+	return op == PLAN_SEIZE ? "seize" : "release";
+}
+
+/* Accepts NULL, returns NULL. */
+struct change *change_free(struct change *ch)
+{
+	if (!ch)
+		return NULL;
+	plan_done(&ch->plan);
+	free(ch->fns);
+	free(ch);
+	return NULL;
+}
+
+_printf_(3, 4) static int refuse(struct change *ch, const char *bdf, const char *fmt, ...)
+{
+	va_list ap;
+
+	ch->outcome = CHANGE_REFUSED;
+	snprintf(ch->refused_bdf, sizeof(ch->refused_bdf), "%s", bdf ? bdf : "");
+	va_start(ap, fmt);
+	vsnprintf(ch->reason, sizeof(ch->reason), fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+_printf_(3, 4) static int failed(struct change *ch, int error, const char *fmt, ...)
+{
+	va_list ap;
+
+	ch->outcome = CHANGE_FAILED;
+	ch->error = error;
+	va_start(ap, fmt);
+	vsnprintf(ch->reason, sizeof(ch->reason), fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+/*
+ * The stub, strict-reset and permissive of the request: the policy for the
+ * requested functions, the command line's -o and --driver on top.
+ */
+static int choose_stub(struct engine *e, struct change *ch, struct plan_request *req)
+{
+	const struct change_opts *o = &ch->opts;
+	const struct pcidev *first = NULL;
+	bool all_nsr = true, all_perm = true;
+	char *stub = ch->stub;
+	int r;
+
+	stub[0] = '\0';
+	for (size_t i = 0; i < req->n; i++) {
+		struct policy_eval pe;
+
+		r = engine_eval(e, req->devs[i], o, &pe);
+		if (r < 0)
+			return r;
+		if (pe.v.driver[0] && !o->driver) {
+			if (!stub[0]) {
+				snprintf(stub, sizeof(ch->stub), "%s", pe.v.driver);
+				decide_source(&pe, PK_DRIVER, ch->stub_source, sizeof(ch->stub_source));
+				first = req->devs[i];
+			} else if (strcmp(stub, pe.v.driver)) {
+				refuse(ch, NULL,
+				       "the policy sends %s to %s but %s to %s: %s them in separate "
+				       "commands, or give --driver",
+				       first->bdf, stub, req->devs[i]->bdf, pe.v.driver,
+				       change_op_name(o->op));
+				policy_eval_done(&pe);
+				return 0;
+			}
+		}
+		all_nsr = all_nsr && !pe.v.strict_reset;
+		all_perm = all_perm && pe.v.permissive;
+		policy_eval_done(&pe);
+	}
+	if (o->driver) {
+		snprintf(stub, sizeof(ch->stub), "%s", o->driver);
+		snprintf(ch->stub_source, sizeof(ch->stub_source), "--driver on the command line");
+	} else if (!stub[0]) {
+		snprintf(stub, sizeof(ch->stub), "%s", engine_default_stub(e->l));
+		snprintf(ch->stub_source, sizeof(ch->stub_source), "the default on %s",
+			 e->l->xen ? "a Xen dom0" : "a host without Xen");
+	}
+	req->stub = stub;
+	req->no_strict_reset = all_nsr;
+	req->permissive = o->permissive || (all_perm && streq(stub, "pciback"));
+	return 0;
+}
+
+/* Each function's verdict, from decide.c: the policy, the guards, its facts. */
+static int judge(struct engine *e, struct change *ch, struct pcidev *const *set, size_t n)
+{
+	const struct change_opts *o = &ch->opts;
+	const struct guard_facts *gf = NULL;
+	const char *refused = NULL;
+	int r;
+
+	if (o->op == PLAN_SEIZE) {
+		r = engine_guard_facts(e, &gf);
+		if (r < 0)
+			return r;
+	}
+	ch->fns = calloc(n + 1, sizeof(*ch->fns));
+	if (!ch->fns)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		struct change_function *f = &ch->fns[ch->n_fns++];
+		struct policy_eval pe;
+		struct guards g;
+
+		f->dev = set[i];
+		snprintf(f->bdf, sizeof(f->bdf), "%s", set[i]->bdf);
+		snprintf(f->before, sizeof(f->before), "%s", set[i]->driver ? set[i]->driver : "");
+		r = engine_eval(e, set[i], o, &pe);
+		if (r < 0)
+			return r;
+		if (o->op == PLAN_SEIZE) {
+			guard_check(e->s, gf, set[i], &g);
+			if (o->keyboard_ok)
+				guard_drop(&g, GUARD_KEYBOARD);
+			decide_seize(set[i], &pe, &g, &f->verdict);
+		} else {
+			decide_release(e->l, set[i], &pe, &f->verdict);
+		}
+		policy_eval_done(&pe);
+		if (!f->verdict.allowed && !refused) {
+			refused = f->bdf;
+			refuse(ch, f->bdf, "%s", f->verdict.reason);
+		}
+	}
+	return 0;
+}
+
+/*
+ * Release: each function's native driver, from its record or libkmod. A
+ * module that is not loaded yet gives the plan a symbolic driver ("the
+ * driver module M registers"), resolved by the executor after the load
+ * step; nothing is loaded here.
+ */
+static int find_natives(struct engine *e, struct change *ch, struct pcidev *const *set,
+			size_t n, struct plan_native *nat, char (*names)[3][JOURNAL_NAME_MAX])
+{
+	struct journal *j = NULL;
+	struct kmodq *kq = engine_kmod(e);
+
+	(void)engine_journal(e, !ch->opts.dry_run, &j);
+	for (size_t i = 0; i < n; i++) {
+		const struct pcidev *d = set[i];
+		_cleanup_strv_free_ char **mods = NULL;
+		struct journal_device rec;
+		int r;
+
+		snprintf(names[i][2], JOURNAL_NAME_MAX, "%s", d->bdf);
+		nat[i] = (struct plan_native){ .bdf = names[i][2] };
+		if (j && journal_get(j, d->bdf, &rec) == 0 && rec.driver[0]) {
+			strcpy(names[i][0], rec.driver);
+			strcpy(names[i][1], rec.module);
+			nat[i].driver = names[i][0];
+			nat[i].module = rec.module[0] ? names[i][1] : NULL;
+			continue;
+		}
+		if (!d->modalias || !kq)
+			continue;
+		r = kmodq_lookup(kq, d->modalias, &mods, NULL);
+		if (r <= 0)
+			continue;
+		snprintf(names[i][1], JOURNAL_NAME_MAX, "%s", mods[0]);
+		nat[i].module = names[i][1];
+		r = rebind_module_driver(e->s, mods[0], names[i][0], JOURNAL_NAME_MAX);
+		if (r == 0)
+			nat[i].driver = names[i][0];
+		else if (r != -ENOENT)
+			return r;
+	}
+	return 0;
+}
+
+static int plan_it(struct engine *e, struct change *ch, struct plan_request *req,
+		   struct pcidev *const *set, size_t n)
+{
+	_cleanup_free_ struct plan_native *nat = NULL;
+	_cleanup_free_ char(*names)[3][JOURNAL_NAME_MAX] = NULL;
+	struct plan_refusal why = { 0 };
+	int r;
+
+	if (ch->opts.op == PLAN_SEIZE) {
+		r = plan_seize(e->l, req, &ch->plan, &why);
+	} else {
+		nat = calloc(n + 1, sizeof(*nat));
+		names = calloc(n + 1, sizeof(*names));
+		if (!nat || !names)
+			return -ENOMEM;
+		r = find_natives(e, ch, set, n, nat, names);
+		if (r < 0)
+			return r;
+		r = plan_release(e->l, req, nat, n, &ch->plan, &why);
+	}
+	if (r == -EPERM)
+		return refuse(ch, why.bdf, "%s", why.reason);
+	if (r < 0)
+		return failed(ch, r, "cannot plan the %s", change_op_name(ch->opts.op));
+	ch->outcome = CHANGE_PLANNED;
+	return 0;
+}
+
+/*
+ * Prepare and plan a change of the N functions DEVS (from this context's
+ * snapshot): the policy with O's overrides, the guards and every
+ * function's verdict, the grouping, and for a release the native drivers;
+ * then the plan, which is pure. This is the one decision path: explain,
+ * --dry-run, the real run, boot and udev all ask it. *RET says PLANNED,
+ * REFUSED (with the reason) or FAILED. Returns 0, or -errno when not even
+ * that could be said (out of memory).
+ */
+int engine_decide(struct engine *e, const struct change_opts *o, struct pcidev *const *devs,
+		  size_t n, struct change **ret)
+{
+	_cleanup_(change_freep) struct change *ch = calloc(1, sizeof(*ch));
+	_cleanup_free_ struct pcidev **set = NULL;
+	struct plan_request req = { .op = o->op, .devs = (struct pcidev **)devs, .n = n };
+	struct plan_refusal why = { 0 };
+	const struct policy *pol;
+	struct pcidev_list *l;
+	size_t n_set = 0;
+	int r;
+
+	if (!ch)
+		return -ENOMEM;
+	ch->opts = *o;
+	plan_init(&ch->plan);
+	r = engine_snapshot(e, &l);
+	if (r < 0) {
+		failed(ch, r, "cannot read the PCI devices under '%s'", e->roots.sysfs_root);
+		goto out;
+	}
+	r = engine_policy(e, &pol);
+	if (r < 0) {
+		failed(ch, r, "cannot load the policy");
+		goto out;
+	}
+	if (pol->n_errors) {
+		refuse(ch, NULL,
+		       "the policy has %zu error%s (above): nothing changes until it is fixed "
+		       "('pcibind policy check' lists them)",
+		       pol->n_errors, pol->n_errors == 1 ? "" : "s");
+		goto out;
+	}
+	req.all_functions = o->all_functions;
+	r = choose_stub(e, ch, &req);
+	if (r < 0)
+		return r;
+	if (ch->outcome == CHANGE_REFUSED)
+		goto out;
+
+	r = plan_group(l, &req, &set, &n_set, &why);
+	if (r == -EPERM) {
+		refuse(ch, why.bdf, "%s", why.reason);
+		goto out;
+	}
+	if (r < 0)
+		return r;
+	r = judge(e, ch, set, n_set);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		failed(ch, r, r == -ENOENT || r == -ENOTDIR
+				      ? "cannot open the proc root '%s' (give the directory that "
+					"holds self/mountinfo and net/route, e.g. --proc-root /proc)"
+				      : "cannot gather the safety guards' facts (proc root '%s')",
+		       e->roots.proc_root);
+		goto out;
+	}
+	if (ch->outcome == CHANGE_REFUSED)
+		goto out;
+	r = plan_it(e, ch, &req, set, n_set);
+	if (r < 0) {
+		failed(ch, r, "cannot find the native drivers");
+		goto out;
+	}
+	if (ch->outcome == CHANGE_PLANNED && o->dry_run && e->j) {
+		struct journal_txn pending;
+
+		if (journal_txn_read(e->j, &pending) == 0) {
+			snprintf(ch->pending, sizeof(ch->pending),
+				 "an unfinished %s is in %s: a real run undoes it first", pending.op,
+				 journal_dir(e->j));
+			journal_txn_done(&pending);
+		}
+	}
+out:
+	*ret = TAKE_PTR(ch);
+	return 0;
+}
+
+/* ---- execute -------------------------------------------------------------- */
+
+/* The function's state now, as a journal entry ("before" of a transaction). */
+static void state_of(const struct pcidev_list *l, const struct pcidev *d,
+		     struct journal_device *ret)
+{
+	*ret = (struct journal_device){ .vendor = d->vendor, .device = d->device };
+	strcpy(ret->bdf, d->bdf);
+	snprintf(ret->driver, sizeof(ret->driver), "%s", d->driver ? d->driver : "");
+	snprintf(ret->module, sizeof(ret->module), "%s", d->driver_module ? d->driver_module : "");
+	snprintf(ret->override, sizeof(ret->override), "%s",
+		 d->driver_override ? d->driver_override : "");
+	ret->slot_listed = d->in_pciback_slots;
+	ret->permissive = pcidev_permissive(l, d);
+}
+
+static bool txn_has(const struct journal_txn *t, const char *bdf)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (streq(t->devs[i].before.bdf, bdf))
+			return true;
+	return false;
+}
+
+/* A transaction naming every function the plan touches, as they are now. */
+static int txn_build(struct journal *j, const struct pcidev_list *l, const struct change *ch,
+		     struct journal_txn *t)
+{
+	const struct plan *p = &ch->plan;
+
+	*t = (struct journal_txn){ .started = time(NULL) };
+	snprintf(t->op, sizeof(t->op), "%s", change_op_name(ch->opts.op));
+	snprintf(t->origin, sizeof(t->origin), "%s", ch->opts.origin);
+	t->devs = calloc(p->n + 1, sizeof(*t->devs));
+	if (!t->devs)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n; i++) {
+		const struct pcidev *d = pcidev_find_bdf(l, p->steps[i].bdf);
+		struct journal_txn_device *td;
+		int r;
+
+		if (!d || txn_has(t, d->bdf))
+			continue;
+		td = &t->devs[t->n++];
+		state_of(l, d, &td->before);
+		r = journal_get(j, d->bdf, &td->record);
+		if (r == 0)
+			td->had_record = true;
+		else if (r != -ENOENT)
+			return r;
+	}
+	return 0;
+}
+
+/* Once the change is done: seize leaves records, release removes them. */
+static int records_commit(struct journal *j, const struct journal_txn *t, int op,
+			  const char *origin, const char *stub)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		const struct journal_txn_device *td = &t->devs[i];
+		struct journal_device rec;
+		int r;
+
+		if (op == PLAN_RELEASE) {
+			r = journal_del(j, td->before.bdf);
+		} else {
+			if (td->had_record) {
+				rec = td->record;
+			} else {
+				rec = td->before;
+				/* A stub is nobody's native driver: libkmod finds it at release. */
+				if (pcidev_stub_from_driver(rec.driver) != PCIDEV_STUB_NONE)
+					rec.driver[0] = rec.module[0] = '\0';
+				snprintf(rec.origin, sizeof(rec.origin), "%s", origin);
+				rec.since = time(NULL);
+			}
+			snprintf(rec.stub, sizeof(rec.stub), "%s", stub);
+			rec.stranded = false;
+			r = journal_put(j, &rec);
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* A failed undo: keep a record of every function, marked stranded, so nothing is lost. */
+static void records_strand(struct journal *j, const struct journal_txn *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		struct journal_device rec = t->devs[i].had_record ? t->devs[i].record
+								 : t->devs[i].before;
+
+		rec.stranded = true;
+		if (!rec.origin[0])
+			snprintf(rec.origin, sizeof(rec.origin), "%s", t->origin);
+		if (!rec.since)
+			rec.since = t->started;
+		(void)journal_put(j, &rec);
+	}
+}
+
+static void describe_txn(const struct journal_txn *t, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < t->n && len < size; i++)
+		len += snprintf(buf + len, size - len, "%s%s (was on %s)", i ? ", " : "",
+				t->devs[i].before.bdf,
+				t->devs[i].before.driver[0] ? t->devs[i].before.driver : "no driver");
+}
+
+static struct rebind rebind_of(struct engine *e, struct journal *j)
+{
+	return (struct rebind){ .s = e->s,
+				.kmod = engine_kmod(e),
+				.j = j,
+				.probe_timeout_ms = e->probe_timeout_ms };
+}
+
+/*
+ * Undo transaction T: put every function back as it was, restore the
+ * records, end the transaction. On failure the functions are recorded as
+ * stranded and F says which step failed. Returns 0 or -errno.
+ */
+static int undo_txn(struct engine *e, struct journal *j, struct journal_txn *t,
+		    struct rebind_failure *f)
+{
+	struct rebind rb = rebind_of(e, j);
+	struct plan done;
+	int r;
+
+	plan_init(&done);
+	rb.txn = NULL; /* the undo does not advance the transaction's steps */
+	r = rebind_restore(&rb, t, &done, f);
+	plan_done(&done);
+	if (r < 0) {
+		records_strand(j, t);
+		(void)journal_txn_end(j);
+		return r;
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		if (t->devs[i].had_record)
+			r = journal_put(j, &t->devs[i].record);
+		else
+			r = journal_del(j, t->devs[i].before.bdf);
+		if (r < 0) {
+			snprintf(f->cause, sizeof(f->cause), "cannot restore the record of %s: %s",
+				 t->devs[i].before.bdf, strerror(-r));
+			f->error = r;
+			return r;
+		}
+	}
+	r = journal_txn_end(j);
+	if (r < 0) {
+		snprintf(f->cause, sizeof(f->cause), "cannot end the transaction in %s: %s",
+			 journal_dir(j), strerror(-r));
+		f->error = r;
+	}
+	return r;
+}
+
+/*
+ * Undo the transaction a killed pcibind left, if any. RET says whether one
+ * was found and undone. Returns 0 (also when nothing was found or the
+ * undo failed: see RET) or -errno when the journal cannot be opened.
+ */
+int engine_recover(struct engine *e, struct recovery *ret)
+{
+	struct journal_txn t;
+	struct journal *j;
+	int r;
+
+	*ret = (struct recovery){ 0 };
+	r = engine_journal(e, true, &j);
+	if (r < 0)
+		return r;
+	r = journal_txn_read(j, &t);
+	if (r == -ENOENT)
+		return 0;
+	ret->found = true;
+	if (r < 0) {
+		ret->error = r;
+		snprintf(ret->what, sizeof(ret->what), "%s/txn", journal_dir(j));
+		return 0;
+	}
+	snprintf(ret->op, sizeof(ret->op), "%s", t.op);
+	snprintf(ret->origin, sizeof(ret->origin), "%s", t.origin);
+	ret->started = t.started;
+	ret->steps_done = t.step;
+	describe_txn(&t, ret->what, sizeof(ret->what));
+	r = undo_txn(e, j, &t, &ret->failure);
+	ret->error = r;
+	ret->undone = r == 0;
+	if (e->l) {
+		char *bdfs[t.n + 1];
+
+		for (size_t i = 0; i < t.n; i++)
+			bdfs[i] = t.devs[i].before.bdf;
+		engine_refresh(e, bdfs, t.n);
+	}
+	journal_txn_done(&t);
+	return 0;
+}
+
+/*
+ * Before a change: the journal (locked, unless DRY_RUN), and a transaction
+ * a killed pcibind left undone first (REC says what happened). A dry run
+ * with no state directory yet is fine. Returns 0 or -errno (-EWOULDBLOCK:
+ * another pcibind holds the lock).
+ */
+int engine_begin(struct engine *e, bool dry_run, struct recovery *rec)
+{
+	struct journal *j;
+	int r;
+
+	*rec = (struct recovery){ 0 };
+	if (!dry_run)
+		return engine_recover(e, rec);
+	r = engine_journal(e, false, &j);
+	return r == -ENOENT ? 0 : r;
+}
+
+/* Each function's driver now, after the change (or its undo). */
+static void read_after(struct engine *e, struct change *ch, const struct journal_txn *t)
+{
+	struct change_function *nv = realloc(ch->fns, (t->n + 1) * sizeof(*nv));
+
+	if (!nv)
+		return;
+	ch->fns = nv;
+	ch->n_fns = t->n;
+	for (size_t i = 0; i < t->n; i++) {
+		struct change_function *f = &ch->fns[i];
+		char drv[NAME_MAX + 1] = "";
+
+		*f = (struct change_function){ 0 };
+		snprintf(f->bdf, sizeof(f->bdf), "%s", t->devs[i].before.bdf);
+		snprintf(f->before, sizeof(f->before), "%s", t->devs[i].before.driver);
+		(void)sysfs_read_link_name(e->s, drv, sizeof(drv), "bus/pci/devices/%s/driver",
+					   f->bdf);
+		snprintf(f->after, sizeof(f->after), "%.*s", (int)sizeof(f->after) - 1, drv);
+	}
+}
+
+/*
+ * Run a PLANNED change: write the transaction, execute the plan verifying
+ * each step, undo everything if a step fails, then commit the records. The
+ * outcome is DONE, NOTHING, ROLLED_BACK, STRANDED or FAILED; afterwards
+ * ch->fns lists every function the change touched with its driver before
+ * and after, and the snapshot is read again for them. Returns 0 or -EINVAL
+ * if CH was not planned (or is a dry run).
+ */
+int engine_execute(struct engine *e, struct change *ch)
+{
+	struct journal_txn txn = { 0 };
+	struct journal *j;
+	struct rebind rb;
+	int r;
+
+	if (ch->outcome != CHANGE_PLANNED || ch->opts.dry_run)
+		return -EINVAL;
+	if (ch->plan.n == 0) {
+		for (size_t i = 0; i < ch->n_fns; i++)
+			strcpy(ch->fns[i].after, ch->fns[i].before);
+		ch->outcome = CHANGE_NOTHING;
+		return 0;
+	}
+	r = engine_journal(e, true, &j);
+	if (r == 0)
+		r = txn_build(j, e->l, ch, &txn);
+	if (r == 0)
+		r = journal_txn_write(j, &txn);
+	if (r < 0) {
+		failed(ch, r, "cannot write the transaction to %s; nothing was changed",
+		       e->roots.state_dir);
+		journal_txn_done(&txn);
+		return 0;
+	}
+	rb = rebind_of(e, j);
+	rb.txn = &txn;
+	r = rebind_execute(&rb, &ch->plan, &ch->failure);
+	if (r < 0) {
+		struct rebind_failure uf = { 0 };
+
+		ch->error = r;
+		r = undo_txn(e, j, &txn, &uf);
+		if (r < 0) {
+			ch->outcome = CHANGE_STRANDED;
+			snprintf(ch->undo_failure, sizeof(ch->undo_failure),
+				 "step %zu (%s %s) failed: %s", uf.step,
+				 uf.st.op == STEP_LOAD_MODULE ? "load-module" : "write",
+				 uf.st.op == STEP_LOAD_MODULE ? uf.st.module : uf.st.path, uf.cause);
+		} else {
+			ch->outcome = CHANGE_ROLLED_BACK;
+		}
+		goto out_refresh;
+	}
+	r = records_commit(j, &txn, ch->opts.op, ch->opts.origin, ch->stub);
+	if (r == 0)
+		r = journal_txn_end(j);
+	if (r < 0) {
+		failed(ch, r, "the %s is done but its record in %s is not; the transaction "
+			      "stays, so the next seize, release or 'pcibind recover' undoes it",
+		       change_op_name(ch->opts.op), journal_dir(j));
+		goto out_refresh;
+	}
+	ch->outcome = CHANGE_DONE;
+out_refresh:
+	/* What changed (or changed and went back) is read again for the next change. */
+	{
+		char *bdfs[txn.n + 1];
+
+		for (size_t i = 0; i < txn.n; i++)
+			bdfs[i] = txn.devs[i].before.bdf;
+		engine_refresh(e, bdfs, txn.n);
+	}
+	read_after(e, ch, &txn);
+	journal_txn_done(&txn);
+	return 0;
+}
+
+/* ---- finalize ------------------------------------------------------------- */
+
+/*
+ * The admin file --persistent writes: 90-persistent.conf in the last policy
+ * directory (the admin's, /etc/pcibind/policy.d, or the last --policy-dir).
+ */
+static void persist_file(struct engine *e, char *buf, size_t size)
+{
+	const char *const *dirs = e->roots.policy_dirs[0] ? e->roots.policy_dirs
+							  : policy_default_dirs;
+	const char *dir = dirs[0];
+
+	for (size_t i = 0; dirs[i]; i++)
+		dir = dirs[i];
+	snprintf(buf, size, "%s/90-persistent.conf", dir);
+}
+
+/*
+ * seize --persistent writes a rule per function (its PCI path, its
+ * identity, the stub and options, boot and hotplug); release --persistent
+ * removes them.
+ */
+static int persist(struct engine *e, struct change *ch)
+{
+	char file[PATH_MAX], section[64], path[128], when[32];
+	const struct change_opts *o = &ch->opts;
+	struct pcidev_list *l;
+	time_t now = time(NULL);
+	struct tm tm;
+	int r;
+
+	r = engine_snapshot(e, &l);
+	if (r < 0)
+		return r;
+	persist_file(e, file, sizeof(file));
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+	for (size_t i = 0; i < ch->n_fns; i++) {
+		const struct pcidev *d = pcidev_find_bdf(l, ch->fns[i].bdf);
+		_cleanup_free_ char *rule = NULL;
+
+		snprintf(section, sizeof(section), "persistent %s", ch->fns[i].bdf);
+		if (o->op == PLAN_SEIZE && d) {
+			if (pcidev_qubes_path(d, path, sizeof(path)) < 0)
+				snprintf(path, sizeof(path), "%s", d->bdf);
+			if (asprintf(&rule,
+				     "\n[%s]\n# pcibind seize --persistent, %s\n"
+				     "match-address = %s\nexpect-id = %04x:%04x\ndriver = %s\n"
+				     "boot = yes\nhotplug = yes\n%s%s",
+				     section, when, path, d->vendor, d->device, ch->stub,
+				     o->no_strict_reset ? "strict-reset = no\n" : "",
+				     o->permissive ? "permissive = yes\n" : "") < 0)
+				return -ENOMEM;
+		}
+		r = persist_update(file, section, rule);
+		if (r < 0) {
+			snprintf(ch->persisted, sizeof(ch->persisted), "%s", file);
+			return r;
+		}
+	}
+	snprintf(ch->persisted, sizeof(ch->persisted), "%s", file);
+	return 0;
+}
+
+/*
+ * After a DONE change: let udev finish on this system (the netdev going, or
+ * coming back), except when udev itself runs us; with --persistent, write
+ * or remove the admin's rules (ch->persisted names the file). Returns 0 or
+ * -errno (the change itself stays done).
+ */
+int engine_finalize(struct engine *e, struct change *ch)
+{
+	if (ch->outcome != CHANGE_DONE)
+		return 0;
+	if (sysfs_is_default_root(e->s) && strcmp(ch->opts.origin, "udev"))
+		(void)udevq_settle(5000);
+	if (ch->opts.persistent)
+		return persist(e, ch);
+	return 0;
+}
