@@ -130,6 +130,7 @@ check-gateway:
 # The engine's fault and kill campaign on a fixture, with the fake kernel.
 check-engine: $(BUILD)/pcibind-fake $(BUILD)/fixture-tool fixtures $(BUILD)/lazy-plans
 	@BUILD=$(BUILD) sh tests/engine/lazy.sh
+	@BUILD=$(BUILD) sh tests/engine/lazy-cli.sh
 	@BUILD=$(BUILD) sh tests/engine/trace.sh
 	@BUILD=$(BUILD) sh tests/engine/faults.sh laptop
 	@BUILD=$(BUILD) sh tests/engine/udev.sh

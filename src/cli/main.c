@@ -261,6 +261,8 @@ int main(int argc, char **argv)
 		return log_error_errno(r, "cannot set up"), PB_EXIT_FAILURE;
 	engine_set_log_fn(engine, log_engine, NULL);
 	engine_set_timeouts(engine, c.probe_timeout_ms, c.lock_timeout_ms);
+	/* every function's details up front: the tests compare it with the lazy snapshot */
+	engine_set_full_snapshot(engine, streq_ptr(getenv("PCIBIND_SNAPSHOT"), "full"));
 	c.engine = engine;
 	c.roots = *engine_roots(engine); /* with the engine's defaults filled in */
 

@@ -460,6 +460,15 @@ static int scan_one(struct sysfs *s, const char *bdf, struct module_cache *mc, u
 			r = read_optional_int(ds, d->bdf, "secondary_bus_number", &d->secondary_bus);
 			if (r < 0)
 				goto out_free;
+			/* as scan_details(): a PCI-to-PCI bridge's config space has it too */
+			if (d->secondary_bus < 0) {
+				uint8_t config[0x1a];
+
+				if (sysfs_read_bin(ds, config, sizeof(config), "config") ==
+					    (int)sizeof(config) &&
+				    (config[0x0e] & 0x7f) == 1)
+					d->secondary_bus = config[0x19];
+			}
 		}
 	} else {
 		r = scan_details(ds, d);

@@ -99,7 +99,7 @@ static char *plan_text(const struct pcidev_list *l, struct pcidev *d, enum plan_
 	struct pcidev *devs[1] = { d };
 	struct plan_request req = { .op = op, .devs = devs, .n = 1, .stub = stub,
 				    .all_functions = v & 1, .no_strict_reset = v & 2,
-				    .permissive = v & 4, .allow_unresettable = v & 8 };
+				    .permissive = v & 4 };
 	struct plan_refusal why = { 0 };
 	struct plan p;
 	char *buf = NULL;
@@ -167,6 +167,28 @@ static void check_tree(void)
 		FAIL("full scan: %s", strerror(-r));
 	if (full->n == 0)
 		FAIL("no PCI functions: not a tree to compare on");
+	/* The cheap pass alone: what boot selects by, and what a Qubes path needs. */
+	{
+		_cleanup_(pcidev_list_freep) struct pcidev_list *lazy = NULL;
+
+		if (pcidev_scan(s, PCIDEV_SCAN_LAZY, &lazy) < 0 || lazy->n != full->n)
+			FAIL("lazy scan failed or differs in size");
+		for (size_t i = 0; i < full->n; i++) {
+			const struct pcidev *x = lazy->devs[i], *y = full->devs[i];
+
+			if (strcmp(x->bdf, y->bdf) || strcmp(x->qubes, y->qubes) ||
+			    x->vendor != y->vendor || x->device != y->device ||
+			    x->subsys_vendor != y->subsys_vendor ||
+			    x->subsys_device != y->subsys_device || x->class != y->class ||
+			    x->revision != y->revision || !streq_ptr(x->driver, y->driver) ||
+			    !streq_ptr(x->driver_module, y->driver_module) || x->stub != y->stub ||
+			    x->in_pciback_slots != y->in_pciback_slots ||
+			    strcmp(x->parent_bdf, y->parent_bdf) ||
+			    (pcidev_is_bridge(y) && x->secondary_bus != y->secondary_bus))
+				FAIL("%s: the cheap pass reads it otherwise than the full scan", y->bdf);
+		}
+		n_checked += full->n;
+	}
 	for (size_t i = 0; i < full->n; i++) {
 		_cleanup_(pcidev_list_freep) struct pcidev_list *lazy = NULL;
 		_cleanup_strv_free_ char **members = NULL;
