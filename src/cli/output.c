@@ -86,6 +86,16 @@ static void json_str(struct out *o, const char *s)
 
 	fputc('"', f);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		size_t run = 0;
+
+		/* a run of bytes that need no escape, in one write */
+		while (p[run] >= ' ' && p[run] != '"' && p[run] != '\\')
+			run++;
+		if (run) {
+			fwrite(p, 1, run, f);
+			p += run - 1;
+			continue;
+		}
 		switch (*p) {
 		case '\b':
 			fputs("\\b", f);
@@ -276,10 +286,18 @@ void out_string(struct out *o, const char *key, const char *label, const char *v
 
 void out_stringf(struct out *o, const char *key, const char *label, const char *fmt, ...)
 {
-	char *s = NULL;
+	char buf[256], *s = NULL;
 	va_list ap;
 	int r;
 
+	/* most values are short (IDs, classes): no allocation for them */
+	va_start(ap, fmt);
+	r = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (r >= 0 && (size_t)r < sizeof(buf)) {
+		out_string(o, key, label, buf);
+		return;
+	}
 	va_start(ap, fmt);
 	r = vasprintf(&s, fmt, ap);
 	va_end(ap);
