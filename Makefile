@@ -135,6 +135,7 @@ check-engine: $(BUILD)/pcibind-fake $(BUILD)/fixture-tool fixtures $(BUILD)/lazy
 	@BUILD=$(BUILD) sh tests/engine/faults.sh laptop
 	@BUILD=$(BUILD) sh tests/engine/udev.sh
 	@BUILD=$(BUILD) sh tests/engine/boot.sh
+	@BUILD=$(BUILD) sh tests/engine/release.sh
 	@BUILD=$(BUILD) sh tests/engine/agree.sh
 
 # The layers: the library includes no CLI header, and the commands call the

@@ -60,8 +60,15 @@ _pcibind()
 	show)
 		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--json --help" -- "$cur")) ||
 			COMPREPLY=($(compgen -W "$(_pcibind_devices)" -- "$cur")) ;;
-	seize | release | reattach)
+	seize)
 		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--driver --option --all-functions --persistent --dry-run --json --help" -- "$cur")) ||
+			COMPREPLY=($(compgen -W "$(_pcibind_devices)" -- "$cur")) ;;
+	release | reattach)
+		if [[ $prev == --to ]]; then
+			COMPREPLY=($(compgen -W "native none" -- "$cur"))
+			return
+		fi
+		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--to --option --all-functions --persistent --dry-run --json --help" -- "$cur")) ||
 			COMPREPLY=($(compgen -W "$(_pcibind_devices)" -- "$cur")) ;;
 	explain)
 		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--option --help" -- "$cur")) ||

@@ -25,6 +25,7 @@
 #include "macro.h"
 #include "pcidev.h"
 #include "plan.h"
+#include "util.h"
 
 #define BOOT_CMDLINE_MAX (64 * 1024)
 #define BOOT_SLOT_MAX 8
@@ -79,46 +80,20 @@ static void boot_open_log(struct boot *b, const char *path)
 static int read_cmdline(const char *path, char **ret)
 {
 	_cleanup_close_ int fd = -1;
-	_cleanup_free_ char *buf = malloc(BOOT_CMDLINE_MAX + 1);
-	size_t len = 0;
+	size_t len;
+	int r;
 
-	if (!buf)
-		return -ENOMEM;
-	if (streq(path, "-")) {
-		fd = dup(STDIN_FILENO);
-	} else {
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-	}
+	fd = streq(path, "-") ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	for (;;) {
-		ssize_t k = read(fd, buf + len, BOOT_CMDLINE_MAX - len);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -errno;
-		if (k == 0)
-			break;
-		len += (size_t)k;
-		if (len == BOOT_CMDLINE_MAX)
-			return -EFBIG;
-	}
-	buf[len] = '\0';
+	r = util_read_fd(fd, BOOT_CMDLINE_MAX - 1, ret, &len);
+	if (r < 0)
+		return r;
 	/* cmdline.d files and /proc/cmdline end in newlines: blanks to the parser. */
 	for (size_t i = 0; i < len; i++)
-		if (buf[i] == '\0')
-			buf[i] = ' ';
-	*ret = TAKE_PTR(buf);
+		if ((*ret)[i] == '\0')
+			(*ret)[i] = ' ';
 	return 0;
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static const char *driver_of(const struct pcidev *d)
@@ -443,7 +418,7 @@ int cmd_boot(struct pb_ctx *c, int argc, char **argv)
 	const char *cmdline_path = NULL, *kmsg_path = boot_default_kmsg, *stub;
 	struct boot b = { .fd = -1 };
 	struct boot_counts cnt = { 0 };
-	long long t0 = now_ms();
+	long long t0 = util_now_ms();
 	bool dry_run = false;
 	int opt, r;
 
@@ -510,7 +485,7 @@ int cmd_boot(struct pb_ctx *c, int argc, char **argv)
 		    c->roots.sysfs_root);
 		goto out;
 	}
-	stub = req->driver ? req->driver : l->xen ? "pciback" : "vfio-pci";
+	stub = req->driver ? req->driver : engine_default_stub(l);
 	if (streq(stub, "pciback") && !l->xen) {
 		say(&b, LOG_WARNING,
 		    "rd.pcibind.driver=pciback, but this kernel does not run as a Xen dom0 "
@@ -575,7 +550,7 @@ int cmd_boot(struct pb_ctx *c, int argc, char **argv)
 	    cnt.slots - cnt.failed_slots, cnt.slots - cnt.failed_slots == 1 ? "" : "s",
 	    cnt.already, cnt.kept, cnt.failed_slots, cnt.failed_slots == 1 ? "" : "s",
 	    req->n_errors + sel->n_errors, req->n_errors + sel->n_errors == 1 ? "" : "s",
-	    now_ms() - t0);
+	    util_now_ms() - t0);
 out:
 	cmd_log_stats(c);
 	log_set_sink(NULL, NULL);

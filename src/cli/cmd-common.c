@@ -45,14 +45,9 @@ int cmd_option_error(const char *cmd, char **argv)
 	return PB_EXIT_USAGE;
 }
 
-/*
- * The engine's snapshot of the sysfs root (taken once, owned by the
- * engine); reports its own errors. Returns an exit code.
- */
-int cmd_scan(struct pb_ctx *c, struct pcidev_list **ret)
+/* An exit code for a snapshot's result R, reporting the error. */
+static int scan_result(struct pb_ctx *c, int r)
 {
-	int r = engine_snapshot(c->engine, ret);
-
 	if (r == -ENOENT || r == -ENOTDIR) {
 		log_error("'%s' is not a sysfs root: it has no bus/pci/devices "
 			  "(give the directory that holds bus/pci, e.g. --sysfs-root /sys)",
@@ -67,24 +62,21 @@ int cmd_scan(struct pb_ctx *c, struct pcidev_list **ret)
 }
 
 /*
+ * The engine's snapshot of the sysfs root (taken once, owned by the
+ * engine); reports its own errors. Returns an exit code.
+ */
+int cmd_scan(struct pb_ctx *c, struct pcidev_list **ret)
+{
+	return scan_result(c, engine_snapshot(c->engine, ret));
+}
+
+/*
  * A snapshot of its own with pcidev_scan()'s FLAGS (list reads less); the
  * caller frees it. Returns an exit code.
  */
 int cmd_scan_flags(struct pb_ctx *c, unsigned int flags, struct pcidev_list **ret)
 {
-	int r = pcidev_scan(c->sysfs, flags, ret);
-
-	if (r == -ENOENT || r == -ENOTDIR) {
-		log_error("'%s' is not a sysfs root: it has no bus/pci/devices "
-			  "(give the directory that holds bus/pci, e.g. --sysfs-root /sys)",
-			  c->roots.sysfs_root);
-		return PB_EXIT_USAGE;
-	}
-	if (r < 0) {
-		log_error_errno(r, "cannot read the PCI devices under '%s'", c->roots.sysfs_root);
-		return PB_EXIT_FAILURE;
-	}
-	return PB_EXIT_OK;
+	return scan_result(c, pcidev_scan(c->sysfs, flags, ret));
 }
 
 /*

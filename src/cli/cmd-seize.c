@@ -115,9 +115,14 @@ void cmd_report_change(struct pb_ctx *c, const struct change *ch)
 		}
 		break;
 	case CHANGE_NOTHING:
+		/* One line each, without -v: saying nothing would look like a failure. */
 		for (size_t i = 0; i < ch->n_fns; i++)
-			log_info("%s: already on %s, nothing to do", ch->fns[i].bdf,
-				 ch->fns[i].before[0] ? ch->fns[i].before : "no driver");
+			if (ch->opts.op == PLAN_RELEASE && !ch->fns[i].dev->stub)
+				printf("%s: not on a stub (%s), nothing to release\n", ch->fns[i].bdf,
+				       ch->fns[i].before[0] ? ch->fns[i].before : "no driver");
+			else
+				printf("%s: already on %s, nothing to do\n", ch->fns[i].bdf,
+				       ch->fns[i].before[0] ? ch->fns[i].before : "no driver");
 		break;
 	case CHANGE_DONE:
 		for (size_t i = 0; i < ch->n_fns; i++)
@@ -259,6 +264,7 @@ enum {
 	OPT_DRY_RUN,
 	OPT_DRIVER,
 	OPT_PERSISTENT,
+	OPT_TO,
 };
 
 static void change_help(enum plan_op op)
@@ -271,12 +277,18 @@ static void change_help(enum plan_op op)
 		       "on a Xen dom0, else vfio-pci), verified and all-or-nothing.\n");
 	else
 		printf("Usage: pcibind [OPTIONS] release DEVICE... [-o no-strict-reset]\n"
-		       "       [--all-functions] [--dry-run]\n"
+		       "       [--to native|none] [--all-functions] [--dry-run]\n"
 		       "\n"
 		       "Return functions from a stub to their native drivers (reattach is an alias).\n"
 		       "A function that cannot be reset is refused unless -o no-strict-reset.\n");
-	printf("\n"
-	       "  -o NAME[=BOOL]     %s (qvm-pci spelling)\n"
+	printf("\n");
+	if (op == PLAN_SEIZE)
+		printf("  --driver STUB      pciback, vfio-pci or pci-stub (else the policy's, else\n"
+		       "                     the default)\n");
+	else
+		printf("  --to native|none   back to the native driver (default), or to no driver:\n"
+		       "                     unbind, clear driver_override, let the kernel probe\n");
+	printf("  -o NAME[=BOOL]     %s (qvm-pci spelling)\n"
 	       "  --all-functions    move every function of the slot together\n"
 	       "  --persistent       also write (seize) or remove (release) a rule in\n"
 	       "                     /etc/pcibind/policy.d/90-persistent.conf\n"
@@ -292,6 +304,7 @@ static int change_main(struct pb_ctx *c, enum plan_op op, int argc, char **argv)
 		{ "option", required_argument, NULL, 'o' },
 		{ "all-functions", no_argument, NULL, OPT_ALL_FUNCTIONS },
 		{ "persistent", no_argument, NULL, OPT_PERSISTENT },
+		{ "to", required_argument, NULL, OPT_TO },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
@@ -322,6 +335,17 @@ static int change_main(struct pb_ctx *c, enum plan_op op, int argc, char **argv)
 			break;
 		case OPT_PERSISTENT:
 			o.persistent = true;
+			break;
+		case OPT_TO:
+			if (op != PLAN_RELEASE)
+				return cmd_usage_error("--to goes with release; seize takes --driver");
+			if (streq(optarg, "none"))
+				o.to_none = true;
+			else if (!streq(optarg, "native"))
+				return cmd_usage_error("--to %s: release returns a function to its "
+						       "native driver (--to native, the default) or "
+						       "to no driver (--to none)",
+						       optarg);
 			break;
 		case 'n':
 			o.dry_run = true;

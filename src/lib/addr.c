@@ -109,16 +109,6 @@ int addr_parse_qubes(const char *s, struct pci_addr *ret)
 	return 0;
 }
 
-/* Either form; the kernel's first. Returns 0, -EINVAL or -ERANGE. */
-int addr_parse_any(const char *s, struct pci_addr *ret)
-{
-	int r = addr_parse_bdf(s, ret);
-
-	if (r == -EINVAL)
-		r = addr_parse_qubes(s, ret);
-	return r;
-}
-
 /* "0000:00:1d.0", the name of the device in sysfs. Returns BUF. */
 char *addr_format_bdf(const struct pci_addr *a, char buf[static ADDR_BDF_MAX])
 {

@@ -21,7 +21,6 @@ struct pci_addr {
 int addr_parse_hex(const char **p, int n, int maxn, uint32_t *ret);
 int addr_parse_bdf(const char *s, struct pci_addr *ret);
 int addr_parse_qubes(const char *s, struct pci_addr *ret);
-int addr_parse_any(const char *s, struct pci_addr *ret);
 char *addr_format_bdf(const struct pci_addr *a, char buf[static ADDR_BDF_MAX]);
 char *addr_format_qubes(const struct pci_addr *a, char buf[static ADDR_QUBES_MAX]);
 int addr_cmp(const struct pci_addr *a, const struct pci_addr *b);

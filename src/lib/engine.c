@@ -548,20 +548,31 @@ static int find_natives(struct engine *e, struct change *ch, struct pcidev *cons
 		struct journal_device rec;
 		int r;
 
+		bool recorded;
+
 		snprintf(names[i][2], JOURNAL_NAME_MAX, "%s", d->bdf);
-		nat[i] = (struct plan_native){ .bdf = names[i][2] };
-		if (j && journal_get(j, d->bdf, &rec) == 0 && rec.driver[0]) {
+		nat[i] = (struct plan_native){ .bdf = names[i][2], .none = ch->opts.to_none };
+		if (ch->opts.to_none)
+			continue;
+		recorded = j && journal_get(j, d->bdf, &rec) == 0;
+		if (recorded && rec.driver[0]) {
 			strcpy(names[i][0], rec.driver);
 			strcpy(names[i][1], rec.module);
 			nat[i].driver = names[i][0];
 			nat[i].module = rec.module[0] ? names[i][1] : NULL;
 			continue;
 		}
+		/*
+		 * Seized from no driver, and no module claims it: back to no
+		 * driver, as the record says it was.
+		 */
+		nat[i].none = recorded && !rec.driver[0];
 		if (!d->modalias || !kq)
 			continue;
 		r = kmodq_lookup(kq, d->modalias, &mods, NULL);
 		if (r <= 0)
 			continue;
+		nat[i].none = false;
 		snprintf(names[i][1], JOURNAL_NAME_MAX, "%s", mods[0]);
 		nat[i].module = names[i][1];
 		r = rebind_module_driver(e->s, mods[0], names[i][0], JOURNAL_NAME_MAX);

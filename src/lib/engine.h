@@ -102,6 +102,7 @@ struct change_opts {
 	bool dry_run;
 	bool persistent;	/* write or remove a rule in the admin policy */
 	bool keyboard_ok;	/* boot: named by address, so the keyboard guard yields */
+	bool to_none;		/* release: back to no driver, whatever its native one */
 };
 
 /* How a change ended; the caller turns it into an exit code. */

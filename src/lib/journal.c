@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "journal.h"
+#include "util.h"
 #include "macro.h"
 #include "sysfs.h"
 
@@ -152,50 +153,21 @@ const char *journal_dir(const struct journal *j)
 	return j->dir;
 }
 
-/* Write NAME under DIR_FD atomically: temporary file, fsync, rename, fsync dir. */
+/* Write NAME under DIR_FD atomically (util.c), readable by its owner only. */
 static int write_atomic(int dir_fd, const char *name, const char *content)
 {
-	char tmp[NAME_MAX + 1];
-	size_t len = strlen(content);
-	_cleanup_close_ int fd = -1;
-	ssize_t n;
-	int r;
-
-	if ((size_t)snprintf(tmp, sizeof(tmp), ".%s.tmp", name) >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, content, len);
-	if (n < 0 || (size_t)n != len) {
-		r = n < 0 ? -errno : -EIO;
-		goto out_unlink;
-	}
-	if (fsync(fd) < 0) {
-		r = -errno;
-		goto out_unlink;
-	}
-	if (renameat(dir_fd, tmp, dir_fd, name) < 0) {
-		r = -errno;
-		goto out_unlink;
-	}
-	(void)fsync(dir_fd);
-	return 0;
-
-out_unlink:
-	unlinkat(dir_fd, tmp, 0);
-	return r;
+	return util_write_atomic_at(dir_fd, name, content, 0600);
 }
 
+/* A journal file: a regular file of ours, not writable by others, text only. */
 static int read_file(int dir_fd, const char *name, char **ret)
 {
 	_cleanup_close_ int fd = -1;
-	_cleanup_free_ char *buf = malloc(JOURNAL_FILE_MAX + 1);
-	size_t len = 0;
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
 	struct stat st;
+	int r;
 
-	if (!buf)
-		return -ENOMEM;
 	fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ELOOP ? -ELOOP : -errno;
@@ -203,18 +175,9 @@ static int read_file(int dir_fd, const char *name, char **ret)
 		return -errno;
 	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022))
 		return -EPERM;
-	for (;;) {
-		ssize_t n = read(fd, buf + len, JOURNAL_FILE_MAX - len);
-
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		len += n;
-		if (len == JOURNAL_FILE_MAX)
-			return -EFBIG;
-	}
-	buf[len] = '\0';
+	r = util_read_fd(fd, JOURNAL_FILE_MAX - 1, &buf, &len);
+	if (r < 0)
+		return r;
 	if (memchr(buf, '\0', len))
 		return -EBADMSG;
 	*ret = TAKE_PTR(buf);

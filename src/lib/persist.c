@@ -15,15 +15,14 @@
 
 #include "macro.h"
 #include "persist.h"
+#include "util.h"
 
 #define PERSIST_FILE_MAX (1024 * 1024)
 
 static int read_all(const char *file, char **ret)
 {
 	_cleanup_close_ int fd = open(file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	_cleanup_free_ char *buf = NULL;
 	struct stat st;
-	ssize_t n;
 
 	if (fd < 0)
 		return -errno;
@@ -31,17 +30,7 @@ static int read_all(const char *file, char **ret)
 		return -errno;
 	if (!S_ISREG(st.st_mode))
 		return -EINVAL;
-	if (st.st_size > PERSIST_FILE_MAX)
-		return -EFBIG;
-	buf = calloc(1, st.st_size + 1);
-	if (!buf)
-		return -ENOMEM;
-	n = read(fd, buf, st.st_size);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	*ret = TAKE_PTR(buf);
-	return 0;
+	return util_read_fd(fd, PERSIST_FILE_MAX, ret, NULL);
 }
 
 /* mkdir -p of FILE's directory, 0755 (a policy directory is world-readable). */
@@ -68,30 +57,26 @@ static int make_parents(const char *file)
  */
 int persist_update(const char *file, const char *section, const char *rule)
 {
-	_cleanup_free_ char *old = NULL, *tmp = NULL, *header = NULL;
+	_cleanup_free_ char *old = NULL, *header = NULL, *text = NULL;
 	_cleanup_fclose_ FILE *f = NULL;
+	size_t size = 0;
 	const char *p;
 	bool skip = false;
-	int fd, r;
+	int r;
 
 	r = read_all(file, &old);
 	if (r == -ENOENT && !rule)
 		return 0;
 	if (r < 0 && r != -ENOENT)
 		return r;
-	if (asprintf(&header, "[%s]", section) < 0 || asprintf(&tmp, "%s.tmp", file) < 0)
+	if (asprintf(&header, "[%s]", section) < 0)
 		return -ENOMEM;
 	r = make_parents(file);
 	if (r < 0)
 		return r;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (fd < 0)
-		return -errno;
-	f = fdopen(fd, "w");
-	if (!f) {
-		close(fd);
-		return -errno;
-	}
+	f = open_memstream(&text, &size);
+	if (!f)
+		return -ENOMEM;
 	if (!old)
 		fputs("# Rules written by 'pcibind seize --persistent'; 'pcibind release\n"
 		      "# --persistent' removes them. See pcibind.conf(5).\n",
@@ -108,15 +93,7 @@ int persist_update(const char *file, const char *section, const char *rule)
 	}
 	if (rule)
 		fputs(rule, f);
-	if (fflush(f) != 0 || fsync(fileno(f)) < 0) {
-		r = -errno;
-		unlink(tmp);
-		return r;
-	}
-	if (rename(tmp, file) < 0) {
-		r = -errno;
-		unlink(tmp);
-		return r;
-	}
-	return 0;
+	if (fflush(f) != 0)
+		return -ENOMEM;
+	return util_write_atomic_at(AT_FDCWD, file, text, 0644);
 }

@@ -556,6 +556,14 @@ int plan_release(const struct pcidev_list *l, const struct plan_request *req,
 		const struct plan_native *nat = find_native(natives, n_natives, d->bdf);
 		const char *driver;
 
+		if (nat && nat->none) {
+			t[i] = (struct plan_target){
+				.dev = d,
+				.reset_first = d->stub != PCIDEV_STUB_NONE,
+				.remove_slot = d->in_pciback_slots,
+			};
+			continue;
+		}
 		if (!nat || (!nat->driver && !nat->module))
 			return refuse(why, d,
 				      "%s: no native driver is known: pcibind has no record of it "
@@ -578,5 +586,21 @@ int plan_release(const struct pcidev_list *l, const struct plan_request *req,
 			.remove_slot = d->in_pciback_slots,
 		};
 	}
-	return plan_move(l, t, n, ret);
+	r = plan_move(l, t, n, ret);
+	if (r < 0)
+		return r;
+	/* Back to no driver: the kernel probes it as if pcibind had never been there. */
+	for (size_t i = 0; i < n; i++) {
+		const struct plan_native *nat = find_native(natives, n_natives, set[i]->bdf);
+
+		if (!nat || !nat->none)
+			continue;
+		r = WRITE(ret, CHECK_NONE, &t[i], set[i]->bdf, "",
+			  "let the kernel probe it, as before it was seized (whatever binds, or "
+			  "nothing, is its own)",
+			  "bus/pci/drivers_probe");
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }

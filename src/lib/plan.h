@@ -98,6 +98,7 @@ struct plan_native {
 	const char *bdf;
 	const char *driver;		/* NULL if unknown until module loads */
 	const char *module;		/* NULL if built in or unknown */
+	bool none;			/* back to no driver: unbind, clear, let the kernel probe */
 };
 
 /* Why a request was refused; the planner's whole explanation. */

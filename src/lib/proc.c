@@ -7,6 +7,7 @@
 
 #include "macro.h"
 #include "proc.h"
+#include "util.h"
 
 const char proc_default_root[] = "/proc";
 
@@ -50,42 +51,7 @@ struct proc *proc_close(struct proc *p)
  */
 int proc_read(struct proc *p, const char *path, char **ret)
 {
-	_cleanup_close_ int fd = -1;
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0, alloc = 0;
-
 	if (!path[0] || path[0] == '/' || strstr(path, ".."))
 		return -EINVAL;
-	fd = openat(p->root_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		ssize_t n;
-
-		if (len + 4097 > alloc) {
-			char *nb;
-
-			if (alloc >= PROC_FILE_MAX)
-				return -EFBIG;
-			alloc = alloc ? alloc * 2 : 8192;
-			nb = realloc(buf, alloc);
-			if (!nb)
-				return -ENOMEM;
-			buf = nb;
-		}
-		n = read(fd, buf + len, alloc - len - 1);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			break;
-		len += n;
-	}
-	if (!buf && !(buf = calloc(1, 1)))
-		return -ENOMEM;
-	buf[len] = '\0';
-	*ret = TAKE_PTR(buf);
-	return 0;
+	return util_read_at(p->root_fd, path, 0, PROC_FILE_MAX, ret);
 }

@@ -20,14 +20,7 @@
 #include "rebind.h"
 #include "sysfs.h"
 #include "trace.h"
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "util.h"
 
 static void pause_ms(int ms)
 {
@@ -116,13 +109,13 @@ static bool check_once(struct rebind *rb, const struct step *st, char *state, si
 static bool check(struct rebind *rb, const struct step *st, char *state, size_t size)
 {
 	bool waits = st->check == CHECK_BOUND || st->check == CHECK_DRIVER_PRESENT;
-	long long deadline = now_ms() + (waits ? rb->probe_timeout_ms : 0);
+	long long deadline = util_now_ms() + (waits ? rb->probe_timeout_ms : 0);
 	int delay = 5;
 
 	for (;;) {
 		if (check_once(rb, st, state, size))
 			return true;
-		if (now_ms() >= deadline)
+		if (util_now_ms() >= deadline)
 			return false;
 		pause_ms(delay);
 		delay = delay < 100 ? delay * 2 : 100;

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Helpers every module shares once: reading a whole file (files with no
+ * size, like /proc's, and short reads included), writing one atomically
+ * (a temporary file, fsync, rename, fsync of the directory), and the
+ * monotonic clock in milliseconds.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "macro.h"
+#include "util.h"
+
+/*
+ * Read FD to its end, whatever the size of each read(); at most MAX bytes
+ * (-EFBIG beyond). *RET is NUL-terminated, *RET_LEN (if not NULL) its
+ * length. Returns 0 or -errno.
+ */
+int util_read_fd(int fd, size_t max, char **ret, size_t *ret_len)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, alloc = 0;
+
+	for (;;) {
+		ssize_t n;
+
+		if (len + 1 >= alloc) {
+			size_t na = alloc ? alloc * 2 : 4096;
+			char *nb;
+
+			if (alloc > max + 1)
+				return -EFBIG;
+			nb = realloc(buf, na);
+			if (!nb)
+				return -ENOMEM;
+			buf = nb;
+			alloc = na;
+		}
+		n = read(fd, buf + len, alloc - len - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > max)
+			return -EFBIG;
+	}
+	if (!buf && !(buf = calloc(1, 1)))
+		return -ENOMEM;
+	buf[len] = '\0';
+	if (ret_len)
+		*ret_len = len;
+	*ret = TAKE_PTR(buf);
+	return 0;
+}
+
+/* util_read_fd() of PATH opened under DIR_FD (AT_FDCWD too) with extra FLAGS. */
+int util_read_at(int dir_fd, const char *path, int flags, size_t max, char **ret)
+{
+	_cleanup_close_ int fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY | flags);
+
+	if (fd < 0)
+		return -errno;
+	return util_read_fd(fd, max, ret, NULL);
+}
+
+/*
+ * Write CONTENT to NAME under DIR_FD (AT_FDCWD too) so that a reader sees
+ * the old file or the new one, never a torn one, and a crash keeps one of
+ * them: ".NAME.tmp" beside it, fsync, rename over NAME, fsync of the
+ * directory. Returns 0 or -errno (the temporary file is removed).
+ */
+int util_write_atomic_at(int dir_fd, const char *name, const char *content, mode_t mode)
+{
+	const char *base = strrchr(name, '/');
+	char tmp[PATH_MAX], dir[PATH_MAX];
+	size_t len = strlen(content), done = 0;
+	_cleanup_close_ int fd = -1, dfd = -1;
+	int r;
+
+	base = base ? base + 1 : name;
+	if ((size_t)snprintf(dir, sizeof(dir), "%.*s", (int)(base - name), name) >= sizeof(dir) ||
+	    (size_t)snprintf(tmp, sizeof(tmp), "%s.%s.tmp", dir, base) >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		return -errno;
+	while (done < len) {
+		ssize_t n = write(fd, content + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = n < 0 ? -errno : -EIO;
+			goto out_unlink;
+		}
+		done += (size_t)n;
+	}
+	if (fsync(fd) < 0) {
+		r = -errno;
+		goto out_unlink;
+	}
+	if (renameat(dir_fd, tmp, dir_fd, name) < 0) {
+		r = -errno;
+		goto out_unlink;
+	}
+	dfd = openat(dir_fd, dir[0] ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0)
+		(void)fsync(dfd);
+	return 0;
+
+out_unlink:
+	(void)unlinkat(dir_fd, tmp, 0);
+	return r;
+}
+
+/* The monotonic clock, in milliseconds. */
+long long util_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* plan.c: grouping and the ordered steps, from a hand-made snapshot (pure, no I/O). */
+#include "unit.h"
+
+#include "addr.h"
+#include "pcidev.h"
+#include "plan.h"
+
+#define N 5
+static struct pcidev fn[N];
+static struct pcidev *devs[N];
+static char *drivers[] = { "uhci_hcd", "ehci-pci", "e1000e", "vfio-pci", NULL };
+static char *flr[] = { "flr", NULL };
+static struct pcidev_list list;
+
+static void mk(struct pcidev *d, const char *bdf, uint32_t class, const char *driver)
+{
+	*d = (struct pcidev){ .class = class, .iommu_group = 3, .driver = (char *)driver };
+	assert_int_equal(addr_parse_bdf(bdf, &d->addr), 0);
+	addr_format_bdf(&d->addr, d->bdf);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	mk(&fn[0], "0000:00:1d.0", 0x0c0300, "uhci_hcd");
+	mk(&fn[1], "0000:00:1d.7", 0x0c0320, "ehci-pci");
+	mk(&fn[2], "0000:01:00.0", 0x020000, "e1000e");
+	fn[2].resettable = true;
+	fn[2].reset_methods = flr;
+	mk(&fn[3], "0000:00:1f.0", 0x060100, NULL);
+	mk(&fn[4], "0000:00:1f.3", 0x040300, "snd_hda_intel");
+	for (int i = 0; i < N; i++)
+		devs[i] = &fn[i];
+	list = (struct pcidev_list){ .devs = devs, .n = N, .drivers = drivers };
+	return 0;
+}
+
+static void test_companion_slot_never_split(void **state)
+{
+	struct pcidev *req[] = { &fn[0] };
+	struct plan_request r = { .op = PLAN_SEIZE, .devs = req, .n = 1, .stub = "vfio-pci",
+				  .no_strict_reset = true };
+	struct plan_refusal why = { 0 };
+	struct pcidev **set = NULL;
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(plan_group(&list, &r, &set, &n, &why), -EPERM);
+	assert_string_equal(why.bdf, "0000:00:1d.0");
+	assert_non_null(strstr(why.reason, "USB companion slot"));
+	r.all_functions = true;
+	assert_int_equal(plan_group(&list, &r, &set, &n, &why), 0);
+	assert_int_equal(n, 2);
+	free(set);
+}
+
+static void test_strict_reset_split(void **state)
+{
+	struct pcidev *req[] = { &fn[4] };
+	struct plan_request r = { .op = PLAN_SEIZE, .devs = req, .n = 1, .stub = "vfio-pci" };
+	struct plan_refusal why = { 0 };
+	struct pcidev **set = NULL;
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(plan_group(&list, &r, &set, &n, &why), -EPERM);
+	assert_non_null(strstr(why.reason, "-o no-strict-reset"));
+	r.no_strict_reset = true;
+	assert_int_equal(plan_group(&list, &r, &set, &n, &why), 0);
+	assert_int_equal(n, 1);
+	free(set);
+}
+
+static void test_seize_order(void **state)
+{
+	struct pcidev *req[] = { &fn[2] };
+	struct plan_request r = { .op = PLAN_SEIZE, .devs = req, .n = 1, .stub = "vfio-pci" };
+	struct plan_refusal why = { 0 };
+	struct plan p;
+
+	(void)state;
+	plan_init(&p);
+	assert_int_equal(plan_seize(&list, &r, &p, &why), 0);
+	/* override before unbind, unbind before bind, nothing loaded (registered) */
+	assert_int_equal(p.n, 3);
+	assert_string_equal(p.steps[0].path, "bus/pci/devices/0000:01:00.0/driver_override");
+	assert_string_equal(p.steps[0].value, "vfio-pci");
+	assert_string_equal(p.steps[1].path, "bus/pci/drivers/e1000e/unbind");
+	assert_string_equal(p.steps[2].path, "bus/pci/drivers/vfio-pci/bind");
+	assert_int_equal(p.steps[2].check, CHECK_BOUND);
+	plan_done(&p);
+}
+
+static void test_release_symbolic_driver(void **state)
+{
+	struct pcidev *req[] = { &fn[2] };
+	struct plan_request r = { .op = PLAN_RELEASE, .devs = req, .n = 1 };
+	struct plan_native nat = { .bdf = "0000:01:00.0", .module = "e1000e_mod" };
+	struct plan_refusal why = { 0 };
+	char sym[PLAN_NAME_MAX];
+	struct plan p;
+
+	(void)state;
+	fn[2].driver = "vfio-pci";
+	fn[2].stub = PCIDEV_STUB_VFIO_PCI;
+	fn[2].driver_override = "vfio-pci";
+	plan_init(&p);
+	assert_int_equal(plan_release(&list, &r, &nat, 1, &p, &why), 0);
+	assert_int_equal(plan_symbol("e1000e_mod", sym, sizeof(sym)), 0);
+	assert_true(plan_is_symbol(sym));
+	assert_false(plan_is_symbol("e1000e"));
+	/* the module is loaded first, and its driver is named symbolically after */
+	assert_int_equal(p.steps[0].op, STEP_LOAD_MODULE);
+	assert_string_equal(p.steps[0].module, "e1000e_mod");
+	assert_string_equal(p.steps[0].driver, sym);
+	assert_string_equal(p.steps[1].path, "bus/pci/devices/0000:01:00.0/reset");
+	assert_string_equal(p.steps[p.n - 2].path, "bus/pci/drivers/<driver of e1000e_mod>/bind");
+	assert_string_equal(p.steps[p.n - 1].value, "\n");
+	plan_done(&p);
+	fn[2].driver = "e1000e";
+	fn[2].stub = PCIDEV_STUB_NONE;
+	fn[2].driver_override = NULL;
+}
+
+static void test_release_needs_a_native(void **state)
+{
+	struct pcidev *req[] = { &fn[2] };
+	struct plan_request r = { .op = PLAN_RELEASE, .devs = req, .n = 1 };
+	struct plan_native nat = { .bdf = "0000:01:00.0" };
+	struct plan_refusal why = { 0 };
+	struct plan p;
+
+	(void)state;
+	plan_init(&p);
+	assert_int_equal(plan_release(&list, &r, &nat, 1, &p, &why), -EPERM);
+	assert_non_null(strstr(why.reason, "no native driver is known"));
+	plan_done(&p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_companion_slot_never_split, setup),
+		cmocka_unit_test_setup(test_strict_reset_split, setup),
+		cmocka_unit_test_setup(test_seize_order, setup),
+		cmocka_unit_test_setup(test_release_symbolic_driver, setup),
+		cmocka_unit_test_setup(test_release_needs_a_native, setup),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
