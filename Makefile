@@ -128,7 +128,10 @@ check-gateway:
 -include bench/bench.mk
 
 # The engine's fault and kill campaign on a fixture, with the fake kernel.
-check-engine: $(BUILD)/pcibind-fake $(BUILD)/fixture-tool fixtures
+check-engine: $(BUILD)/pcibind-fake $(BUILD)/fixture-tool fixtures $(BUILD)/lazy-plans
+	@BUILD=$(BUILD) sh tests/engine/lazy.sh
+	@BUILD=$(BUILD) sh tests/engine/lazy-cli.sh
+	@BUILD=$(BUILD) sh tests/engine/trace.sh
 	@BUILD=$(BUILD) sh tests/engine/faults.sh laptop
 	@BUILD=$(BUILD) sh tests/engine/udev.sh
 	@BUILD=$(BUILD) sh tests/engine/boot.sh
@@ -148,6 +151,10 @@ check-layers: $(OBJS)
 	if [ -n "$$bad" ]; then echo "$$bad"; \
 		echo "layers: a command reaches past the engine (use src/lib/engine.h)"; exit 1; \
 	else echo "layers: src/lib includes no CLI header; src/cli calls only the engine's API"; fi
+
+# The lazy snapshot plans as the full one (tests/engine/lazy.sh).
+$(BUILD)/lazy-plans: tests/engine/lazy-plans.c $(BUILD)/asan/libpcibind.a | $(BUILD)/obj
+	$(CC) $(PB_CFLAGS) $(LIB_INC) -O1 -g $(SAN) -o $@ $< $(BUILD)/asan/libpcibind.a $(PB_LIBS)
 
 # Fail closed on untrusted policy files, and hostile names.
 check-policy: all fixtures

@@ -10,7 +10,8 @@
  * usage: abtime RUNS WARMUP LABEL_A 'CMD A' LABEL_B 'CMD B'
  *   a CMD is split at blanks (no quoting: benchmark commands need none).
  * Output, one line per command and one for the ratio:
- *   LABEL_A wall_ms=MEDIAN min=MIN max=MAX cpu_ms=MEDIAN
+ *   LABEL_A wall_ms=MEDIAN min=MIN max=MAX cpu_ms=MEDIAN rss_kb=MEDIAN
+ * (rss_kb: the peak resident set of the run, wait4()'s ru_maxrss)
  *   LABEL_B ...
  *   ratio A/B wall=MEDIAN(min..max) cpu=MEDIAN runs=RUNS
  */
@@ -52,8 +53,8 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/* Run ARGV once; returns the wall time and sets *cpu (user+sys of it and its children). */
-static double run(const char *label, char **argv, double *cpu)
+/* Run ARGV once; returns the wall time, sets *cpu (user+sys) and *rss (peak RSS, KiB). */
+static double run(const char *label, char **argv, double *cpu, double *rss)
 {
 	struct rusage ru;
 	double t0, t1;
@@ -89,6 +90,7 @@ static double run(const char *label, char **argv, double *cpu)
 	}
 	*cpu = ru.ru_utime.tv_sec * 1e3 + ru.ru_utime.tv_usec / 1e3 + ru.ru_stime.tv_sec * 1e3 +
 	       ru.ru_stime.tv_usec / 1e3;
+	*rss = ru.ru_maxrss;
 	return t1 - t0;
 }
 
@@ -107,7 +109,7 @@ static double median(double *v, int n)
 
 int main(int argc, char **argv)
 {
-	double *wa, *wb, *ca, *cb, *rw, *rc;
+	double *wa, *wb, *ca, *cb, *rw, *rc, *sa, *sb;
 	char **a, **b;
 	int runs, warm;
 
@@ -129,22 +131,24 @@ int main(int argc, char **argv)
 	cb = calloc(runs, sizeof(double));
 	rw = calloc(runs, sizeof(double));
 	rc = calloc(runs, sizeof(double));
-	if (!wa || !wb || !ca || !cb || !rw || !rc)
+	sa = calloc(runs, sizeof(double));
+	sb = calloc(runs, sizeof(double));
+	if (!wa || !wb || !ca || !cb || !rw || !rc || !sa || !sb)
 		return 2;
 	for (int i = 0; i < warm; i++) {
-		double c;
+		double c, m;
 
-		run(argv[3], a, &c);
-		run(argv[5], b, &c);
+		run(argv[3], a, &c, &m);
+		run(argv[5], b, &c, &m);
 	}
 	for (int i = 0; i < runs; i++) {
 		/* Alternate which goes first, so that neither always follows the other. */
 		if (i % 2 == 0) {
-			wa[i] = run(argv[3], a, &ca[i]);
-			wb[i] = run(argv[5], b, &cb[i]);
+			wa[i] = run(argv[3], a, &ca[i], &sa[i]);
+			wb[i] = run(argv[5], b, &cb[i], &sb[i]);
 		} else {
-			wb[i] = run(argv[5], b, &cb[i]);
-			wa[i] = run(argv[3], a, &ca[i]);
+			wb[i] = run(argv[5], b, &cb[i], &sb[i]);
+			wa[i] = run(argv[3], a, &ca[i], &sa[i]);
 		}
 		rw[i] = wa[i] / wb[i];
 		rc[i] = cb[i] > 0 ? ca[i] / cb[i] : 0;
@@ -153,11 +157,12 @@ int main(int argc, char **argv)
 		double mwa = median(wa, runs), mwb = median(wb, runs);
 		double mca = median(ca, runs), mcb = median(cb, runs);
 		double mrw = median(rw, runs), mrc = median(rc, runs);
+		double msa = median(sa, runs), msb = median(sb, runs);
 
-		printf("%s wall_ms=%.2f min=%.2f max=%.2f cpu_ms=%.2f\n", argv[3], mwa, wa[0],
-		       wa[runs - 1], mca);
-		printf("%s wall_ms=%.2f min=%.2f max=%.2f cpu_ms=%.2f\n", argv[5], mwb, wb[0],
-		       wb[runs - 1], mcb);
+		printf("%s wall_ms=%.2f min=%.2f max=%.2f cpu_ms=%.2f rss_kb=%.0f\n", argv[3], mwa,
+		       wa[0], wa[runs - 1], mca, msa);
+		printf("%s wall_ms=%.2f min=%.2f max=%.2f cpu_ms=%.2f rss_kb=%.0f\n", argv[5], mwb,
+		       wb[0], wb[runs - 1], mcb, msb);
 		printf("ratio %s/%s wall=%.4f(%.4f..%.4f) cpu=%.4f runs=%d\n", argv[3], argv[5], mrw,
 		       rw[0], rw[runs - 1], mrc, runs);
 	}

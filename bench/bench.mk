@@ -26,13 +26,18 @@ $(BENCH_DIR)/abtime: bench/abtime.c
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -o $@ $<
 
+# The floor: the least a tool reads to do what list and boot do (bench/floor.c).
+$(BENCH_DIR)/floor: bench/floor.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -Wall -Wextra -o $@ $< -lpci
+
 # spec -> fixture.tree + fixture.aliases -> modules dir (the fixture tool's path, as in fixtures.mk)
 $(BENCH_TREE)/.stamp: bench/gen-spec.sh bench/mktree.sh $(FIXTURE_TOOL)
 	FIXTURE_TOOL=$(FIXTURE_TOOL) DEPMOD=$(DEPMOD) sh bench/mktree.sh $(BENCH_N) $(@D)
 
 bench-tree: $(BENCH_TREE)/.stamp
 
-bench: all $(BENCH_DIR)/abtime $(FIXTURE_TOOL) $(BENCH_TREE)/.stamp
+bench: all $(BENCH_DIR)/abtime $(BENCH_DIR)/floor $(FIXTURE_TOOL) $(BENCH_TREE)/.stamp
 	@BUILD=$(BUILD) PCIBIND=$(PCIBIND) FIXTURE_TOOL=$(FIXTURE_TOOL) \
 		BENCH_TREE=$(BENCH_TREE) BENCH_N=$(BENCH_N) BENCH_RUNS=$(BENCH_RUNS) \
 		BENCH_TMP=$(BENCH_TMP) BENCH_PCI_IDS=$(BENCH_PCI_IDS) \

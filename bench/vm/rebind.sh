@@ -3,8 +3,11 @@
 # make bench, in the Debian guest: the e1000e (01:00.0) to vfio-pci and back,
 # N times with pcibind (plan, journal, every step checked by re-reading
 # sysfs, release with reset and libkmod) and N times with the bare writes a
-# shell script would make (override, unbind, bind; back: override, unbind,
-# bind, clear). Times from /proc/uptime (10 ms), alternating blocks.
+# shell script would make for the same change, the same reset included
+# (override, unbind, bind; back: reset, override, unbind, bind, clear).
+# Times from /proc/uptime (10 ms), alternating blocks. Then where pcibind's
+# time goes: the cost of a process start (pcibind --version), and the
+# stage points of PCIBIND_TRACE over traced cycles, per command.
 
 E=0000:01:00.0
 N=10
@@ -20,6 +23,7 @@ raw_cycle()
 	echo vfio-pci >/sys/bus/pci/devices/$E/driver_override
 	echo $E >/sys/bus/pci/drivers/e1000e/unbind
 	echo $E >/sys/bus/pci/drivers/vfio-pci/bind
+	echo 1 >/sys/bus/pci/devices/$E/reset
 	echo e1000e >/sys/bus/pci/devices/$E/driver_override
 	echo $E >/sys/bus/pci/drivers/vfio-pci/unbind
 	echo $E >/sys/bus/pci/drivers/e1000e/bind
@@ -41,3 +45,29 @@ done
 cycles=$((3 * N))
 expect_eq bench-back-on-e1000e e1000e "$(sysfs_driver $E)"
 echo "BENCH cycles=$cycles pcibind_ms_per_cycle=$((pb_cs * 10 / cycles)) raw_ms_per_cycle=$((raw_cs * 10 / cycles)) ratio_x100=$((pb_cs * 100 / (raw_cs > 0 ? raw_cs : 1)))"
+
+# A process start: pcibind --version (dynamic linking, libc, exit) and, for scale, true.
+M=40
+t0=$(up); i=0; while [ $i -lt $M ]; do "$PCIBIND" --version >/dev/null; i=$((i + 1)); done
+t1=$(up); i=0; while [ $i -lt $M ]; do /bin/true; i=$((i + 1)); done
+t2=$(up)
+echo "BENCHSTART pcibind_version_ms_x10=$(((t1 - t0) * 100 / M)) true_ms_x10=$(((t2 - t1) * 100 / M))"
+
+# Where a cycle goes: T traced cycles, the mean time before each stage point.
+T=5
+rm -f /tmp/tr.seize /tmp/tr.release
+i=0
+while [ $i -lt $T ]; do
+	PCIBIND_TRACE=1 "$PCIBIND" seize --driver vfio-pci $E >/dev/null 2>>/tmp/tr.seize
+	PCIBIND_TRACE=1 "$PCIBIND" release $E >/dev/null 2>>/tmp/tr.release
+	i=$((i + 1))
+done
+for op in seize release; do
+	grep '^pcibind: trace:' /tmp/tr.$op | awk -v op=$op -v T=$T '{
+		d = $5; sub(/^\+/, "", d)
+		p = $7; for (i = 8; i <= NF; i++) p = p " " $i
+		if (!(p in sum)) order[n++] = p
+		sum[p] += d
+	} END { for (i = 0; i < n; i++) printf "BENCHTRACE %s %.3f %s\n", op, sum[order[i]] / T, order[i] }'
+done
+expect_eq bench-traced-back-on-e1000e e1000e "$(sysfs_driver $E)"

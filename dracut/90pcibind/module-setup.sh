@@ -45,6 +45,8 @@ install() {
 	local bin dir f
 	bin=$(_pcibind_bin)
 	inst_binary "$bin" /usr/sbin/pcibind
+	# pcibind opens libkmod with dlopen() when a release needs it: not in ldd's list.
+	inst_libdir_file 'libkmod.so.2*'
 	# libpci's names (pcibind reports devices by name when it can).
 	inst_multiple -o /usr/share/misc/pci.ids /usr/share/hwdata/pci.ids \
 		/usr/share/misc/pci.ids.gz /usr/share/hwdata/pci.ids.gz

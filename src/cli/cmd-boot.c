@@ -159,13 +159,48 @@ static const char *exit_meaning(int ret)
 	}
 }
 
-static const struct cmdline_pick *pick_of(const struct cmdline_selection *s,
+/* Where D sits in L (the snapshot is sorted by address). */
+static size_t dev_index(const struct pcidev_list *l, const struct pcidev *d)
+{
+	size_t lo = 0, hi = l->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = addr_cmp(&l->devs[mid]->addr, &d->addr);
+
+		if (c == 0)
+			return mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return l->n;
+}
+
+/*
+ * The picks by function: AT[i] is the first pick of l->devs[i], -1 for
+ * none (a lookup per function, not a scan of thousands of picks).
+ */
+static void index_picks(const struct pcidev_list *l, const struct cmdline_selection *s, long *at)
+{
+	for (size_t i = 0; i < l->n; i++)
+		at[i] = -1;
+	for (size_t k = 0; k < s->n; k++) {
+		size_t i = dev_index(l, s->picks[k].dev);
+
+		if (i < l->n && at[i] < 0)
+			at[i] = (long)k;
+	}
+}
+
+static const struct cmdline_pick *pick_of(const struct pcidev_list *l,
+					  const struct cmdline_selection *s, const long *at,
 					  const struct pcidev *d)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (s->picks[i].dev == d)
-			return &s->picks[i];
-	return NULL;
+	size_t i = dev_index(l, d);
+
+	return i < l->n && at[i] >= 0 ? &s->picks[at[i]] : NULL;
 }
 
 static bool chosen(const struct cmdline_pick *p)
@@ -183,7 +218,7 @@ struct boot_counts {
  * only the chosen ones, and the planner decides whether that split is safe.
  */
 static void boot_slot(struct pb_ctx *c, struct boot *b, const struct pcidev_list *l,
-		      const struct cmdline_selection *s, const struct pcidev *first,
+		      const struct cmdline_selection *s, const long *at, const struct pcidev *first,
 		      const char *stub, const char *forced, bool dry_run, struct boot_counts *cnt)
 {
 	struct pcidev *fns[BOOT_SLOT_MAX];
@@ -197,7 +232,7 @@ static void boot_slot(struct pb_ctx *c, struct boot *b, const struct pcidev_list
 	if (nf > BOOT_SLOT_MAX)
 		nf = BOOT_SLOT_MAX;
 	for (size_t i = 0; i < nf; i++) {
-		const struct cmdline_pick *p = pick_of(s, fns[i]);
+		const struct cmdline_pick *p = pick_of(l, s, at, fns[i]);
 
 		if (!chosen(p)) {
 			whole = false;
@@ -278,6 +313,7 @@ static int boot_policy_picks(struct pb_ctx *c, struct boot *b, const struct pcid
 {
 	const struct policy *p;
 	struct cmdline_item *items;
+	_cleanup_free_ long *at = NULL;
 	size_t n = 0;
 	char digest[32];
 	int r;
@@ -297,9 +333,13 @@ static int boot_policy_picks(struct pb_ctx *c, struct boot *b, const struct pcid
 	if (!items)
 		return -ENOMEM;
 	*ret_items = items;
+	at = calloc(l->n + 1, sizeof(*at));
+	if (!at)
+		return -ENOMEM;
+	index_picks(l, sel, at);
 	for (size_t i = 0; i < l->n; i++) {
 		struct pcidev *d = l->devs[i];
-		const struct cmdline_pick *old = pick_of(sel, d);
+		const struct cmdline_pick *old = at[i] >= 0 ? &sel->picks[at[i]] : NULL;
 		struct cmdline_pick *nv;
 		struct policy_eval e;
 
@@ -383,6 +423,8 @@ int cmd_boot(struct pb_ctx *c, int argc, char **argv)
 	_cleanup_(cmdline_selection_freep) struct cmdline_selection *sel = NULL;
 	struct pcidev_list *l;
 	_cleanup_free_ char *text = NULL;
+	_cleanup_free_ long *pick_at = NULL;
+	_cleanup_free_ bool *led = NULL;
 	struct cmdline_item *policy_items = NULL;
 	size_t n_policy_items = 0;
 	const char *cmdline_path = NULL, *kmsg_path = boot_default_kmsg, *stub;
@@ -490,18 +532,27 @@ int cmd_boot(struct pb_ctx *c, int argc, char **argv)
 		       : "");
 	boot_report_picks(&b, sel, stub, &cnt);
 
+	pick_at = calloc(l->n + 1, sizeof(*pick_at));
+	led = calloc(l->n + 1, sizeof(*led));
+	if (!pick_at || !led) {
+		say(&b, LOG_ERR, "out of memory: leaving every device alone");
+		goto out;
+	}
+	index_picks(l, sel, pick_at);
 	for (size_t i = 0; i < sel->n; i++) {
 		const struct pcidev *d = sel->picks[i].dev;
-		bool seen = false;
+		struct pcidev *first;
+		size_t k;
 
 		if (!chosen(&sel->picks[i]))
 			continue;
 		/* The first chosen function of its slot leads the slot. */
-		for (size_t k = 0; k < i && !seen; k++)
-			seen = chosen(&sel->picks[k]) &&
-			       addr_same_slot(&sel->picks[k].dev->addr, &d->addr);
-		if (!seen)
-			boot_slot(c, &b, l, sel, d, stub, req->driver, dry_run, &cnt);
+		pcidev_slot_functions(l, d, &first, 1);
+		k = dev_index(l, first);
+		if (k < l->n && !led[k]) {
+			led[k] = true;
+			boot_slot(c, &b, l, sel, pick_at, d, stub, req->driver, dry_run, &cnt);
+		}
 	}
 	say(&b, cnt.failed_slots ? LOG_WARNING : LOG_NOTICE,
 	    "%s%zu function%s %s %s in %zu slot%s, %zu already there, %zu kept, %zu slot%s "

@@ -143,8 +143,9 @@ void cmd_log_stats(struct pb_ctx *c)
 }
 
 /*
- * Resolve TEXT to exactly one function of L, reporting an unknown device or
- * a selector that names none or several once. Returns an exit code.
+ * Resolve TEXT to exactly one function of L (the engine's snapshot), and
+ * read its details, reporting an unknown device or a selector that names
+ * none or several once. Returns an exit code.
  */
 int cmd_resolve_device(struct pb_ctx *c, const struct pcidev_list *l, const char *text,
 		       struct pcidev **ret)
@@ -161,6 +162,11 @@ int cmd_resolve_device(struct pb_ctx *c, const struct pcidev_list *l, const char
 		return cmd_usage_error("'%s' does not name one PCI function: %s (give an address "
 				       "such as 0000:00:1d.0 or dom0:00_1d.0)",
 				       text, why);
+	r = engine_details(c->engine, *ret);
+	if (r < 0) {
+		log_error_errno(r, "cannot read %s under '%s'", (*ret)->bdf, c->roots.sysfs_root);
+		return PB_EXIT_FAILURE;
+	}
 	return PB_EXIT_OK;
 }
 

@@ -15,43 +15,6 @@
 #include "select.h"
 
 #define MAX_SELECTORS 64
-#define NAME_CACHE 64
-
-/*
- * Names by IDs, for one run: a machine has few distinct devices but may
- * have thousands of functions (SR-IOV), and libpci's lookups are most of
- * what list costs.
- */
-struct name_cache {
-	struct {
-		uint16_t vendor, device, sv, sd;
-		uint32_t class;
-		struct describe names;
-	} e[NAME_CACHE];
-	size_t n, next;
-};
-
-static const struct describe *cached_names(struct name_cache *c, struct pciname *pn,
-					   const struct pcidev *d, struct describe *tmp)
-{
-	size_t k;
-
-	for (size_t i = 0; i < c->n; i++)
-		if (c->e[i].vendor == d->vendor && c->e[i].device == d->device &&
-		    c->e[i].sv == d->subsys_vendor && c->e[i].sd == d->subsys_device &&
-		    c->e[i].class == d->class)
-			return &c->e[i].names;
-	describe_device(pn, d, tmp);
-	k = c->n < NAME_CACHE ? c->n++ : c->next++ % NAME_CACHE;
-	c->e[k].vendor = d->vendor;
-	c->e[k].device = d->device;
-	c->e[k].sv = d->subsys_vendor;
-	c->e[k].sd = d->subsys_device;
-	c->e[k].class = d->class;
-	c->e[k].names = *tmp;
-	return tmp;
-}
-
 static bool selected(const struct selector *sel, size_t nsel, const struct selector *ids,
 		     size_t nids, const struct pcidev *d)
 {
@@ -121,7 +84,6 @@ int cmd_list(struct pb_ctx *c, int argc, char **argv)
 	_cleanup_(pcidev_list_freep) struct pcidev_list *l = NULL;
 	_cleanup_(pciname_freep) struct pciname *names = NULL;
 	_cleanup_(out_freep) struct out *o = NULL;
-	_cleanup_free_ struct name_cache *cache = calloc(1, sizeof(*cache));
 	struct selector sel[MAX_SELECTORS], ids[MAX_SELECTORS];
 	size_t nsel = 0, nids = 0;
 	const char *why;
@@ -161,8 +123,6 @@ int cmd_list(struct pb_ctx *c, int argc, char **argv)
 		nsel++;
 	}
 
-	if (!cache)
-		return PB_EXIT_FAILURE;
 	r = cmd_scan_flags(c, PCIDEV_SCAN_BASIC, &l);
 	if (r != PB_EXIT_OK)
 		return r;
@@ -180,16 +140,16 @@ int cmd_list(struct pb_ctx *c, int argc, char **argv)
 		out_begin_array(o, "devices", NULL);
 	for (size_t i = 0; i < l->n; i++) {
 		const struct pcidev *d = l->devs[i];
-		const struct describe *dn;
-		struct describe tmp;
+		struct describe dn;
 
 		if (!selected(sel, nsel, ids, nids, d))
 			continue;
-		dn = cached_names(cache, names, d, &tmp);
+		/* pciname caches each (vendor, device, subsystem, class) tuple */
+		describe_device(names, d, &dn);
 		if (c->json)
-			list_json(o, d, dn);
+			list_json(o, d, &dn);
 		else
-			list_text(d, dn);
+			list_text(d, &dn);
 	}
 	if (c->json)
 		out_end_array(o);

@@ -101,9 +101,9 @@ void cmd_report_change(struct pb_ctx *c, const struct change *ch)
 	case CHANGE_REFUSED:
 		log_error("%s refused: %s", op, ch->reason);
 		if (ch->refused_bdf[0] && engine_snapshot(c->engine, &l) == 0) {
-			const struct pcidev *d = pcidev_find_bdf(l, ch->refused_bdf);
+			struct pcidev *d = pcidev_find_bdf(l, ch->refused_bdf);
 
-			if (d)
+			if (d && engine_details(c->engine, d) == 0)
 				cmd_explain_short(c, d);
 		}
 		break;

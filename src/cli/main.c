@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "commands.h"
 #include "log.h"
@@ -14,6 +15,7 @@
 #include "pcidev.h"
 #include "proc.h"
 #include "sysfs.h"
+#include "trace.h"
 
 #ifndef PCIBIND_VERSION
 #define PCIBIND_VERSION "0.1"
@@ -110,6 +112,46 @@ static int parse_ms(const char *opt, const char *arg, int *ret)
 	return 0;
 }
 
+/*
+ * PCIBIND_TRACE=1: one stderr line per stage point, with the time since
+ * main() and since the point before ("pcibind: trace: T ms +D ms POINT").
+ */
+static double trace_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static double trace_t0, trace_last;
+
+static void trace_print(const char *point, void *userdata _unused_)
+{
+	double t = trace_now_ms();
+
+	fprintf(stderr, "pcibind: trace: %9.3f ms %+9.3f ms %s\n", t - trace_t0, t - trace_last,
+		point);
+	trace_last = t;
+}
+
+static void trace_exit(void)
+{
+	trace_point("exit");
+}
+
+static void trace_start(void)
+{
+	const char *v = getenv("PCIBIND_TRACE");
+
+	if (!v || !*v || !strcmp(v, "0"))
+		return;
+	trace_t0 = trace_last = trace_now_ms();
+	trace_set(trace_print, NULL);
+	atexit(trace_exit);
+	trace_point("main");
+}
+
 /* The engine's messages, through the CLI's logger (boot installs its own). */
 static void log_engine(void *userdata, int priority, const char *msg)
 {
@@ -147,6 +189,7 @@ int main(int argc, char **argv)
 	size_t n_policy_dirs = 0;
 	int opt, r;
 
+	trace_start();
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+jvqhV", options, NULL)) >= 0) {
 		switch (opt) {
@@ -224,6 +267,8 @@ int main(int argc, char **argv)
 		return log_error_errno(r, "cannot set up"), PB_EXIT_FAILURE;
 	engine_set_log_fn(engine, log_engine, NULL);
 	engine_set_timeouts(engine, c.probe_timeout_ms, c.lock_timeout_ms);
+	/* every function's details up front: the tests compare it with the lazy snapshot */
+	engine_set_full_snapshot(engine, streq_ptr(getenv("PCIBIND_SNAPSHOT"), "full"));
 	c.engine = engine;
 	c.roots = *engine_roots(engine); /* with the engine's defaults filled in */
 

@@ -16,13 +16,17 @@ static void copy_name(char *dst, size_t size, const char *name)
 		dst[0] = '\0';
 }
 
-/* Look up every name of D; an unknown one is left as "". */
+/* Look up every name of D (libpci, through pciname's per-run cache); an unknown one is "". */
 void describe_device(struct pciname *n, const struct pcidev *d, struct describe *ret)
 {
-	char buf[256];
+	const struct pciname_set *s;
 
-	copy_name(ret->class_name, sizeof(ret->class_name),
-		  pciname_class(n, buf, sizeof(buf), d->class >> 8));
+	if (pciname_lookup(n, d->vendor, d->device, d->subsys_vendor, d->subsys_device, d->class,
+			   &s) < 0) {
+		*ret = (struct describe){ 0 };
+		return;
+	}
+	copy_name(ret->class_name, sizeof(ret->class_name), s->class_name);
 	/* For an unknown subclass libpci names the base class and appends " [ccss]". */
 	{
 		char tail[16];
@@ -33,17 +37,11 @@ void describe_device(struct pciname *n, const struct pcidev *d, struct describe 
 		if (len > tl && strcmp(ret->class_name + len - tl, tail) == 0)
 			ret->class_name[len - tl] = '\0';
 	}
-	copy_name(ret->vendor_name, sizeof(ret->vendor_name),
-		  pciname_vendor(n, buf, sizeof(buf), d->vendor));
-	copy_name(ret->device_name, sizeof(ret->device_name),
-		  pciname_device(n, buf, sizeof(buf), d->vendor, d->device));
-	copy_name(ret->subsys_vendor_name, sizeof(ret->subsys_vendor_name),
-		  pciname_vendor(n, buf, sizeof(buf), d->subsys_vendor));
-	copy_name(ret->subsys_device_name, sizeof(ret->subsys_device_name),
-		  pciname_subsystem(n, buf, sizeof(buf), d->vendor, d->device, d->subsys_vendor,
-				    d->subsys_device));
-	copy_name(ret->progif_name, sizeof(ret->progif_name),
-		  pciname_progif(n, buf, sizeof(buf), d->class));
+	copy_name(ret->vendor_name, sizeof(ret->vendor_name), s->vendor);
+	copy_name(ret->device_name, sizeof(ret->device_name), s->device);
+	copy_name(ret->subsys_vendor_name, sizeof(ret->subsys_vendor_name), s->subsys_vendor);
+	copy_name(ret->subsys_device_name, sizeof(ret->subsys_device_name), s->subsys_device);
+	copy_name(ret->progif_name, sizeof(ret->progif_name), s->progif);
 }
 
 /*

@@ -37,6 +37,7 @@ struct engine {
 	int probe_timeout_ms, lock_timeout_ms;
 
 	struct pcidev_list *l;
+	bool full_snapshot;	/* every function's details up front, not on demand */
 	struct policy *pol;
 	struct guard_facts *gf;
 	struct journal *j;
@@ -106,6 +107,15 @@ void engine_set_timeouts(struct engine *e, int probe_timeout_ms, int lock_timeou
 	e->lock_timeout_ms = lock_timeout_ms;
 }
 
+/*
+ * FULL: read every function's details with the snapshot, as before the lazy
+ * snapshot (tests compare the two; PCIBIND_SNAPSHOT=full in the CLI).
+ */
+void engine_set_full_snapshot(struct engine *e, bool full)
+{
+	e->full_snapshot = full;
+}
+
 struct sysfs *engine_sysfs(const struct engine *e)
 {
 	return e->s;
@@ -127,13 +137,18 @@ const char *engine_default_stub(const struct pcidev_list *l)
 	return l->xen ? "pciback" : "vfio-pci";
 }
 
-/* The snapshot, taken at first use. Returns 0, -ENOTDIR (no bus/pci) or -errno. */
+/*
+ * The snapshot, taken at first use: a cheap pass over every function
+ * (address, IDs, class, driver, the bridges' secondary bus), the details
+ * of a function read when a change or a command asks for it
+ * (engine_details). Returns 0, -ENOTDIR (no bus/pci) or -errno.
+ */
 int engine_snapshot(struct engine *e, struct pcidev_list **ret)
 {
 	int r;
 
 	if (!e->l) {
-		r = pcidev_scan(e->s, 0, &e->l);
+		r = pcidev_scan(e->s, e->full_snapshot ? 0 : PCIDEV_SCAN_LAZY, &e->l);
 		if (r == -ENOENT)
 			r = -ENOTDIR;
 		if (r < 0)
@@ -142,6 +157,23 @@ int engine_snapshot(struct engine *e, struct pcidev_list **ret)
 	}
 	*ret = e->l;
 	return 0;
+}
+
+/*
+ * The details of D (a function of the snapshot): its reset methods, IOMMU
+ * group, config header, SR-IOV links, net interfaces, driver_override, and
+ * those of the other functions of its slot and its IOMMU group, which a
+ * plan or a guard about D reads. Returns 0 or -errno.
+ */
+int engine_details(struct engine *e, struct pcidev *d)
+{
+	struct pcidev_list *l;
+	int r;
+
+	r = engine_snapshot(e, &l);
+	if (r < 0)
+		return r;
+	return pcidev_load_details(e->s, l, d);
 }
 
 /* Read again what a change touched (the whole snapshot if that fails). */
@@ -863,6 +895,14 @@ int engine_decide(struct engine *e, const struct change_opts *o, struct pcidev *
 	if (r < 0) {
 		failed(ch, r, "cannot read the PCI devices under '%s'", e->roots.sysfs_root);
 		goto out;
+	}
+	/* What the decision reads of them (and of their slots and groups). */
+	for (size_t i = 0; i < n; i++) {
+		r = engine_details(e, devs[i]);
+		if (r < 0) {
+			failed(ch, r, "cannot read %s under '%s'", devs[i]->bdf, e->roots.sysfs_root);
+			goto out;
+		}
 	}
 	r = engine_policy(e, &pol);
 	if (r < 0) {

@@ -58,6 +58,7 @@ static inline void engine_freep(struct engine **e)
 }
 void engine_set_log_fn(struct engine *e, engine_log_fn fn, void *userdata);
 void engine_set_timeouts(struct engine *e, int probe_timeout_ms, int lock_timeout_ms);
+void engine_set_full_snapshot(struct engine *e, bool full);
 struct sysfs *engine_sysfs(const struct engine *e);
 const struct engine_roots *engine_roots(const struct engine *e);
 
@@ -69,6 +70,7 @@ void engine_get_stats(const struct engine *e, struct engine_stats *ret);
 
 /* Loaded on first use, then kept. -ENOTDIR: the sysfs root has no bus/pci. */
 int engine_snapshot(struct engine *e, struct pcidev_list **ret);
+int engine_details(struct engine *e, struct pcidev *d);
 int engine_policy(struct engine *e, const struct policy **ret);
 int engine_guard_facts(struct engine *e, const struct guard_facts **ret);
 /* The journal, locked for a mutating caller (-EWOULDBLOCK: another holds it). */

@@ -1,18 +1,83 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* libkmod adapter: the only file that talks to libkmod. */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fnmatch.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
 
 #include <libkmod.h>
 
 #include "kmodq.h"
 #include "macro.h"
+#include "trace.h"
+
+/*
+ * libkmod is opened with dlopen() at the first lookup or load, not linked:
+ * it pulls in libcrypto, libzstd and liblzma, whose relocation is most of
+ * a process start (340 ms of each pcibind run in a TCG guest), and most
+ * runs (list, status, a seize onto a registered stub) never ask it.
+ */
+#define KMOD_SYMS(X)                                                                               \
+	X(kmod_new) X(kmod_unref) X(kmod_set_log_fn) X(kmod_load_resources) X(kmod_list_next)      \
+	X(kmod_module_apply_filter) X(kmod_module_get_initstate) X(kmod_module_get_module)        \
+	X(kmod_module_get_name) X(kmod_module_get_path) X(kmod_module_new_from_lookup)            \
+	X(kmod_module_new_from_name) X(kmod_module_probe_insert_module) X(kmod_module_unref)     \
+	X(kmod_module_unref_list)
+
+static struct {
+	void *handle;
+#define X(name) __typeof__(name) *name;
+	KMOD_SYMS(X)
+#undef X
+} kd;
+
+static int kmod_dlopen(void)
+{
+	void *h;
+
+	if (kd.handle)
+		return 0;
+	h = dlopen("libkmod.so.2", RTLD_NOW | RTLD_LOCAL);
+	if (!h)
+		return -EOPNOTSUPP;
+#define X(name)                                                                                    \
+	kd.name = (__typeof__(kd.name))dlsym(h, #name);                                            \
+	if (!kd.name) {                                                                            \
+		dlclose(h);                                                                        \
+		return -EOPNOTSUPP;                                                                \
+	}
+	KMOD_SYMS(X)
+#undef X
+	kd.handle = h;
+	return 0;
+}
+
+/* From here on every kmod_*() call goes through the table. */
+#define kmod_new (*kd.kmod_new)
+#define kmod_unref (*kd.kmod_unref)
+#define kmod_set_log_fn (*kd.kmod_set_log_fn)
+#define kmod_load_resources (*kd.kmod_load_resources)
+#define kmod_list_next (*kd.kmod_list_next)
+#define kmod_module_apply_filter (*kd.kmod_module_apply_filter)
+#define kmod_module_get_initstate (*kd.kmod_module_get_initstate)
+#define kmod_module_get_module (*kd.kmod_module_get_module)
+#define kmod_module_get_name (*kd.kmod_module_get_name)
+#define kmod_module_get_path (*kd.kmod_module_get_path)
+#define kmod_module_new_from_lookup (*kd.kmod_module_new_from_lookup)
+#define kmod_module_new_from_name (*kd.kmod_module_new_from_name)
+#define kmod_module_probe_insert_module (*kd.kmod_module_probe_insert_module)
+#define kmod_module_unref (*kd.kmod_module_unref)
+#define kmod_module_unref_list (*kd.kmod_module_unref_list)
 
 struct kmodq {
-	struct kmod_ctx *ctx;
+	char *modules_dir;	/* NULL: the running kernel's */
+	struct kmod_ctx *ctx;	/* opened at first use */
+	int open_error;
 	bool allow_load;
 };
 
@@ -24,30 +89,62 @@ static void kmodq_log(void *data _unused_, int priority _unused_, const char *fi
 }
 
 /*
- * Open libkmod on MODULES_DIR (the directory holding modules.alias.bin),
- * NULL for the running kernel's. Returns 0 or -errno (-ENOENT: no index there).
+ * Set up libkmod on MODULES_DIR (the directory holding modules.alias.bin),
+ * NULL for the running kernel's; libkmod itself is opened and its index
+ * loaded at the first lookup or load. Returns 0 or -errno (-ENOENT: no
+ * index there).
  */
 int kmodq_new(const char *modules_dir, struct kmodq **ret)
 {
+	char path[PATH_MAX];
+	struct utsname u;
 	struct kmodq *q;
-	int r;
 
+	if (modules_dir)
+		snprintf(path, sizeof(path), "%s/modules.alias.bin", modules_dir);
+	else if (uname(&u) == 0)
+		snprintf(path, sizeof(path), "/lib/modules/%s/modules.alias.bin", u.release);
+	else
+		return -errno;
+	if (access(path, R_OK) < 0)
+		return -errno;
 	q = calloc(1, sizeof(*q));
 	if (!q)
 		return -ENOMEM;
-	q->ctx = kmod_new(modules_dir, NULL);
-	if (!q->ctx) {
-		free(q);
-		return -ENOMEM;
+	if (modules_dir) {
+		q->modules_dir = strdup(modules_dir);
+		if (!q->modules_dir) {
+			free(q);
+			return -ENOMEM;
+		}
 	}
+	*ret = q;
+	return 0;
+}
+
+/* libkmod and its index, at first use. Returns 0 or -errno (kept for later calls). */
+static int kmodq_open(struct kmodq *q)
+{
+	int r;
+
+	if (q->ctx)
+		return 0;
+	if (q->open_error)
+		return q->open_error;
+	r = kmod_dlopen();
+	if (r < 0)
+		return q->open_error = r;
+	q->ctx = kmod_new(q->modules_dir, NULL);
+	if (!q->ctx)
+		return q->open_error = -ENOMEM;
 	kmod_set_log_fn(q->ctx, kmodq_log, NULL);
 	r = kmod_load_resources(q->ctx);
 	if (r < 0) {
 		kmod_unref(q->ctx);
-		free(q);
-		return r;
+		q->ctx = NULL;
+		return q->open_error = r;
 	}
-	*ret = q;
+	trace_point("libkmod index loaded");
 	return 0;
 }
 
@@ -56,7 +153,9 @@ struct kmodq *kmodq_free(struct kmodq *q)
 {
 	if (!q)
 		return NULL;
-	kmod_unref(q->ctx);
+	if (q->ctx)
+		kmod_unref(q->ctx);
+	free(q->modules_dir);
 	free(q);
 	return NULL;
 }
@@ -100,6 +199,9 @@ int kmodq_lookup(struct kmodq *q, const char *modalias, char ***ret_modules,
 	_cleanup_strv_free_ char **mods = NULL, **all_names = NULL;
 	int r;
 
+	r = kmodq_open(q);
+	if (r < 0)
+		return r;
 	r = kmod_module_new_from_lookup(q->ctx, modalias, &all);
 	if (r < 0)
 		return r;
@@ -167,6 +269,9 @@ int kmodq_load(struct kmodq *q, const char *module)
 
 	if (!q || !q->allow_load)
 		return -EOPNOTSUPP;
+	r = kmodq_open(q);
+	if (r < 0)
+		return r;
 	r = kmod_module_new_from_name(q->ctx, module, &mod);
 	if (r < 0)
 		return r;

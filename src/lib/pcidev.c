@@ -9,6 +9,7 @@
 #include "macro.h"
 #include "pcidev.h"
 #include "sysfs.h"
+#include "trace.h"
 
 static const char *const stub_names[_PCIDEV_STUB_MAX] = {
 	[PCIDEV_STUB_NONE] = NULL,
@@ -33,6 +34,14 @@ enum pcidev_stub pcidev_stub_from_driver(const char *driver)
 }
 
 static bool slots_list(const char *slots, const char *bdf);
+
+/* A vfio variant driver's name: "mlx5_vfio_pci", "xe-vfio-pci". */
+static bool variant_name(const char *driver)
+{
+	size_t n = driver ? strlen(driver) : 0;
+
+	return n > 9 && (streq(driver + n - 9, "_vfio_pci") || streq(driver + n - 9, "-vfio-pci"));
+}
 
 /* An EHCI controller (class 0c03, prog-if 20), the USB 2.0 half of a companion slot. */
 bool pcidev_is_ehci(const struct pcidev *d)
@@ -323,6 +332,9 @@ static int scan_details(struct sysfs *s, struct pcidev *d)
 			d->vfio_dev = strdup(v[0]);
 			if (!d->vfio_dev)
 				return -ENOMEM;
+			/* A vfio variant driver (mlx5_vfio_pci, ...) holds it for passthrough too. */
+			if (d->stub == PCIDEV_STUB_NONE && d->driver)
+				d->stub = PCIDEV_STUB_VFIO_PCI;
 		} else if (n < 0 && n != -ENOENT && n != -ENOTDIR) {
 			return n;
 		}
@@ -359,6 +371,51 @@ static int parent_from_link(struct sysfs *s, struct pcidev *d)
 	return 0;
 }
 
+/* "KEY=HEX" or "KEY=HEX:HEX" on one line of a uevent; the value ends the line. */
+static int uevent_hex(const char *ue, const char *key, int maxn, uint32_t *a, uint32_t *b)
+{
+	size_t n = strlen(key);
+
+	for (const char *p = ue; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		if (strncmp(p, key, n) || p[n] != '=')
+			continue;
+		p += n + 1;
+		if (addr_parse_hex(&p, 1, maxn, a) < 0)
+			return -EINVAL;
+		if (b && (*p++ != ':' || addr_parse_hex(&p, 1, maxn, b) < 0))
+			return -EINVAL;
+		return *p == '\n' || *p == '\0' ? 0 : -EINVAL;
+	}
+	return -ENOENT;
+}
+
+/*
+ * Vendor, device, class and subsystem IDs from the one uevent attribute
+ * (PCI_CLASS, PCI_ID, PCI_SUBSYS_ID: the kernel's pci_uevent()), one read
+ * instead of five. Returns 0, or -errno when the caller must read the
+ * attributes one by one (no uevent, or one without these keys).
+ */
+static int read_uevent_ids(struct sysfs *ds, struct pcidev *d)
+{
+	char ue[1024];
+	uint32_t cls, v, dev, sv, sd;
+	int r;
+
+	r = sysfs_read_attr(ds, ue, sizeof(ue), "uevent");
+	if (r < 0)
+		return r;
+	if (uevent_hex(ue, "PCI_CLASS", 6, &cls, NULL) < 0 ||
+	    uevent_hex(ue, "PCI_ID", 4, &v, &dev) < 0 ||
+	    uevent_hex(ue, "PCI_SUBSYS_ID", 4, &sv, &sd) < 0)
+		return -ENOENT;
+	d->class = cls;
+	d->vendor = v;
+	d->device = dev;
+	d->subsys_vendor = sv;
+	d->subsys_device = sd;
+	return 0;
+}
+
 static int scan_one(struct sysfs *s, const char *bdf, struct module_cache *mc, unsigned int flags,
 		    struct pcidev **ret)
 {
@@ -388,19 +445,21 @@ static int scan_one(struct sysfs *s, const char *bdf, struct module_cache *mc, u
 	addr_format_bdf(&d->addr, d->bdf);
 	addr_format_qubes(&d->addr, d->qubes);
 
-	if ((r = read_id(ds, bdf, "vendor", 0xffff, &v)) < 0)
-		goto out_free;
-	d->vendor = v;
-	if ((r = read_id(ds, bdf, "device", 0xffff, &v)) < 0)
-		goto out_free;
-	d->device = v;
-	if ((r = read_id(ds, bdf, "class", 0xffffff, &v)) < 0)
-		goto out_free;
-	d->class = v;
-	if (read_id(ds, bdf, "subsystem_vendor", 0xffff, &v) == 0)
-		d->subsys_vendor = v;
-	if (read_id(ds, bdf, "subsystem_device", 0xffff, &v) == 0)
-		d->subsys_device = v;
+	if (read_uevent_ids(ds, d) < 0) {
+		if ((r = read_id(ds, bdf, "vendor", 0xffff, &v)) < 0)
+			goto out_free;
+		d->vendor = v;
+		if ((r = read_id(ds, bdf, "device", 0xffff, &v)) < 0)
+			goto out_free;
+		d->device = v;
+		if ((r = read_id(ds, bdf, "class", 0xffffff, &v)) < 0)
+			goto out_free;
+		d->class = v;
+		if (read_id(ds, bdf, "subsystem_vendor", 0xffff, &v) == 0)
+			d->subsys_vendor = v;
+		if (read_id(ds, bdf, "subsystem_device", 0xffff, &v) == 0)
+			d->subsys_device = v;
+	}
 	if (read_id(ds, bdf, "revision", 0xff, &v) == 0)
 		d->revision = v;
 
@@ -418,21 +477,32 @@ static int scan_one(struct sysfs *s, const char *bdf, struct module_cache *mc, u
 		goto out_free;
 	}
 	d->stub = pcidev_stub_from_driver(d->driver);
+	/* Before the details (vfio-dev/) are read: a variant by its name. */
+	if (d->stub == PCIDEV_STUB_NONE && variant_name(d->driver))
+		d->stub = PCIDEV_STUB_VFIO_PCI;
 
-	if (flags & PCIDEV_SCAN_BASIC) {
-		/* list: IDs and driver, and what a Qubes PCI path needs of a bridge */
+	if (flags & (PCIDEV_SCAN_BASIC | PCIDEV_SCAN_LAZY)) {
+		/* list: IDs and driver, and what a Qubes PCI path needs of a bridge;
+		 * lazy: the rest later, for the functions a change selects */
 		if (pcidev_is_bridge(d)) {
 			r = read_optional_int(ds, d->bdf, "secondary_bus_number", &d->secondary_bus);
 			if (r < 0)
 				goto out_free;
+			/* as scan_details(): a PCI-to-PCI bridge's config space has it too */
+			if (d->secondary_bus < 0) {
+				uint8_t config[0x1a];
+
+				if (sysfs_read_bin(ds, config, sizeof(config), "config") ==
+					    (int)sizeof(config) &&
+				    (config[0x0e] & 0x7f) == 1)
+					d->secondary_bus = config[0x19];
+			}
 		}
 	} else {
 		r = scan_details(ds, d);
 		if (r < 0)
 			goto out_free;
-		/* A vfio variant driver (mlx5_vfio_pci, ...) holds it for passthrough too. */
-		if (d->stub == PCIDEV_STUB_NONE && d->driver && d->vfio_dev)
-			d->stub = PCIDEV_STUB_VFIO_PCI;
+		d->details = true;
 	}
 	r = parent_from_link(s, d);
 	if (r < 0)
@@ -543,6 +613,102 @@ int pcidev_refresh(struct sysfs *s, struct pcidev_list *l, char *const *bdfs, si
 	return r;
 }
 
+/* [*lo, *hi): the functions of D's slot, contiguous in the sorted snapshot. */
+static void slot_range(const struct pcidev_list *l, const struct pcidev *d, size_t *lo,
+		       size_t *hi)
+{
+	struct pci_addr first = d->addr;
+	size_t a = 0, b = l->n;
+
+	first.func = 0;
+	while (a < b) {
+		size_t mid = a + (b - a) / 2;
+
+		if (addr_cmp(&l->devs[mid]->addr, &first) < 0)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	*lo = a;
+	while (a < l->n && addr_same_slot(&l->devs[a]->addr, &d->addr))
+		a++;
+	*hi = a;
+}
+
+/* Read the details of D alone, if a lazy scan left them out. */
+static int load_one(struct sysfs *s, const struct pcidev_list *l, struct pcidev *d)
+{
+	_cleanup_(sysfs_closep) struct sysfs *ds = NULL;
+	int r;
+
+	if (d->details)
+		return 0;
+	r = sysfs_open_sub(s, &ds, "bus/pci/devices/%s", d->bdf);
+	if (r < 0)
+		return r;
+	/* As scan_one() starts them; a bridge's secondary bus is read again. */
+	d->header_type = -1;
+	d->iommu_group = -1;
+	d->boot_vga = -1;
+	d->secondary_bus = -1;
+	d->sriov_totalvfs = -1;
+	d->sriov_numvfs = -1;
+	r = scan_details(ds, d);
+	if (r < 0)
+		return r;
+	if (d->physfn_bdf[0])
+		d->physfn = pcidev_find_bdf(l, d->physfn_bdf);
+	d->details = true;
+	return 0;
+}
+
+/*
+ * After a PCIDEV_SCAN_LAZY snapshot: read the details of D and of what a
+ * plan or a guard about D looks at, the other functions of its slot and of
+ * its IOMMU group. Each function is read once. Returns 0 or -errno.
+ */
+int pcidev_load_details(struct sysfs *s, struct pcidev_list *l, struct pcidev *d)
+{
+	_cleanup_strv_free_ char **members = NULL;
+	size_t lo, hi;
+	int r;
+
+	r = load_one(s, l, d);
+	if (r < 0)
+		return r;
+	slot_range(l, d, &lo, &hi);
+	for (size_t i = lo; i < hi; i++) {
+		r = load_one(s, l, l->devs[i]);
+		if (r < 0)
+			return r;
+	}
+	r = pcidev_iommu_members(s, d, &members);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	for (char **m = members; m && *m; m++) {
+		struct pcidev *o = pcidev_find_bdf(l, *m);
+
+		if (o) {
+			r = load_one(s, l, o);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+/* Read the details a lazy snapshot left out, of every function. Returns 0 or -errno. */
+int pcidev_load_all_details(struct sysfs *s, struct pcidev_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		int r = load_one(s, l, l->devs[i]);
+
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int cmp_dev(const void *a, const void *b)
 {
 	const struct pcidev *x = *(struct pcidev *const *)a, *y = *(struct pcidev *const *)b;
@@ -604,6 +770,8 @@ int pcidev_scan(struct sysfs *s, unsigned int flags, struct pcidev_list **ret)
 			d->physfn = pcidev_find_bdf(l, d->physfn_bdf);
 	}
 	mark_slots(l, slots);
+	trace_point("snapshot of %zu functions%s", l->n,
+		    flags & (PCIDEV_SCAN_BASIC | PCIDEV_SCAN_LAZY) ? " (cheap pass)" : "");
 	*ret = TAKE_PTR(l);
 
 out_clear_cache:
@@ -647,11 +815,10 @@ struct pcidev *pcidev_find_bdf(const struct pcidev_list *l, const char *bdf)
 size_t pcidev_slot_functions(const struct pcidev_list *l, const struct pcidev *d,
 			     struct pcidev **out, size_t max)
 {
-	size_t n = 0;
+	size_t n = 0, lo, hi;
 
-	for (size_t i = 0; i < l->n; i++) {
-		if (!addr_same_slot(&l->devs[i]->addr, &d->addr))
-			continue;
+	slot_range(l, d, &lo, &hi);
+	for (size_t i = lo; i < hi; i++) {
 		if (n < max)
 			out[n] = l->devs[i];
 		n++;

@@ -54,6 +54,7 @@ struct pcidev {
 	char **virtfns;		/* BDFs of the VFs of a PF, NULL otherwise */
 	char **net_ifaces;	/* names under net/, NULL if none */
 	char *vfio_dev;		/* the name under vfio-dev/ ("vfio3"): a vfio driver holds it */
+	bool details;		/* override, modalias, reset, IOMMU, boot_vga, config, SR-IOV, net read */
 };
 
 struct pcidev_list {
@@ -67,8 +68,11 @@ struct pcidev_list {
 
 /* pcidev_scan() flags */
 #define PCIDEV_SCAN_BASIC 1u	/* identity, driver, bridges' secondary bus: list's needs */
+#define PCIDEV_SCAN_LAZY 2u	/* the same cheap pass; pcidev_load_details() reads the rest */
 
 int pcidev_scan(struct sysfs *s, unsigned int flags, struct pcidev_list **ret);
+int pcidev_load_details(struct sysfs *s, struct pcidev_list *l, struct pcidev *d);
+int pcidev_load_all_details(struct sysfs *s, struct pcidev_list *l);
 int pcidev_refresh(struct sysfs *s, struct pcidev_list *l, char *const *bdfs, size_t n);
 struct pcidev_list *pcidev_list_free(struct pcidev_list *l);
 static inline void pcidev_list_freep(struct pcidev_list **l)

@@ -23,6 +23,16 @@ const char *pciname_subsystem(struct pciname *n, char *buf, size_t size, uint16_
 const char *pciname_class(struct pciname *n, char *buf, size_t size, uint16_t class16);
 const char *pciname_progif(struct pciname *n, char *buf, size_t size, uint32_t class24);
 
+/* Every name of one (vendor, device, subsystem, class) tuple; NULL when pci.ids does not know it. */
+struct pciname_set {
+	const char *class_name;	/* libpci's wording, " [ccss]" included for an unknown subclass */
+	const char *vendor, *device;
+	const char *subsys_vendor, *subsys_device;
+	const char *progif;
+};
+int pciname_lookup(struct pciname *n, uint16_t vendor, uint16_t device, uint16_t sv,
+		   uint16_t sd, uint32_t class24, const struct pciname_set **ret);
+
 /* libpci's filter, copied out so that callers need not include <pci/pci.h>. -1 = any. */
 struct pciname_filter {
 	int domain, bus, slot, func;

@@ -392,15 +392,26 @@ static bool settled(const struct plan_request *req, const struct pcidev *d)
 	return d->stub == PCIDEV_STUB_NONE;
 }
 
+#define SLOT_FNS 8 /* functions 0-7 */
+
+/* The functions of D's slot, in address order (a binary search, not a scan). */
+static size_t slot_of(const struct pcidev_list *l, const struct pcidev *d,
+		      struct pcidev *fns[SLOT_FNS])
+{
+	size_t nf = pcidev_slot_functions(l, d, fns, SLOT_FNS);
+
+	return nf < SLOT_FNS ? nf : SLOT_FNS;
+}
+
 static bool companion_slot(const struct pcidev_list *l, const struct pcidev *d)
 {
 	bool ehci = false, companion = false;
+	struct pcidev *fns[SLOT_FNS];
+	size_t nf = slot_of(l, d, fns);
 
-	for (size_t i = 0; i < l->n; i++) {
-		const struct pcidev *s = l->devs[i];
+	for (size_t i = 0; i < nf; i++) {
+		const struct pcidev *s = fns[i];
 
-		if (!addr_same_slot(&s->addr, &d->addr))
-			continue;
 		ehci = ehci || pcidev_is_ehci(s);
 		companion = companion || pcidev_is_usb_companion(s);
 	}
@@ -412,13 +423,13 @@ static int refuse_split(const struct pcidev_list *l, const struct plan_request *
 			struct plan_refusal *why)
 {
 	char others[600] = "";
-	size_t len = 0;
+	struct pcidev *fns[SLOT_FNS];
+	size_t len = 0, nf = slot_of(l, d, fns);
 
-	for (size_t i = 0; i < l->n; i++) {
-		const struct pcidev *s = l->devs[i];
+	for (size_t i = 0; i < nf; i++) {
+		const struct pcidev *s = fns[i];
 
-		if (s == d || !addr_same_slot(&s->addr, &d->addr) || in_set(set, n, s) ||
-		    settled(req, s))
+		if (s == d || in_set(set, n, s) || settled(req, s))
 			continue;
 		len += snprintf(others + len, len < sizeof(others) ? sizeof(others) - len : 0,
 				"%s%s (%s)", len ? ", " : "", s->bdf, s->driver ? s->driver : "no driver");
@@ -465,6 +476,8 @@ int plan_group(const struct pcidev_list *l, const struct plan_request *req,
 
 	for (size_t i = 0; i < n; i++) {
 		const struct pcidev *d = set[i];
+		struct pcidev *fns[SLOT_FNS];
+		size_t nf;
 
 		/* --group: every endpoint of its IOMMU group; bridges stay where they are. */
 		for (size_t j = 0; req->iommu_group && d->iommu_group >= 0 && j < l->n; j++) {
@@ -476,11 +489,11 @@ int plan_group(const struct pcidev_list *l, const struct plan_request *req,
 		}
 		if (d->physfn_bdf[0])
 			continue;
-		for (size_t j = 0; j < l->n; j++) {
-			struct pcidev *s = l->devs[j];
+		nf = slot_of(l, d, fns);
+		for (size_t j = 0; j < nf; j++) {
+			struct pcidev *s = fns[j];
 
-			if (!addr_same_slot(&s->addr, &d->addr) || in_set(set, n, s) ||
-			    s->physfn_bdf[0] || settled(req, s))
+			if (in_set(set, n, s) || s->physfn_bdf[0] || settled(req, s))
 				continue;
 			if (req->all_functions)
 				set[n++] = s;

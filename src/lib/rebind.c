@@ -20,6 +20,7 @@
 #include "pcidev.h"
 #include "rebind.h"
 #include "sysfs.h"
+#include "trace.h"
 #include "util.h"
 #include "xen.h"
 
@@ -326,6 +327,8 @@ static int run_step(struct rebind *rb, struct step *st, struct resolved *res, si
 			return r;
 		}
 	}
+	trace_point("%s %s", st->op == STEP_LOAD_MODULE ? "load-module" : "write",
+		    st->op == STEP_LOAD_MODULE ? st->module : st->path);
 	if (!check(rb, st, state, sizeof(state))) {
 		f->error = -EPROTO;
 		snprintf(f->cause, sizeof(f->cause),
@@ -333,6 +336,7 @@ static int run_step(struct rebind *rb, struct step *st, struct resolved *res, si
 			 plan_check_name(st->check));
 		return -EPROTO;
 	}
+	trace_point("checked (%s)", plan_check_name(st->check));
 	return 0;
 }
 
@@ -373,6 +377,7 @@ int rebind_execute(struct rebind *rb, const struct plan *p, struct rebind_failur
 		if (rb->j && rb->txn) {
 			rb->txn->step++;
 			r = journal_txn_write(rb->j, rb->txn);
+			trace_point("journal: step %zu recorded", i + 1);
 			if (r < 0) {
 				f->step = i + 1;
 				f->st = st;

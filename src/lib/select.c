@@ -244,6 +244,25 @@ int select_resolve_one(const struct pcidev_list *l, const char *text, struct pci
 	r = select_parse(text, &sel, ret_error);
 	if (r < 0)
 		return r;
+	/* A whole address names at most one function: a binary search, not a scan
+	 * (boot resolves thousands of them). */
+	if (sel.n_hops <= 1 && sel.f.domain >= 0 && sel.f.bus >= 0 && sel.f.slot >= 0 &&
+	    sel.f.func >= 0) {
+		struct pci_addr a = { .domain = (unsigned int)sel.f.domain,
+				      .bus = (unsigned int)sel.f.bus,
+				      .slot = (unsigned int)sel.f.slot,
+				      .func = (unsigned int)sel.f.func };
+
+		found = pcidev_find(l, &a);
+		if (found && !select_match(&sel, found))
+			found = NULL;
+		if (!found) {
+			*ret_error = "no such PCI function";
+			return -ENODEV;
+		}
+		*ret = found;
+		return 0;
+	}
 	for (size_t i = 0; i < l->n; i++) {
 		if (!select_match(&sel, l->devs[i]))
 			continue;

@@ -14,6 +14,7 @@
 #include <libudev.h>
 
 #include "macro.h"
+#include "trace.h"
 #include "udevq.h"
 
 /*
@@ -148,5 +149,6 @@ int udevq_settle(int timeout_ms)
 out_unref:
 	udev_queue_unref(q);
 	udev_unref(u);
+	trace_point("udev settled (%s)", r == 0 ? "queue empty" : r == -ENOENT ? "no udev" : "timed out");
 	return r;
 }

@@ -340,6 +340,87 @@ static void test_text_array_of_objects(void **state)
 	capture_free(&c);
 }
 
+/*
+ * The printer writes the document as it goes; the bytes must be those
+ * json-c prints for the same tree (JSON_C_TO_STRING_PRETTY | _SPACED |
+ * _NOSLASHESCAPE, what pcibind printed before and the goldens hold): nested
+ * and empty objects and arrays, nulls in arrays, and every byte 1..255 in a
+ * key and a value.
+ */
+static void test_json_same_bytes_as_json_c(void **state)
+{
+	json_object *root = json_object_new_object(), *arr, *obj, *inner;
+	char all[256], key[16];
+	struct capture c;
+	const char *want;
+
+	(void)state;
+	for (int i = 1; i < 256; i++)
+		all[i - 1] = (char)i;
+	all[255] = '\0';
+
+	capture_begin(&c, true);
+	out_string(c.o, "name", NULL, "a/b \"q\" \\ tab\t");
+	json_object_object_add(root, "name", json_object_new_string("a/b \"q\" \\ tab\t"));
+	out_string(c.o, all, NULL, all);
+	json_object_object_add(root, all, json_object_new_string(all));
+	out_int(c.o, "neg", NULL, -42);
+	json_object_object_add(root, "neg", json_object_new_int64(-42));
+	out_int(c.o, "big", NULL, 1LL << 62);
+	json_object_object_add(root, "big", json_object_new_int64(1LL << 62));
+	out_bool(c.o, "yes", NULL, true);
+	json_object_object_add(root, "yes", json_object_new_boolean(1));
+	out_null(c.o, "none", NULL, NULL);
+	json_object_object_add(root, "none", NULL);
+	out_string(c.o, "nothing", NULL, NULL);
+	json_object_object_add(root, "nothing", NULL);
+
+	out_begin_array(c.o, "empty_array", NULL);
+	out_end_array(c.o);
+	json_object_object_add(root, "empty_array", json_object_new_array());
+	out_begin_object(c.o, "empty_object");
+	out_end_object(c.o);
+	json_object_object_add(root, "empty_object", json_object_new_object());
+
+	out_begin_array(c.o, "devices", NULL);
+	arr = json_object_new_array();
+	json_object_object_add(root, "devices", arr);
+	for (int i = 0; i < 3; i++) {
+		out_begin_object(c.o, NULL);
+		obj = json_object_new_object();
+		json_object_array_add(arr, obj);
+		snprintf(key, sizeof(key), "k%d", i);
+		out_int(c.o, key, NULL, i);
+		json_object_object_add(obj, key, json_object_new_int64(i));
+		out_begin_array(c.o, "list", NULL);
+		inner = json_object_new_array();
+		json_object_object_add(obj, "list", inner);
+		for (int k = 0; k < i; k++) {
+			out_string(c.o, NULL, NULL, k ? "x" : NULL);
+			json_object_array_add(inner, k ? json_object_new_string("x") : NULL);
+		}
+		out_end_array(c.o);
+		out_begin_object(c.o, "nested");
+		json_object_object_add(obj, "nested", json_object_new_object());
+		out_end_object(c.o);
+		out_end_object(c.o);
+	}
+	out_end_array(c.o);
+
+	want = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+							   JSON_C_TO_STRING_SPACED |
+							   JSON_C_TO_STRING_NOSLASHESCAPE);
+	{
+		const char *got = capture_end(&c);
+		size_t n = strlen(want);
+
+		if (strncmp(got, want, n) || strcmp(got + n, "\n"))
+			fail_msg("streamed:\n%s\njson-c:\n%s\n", got, want);
+	}
+	json_object_put(root);
+	capture_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -348,6 +429,7 @@ int main(void)
 		cmocka_unit_test(test_json_list_shape),
 		cmocka_unit_test(test_json_escaping),
 		cmocka_unit_test(test_json_empty),
+		cmocka_unit_test(test_json_same_bytes_as_json_c),
 		cmocka_unit_test(test_finish_write_error),
 		cmocka_unit_test(test_text_labels),
 		cmocka_unit_test(test_text_arrays),

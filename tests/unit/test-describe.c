@@ -169,6 +169,52 @@ static void test_line_too_small(void **state)
 	assert_string_equal(buf, full);
 }
 
+/*
+ * pciname_lookup() caches by (vendor, device, subsystem, class): the same
+ * tuple gives the same names without asking libpci again, a tuple that
+ * differs in any one of them is looked up on its own, and the cache keeps
+ * its answers across growth (hundreds of tuples).
+ */
+static void test_lookup_cache(void **state)
+{
+	struct fixture *t = *state;
+	const struct pciname_set *a, *b, *c;
+	char buf[256];
+
+	assert_int_equal(pciname_lookup(t->names, 0x8086, 0x2934, 0x1af4, 0x1100, 0x0c0300, &a), 0);
+	assert_string_equal(a->vendor, "Intel Corporation");
+	assert_string_equal(a->device, "82801I (ICH9 Family) USB UHCI Controller #1");
+	assert_string_equal(a->subsys_vendor, "Red Hat, Inc.");
+	assert_string_equal(a->subsys_device, "QEMU Virtual Machine");
+	assert_string_equal(a->class_name, "USB controller");
+	assert_string_equal(a->progif, "UHCI");
+	assert_int_equal(pciname_lookup(t->names, 0x8086, 0x2934, 0x1af4, 0x1100, 0x0c0300, &b), 0);
+	assert_ptr_equal(a, b);
+	/* Each key field counts. */
+	assert_int_equal(pciname_lookup(t->names, 0x8086, 0x2934, 0x1af4, 0x1100, 0x0c0320, &c), 0);
+	assert_string_equal(c->progif, "EHCI");
+	assert_int_equal(pciname_lookup(t->names, 0x8086, 0x2934, 0x1af4, 0x1101, 0x0c0300, &c), 0);
+	assert_null(c->subsys_device);
+	assert_int_equal(pciname_lookup(t->names, 0x8086, 0x2935, 0x1af4, 0x1100, 0x0c0300, &c), 0);
+	assert_null(c->device);
+	assert_int_equal(pciname_lookup(t->names, 0x1af4, 0x2934, 0x1af4, 0x1100, 0x0c0300, &c), 0);
+	assert_string_equal(c->vendor, "Red Hat, Inc.");
+	assert_null(c->device);
+	/* Many tuples: the cache grows, and every answer is still the uncached one. */
+	for (unsigned int i = 0; i < 600; i++) {
+		assert_int_equal(pciname_lookup(t->names, 0x8086, (uint16_t)i, 0x1af4, 0x1100,
+						0x0c0300, &c), 0);
+		assert_string_equal(c->vendor, "Intel Corporation");
+		if (pciname_device(t->names, buf, sizeof(buf), 0x8086, (uint16_t)i))
+			assert_string_equal(c->device, buf);
+		else
+			assert_null(c->device);
+	}
+	assert_int_equal(pciname_lookup(t->names, 0x8086, 0x2934, 0x1af4, 0x1100, 0x0c0300, &b), 0);
+	assert_string_equal(b->device, "82801I (ICH9 Family) USB UHCI Controller #1");
+	assert_string_equal(b->subsys_device, "QEMU Virtual Machine");
+}
+
 static void test_missing_ids_file(void **state)
 {
 	struct fixture *t = *state;
@@ -237,6 +283,7 @@ int main(void)
 		T(test_base_class_only),
 		T(test_line_too_small),
 		T(test_missing_ids_file),
+		T(test_lookup_cache),
 		T(test_malformed_ids_file),
 	};
 #undef T

@@ -713,6 +713,108 @@ static void test_empty_and_missing(void **state)
 	assert_null(pcidev_list_free(NULL));
 }
 
+/*
+ * A lazy scan reads identity, driver and the bridges' secondary bus only;
+ * pcidev_load_details() reads the rest for one function, its slot and its
+ * IOMMU group, and nothing else.
+ */
+static void test_lazy_details(void **state)
+{
+	struct fixture *t = *state;
+	struct pcidev *d, *nic, *gpu;
+
+	build_base(t);
+	assert_int_equal(pcidev_scan(t->s, PCIDEV_SCAN_LAZY, &t->l), 0);
+	for (size_t i = 0; i < t->l->n; i++)
+		assert_false(t->l->devs[i]->details);
+	nic = pcidev_find_bdf(t->l, "0000:02:00.0");
+	assert_non_null(nic);
+	assert_string_equal(nic->driver, "e1000e");
+	assert_string_equal(nic->parent_bdf, "0000:00:1c.0");
+	assert_false(nic->resettable);
+	assert_null(nic->net_ifaces);
+	assert_int_equal(nic->iommu_group, -1);
+	/* RP2's secondary bus comes with the cheap pass (Qubes paths need it). */
+	assert_int_equal(pcidev_find_bdf(t->l, "0000:00:1c.1")->secondary_bus, 3);
+
+	/* UHCI 1d.1: its slot and group siblings, nothing more. */
+	d = pcidev_find_bdf(t->l, "0000:00:1d.1");
+	assert_int_equal(pcidev_load_details(t->s, t->l, d), 0);
+	assert_true(d->details);
+	assert_int_equal(d->iommu_group, 5);
+	assert_string_equal(d->driver_override, "vfio-pci");
+	assert_true(pcidev_find_bdf(t->l, "0000:00:1d.0")->details);
+	assert_true(pcidev_find_bdf(t->l, "0000:00:1d.2")->details);
+	assert_false(nic->details);
+	gpu = pcidev_find_bdf(t->l, "0000:03:00.0");
+	assert_false(gpu->details);
+
+	/* The GPU: its audio function comes along (same slot). */
+	assert_int_equal(pcidev_load_details(t->s, t->l, gpu), 0);
+	assert_true(pcidev_find_bdf(t->l, "0000:03:00.1")->details);
+	assert_int_equal(gpu->header_type, 0);
+	assert_true(gpu->multifunction);
+
+	assert_int_equal(pcidev_load_details(t->s, t->l, nic), 0);
+	assert_true(nic->resettable);
+	assert_string_equal(nic->reset_methods[0], "flr");
+	assert_string_equal(nic->net_ifaces[0], "eth0");
+	assert_int_equal(nic->iommu_group, 7);
+	/* Loading again reads nothing new and changes nothing. */
+	assert_int_equal(pcidev_load_details(t->s, t->l, nic), 0);
+	assert_string_equal(nic->net_ifaces[0], "eth0");
+
+	assert_int_equal(pcidev_load_all_details(t->s, t->l), 0);
+	for (size_t i = 0; i < t->l->n; i++)
+		assert_true(t->l->devs[i]->details);
+}
+
+/*
+ * IDs and class come from the one uevent read when it has PCI_CLASS, PCI_ID
+ * and PCI_SUBSYS_ID (the values below differ from the attribute files on
+ * purpose, to show which was read); a uevent without them or with a bad
+ * value sends the scan back to the attribute files.
+ */
+static void test_ids_from_uevent(void **state)
+{
+	struct fixture *t = *state;
+	struct pcidev *d;
+
+	add_fn(t, "pci0000:00/0000:00:01.0", 0x8086, 0x10d3, 0x020000);
+	dev_attr(t, "pci0000:00/0000:00:01.0", "uevent",
+		 "DRIVER=e1000e\nPCI_CLASS=C0330\nPCI_ID=1B21:1142\nPCI_SUBSYS_ID=1028:089E\n"
+		 "PCI_SLOT_NAME=0000:00:01.0\nMODALIAS=pci:v00001B21d00001142sv*\n");
+	add_fn(t, "pci0000:00/0000:00:02.0", 0x8086, 0x10d3, 0x020000);
+	dev_attr(t, "pci0000:00/0000:00:02.0", "uevent",
+		 "PCI_CLASS=20000\nPCI_ID=1B21:11x2\nPCI_SUBSYS_ID=1028:089E\n");
+	add_fn(t, "pci0000:00/0000:00:03.0", 0x8086, 0x10d3, 0x020000);
+	dev_attr(t, "pci0000:00/0000:00:03.0", "uevent", "PCI_CLASS=C0330\nPCI_ID=1B21:1142\n");
+	add_fn(t, "pci0000:00/0000:00:04.0", 0x8086, 0x10d3, 0x020000);
+	dev_attr(t, "pci0000:00/0000:00:04.0", "uevent",
+		 "PCI_CLASS=10C0330\nPCI_ID=1B21:1142\nPCI_SUBSYS_ID=1028:089E\n");
+
+	for (unsigned int flags = 0; flags <= PCIDEV_SCAN_LAZY; flags++) {
+		t->l = pcidev_list_free(t->l);
+		assert_int_equal(pcidev_scan(t->s, flags, &t->l), 0);
+		d = pcidev_find_bdf(t->l, "0000:00:01.0");
+		assert_int_equal(d->vendor, 0x1b21);
+		assert_int_equal(d->device, 0x1142);
+		assert_int_equal(d->class, 0x0c0330);
+		assert_int_equal(d->subsys_vendor, 0x1028);
+		assert_int_equal(d->subsys_device, 0x089e);
+		/* the driver still comes from the driver link: there is none */
+		assert_null(d->driver);
+		for (const char *const *b = (const char *const[]){ "0000:00:02.0", "0000:00:03.0",
+								  "0000:00:04.0", NULL };
+		     *b; b++) {
+			d = pcidev_find_bdf(t->l, *b);
+			assert_int_equal(d->vendor, 0x8086);
+			assert_int_equal(d->device, 0x10d3);
+			assert_int_equal(d->class, 0x020000);
+		}
+	}
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -739,6 +841,8 @@ int main(void)
 		T(test_no_drivers_no_xen),
 		cmocka_unit_test(test_usb_kinds_and_function_reset),
 		T(test_empty_and_missing),
+		T(test_lazy_details),
+		T(test_ids_from_uevent),
 	};
 #undef T
 

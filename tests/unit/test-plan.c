@@ -20,6 +20,11 @@ static void mk(struct pcidev *d, const char *bdf, uint32_t class, const char *dr
 	addr_format_bdf(&d->addr, d->bdf);
 }
 
+static int cmp_addr(const void *a, const void *b)
+{
+	return addr_cmp(&(*(struct pcidev *const *)a)->addr, &(*(struct pcidev *const *)b)->addr);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -33,6 +38,8 @@ static int setup(void **state)
 	mk(&fn[4], "0000:00:1f.3", 0x040300, "snd_hda_intel");
 	for (int i = 0; i < N; i++)
 		devs[i] = &fn[i];
+	/* A snapshot is sorted by address (pcidev_scan); lookups rely on it. */
+	qsort(devs, N, sizeof(*devs), cmp_addr);
 	list = (struct pcidev_list){ .devs = devs, .n = N, .drivers = drivers };
 	return 0;
 }

@@ -1,0 +1,51 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# PCIBIND_TRACE: a real seize and release (fake kernel) print one timed line
+# per stage point on stderr, in order: main, the snapshot, every step's
+# write and check, the journal, exit; without the variable, none. libkmod's
+# index is loaded only when a lookup or a module load needs it.
+set -u
+BUILD=${BUILD:-build}
+work=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export PCIBIND_FORBID_REAL_SYSFS=1
+pass=0 fail=0
+check() { # check NAME CONDITION...
+	name=$1; shift
+	if "$@"; then pass=$((pass + 1)); echo "ok $name"; else fail=$((fail + 1)); echo "FAIL $name"; fi
+}
+fx=laptop
+cp -a "$BUILD/fixtures/$fx/sys" "$work/sys"
+sh tests/engine/prep.sh "$work/sys" "$BUILD/fixtures/$fx/fixture.aliases"
+pb() {
+	"$BUILD/pcibind-fake" --sysfs-root "$work/sys" --modules-dir "$BUILD/fixtures/$fx/modules" \
+		--pci-ids tests/fixtures/pci.ids --state-dir "$work/state" --policy-dir policy.d \
+		--proc-root tests/fixtures/proc/none "$@"
+}
+PCIBIND_TRACE=1 pb seize --driver vfio-pci 0000:00:1f.6 >"$work/out" 2>"$work/seize"
+check seize-ok [ $? -eq 0 ]
+PCIBIND_TRACE=1 pb release 0000:00:1f.6 >"$work/out" 2>"$work/release"
+check release-ok [ $? -eq 0 ]
+pb seize --driver vfio-pci 0000:00:1f.6 >"$work/out" 2>"$work/plain"
+check plain-ok [ $? -eq 0 ]
+
+# POINT... appear in this order in FILE, each on a "pcibind: trace: T ms +D ms" line.
+in_order() {
+	f=$1; shift
+	grep '^pcibind: trace: *[0-9.]* ms *+[0-9.]* ms ' "$f" | sed 's/^pcibind: trace: *[0-9.]* ms *+[0-9.]* ms //' >"$f.points"
+	for p in "$@"; do
+		n=$(grep -n -m1 -F -- "$p" "$f.points" | cut -d: -f1)
+		[ -n "$n" ] || { echo "no '$p' in $f"; return 1; }
+		sed -i "1,${n}d" "$f.points"
+	done
+}
+check seize-points in_order "$work/seize" main "snapshot of" \
+	"write bus/pci/devices/0000:00:1f.6/driver_override" "checked (override)" \
+	"journal: step 1 recorded" "write bus/pci/drivers/vfio-pci/bind" "checked (bound)" exit
+check release-points in_order "$work/release" main "snapshot of" \
+	"write bus/pci/devices/0000:00:1f.6/reset" "write bus/pci/drivers/e1000e/bind" exit
+# libkmod is opened at its first use: a seize onto a registered stub never needs it
+check seize-without-libkmod sh -c "! grep -q 'libkmod' '$work/seize'"
+check silent-without-trace sh -c "! grep -q 'trace:' '$work/plain'"
+echo "trace: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
