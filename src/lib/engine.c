@@ -1429,6 +1429,17 @@ int engine_vfio_users(struct engine *e, const struct pcidev *d, char *buf, size_
 	int r;
 
 	buf[0] = '\0';
+	/* A lazy snapshot's function: its group and vfio-dev/ are details. */
+	if (!d->details && e->l) {
+		struct pcidev *own = pcidev_find_bdf(e->l, d->bdf);
+
+		if (own) {
+			r = engine_details(e, own);
+			if (r < 0)
+				return r;
+			d = own;
+		}
+	}
 	if (!vfio_holds(d))
 		return 0;
 	r = proc_open(e->roots.proc_root, &p);
@@ -1463,7 +1474,7 @@ int engine_doctor(struct engine *e, struct doctor_report *rep)
 		pol = NULL;
 	r = doctor_host(e->s, p, engine_kmod(e), l, rep);
 	for (size_t i = 0; r >= 0 && i < l->n; i++) {
-		const struct pcidev *d = l->devs[i];
+		struct pcidev *d = l->devs[i];
 		struct change_opts o = { .op = PLAN_SEIZE, .origin = "cli" };
 		char stub[64] = "", users[256];
 		struct policy_eval pe;
@@ -1478,6 +1489,10 @@ int engine_doctor(struct engine *e, struct doctor_report *rep)
 		}
 		if (!stub[0])
 			continue;
+		/* its group, reset and the like: what a lazy snapshot reads on demand */
+		r = engine_details(e, d);
+		if (r < 0)
+			break;
 		(void)engine_vfio_users(e, d, users, sizeof(users));
 		r = doctor_device(l, d, stub, users, rep);
 	}

@@ -27,7 +27,8 @@
 	X(kmod_module_apply_filter) X(kmod_module_get_initstate) X(kmod_module_get_module)        \
 	X(kmod_module_get_name) X(kmod_module_get_path) X(kmod_module_new_from_lookup)            \
 	X(kmod_module_new_from_name) X(kmod_module_probe_insert_module) X(kmod_module_unref)     \
-	X(kmod_module_unref_list)
+	X(kmod_module_unref_list) X(kmod_module_get_info) X(kmod_module_info_get_key)             \
+	X(kmod_module_info_get_value) X(kmod_module_info_free_list)
 
 static struct {
 	void *handle;
@@ -73,6 +74,10 @@ static int kmod_dlopen(void)
 #define kmod_module_probe_insert_module (*kd.kmod_module_probe_insert_module)
 #define kmod_module_unref (*kd.kmod_module_unref)
 #define kmod_module_unref_list (*kd.kmod_module_unref_list)
+#define kmod_module_get_info (*kd.kmod_module_get_info)
+#define kmod_module_info_get_key (*kd.kmod_module_info_get_key)
+#define kmod_module_info_get_value (*kd.kmod_module_info_get_value)
+#define kmod_module_info_free_list (*kd.kmod_module_info_free_list)
 
 struct kmodq {
 	char *modules_dir;	/* NULL: the running kernel's */
@@ -312,6 +317,9 @@ int kmodq_vfio_aliases(struct kmodq *q, const char *modalias, struct kmodq_alias
 		return -EINVAL;
 	if (asprintf(&key, "vfio_pci:%s", modalias + 4) < 0)
 		return -ENOMEM;
+	r = kmodq_open(q);
+	if (r < 0)
+		return r;
 	r = kmod_module_new_from_lookup(q->ctx, key, &all);
 	if (r < 0)
 		return r;
@@ -370,7 +378,7 @@ bool kmodq_module_known(struct kmodq *q, const char *module)
 	struct kmod_module *mod = NULL;
 	bool known;
 
-	if (!q || kmod_module_new_from_name(q->ctx, module, &mod) < 0)
+	if (!q || kmodq_open(q) < 0 || kmod_module_new_from_name(q->ctx, module, &mod) < 0)
 		return false;
 	known = kmod_module_get_path(mod) || kmod_module_get_initstate(mod) >= 0;
 	kmod_module_unref(mod);
