@@ -725,15 +725,6 @@ int sysfs_write(struct sysfs *s, const char *path, const char *value)
 	return 0;
 }
 
-/* sysfs_write() with a printf-style path. */
-int sysfs_write_attr(struct sysfs *s, const char *value, const char *fmt, ...)
-{
-	char path[PATH_MAX];
-
-	FORMAT_PATH(path, fmt);
-	return sysfs_write(s, path, value);
-}
-
 /*
  * A gateway rooted at the directory at PATH under S (a device's directory),
  * so that its attributes are reached through one path component instead of

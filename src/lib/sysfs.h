@@ -42,4 +42,3 @@ bool sysfs_exists(struct sysfs *s, const char *fmt, ...) _printf_(2, 3);
 bool sysfs_is_dir(struct sysfs *s, const char *fmt, ...) _printf_(2, 3);
 int sysfs_list_dir(struct sysfs *s, char ***ret, const char *fmt, ...) _printf_(3, 4);
 int sysfs_write(struct sysfs *s, const char *path, const char *value);
-int sysfs_write_attr(struct sysfs *s, const char *value, const char *fmt, ...) _printf_(3, 4);

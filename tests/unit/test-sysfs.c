@@ -119,7 +119,6 @@ static void test_forbid_real_sysfs(void **state)
 	assert_int_equal(sysfs_open(sysfs_default_root, &s), 0);
 	unsetenv("PCIBIND_FORBID_REAL_SYSFS");
 	assert_int_equal(sysfs_write(s, "pcibind-unit-no-such-attribute", "1"), -EROFS);
-	assert_int_equal(sysfs_write_attr(s, "1", "pcibind-unit-no-such-attribute"), -EROFS);
 	sysfs_close(s);
 
 	/* A fixture root is not affected by the variable. */
@@ -420,9 +419,7 @@ static void test_write_attr(void **state)
 
 	/* Write-only attributes exist empty (mode 0200 in fixtures). */
 	unit_write_str(t->dir.root, "bus/pci/drivers/e1000e/unbind", "");
-	assert_int_equal(sysfs_write_attr(t->s, "0000:02:00.0", "bus/pci/drivers/%s/unbind",
-					  "e1000e"),
-			 0);
+	assert_int_equal(sysfs_write(t->s, "bus/pci/drivers/e1000e/unbind", "0000:02:00.0"), 0);
 	unit_read(t->dir.root, "bus/pci/drivers/e1000e/unbind", buf, sizeof(buf));
 	assert_string_equal(buf, "0000:02:00.0");
 }
@@ -434,7 +431,7 @@ static void test_write_attr_replaces(void **state)
 	char buf[64];
 
 	unit_write_str(t->dir.root, "driver_override", "vfio-pci\n");
-	assert_int_equal(sysfs_write_attr(t->s, "\n", "driver_override"), 0);
+	assert_int_equal(sysfs_write(t->s, "driver_override", "\n"), 0);
 	unit_read(t->dir.root, "driver_override", buf, sizeof(buf));
 	assert_string_equal(buf, "\n");
 }
@@ -445,16 +442,13 @@ static void test_write_attr_errors(void **state)
 	char abs[PATH_MAX], buf[64];
 
 	/* A missing attribute is not created. */
-	assert_int_equal(sysfs_write_attr(t->s, "1", "bus/pci/rescan"), -ENOENT);
+	assert_int_equal(sysfs_write(t->s, "bus/pci/rescan", "1"), -ENOENT);
 	assert_false(unit_exists(t->dir.root, "bus/pci/rescan"));
 
 	/* An absolute or empty path is refused before anything is opened. */
 	unit_write_str(t->dir.root, "target", "old");
-	assert_int_equal(sysfs_write_attr(t->s, "new", "%s",
-					  unit_path(t->dir.root, "target", abs)),
+	assert_int_equal(sysfs_write(t->s, unit_path(t->dir.root, "target", abs), "new"),
 			 -EINVAL);
-	assert_int_equal(sysfs_write_attr(t->s, "new", "%s", ""), -EINVAL);
-	assert_int_equal(sysfs_write(t->s, abs, "new"), -EINVAL);
 	assert_int_equal(sysfs_write(t->s, "", "new"), -EINVAL);
 	unit_read(t->dir.root, "target", buf, sizeof(buf));
 	assert_string_equal(buf, "old");
@@ -533,8 +527,7 @@ static void check_confined(struct fixture *t)
 	/* A link out of the root is an error that names it; the decoy stays empty. */
 	assert_int_equal(sysfs_write(s, "bus/pci/drivers/evil/unbind", "0000:00:1f.6"), -EXDEV);
 	assert_string_equal(sysfs_escape(), "bus/pci/drivers/evil");
-	assert_int_equal(sysfs_write_attr(s, "0000:00:1f.6", "bus/pci/drivers/%s/unbind", "abs"),
-			 -EXDEV);
+	assert_int_equal(sysfs_write(s, "bus/pci/drivers/abs/unbind", "0000:00:1f.6"), -EXDEV);
 	assert_string_equal(sysfs_escape(), "bus/pci/drivers/abs");
 	assert_int_equal(sysfs_write(s, "bus/pci/devices/0000:00:1f.7/driver/unbind", "x"), -EXDEV);
 	assert_string_equal(sysfs_escape(), "devices/pci0000:00/0000:00:1f.7/driver");
