@@ -18,7 +18,7 @@ FUZZ_TIME ?= 600
 FUZZ_SAN := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 # The modules the targets reach; cmdline.c only once it exists.
-FUZZ_MODS := addr select pciname pcidev sysfs policy journal util \
+FUZZ_MODS := addr select pciname pcidev sysfs policy journal util trace \
 	$(if $(wildcard src/lib/cmdline.c),cmdline)
 FUZZ_OBJS := $(FUZZ_MODS:%=$(BUILD)/fuzz/obj/%.o)
 FUZZ_TARGETS := select policy journal $(if $(wildcard src/lib/cmdline.h),cmdline)
