@@ -579,8 +579,14 @@ int policy_check_path(const char *path, char *why, size_t size)
 		if ((size_t)snprintf(todo, sizeof(todo), "%s/%s", cwd, path) >= sizeof(todo))
 			goto too_long;
 	}
-	if (lstat("/", &st) < 0 || !trusted_owner(st.st_uid) || (st.st_mode & 022)) {
-		snprintf(why, size, "/ is not root's, or others may write it");
+	/*
+	 * "/" as any directory on the way: root's, and writable by others only
+	 * if sticky (nobody can then rename what root put in it). An initramfs's
+	 * "/" is tmpfs's 1777 unless its archive says otherwise.
+	 */
+	if (lstat("/", &st) < 0 || !trusted_owner(st.st_uid) ||
+	    ((st.st_mode & 022) && !(st.st_mode & S_ISVTX))) {
+		snprintf(why, size, "/ is not root's, or others may write it (and it is not sticky)");
 		return -EPERM;
 	}
 	for (;;) {

@@ -18,7 +18,8 @@ $(BUILD)/campaign:
 # The fake kernel on the gcc objects, without sanitizers: for valgrind.
 $(CAMPAIGN_FAKE_PLAIN): $(OBJS) tests/fake/fake-kernel.c | $(BUILD)/campaign
 	$(CC) $(PB_CFLAGS) $(CLI_INC) $(CFLAGS) -o $@ $(OBJS) tests/fake/fake-kernel.c \
-		-Wl,--wrap=sysfs_open -Wl,--wrap=sysfs_write -Wl,--wrap=kmodq_load $(PB_LIBS)
+		-Wl,--wrap=sysfs_open -Wl,--wrap=sysfs_write -Wl,--wrap=kmodq_load \
+		-Wl,--wrap=xen_open $(PB_LIBS)
 
 check-valgrind: $(BUILD)/pcibind $(CAMPAIGN_FAKE_PLAIN) fixtures guard-fixture
 	@BUILD=$(BUILD) sh tests/campaign/valgrind.sh
