@@ -165,14 +165,14 @@ debian)
 	cmd=(qemu-system-x86_64 "${common[@]}" -cpu "$cpu" -m 1024 "${devices[@]}"
 		-kernel "/boot/vmlinuz-$KVER" -initrd "$initrd"
 		-append "console=ttyS0,115200 $kargs")
-	timeout=${timeout:-240}
+	timeout=${timeout:-600}
 	;;
 dracut)
 	cpu=max; [ "$VM_KVM" = 1 ] && cpu=host
 	cmd=(qemu-system-x86_64 "${common[@]}" -cpu "$cpu" -m 1536 "${devices[@]}"
 		-kernel "/boot/vmlinuz-$KVER" -initrd "$initrd"
 		-append "console=ttyS0,115200 $kargs root=LABEL=noroot rd.vmtest=1 rd.emergency=poweroff rd.shell=0 systemd.show_status=0 rd.udev.log_level=3")
-	timeout=${timeout:-300}
+	timeout=${timeout:-600}
 	;;
 initramfs)
 	# initramfs-tools' /init: tests/vm/initramfs/vmtest (init-premount) runs
@@ -181,7 +181,7 @@ initramfs)
 	cmd=(qemu-system-x86_64 "${common[@]}" -cpu "$cpu" -m 1024 "${devices[@]}"
 		-kernel "/boot/vmlinuz-$KVER" -initrd "$initrd"
 		-append "console=ttyS0,115200 $kargs rd.vmtest=1")
-	timeout=${timeout:-240}
+	timeout=${timeout:-600}
 	;;
 xen)
 	# Xen via QEMU's multiboot loader: -kernel must be the gunzipped xen,
@@ -198,7 +198,7 @@ xen)
 		-kernel "$xen"
 		-append "console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M loglvl=all guest_loglvl=all console_timestamps=boot"
 		-initrd "/boot/vmlinuz-$KVER console=hvc0 earlyprintk=xen $kargs,$initrd")
-	timeout=${timeout:-300}
+	timeout=${timeout:-600}
 	;;
 xendracut)
 	# The Xen dom0 of "xen" booting the dracut image of "dracut" (pcibind's
@@ -214,7 +214,7 @@ xendracut)
 		-kernel "$xen"
 		-append "console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M loglvl=all guest_loglvl=all console_timestamps=boot"
 		-initrd "/boot/vmlinuz-$KVER console=hvc0 earlyprintk=xen ${kargs//,/,,} root=LABEL=noroot rd.vmtest=1 rd.emergency=poweroff rd.shell=0 systemd.show_status=0 rd.udev.log_level=3,$initrd")
-	timeout=${timeout:-300}
+	timeout=${timeout:-600}
 	;;
 esac
 printf '%q ' "${cmd[@]}" >"$run/qemu.cmd"

@@ -61,7 +61,7 @@ seize_release()
 	expect_match "$tag-status-text" "$E .*native e1000e" "$PB_OUT"
 	pb status --json
 	expect_eq "$tag-status-json" "$stub $stub e1000e e1000e false" \
-		"$(printf '%s' "$PB_OUT" | jq -r --arg a $E '.seized[] | select(.address == $a) | "\(.stub) \(.driver) \(.native_driver) \(.native_module) \(.stranded)"')"
+		"$(printf '%s' "$PB_OUT" | jq -r --arg a $E '.seized[] | select(.address == $a) | "\(.stub_driver) \(.driver) \(.native_driver) \(.native_module) \(.stranded)"')"
 	pb seize --driver "$stub" --dry-run $E
 	expect_match "$tag-seize-again-nothing-to-do" '^Plan: seize, 0 steps' "$PB_OUT"
 

@@ -94,7 +94,7 @@ expect_eq bad-nic-back-on-vfio vfio-pci "$(sysfs_driver $B)"
 expect_eq bad-nic-override-as-before vfio-pci "$(pci_override $B)"
 pbs status --json
 expect_eq bad-nic-still-recorded "vfio-pci false" \
-	"$(printf '%s' "$PB_OUT" | jq -r --arg a $B '.seized[] | select(.address == $a) | "\(.stub) \(.stranded)"')"
+	"$(printf '%s' "$PB_OUT" | jq -r --arg a $B '.seized[] | select(.address == $a) | "\(.stub_driver) \(.stranded)"')"
 expect_eq bad-nic-no-transaction null "$(printf '%s' "$PB_OUT" | jq -c '.transaction')"
 
 # Two functions: the good one is bound back to e1000e first, then the bad
@@ -118,7 +118,7 @@ expect_eq pair-bad-back-on-vfio vfio-pci "$(sysfs_driver $B)"
 expect_eq pair-bad-override-as-before vfio-pci "$(pci_override $B)"
 pbs status --json
 expect_eq pair-records-kept "$E vfio-pci e1000e;$B vfio-pci none;" \
-	"$(printf '%s' "$PB_OUT" | jq -r '.seized[] | "\(.address) \(.stub) \(.native_driver // "none")"' | sort | tr '\n' ';')"
+	"$(printf '%s' "$PB_OUT" | jq -r '.seized[] | "\(.address) \(.stub_driver) \(.native_driver // "none")"' | sort | tr '\n' ';')"
 
 pbs release $E
 expect_rc good-release-exit 0

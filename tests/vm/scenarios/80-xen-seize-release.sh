@@ -46,7 +46,7 @@ expect_eq c1-netdev-gone "" "$(pci_netdevs $E)"
 check_plan_effects c1-seize /tmp/80-plan /tmp/80-ev
 pb status --json
 expect_eq c1-status "pciback pciback e1000e" \
-	"$(printf '%s' "$PB_OUT" | jq -r --arg a $E '.seized[] | select(.address == $a) | "\(.stub) \(.driver) \(.native_driver)"')"
+	"$(printf '%s' "$PB_OUT" | jq -r --arg a $E '.seized[] | select(.address == $a) | "\(.stub_driver) \(.driver) \(.native_driver)"')"
 
 pb seize -o permissive --dry-run $E
 expect_eq c1-permissive-plan-one-step "1" "$(printf '%s\n' "$PB_OUT" | grep -c '  write ')"
