@@ -55,7 +55,7 @@ for d in "$work"/sys/bus/pci/devices/*; do
 done >"$work/stub-at-start"
 
 cat >"$work/commands" <<'EOC'
-seize --driver vfio-pci --group 00:1f.6
+seize --driver vfio-pci --group -o no-strict-reset 00:1f.6
 seize --driver pci-stub 00:1f.6
 release 00:1f.6
 seize --driver pciback --all-functions 00:1d.0
