@@ -29,7 +29,7 @@ fi
 check udevadm-present command -v udevadm
 check rule-installed test -f "$RULE"
 expect_match rule-runs-image-pcibind \
-	'^ACTION=="add", SUBSYSTEM=="pci", RUN\+="/usr/sbin/pcibind --lock-timeout 1000 --probe-timeout 3000 udev"$' \
+	'^ACTION=="add[|]remove", SUBSYSTEM=="pci", RUN\+="/usr/sbin/pcibind --lock-timeout 1000 --probe-timeout 3000 udev"$' \
 	"$(grep -v '^#' "$RULE")"
 check image-pcibind-runs /usr/sbin/pcibind --version
 check_fails no-policy-yet sh -c "ls /usr/lib/pcibind/policy.d/*.conf $POLDIR/*.conf"
