@@ -2,7 +2,11 @@
 # shellcheck shell=bash disable=SC2034 # sourced: the callers use the variables
 # Shared by tests/pkg/*.sh: where things are, and a clean copy of the tree.
 top=$(cd "$(dirname "$0")/../.." && pwd)
-out=$top/${BUILD:-build}/pkg
+# BUILD may be absolute (the VM harness passes one) or relative to the top.
+case ${BUILD:-build} in
+/*) out=${BUILD}/pkg ;;
+*) out=$top/${BUILD:-build}/pkg ;;
+esac
 version=$(sed -n 's/^VERSION := //p' "$top/Makefile")
 
 # copy_tree DIR: the tracked and new files of the checkout (the tree without
