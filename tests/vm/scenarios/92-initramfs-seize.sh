@@ -10,7 +10,7 @@
 # and status says origin boot. Then "pcibind release 01:00.0" in the same
 # initramfs brings the e1000e back (libkmod loads the module).
 
-SEIZED="0000:01:00.0 0000:00:04.0"
+SEIZED="0000:01:00.0 0000:00:04.0 0000:06:01.0 0000:06:02.0"
 dmesg >/tmp/boot.dmesg 2>&1
 order=/scripts/init-top/ORDER
 line_of() { grep -n "^/scripts/init-top/$1 " "$order" | cut -d: -f1 | head -n1; }
@@ -26,7 +26,7 @@ for m in e1000e vfio-pci xen-pciback pci-stub; do
 done
 
 check pcibind-ran grep -q 'pcibind: .*seized to vfio-pci' /tmp/boot.dmesg
-check summary-logged grep -q 'pcibind: 2 functions seized to vfio-pci in 2 slots, 0 already there, 0 kept, 0 slots left alone after an error, 0 bad items' /tmp/boot.dmesg
+check summary-logged grep -q 'pcibind: 4 functions seized to vfio-pci in 4 slots, 0 already there, 0 kept, 0 slots left alone after an error, 0 bad items' /tmp/boot.dmesg
 for bdf in $SEIZED; do
 	expect_eq "pre-udev-$bdf-on-vfio" vfio-pci \
 		"$(awk -v b="$bdf" '$1 == b { print $3 }' /run/vmtest/pre-udev.devices)"
