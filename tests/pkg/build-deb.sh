@@ -16,7 +16,10 @@ mkdir -p "$out"
 rm -rf "$out/src" "$out/root"
 mkdir -p "$src"
 copy_tree "$src"
-if ! (cd "$src" && dpkg-buildpackage -us -uc -b -j2) >"$log" 2>&1; then
+# Without BUILD: the package's own make (and its clean) must work in the
+# scratch copy, never on the caller's build directory (an absolute BUILD
+# from the VM harness made debian/rules clean remove it).
+if ! (cd "$src" && env -u BUILD -u PCIBIND dpkg-buildpackage -us -uc -b -j2) >"$log" 2>&1; then
 	tail -n 40 "$log" >&2
 	echo "build-deb: dpkg-buildpackage failed (log: $log)" >&2
 	exit 1

@@ -18,7 +18,7 @@ mkdir -p "$rpmtop/SOURCES" "$rpmtop/tmp"
 copy_tree "$rpmtop/tmp/pcibind-$version"
 tar -C "$rpmtop/tmp" -czf "$rpmtop/SOURCES/pcibind-$version.tar.gz" "pcibind-$version"
 rm -rf "$rpmtop/tmp"; mkdir -p "$rpmtop/tmp"
-if ! HOME=$rpmtop rpmbuild -bb --nodeps --define "_topdir $rpmtop" \
+if ! HOME=$rpmtop env -u BUILD -u PCIBIND rpmbuild -bb --nodeps --define "_topdir $rpmtop" \
 	--define 'debug_package %{nil}' --define '_smp_mflags -j2' \
 	--define "_tmppath $rpmtop/tmp" \
 	"$top/pcibind.spec" >"$log" 2>&1; then
