@@ -2,14 +2,13 @@
 /*
  * Printing helpers in the manner of iproute2's print_*(): commands describe
  * what they print once; text mode writes "Label: value" lines (array
- * elements joined on one line), JSON mode writes the document as the calls
- * come, with stable snake_case keys, into a buffer printed at the end: the
- * layout is json-c's JSON_C_TO_STRING_PRETTY | _SPACED | _NOSLASHESCAPE
- * (tests/unit/test-cli-output.c compares the two), without building a tree
- * of thousands of objects first.
+ * elements joined on one line), JSON mode builds a json-c tree printed at
+ * the end with stable snake_case keys.
  */
 #include <stdarg.h>
 #include <string.h>
+
+#include <json.h>
 
 #include "output.h"
 
@@ -21,13 +20,7 @@ struct out {
 	bool failed;
 	FILE *f;
 	int depth;
-	/* JSON mode: the document so far, and per open level whether it is an
-	 * array and whether it has a member yet */
-	FILE *doc;
-	char *doc_buf;
-	size_t doc_len;
-	bool is_array[OUT_DEPTH];
-	bool had[OUT_DEPTH];
+	json_object *stack[OUT_DEPTH];
 	/* text mode: scalars of an array join on one line; objects get a line each */
 	bool in_array;
 	bool array_of_objects;
@@ -47,12 +40,11 @@ struct out *out_new(bool json, FILE *f)
 	o->json = json;
 	o->f = f;
 	if (json) {
-		o->doc = open_memstream(&o->doc_buf, &o->doc_len);
-		if (!o->doc) {
+		o->stack[0] = json_object_new_object();
+		if (!o->stack[0]) {
 			free(o);
 			return NULL;
 		}
-		fputc('{', o->doc);
 	}
 	return o;
 }
@@ -62,9 +54,8 @@ struct out *out_free(struct out *o)
 {
 	if (!o)
 		return NULL;
-	if (o->doc)
-		fclose(o->doc);
-	free(o->doc_buf);
+	if (o->json)
+		json_object_put(o->stack[0]);
 	free(o);
 	return NULL;
 }
@@ -74,116 +65,39 @@ bool out_is_json(const struct out *o)
 	return o->json;
 }
 
-static void json_indent(struct out *o, int level)
-{
-	fprintf(o->doc, "%*s", 2 * level, "");
-}
-
-/* A string in json-c's escaping: \b \f \n \r \t \" \\, other controls as \u00xx. */
-static void json_str(struct out *o, const char *s)
-{
-	FILE *f = o->doc;
-
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		size_t run = 0;
-
-		/* a run of bytes that need no escape, in one write */
-		while (p[run] >= ' ' && p[run] != '"' && p[run] != '\\')
-			run++;
-		if (run) {
-			fwrite(p, 1, run, f);
-			p += run - 1;
-			continue;
-		}
-		switch (*p) {
-		case '\b':
-			fputs("\\b", f);
-			break;
-		case '\f':
-			fputs("\\f", f);
-			break;
-		case '\n':
-			fputs("\\n", f);
-			break;
-		case '\r':
-			fputs("\\r", f);
-			break;
-		case '\t':
-			fputs("\\t", f);
-			break;
-		case '"':
-			fputs("\\\"", f);
-			break;
-		case '\\':
-			fputs("\\\\", f);
-			break;
-		default:
-			if (*p < ' ')
-				fprintf(f, "\\u00%02x", *p);
-			else
-				fputc(*p, f);
-		}
-	}
-	fputc('"', f);
-}
-
-/* Close the innermost open object or array (json-c breaks the line of an empty one too). */
-static void json_close(struct out *o)
-{
-	fputc('\n', o->doc);
-	json_indent(o, o->depth);
-	fputc(o->is_array[o->depth] ? ']' : '}', o->doc);
-}
-
 /* Print the JSON document (JSON mode). Returns 0, -ENOMEM or -EIO. */
 int out_finish(struct out *o)
 {
 	if (o->failed)
 		return -ENOMEM;
 	if (o->json) {
-		for (; o->depth >= 0; o->depth--)
-			json_close(o);
-		o->depth = 0;
-		if (fclose(o->doc) != 0) {
-			o->doc = NULL;
+		const char *s = json_object_to_json_string_ext(
+			o->stack[0], JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+					     JSON_C_TO_STRING_NOSLASHESCAPE);
+		if (!s)
 			return -ENOMEM;
-		}
-		o->doc = NULL;
-		fwrite(o->doc_buf, 1, o->doc_len, o->f);
-		fputc('\n', o->f);
+		fprintf(o->f, "%s\n", s);
 	}
 	if (fflush(o->f) != 0 || ferror(o->f))
 		return -EIO;
 	return 0;
 }
 
-/* Start a member: the comma, the line, and "KEY": inside an object. */
-static void json_member(struct out *o, const char *key)
+static void json_add(struct out *o, const char *key, json_object *v)
 {
-	if (o->had[o->depth])
-		fputc(',', o->doc);
-	fputc('\n', o->doc);
-	json_indent(o, o->depth + 1);
-	o->had[o->depth] = true;
-	if (!o->is_array[o->depth]) {
-		json_str(o, key ? key : "");
-		fputs(": ", o->doc);
-	}
-}
+	json_object *top = o->stack[o->depth];
 
-/* Open an object or array as a member under KEY. */
-static void json_open(struct out *o, const char *key, bool array)
-{
-	if (o->depth + 1 >= OUT_DEPTH) {
-		o->failed = true;
+	if (!v) {
+		if (key) /* json_object_new_null() does not exist: NULL is null */
+			json_object_object_add(top, key, NULL);
+		else
+			json_object_array_add(top, NULL);
 		return;
 	}
-	json_member(o, key);
-	fputc(array ? '[' : '{', o->doc);
-	o->depth++;
-	o->is_array[o->depth] = array;
-	o->had[o->depth] = false;
+	if (json_object_is_type(top, json_type_array))
+		o->failed |= json_object_array_add(top, v) != 0;
+	else
+		o->failed |= json_object_object_add(top, key, v) != 0;
 }
 
 /* Text mode: the label column, or blanks under it for a continuation line. */
@@ -212,7 +126,15 @@ static void text_value(struct out *o, const char *label, const char *value)
 void out_begin_object(struct out *o, const char *key)
 {
 	if (o->json) {
-		json_open(o, key, false);
+		json_object *v = json_object_new_object();
+
+		if (!v || o->depth + 1 >= OUT_DEPTH) {
+			o->failed = true;
+			json_object_put(v);
+			return;
+		}
+		json_add(o, key, v);
+		o->stack[++o->depth] = v;
 		return;
 	}
 	/* Text mode: each object of an array is one line under the label. */
@@ -227,10 +149,8 @@ void out_begin_object(struct out *o, const char *key)
 void out_end_object(struct out *o)
 {
 	if (o->json) {
-		if (o->depth > 0) {
-			json_close(o);
+		if (o->depth > 0)
 			o->depth--;
-		}
 		return;
 	}
 	if (o->in_object) {
@@ -243,7 +163,15 @@ void out_end_object(struct out *o)
 void out_begin_array(struct out *o, const char *key, const char *label)
 {
 	if (o->json) {
-		json_open(o, key, true);
+		json_object *v = json_object_new_array();
+
+		if (!v || o->depth + 1 >= OUT_DEPTH) {
+			o->failed = true;
+			json_object_put(v);
+			return;
+		}
+		json_add(o, key, v);
+		o->stack[++o->depth] = v;
 		return;
 	}
 	o->in_array = true;
@@ -255,10 +183,8 @@ void out_begin_array(struct out *o, const char *key, const char *label)
 void out_end_array(struct out *o)
 {
 	if (o->json) {
-		if (o->depth > 0) {
-			json_close(o);
+		if (o->depth > 0)
 			o->depth--;
-		}
 		return;
 	}
 	if (!o->array_items) {
@@ -274,11 +200,13 @@ void out_end_array(struct out *o)
 void out_string(struct out *o, const char *key, const char *label, const char *value)
 {
 	if (o->json) {
-		json_member(o, key);
-		if (value)
-			json_str(o, value);
-		else
-			fputs("null", o->doc);
+		json_object *v = NULL;
+
+		if (value) {
+			v = json_object_new_string(value);
+			o->failed |= !v;
+		}
+		json_add(o, key, v);
 		return;
 	}
 	text_value(o, label, value ? value : "none");
@@ -286,18 +214,10 @@ void out_string(struct out *o, const char *key, const char *label, const char *v
 
 void out_stringf(struct out *o, const char *key, const char *label, const char *fmt, ...)
 {
-	char buf[256], *s = NULL;
+	char *s = NULL;
 	va_list ap;
 	int r;
 
-	/* most values are short (IDs, classes): no allocation for them */
-	va_start(ap, fmt);
-	r = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (r >= 0 && (size_t)r < sizeof(buf)) {
-		out_string(o, key, label, buf);
-		return;
-	}
 	va_start(ap, fmt);
 	r = vasprintf(&s, fmt, ap);
 	va_end(ap);
@@ -312,8 +232,10 @@ void out_stringf(struct out *o, const char *key, const char *label, const char *
 void out_int(struct out *o, const char *key, const char *label, long long value)
 {
 	if (o->json) {
-		json_member(o, key);
-		fprintf(o->doc, "%lld", value);
+		json_object *v = json_object_new_int64(value);
+
+		o->failed |= !v;
+		json_add(o, key, v);
 		return;
 	}
 	char buf[32];
@@ -325,8 +247,7 @@ void out_int(struct out *o, const char *key, const char *label, long long value)
 void out_bool(struct out *o, const char *key, const char *label, bool value)
 {
 	if (o->json) {
-		json_member(o, key);
-		fputs(value ? "true" : "false", o->doc);
+		json_add(o, key, json_object_new_boolean(value));
 		return;
 	}
 	text_value(o, label, value ? "yes" : "no");
@@ -336,8 +257,7 @@ void out_bool(struct out *o, const char *key, const char *label, bool value)
 void out_null(struct out *o, const char *key, const char *label, const char *text)
 {
 	if (o->json) {
-		json_member(o, key);
-		fputs("null", o->doc);
+		json_add(o, key, NULL);
 		return;
 	}
 	if (text)
