@@ -137,7 +137,7 @@ int cmd_list(struct pb_ctx *c, int argc, char **argv)
 		return PB_EXIT_FAILURE;
 	}
 	if (c->json)
-		out_begin_array(o, "devices", NULL);
+		out_begin_stream(o, "devices", NULL);
 	for (size_t i = 0; i < l->n; i++) {
 		const struct pcidev *d = l->devs[i];
 		struct describe dn;

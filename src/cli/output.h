@@ -22,6 +22,7 @@ bool out_is_json(const struct out *o);
 void out_begin_object(struct out *o, const char *key);
 void out_end_object(struct out *o);
 void out_begin_array(struct out *o, const char *key, const char *label);
+void out_begin_stream(struct out *o, const char *key, const char *label);
 void out_end_array(struct out *o);
 
 void out_string(struct out *o, const char *key, const char *label, const char *value);
