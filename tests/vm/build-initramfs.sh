@@ -135,6 +135,7 @@ printf 'root:x:0:0:root:/root:/bin/sh\n' >"$stage/etc/passwd"
 fi
 
 copy_bin "$(command -v lspci)" /usr/bin/lspci
+copy_bin "$(command -v setpci)" /usr/bin/setpci
 copy_bin "$(command -v jq)" /usr/bin/jq
 # iproute2's ip as ip-full: busybox ip has no netns (testlib's dma_check).
 copy_bin "$(readlink -f "$(command -v ip)")" /usr/bin/ip-full
