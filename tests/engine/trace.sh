@@ -40,8 +40,8 @@ in_order() {
 		sed -i "1,${n}d" "$f.points"
 	done
 }
-check seize-points in_order "$work/seize" main "snapshot of" \
-	"write bus/pci/devices/0000:00:14.0/driver_override" "checked (override)" \
+check seize-points in_order "$work/seize" main "journal opened and locked" "snapshot of" \
+	"policy loaded (" "guard facts read" "decided: planned, 3 steps" "write bus/pci/devices/0000:00:14.0/driver_override" "checked (override)" \
 	"journal: step 1 recorded" "write bus/pci/drivers/vfio-pci/bind" "checked (bound)" exit
 check release-points in_order "$work/release" main "snapshot of" \
 	"write bus/pci/devices/0000:00:14.0/reset" "write bus/pci/drivers/xhci_hcd/bind" exit
