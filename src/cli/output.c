@@ -110,9 +110,10 @@ static void json_add(struct out *o, const char *key, json_object *v)
 		return;
 	}
 
+	/* keys are the program's constants: json-c need not copy them */
 	if (!v) {
 		if (key) /* json_object_new_null() does not exist: NULL is null */
-			json_object_object_add(top, key, NULL);
+			json_object_object_add_ex(top, key, NULL, JSON_C_OBJECT_KEY_IS_CONSTANT);
 		else
 			json_object_array_add(top, NULL);
 		return;
@@ -120,7 +121,8 @@ static void json_add(struct out *o, const char *key, json_object *v)
 	if (json_object_is_type(top, json_type_array))
 		o->failed |= json_object_array_add(top, v) != 0;
 	else
-		o->failed |= json_object_object_add(top, key, v) != 0;
+		o->failed |=
+			json_object_object_add_ex(top, key, v, JSON_C_OBJECT_KEY_IS_CONSTANT) != 0;
 }
 
 /* Text mode: the label column, or blanks under it for a continuation line. */
@@ -295,10 +297,18 @@ void out_string(struct out *o, const char *key, const char *label, const char *v
 
 void out_stringf(struct out *o, const char *key, const char *label, const char *fmt, ...)
 {
-	char *s = NULL;
+	char buf[256], *s = NULL;
 	va_list ap;
 	int r;
 
+	/* most values are short: format them on the stack, not with malloc */
+	va_start(ap, fmt);
+	r = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (r >= 0 && (size_t)r < sizeof(buf)) {
+		out_string(o, key, label, buf);
+		return;
+	}
 	va_start(ap, fmt);
 	r = vasprintf(&s, fmt, ap);
 	va_end(ap);
@@ -308,6 +318,25 @@ void out_stringf(struct out *o, const char *key, const char *label, const char *
 	}
 	out_string(o, key, label, s);
 	free(s);
+}
+
+/* VALUE as WIDTH lowercase hex digits ("%0*x" without printf: list prints 7 a function). */
+void out_hex(struct out *o, const char *key, const char *label, unsigned int value, int width)
+{
+	static const char digits[] = "0123456789abcdef";
+	char buf[sizeof(value) * 2 + 1];
+	int n = 1;
+
+	while (n < (int)sizeof(value) * 2 && (value >> (4 * n)))
+		n++;
+	if (width > (int)sizeof(value) * 2)
+		width = (int)sizeof(value) * 2;
+	if (n < width)
+		n = width;
+	buf[n] = '\0';
+	for (int i = n - 1; i >= 0; i--, value >>= 4)
+		buf[i] = digits[value & 0xf];
+	out_string(o, key, label, buf);
 }
 
 void out_int(struct out *o, const char *key, const char *label, long long value)
