@@ -235,8 +235,9 @@ if command -v strace > /dev/null; then
 	# The lines of strace -c: % seconds usecs calls [errors] syscall
 	calls() { awk -v s="$1" 'BEGIN { c = 0 } $NF == s { c = $4 } END { print c }' "$W/strace-c"; }
 	per() { awk -v c="${1:-0}" -v n="$NDEV" 'BEGIN{printf "%.2f", c / n}'; }
-	opens=$(( $(calls openat) + 0 ))
-	openerr=$(awk '$NF == "openat" && NF == 6 {print $5}' "$W/strace-c")
+	# sysfs.c opens with openat2() (RESOLVE_BENEATH), other files with openat()
+	opens=$(( $(calls openat) + $(calls openat2) ))
+	openerr=$(awk '($NF == "openat" || $NF == "openat2") && NF == 6 { e += $5 } END { print e + 0 }' "$W/strace-c")
 	reads=$(( $(calls read) + 0 ))
 	closes=$(( $(calls close) + 0 ))
 	links=$(( $(calls readlinkat) + $(calls readlink) ))
@@ -251,21 +252,32 @@ if command -v strace > /dev/null; then
 
 	# What it touches for one function: the first EHCI (of a companion slot).
 	one=$($PB --json list -d ::0c03:20 | sed -n 's/.*"address": "\([^"]*\)".*/\1/p' | head -n 1)
-	strace -f -e trace=openat,readlinkat,newfstatat,statx -o "$W/strace-one" $PB list > /dev/null
+	strace -f -e trace=openat,openat2,readlinkat,newfstatat,statx,close -o "$W/strace-one" $PB list > /dev/null
 	row ""
 	row "What \`pcibind list\` asks sysfs about one function ($one; from strace; a count is how many times; ENOENT marks a miss):"
 	row ""
-	grep -F "devices/$one" "$W/strace-one" | awk -v one="$one" '{
+	# The device's directory is opened once (O_PATH) and its attributes are
+	# read relative to that fd until it is closed: follow the fd.
+	awk -v one="$one" '{
 		sc = $2; sub(/\(.*/, "", sc)
+		fd = $2; sub(/^[a-z0-9_]*\(/, "", fd); sub(/[,)].*/, "", fd)
+		if (sc == "close") { if (fd == cur) cur = ""; next }
 		if (!match($0, /"[^"]*"/)) next
 		path = substr($0, RSTART + 1, RLENGTH - 2)
-		i = index(path, "devices/" one)
-		attr = substr(path, i + length("devices/" one) + 1)
-		if (attr == "") attr = "(the device link)"
-		k = attr (sc == "openat" ? "" : " [" sc "]")
+		ret = $NF
+		if (cur != "" && fd == cur) attr = path
+		else if ((i = index(path, "devices/" one)) > 0) {
+			attr = substr(path, i + length("devices/" one) + 1)
+			if (attr == "") {
+				attr = "(the device directory)"
+				if (ret ~ /^[0-9]+$/ && sc == "openat2") cur = ret
+			}
+		} else if (path == one) attr = "(the device link)"
+		else next
+		k = attr (sc == "openat" || sc == "openat2" ? "" : " [" sc "]")
 		n[k]++
 		if ($0 ~ /= -1 ENOENT/) e[k] = " ENOENT"
-	} END { for (k in n) printf "%s%s%s\n", k, (n[k] > 1 ? " x" n[k] : ""), e[k] }' |
+	} END { for (k in n) printf "%s%s%s\n", k, (n[k] > 1 ? " x" n[k] : ""), e[k] }' "$W/strace-one" |
 		sort | tr '\n' ';' | sed 's/;$//; s/;/; /g' | tee -a "$OUT.tmp"
 	echo | tee -a "$OUT.tmp"
 fi
