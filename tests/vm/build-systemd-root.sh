@@ -20,7 +20,9 @@
 # section. The test files (systemd/) add a policy with a "boot = yes" rule for
 # the e1000e, a modules-load.d file that loads e1000e at boot, the runner
 # (vmtest.service, after udev settled; it powers off) and an ordering probe
-# (vmtest-netpre.service, After=network-pre.target). The scenarios come in
+# (vmtest-netpre.service, After=network-pre.target) and
+# /usr/lib/vmtest/preinit (rdinit= of a boot that needs a driver bound
+# before systemd starts, vmtest.preload=MOD). The scenarios come in
 # the /vmtest overlay appended by run-guest.sh. Cached on the kernel, the
 # host's systemd/udev/kmod/busybox, the package's files and ours.
 set -eu
@@ -179,8 +181,12 @@ printf 'root:x:0:\n' >"$stage/etc/group"
 	tar -C "$stage" --keep-directory-symlink -xf -
 copy_bin "$stage/usr/sbin/pcibind" /usr/sbin/pcibind
 
-# The test's units, policy and modules-load file.
+# The test's units, policy, modules-load file, and the rdinit= of a boot
+# that wants a driver bound before systemd (vmtest.preload=).
 cp "$VM_DIR/systemd/vmtest.service" "$VM_DIR/systemd/vmtest-netpre.service" "$stage$sysdir/"
+mkdir -p "$stage/usr/lib/vmtest"
+cp "$VM_DIR/systemd/vmtest-preinit" "$stage/usr/lib/vmtest/preinit"
+chmod 0755 "$stage/usr/lib/vmtest/preinit"
 mkdir -p "$stage/etc/pcibind/policy.d" "$stage/etc/modules-load.d"
 cp "$VM_DIR/systemd/60-vmtest-boot.conf" "$stage/etc/pcibind/policy.d/"
 cp "$VM_DIR/systemd/vmtest-modules.conf" "$stage/etc/modules-load.d/"
