@@ -5,6 +5,8 @@
 # sysfs, release with reset and libkmod) and N times with the bare writes a
 # shell script would make for the same change, the same reset included
 # (override, unbind, bind; back: reset, override, unbind, bind, clear).
+# The floor: the same writes from rebind-floor (tests/vm/guest/rebind-floor.c),
+# a bare C program run once per change as pcibind is, libc only.
 # Times from /proc/uptime (10 ms), alternating blocks. Then where pcibind's
 # time goes: the cost of a process start (pcibind --version), and the
 # stage points of PCIBIND_TRACE over traced cycles, per command.
@@ -34,24 +36,30 @@ pb_cycle()
 	"$PCIBIND" seize --driver vfio-pci $E >/dev/null 2>&1 &&
 		"$PCIBIND" release $E >/dev/null 2>&1
 }
-raw_cycle; pb_cycle    # warm-up: modules loaded, caches warm
-pb_cs=0 raw_cs=0
+floor_cycle()
+{
+	rebind-floor seize $E vfio-pci && rebind-floor release $E e1000e
+}
+raw_cycle; pb_cycle; floor_cycle    # warm-up: modules loaded, caches warm
+pb_cs=0 raw_cs=0 floor_cs=0
 for round in 1 2 3; do
 	t0=$(up); i=0; while [ $i -lt $N ]; do pb_cycle || fail bench-pb "cycle failed"; i=$((i + 1)); done
 	t1=$(up); i=0; while [ $i -lt $N ]; do raw_cycle; i=$((i + 1)); done
-	t2=$(up)
-	pb_cs=$((pb_cs + t1 - t0)); raw_cs=$((raw_cs + t2 - t1))
+	t2=$(up); i=0; while [ $i -lt $N ]; do floor_cycle || fail bench-floor "cycle failed"; i=$((i + 1)); done
+	t3=$(up)
+	pb_cs=$((pb_cs + t1 - t0)); raw_cs=$((raw_cs + t2 - t1)); floor_cs=$((floor_cs + t3 - t2))
 done
 cycles=$((3 * N))
 expect_eq bench-back-on-e1000e e1000e "$(sysfs_driver $E)"
-echo "BENCH cycles=$cycles pcibind_ms_per_cycle=$((pb_cs * 10 / cycles)) raw_ms_per_cycle=$((raw_cs * 10 / cycles)) ratio_x100=$((pb_cs * 100 / (raw_cs > 0 ? raw_cs : 1)))"
+echo "BENCH cycles=$cycles pcibind_ms_per_cycle=$((pb_cs * 10 / cycles)) raw_ms_per_cycle=$((raw_cs * 10 / cycles)) ratio_x100=$((pb_cs * 100 / (raw_cs > 0 ? raw_cs : 1))) floor_ms_per_cycle=$((floor_cs * 10 / cycles)) floor_x100=$((floor_cs * 100 / (raw_cs > 0 ? raw_cs : 1))) pb_floor_x100=$((pb_cs * 100 / (floor_cs > 0 ? floor_cs : 1)))"
 
 # A process start: pcibind --version (dynamic linking, libc, exit) and, for scale, true.
 M=40
 t0=$(up); i=0; while [ $i -lt $M ]; do "$PCIBIND" --version >/dev/null; i=$((i + 1)); done
 t1=$(up); i=0; while [ $i -lt $M ]; do /bin/true; i=$((i + 1)); done
-t2=$(up)
-echo "BENCHSTART pcibind_version_ms_x10=$(((t1 - t0) * 100 / M)) true_ms_x10=$(((t2 - t1) * 100 / M))"
+t2=$(up); i=0; while [ $i -lt $M ]; do rebind-floor 2>/dev/null; i=$((i + 1)); done
+t3=$(up)
+echo "BENCHSTART pcibind_version_ms_x10=$(((t1 - t0) * 100 / M)) true_ms_x10=$(((t2 - t1) * 100 / M)) floor_start_ms_x10=$(((t3 - t2) * 100 / M))"
 
 # Where a cycle goes: T traced cycles, the mean time before each stage point.
 T=5

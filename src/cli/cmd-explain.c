@@ -498,10 +498,9 @@ int cmd_explain(struct pb_ctx *c, int argc, char **argv)
 }
 
 /* policy check --json: the files, errors (file:line, the rule they drop), warnings, rules. */
-static int policy_check_json(const struct policy *p, const struct pcidev_list *l)
+static int policy_check_json(const struct policy *p, const struct policy_warning *w, size_t nw)
 {
 	_cleanup_(out_freep) struct out *o = out_new(true, stdout);
-	char a[64], b[512], s2[512];
 
 	if (!o)
 		return PB_EXIT_FAILURE;
@@ -529,54 +528,16 @@ static int policy_check_json(const struct policy *p, const struct pcidev_list *l
 	}
 	out_end_array(o);
 	out_begin_array(o, "warnings", NULL);
-	for (size_t i = 0; i < p->n_rules; i++) {
-		const struct policy_rule *rule = &p->rules[i];
-		bool any = false;
-
-		for (size_t k = 0; k < l->n && !any; k++)
-			any = policy_match_device(rule, l, l->devs[k]);
-		if (!any && rule->n_matches) {
-			out_begin_object(o, NULL);
-			out_string(o, "file", NULL, rule->file);
-			out_int(o, "line", NULL, rule->line);
-			out_null(o, "address", NULL, NULL);
-			out_stringf(o, "message", NULL, "[%s] matches no PCI function here",
-				    rule->name);
-			out_end_object(o);
-		}
-	}
-	for (size_t k = 0; k < l->n; k++) {
-		const struct pcidev *d = l->devs[k];
-		struct policy_eval e;
-
-		if (policy_eval(p, l, d, &e) < 0)
-			continue;
-		if (e.v.protect && (e.v.boot || e.v.hotplug)) {
-			decide_source(&e, PK_PROTECT, b, sizeof(b));
-			decide_source(&e, e.v.boot ? PK_BOOT : PK_HOTPLUG, s2, sizeof(s2));
-			out_begin_object(o, NULL);
-			out_null(o, "file", NULL, NULL);
+	for (size_t i = 0; i < nw; i++) {
+		out_begin_object(o, NULL);
+		out_string(o, "file", NULL, w[i].file);
+		if (w[i].file)
+			out_int(o, "line", NULL, w[i].line);
+		else
 			out_null(o, "line", NULL, NULL);
-			out_string(o, "address", NULL, d->bdf);
-			out_stringf(o, "message", NULL,
-				    "protect = yes (%s) contradicts %s = yes (%s): it is never seized",
-				    b, e.v.boot ? "boot" : "hotplug", s2);
-			out_end_object(o);
-		}
-		if (e.v.expect_vendor >= 0 &&
-		    (e.v.expect_vendor != d->vendor || e.v.expect_device != d->device)) {
-			decide_source(&e, PK_EXPECT_ID, b, sizeof(b));
-			snprintf(a, sizeof(a), "%04x:%04x", e.v.expect_vendor, e.v.expect_device);
-			out_begin_object(o, NULL);
-			out_null(o, "file", NULL, NULL);
-			out_null(o, "line", NULL, NULL);
-			out_string(o, "address", NULL, d->bdf);
-			out_stringf(o, "message", NULL,
-				    "%s expects %s here, but it is %04x:%04x: the rule will refuse it",
-				    b, a, d->vendor, d->device);
-			out_end_object(o);
-		}
-		policy_eval_done(&e);
+		out_string(o, "address", NULL, w[i].bdf[0] ? w[i].bdf : NULL);
+		out_string(o, "message", NULL, w[i].message);
+		out_end_object(o);
 	}
 	out_end_array(o);
 	out_begin_array(o, "rules", NULL);
@@ -595,9 +556,9 @@ int cmd_policy(struct pb_ctx *c, int argc, char **argv)
 	_cleanup_(policy_freep) struct policy *p = NULL;
 	const char *const *dirs = c->roots.policy_dirs[0] ? c->roots.policy_dirs
 							  : policy_default_dirs;
+	_cleanup_free_ struct policy_warning *w = NULL;
 	struct pcidev_list *l;
-	size_t n_dirs = 0, warnings = 0;
-	char a[64], b[512], s2[512];
+	size_t n_dirs = 0, nw = 0;
 	int r;
 
 	for (int i = 1; i < argc; i++)
@@ -624,8 +585,11 @@ int cmd_policy(struct pb_ctx *c, int argc, char **argv)
 	r = cmd_scan(c, &l);
 	if (r != PB_EXIT_OK)
 		return r;
+	r = decide_policy_warnings(p, l, &w, &nw);
+	if (r < 0)
+		return log_error_errno(r, "cannot check the policy"), PB_EXIT_FAILURE;
 	if (c->json)
-		return policy_check_json(p, l);
+		return policy_check_json(p, w, nw);
 	for (size_t i = 0; i < p->n_errors; i++) {
 		if (p->errors[i].line > 0)
 			printf("%s:%d: error: %s\n", p->errors[i].file, p->errors[i].line,
@@ -633,45 +597,14 @@ int cmd_policy(struct pb_ctx *c, int argc, char **argv)
 		else
 			printf("%s: error: %s\n", p->errors[i].file, p->errors[i].message);
 	}
-	for (size_t i = 0; i < p->n_rules; i++) {
-		const struct policy_rule *rule = &p->rules[i];
-		bool any = false;
-
-		for (size_t k = 0; k < l->n && !any; k++)
-			any = policy_match_device(rule, l, l->devs[k]);
-		if (!any && rule->n_matches) {
-			printf("%s:%d: warning: [%s] matches no PCI function here\n", rule->file,
-			       rule->line, rule->name);
-			warnings++;
-		}
-	}
-	for (size_t k = 0; k < l->n; k++) {
-		const struct pcidev *d = l->devs[k];
-		struct policy_eval e;
-
-		if (policy_eval(p, l, d, &e) < 0)
-			continue;
-		if (e.v.protect && (e.v.boot || e.v.hotplug)) {
-			decide_source(&e, PK_PROTECT, b, sizeof(b));
-			decide_source(&e, e.v.boot ? PK_BOOT : PK_HOTPLUG, s2, sizeof(s2));
-			printf("%s: warning: protect = yes (%s) contradicts %s = yes (%s): it is "
-			       "never seized\n",
-			       d->bdf, b, e.v.boot ? "boot" : "hotplug", s2);
-			warnings++;
-		}
-		if (e.v.expect_vendor >= 0 &&
-		    (e.v.expect_vendor != d->vendor || e.v.expect_device != d->device)) {
-			decide_source(&e, PK_EXPECT_ID, b, sizeof(b));
-			snprintf(a, sizeof(a), "%04x:%04x", e.v.expect_vendor, e.v.expect_device);
-			printf("%s: warning: %s expects %s here, but it is %04x:%04x: the rule will "
-			       "refuse it\n",
-			       d->bdf, b, a, d->vendor, d->device);
-			warnings++;
-		}
-		policy_eval_done(&e);
+	for (size_t i = 0; i < nw; i++) {
+		if (w[i].file)
+			printf("%s:%d: warning: %s\n", w[i].file, w[i].line, w[i].message);
+		else
+			printf("%s: warning: %s\n", w[i].bdf, w[i].message);
 	}
 	printf("%zu file%s, %zu rule%s: %zu error%s, %zu warning%s\n", p->n_files,
 	       p->n_files == 1 ? "" : "s", p->n_rules, p->n_rules == 1 ? "" : "s", p->n_errors,
-	       p->n_errors == 1 ? "" : "s", warnings, warnings == 1 ? "" : "s");
+	       p->n_errors == 1 ? "" : "s", nw, nw == 1 ? "" : "s");
 	return p->n_errors ? PB_EXIT_FAILURE : PB_EXIT_OK;
 }

@@ -41,14 +41,14 @@ static void list_json(struct out *o, const struct pcidev *d, const struct descri
 	out_begin_object(o, NULL);
 	out_string(o, "address", NULL, d->bdf);
 	out_string(o, "qubes_address", NULL, d->qubes);
-	out_stringf(o, "class", NULL, "%04x", d->class >> 8);
-	out_stringf(o, "prog_if", NULL, "%02x", d->class & 0xff);
+	out_hex(o, "class", NULL, d->class >> 8, 4);
+	out_hex(o, "prog_if", NULL, d->class & 0xff, 2);
 	out_string(o, "class_name", NULL, names->class_name[0] ? names->class_name : NULL);
-	out_stringf(o, "vendor_id", NULL, "%04x", d->vendor);
-	out_stringf(o, "device_id", NULL, "%04x", d->device);
-	out_stringf(o, "subsystem_vendor_id", NULL, "%04x", d->subsys_vendor);
-	out_stringf(o, "subsystem_device_id", NULL, "%04x", d->subsys_device);
-	out_stringf(o, "revision", NULL, "%02x", d->revision);
+	out_hex(o, "vendor_id", NULL, d->vendor, 4);
+	out_hex(o, "device_id", NULL, d->device, 4);
+	out_hex(o, "subsystem_vendor_id", NULL, d->subsys_vendor, 4);
+	out_hex(o, "subsystem_device_id", NULL, d->subsys_device, 4);
+	out_hex(o, "revision", NULL, d->revision, 2);
 	out_string(o, "vendor_name", NULL, names->vendor_name[0] ? names->vendor_name : NULL);
 	out_string(o, "device_name", NULL, names->device_name[0] ? names->device_name : NULL);
 	out_string(o, "driver", NULL, d->driver);
@@ -137,7 +137,7 @@ int cmd_list(struct pb_ctx *c, int argc, char **argv)
 		return PB_EXIT_FAILURE;
 	}
 	if (c->json)
-		out_begin_array(o, "devices", NULL);
+		out_begin_stream(o, "devices", NULL);
 	for (size_t i = 0; i < l->n; i++) {
 		const struct pcidev *d = l->devs[i];
 		struct describe dn;

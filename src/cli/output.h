@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Printing helpers: one call emits a labelled text line or a JSON member. */
+/*
+ * Printing helpers: one call emits a labelled text line or a JSON member.
+ * A KEY is a string that lives as long as the program (a literal, or a
+ * name from a static table): JSON mode keeps the pointer, not a copy.
+ */
 #pragma once
 
 #include <stdbool.h>
@@ -22,11 +26,13 @@ bool out_is_json(const struct out *o);
 void out_begin_object(struct out *o, const char *key);
 void out_end_object(struct out *o);
 void out_begin_array(struct out *o, const char *key, const char *label);
+void out_begin_stream(struct out *o, const char *key, const char *label);
 void out_end_array(struct out *o);
 
 void out_string(struct out *o, const char *key, const char *label, const char *value);
 void out_stringf(struct out *o, const char *key, const char *label, const char *fmt, ...)
 	_printf_(4, 5);
+void out_hex(struct out *o, const char *key, const char *label, unsigned int value, int width);
 void out_int(struct out *o, const char *key, const char *label, long long value);
 void out_bool(struct out *o, const char *key, const char *label, bool value);
 void out_null(struct out *o, const char *key, const char *label, const char *text);

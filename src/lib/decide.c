@@ -9,10 +9,12 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "decide.h"
 #include "guard.h"
+#include "macro.h"
 #include "pcidev.h"
 #include "policy.h"
 #include "xen.h"
@@ -159,4 +161,86 @@ void decide_xen_holder(const struct pcidev *d, int held, const struct xen_user *
 	    "would pull it out of the guest while Xen keeps it assigned there. Shut the guest "
 	    "down or detach the device from it (xl pci-detach), then try again",
 	    d->bdf, who);
+}
+
+static struct policy_warning *warning_add(struct policy_warning **v, size_t *n)
+{
+	struct policy_warning *nv = realloc(*v, (*n + 1) * sizeof(**v));
+
+	if (!nv)
+		return NULL;
+	*v = nv;
+	memset(&nv[*n], 0, sizeof(nv[*n]));
+	return &nv[(*n)++];
+}
+
+/*
+ * The warnings of `policy check`, text and JSON alike: each rule with
+ * match keys that names no function of L, then for each function, protect
+ * against boot/hotplug, and an expect-id that the function does not have.
+ * *RET (free() it) holds *N of them. Returns 0 or -ENOMEM.
+ */
+int decide_policy_warnings(const struct policy *p, const struct pcidev_list *l,
+			   struct policy_warning **ret, size_t *n)
+{
+	_cleanup_free_ struct policy_warning *v = NULL;
+	char a[512], b[512];
+	size_t nv = 0;
+
+	for (size_t i = 0; i < p->n_rules; i++) {
+		const struct policy_rule *rule = &p->rules[i];
+		struct policy_warning *w;
+		bool any = false;
+
+		for (size_t k = 0; k < l->n && !any; k++)
+			any = policy_match_device(rule, l, l->devs[k]);
+		if (any || !rule->n_matches)
+			continue;
+		w = warning_add(&v, &nv);
+		if (!w)
+			return -ENOMEM;
+		w->file = rule->file;
+		w->line = rule->line;
+		snprintf(w->message, sizeof(w->message), "[%s] matches no PCI function here",
+			 rule->name);
+	}
+	for (size_t k = 0; k < l->n; k++) {
+		const struct pcidev *d = l->devs[k];
+		struct policy_warning *w;
+		struct policy_eval e;
+
+		if (policy_eval(p, l, d, &e) < 0)
+			continue;
+		if (e.v.protect && (e.v.boot || e.v.hotplug)) {
+			w = warning_add(&v, &nv);
+			if (!w) {
+				policy_eval_done(&e);
+				return -ENOMEM;
+			}
+			decide_source(&e, PK_PROTECT, a, sizeof(a));
+			decide_source(&e, e.v.boot ? PK_BOOT : PK_HOTPLUG, b, sizeof(b));
+			snprintf(w->bdf, sizeof(w->bdf), "%s", d->bdf);
+			snprintf(w->message, sizeof(w->message),
+				 "protect = yes (%s) contradicts %s = yes (%s): it is never seized",
+				 a, e.v.boot ? "boot" : "hotplug", b);
+		}
+		if (e.v.expect_vendor >= 0 &&
+		    (e.v.expect_vendor != d->vendor || e.v.expect_device != d->device)) {
+			w = warning_add(&v, &nv);
+			if (!w) {
+				policy_eval_done(&e);
+				return -ENOMEM;
+			}
+			decide_source(&e, PK_EXPECT_ID, a, sizeof(a));
+			snprintf(w->bdf, sizeof(w->bdf), "%s", d->bdf);
+			snprintf(w->message, sizeof(w->message),
+				 "%s expects %04x:%04x here, but it is %04x:%04x: the rule will "
+				 "refuse it",
+				 a, e.v.expect_vendor, e.v.expect_device, d->vendor, d->device);
+		}
+		policy_eval_done(&e);
+	}
+	*ret = TAKE_PTR(v);
+	*n = nv;
+	return 0;
 }

@@ -5,8 +5,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "addr.h"
+
 struct pcidev;
 struct pcidev_list;
+struct policy;
 struct policy_eval;
 struct guards;
 struct xen_user;
@@ -21,5 +24,17 @@ void decide_seize(const struct pcidev *d, const struct policy_eval *e, const str
 void decide_release(const struct pcidev_list *l, const struct pcidev *d,
 		    const struct policy_eval *e, struct verdict *v);
 int decide_source(const struct policy_eval *e, int key, char *buf, size_t size);
+/* What `policy check` warns of: a rule that names nothing here, or settings
+ * of one function that contradict each other. FILE and BDF may be NULL. */
+struct policy_warning {
+	const char *file;	/* the rule's file, NULL when about a function */
+	int line;		/* 0 with FILE NULL */
+	char bdf[ADDR_BDF_MAX];	/* "" when about a rule */
+	char message[1152];
+};
+
+int decide_policy_warnings(const struct policy *p, const struct pcidev_list *l,
+			   struct policy_warning **ret, size_t *n);
+
 void decide_xen_holder(const struct pcidev *d, int held, const struct xen_user *u,
 		       struct verdict *v);

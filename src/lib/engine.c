@@ -24,6 +24,7 @@
 #include "proc.h"
 #include "record.h"
 #include "sysfs.h"
+#include "trace.h"
 #include "udevq.h"
 #include "xen.h"
 #include "vfio.h"
@@ -205,6 +206,7 @@ int engine_policy(struct engine *e, const struct policy **ret)
 		if (r < 0)
 			return r;
 		e->stats.policy_loads++;
+		trace_point("policy loaded (%zu rules)", e->pol->n_rules);
 		for (size_t i = 0; i < e->pol->n_errors; i++) {
 			const struct policy_diag *d = &e->pol->errors[i];
 
@@ -233,6 +235,7 @@ int engine_guard_facts(struct engine *e, const struct guard_facts **ret)
 		if (r < 0)
 			return r;
 		e->stats.guard_loads++;
+		trace_point("guard facts read");
 	}
 	*ret = e->gf;
 	return 0;
@@ -258,6 +261,7 @@ int engine_journal(struct engine *e, bool lock, struct journal **ret)
 		return r;
 	e->j_locked = lock;
 	e->stats.journal_opens++;
+	trace_point("journal opened%s", lock ? " and locked" : "");
 	*ret = e->j;
 	return 0;
 }
@@ -959,6 +963,11 @@ int engine_decide(struct engine *e, const struct change_opts *o, struct pcidev *
 		failed(ch, r, "cannot find the native drivers");
 		goto out;
 	}
+	trace_point("decided: %s, %zu steps",
+		    ch->outcome == CHANGE_PLANNED	? "planned"
+		    : ch->outcome == CHANGE_NOTHING ? "nothing to do"
+						    : "refused",
+		    ch->plan.n);
 	if (ch->outcome == CHANGE_PLANNED && o->dry_run && e->j) {
 		struct journal_txn pending;
 

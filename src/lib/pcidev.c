@@ -279,25 +279,38 @@ static int scan_details(struct sysfs *s, struct pcidev *d)
 	r = sysfs_read_link_name(s, buf, sizeof(buf), "iommu_group");
 	d->iommu_group = r >= 0 ? atoi(buf) : -1;
 
-	r = read_optional_int(s, d->bdf, "boot_vga", &d->boot_vga);
-	if (r < 0)
-		return r;
-	r = read_optional_int(s, d->bdf, "secondary_bus_number", &d->secondary_bus);
-	if (r < 0)
-		return r;
-	r = read_optional_int(s, d->bdf, "sriov_totalvfs", &d->sriov_totalvfs);
-	if (r < 0)
-		return r;
-	r = read_optional_int(s, d->bdf, "sriov_numvfs", &d->sriov_numvfs);
-	if (r < 0)
-		return r;
-
+	/*
+	 * The kernel makes these attributes only where they mean something
+	 * (pci_dev_attrs_are_visible(), sriov_pf_attrs_are_visible()): boot_vga
+	 * on a VGA function, secondary_bus_number on a bridge with a bus behind
+	 * it, the sriov_* ones and virtfnN on an SR-IOV PF. Not asking where
+	 * they cannot be saves a failed open each on every function a boot
+	 * names.
+	 */
 	n = sysfs_read_bin(s, config, sizeof(config), "config");
 	if (n > 0x0e) {
 		d->header_type = config[0x0e] & 0x7f;
 		d->multifunction = config[0x0e] & 0x80;
+	}
+	if ((d->class >> 8) == 0x0300 || (d->class >> 8) == 0x0001) {
+		r = read_optional_int(s, d->bdf, "boot_vga", &d->boot_vga);
+		if (r < 0)
+			return r;
+	}
+	if (pcidev_is_bridge(d) || d->header_type == 1) {
+		r = read_optional_int(s, d->bdf, "secondary_bus_number", &d->secondary_bus);
+		if (r < 0)
+			return r;
 		if (d->secondary_bus < 0 && d->header_type == 1 && n > 0x19)
 			d->secondary_bus = config[0x19];
+	}
+	r = read_optional_int(s, d->bdf, "sriov_totalvfs", &d->sriov_totalvfs);
+	if (r < 0)
+		return r;
+	if (d->sriov_totalvfs >= 0) {
+		r = read_optional_int(s, d->bdf, "sriov_numvfs", &d->sriov_numvfs);
+		if (r < 0)
+			return r;
 	}
 
 	r = sysfs_read_link_name(s, buf, sizeof(buf), "physfn");
@@ -305,7 +318,7 @@ static int scan_details(struct sysfs *s, struct pcidev *d)
 		strcpy(d->physfn_bdf, buf);
 
 	/* The kernel numbers a PF's VF links virtfn0, virtfn1, ... without holes. */
-	for (n = 0;; n++) {
+	for (n = 0; d->sriov_totalvfs >= 0; n++) {
 		char **nv;
 
 		r = sysfs_read_link_name(s, buf, sizeof(buf), "virtfn%d", n);
@@ -324,7 +337,7 @@ static int scan_details(struct sysfs *s, struct pcidev *d)
 	}
 
 	/* A vfio driver (vfio-pci or a variant) makes vfio-dev/vfioN (cdev, Linux >= 6.1). */
-	{
+	if (d->driver) {
 		_cleanup_strv_free_ char **v = NULL;
 
 		n = sysfs_list_dir(s, &v, "vfio-dev");
@@ -350,13 +363,15 @@ static int scan_details(struct sysfs *s, struct pcidev *d)
 }
 
 /* The upstream bridge is the directory the device's own directory sits in. */
-static int parent_from_link(struct sysfs *s, struct pcidev *d)
+static int parent_from_link(struct sysfs *devs, struct pcidev *d)
 {
 	char target[PATH_MAX], *slash, *prev;
 	struct pci_addr a;
 	int r;
 
-	r = sysfs_read_link(s, target, sizeof(target), "bus/pci/devices/%s", d->bdf);
+	/* DEVS is bus/pci/devices: a one-component link is one readlinkat()
+	 * (the link is only read; following it would leave DEVS) */
+	r = sysfs_read_link(devs, target, sizeof(target), "%s", d->bdf);
 	if (r < 0)
 		return r == -EINVAL ? 0 : r; /* not a link: a flat hand-made tree */
 	slash = strrchr(target, '/');
@@ -416,8 +431,8 @@ static int read_uevent_ids(struct sysfs *ds, struct pcidev *d)
 	return 0;
 }
 
-static int scan_one(struct sysfs *s, const char *bdf, struct module_cache *mc, unsigned int flags,
-		    struct pcidev **ret)
+static int scan_one(struct sysfs *s, struct sysfs *devs, const char *bdf, struct module_cache *mc,
+		    unsigned int flags, struct pcidev **ret)
 {
 	_cleanup_(sysfs_closep) struct sysfs *ds = NULL;
 	struct pcidev *d;
@@ -504,7 +519,7 @@ static int scan_one(struct sysfs *s, const char *bdf, struct module_cache *mc, u
 			goto out_free;
 		d->details = true;
 	}
-	r = parent_from_link(s, d);
+	r = parent_from_link(devs, d);
 	if (r < 0)
 		goto out_free;
 	*ret = d;
@@ -584,17 +599,21 @@ static void pcidev_clear(struct pcidev *d)
  */
 int pcidev_refresh(struct sysfs *s, struct pcidev_list *l, char *const *bdfs, size_t n)
 {
+	_cleanup_(sysfs_closep) struct sysfs *devs = NULL;
 	_cleanup_free_ char *slots = NULL;
 	struct module_cache mc = { .n = 0 };
-	int r = 0;
+	int r;
 
+	r = sysfs_open_sub(s, &devs, "bus/pci/devices");
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < n && r >= 0; i++) {
 		struct pcidev *d = pcidev_find_bdf(l, bdfs[i]), *fresh = NULL;
 		struct pcidev *parent, *physfn;
 
 		if (!d)
 			continue;
-		r = scan_one(s, d->bdf, &mc, 0, &fresh);
+		r = scan_one(s, devs, d->bdf, &mc, 0, &fresh);
 		if (r < 0)
 			break;
 		parent = d->parent;
@@ -673,6 +692,8 @@ int pcidev_load_details(struct sysfs *s, struct pcidev_list *l, struct pcidev *d
 	size_t lo, hi;
 	int r;
 
+	if (d->related)
+		return 0;
 	r = load_one(s, l, d);
 	if (r < 0)
 		return r;
@@ -694,6 +715,8 @@ int pcidev_load_details(struct sysfs *s, struct pcidev_list *l, struct pcidev *d
 				return r;
 		}
 	}
+	/* a boot asks again for each function of a slot: list the group once */
+	d->related = true;
 	return 0;
 }
 
@@ -726,6 +749,7 @@ static int cmp_dev(const void *a, const void *b)
 int pcidev_scan(struct sysfs *s, unsigned int flags, struct pcidev_list **ret)
 {
 	_cleanup_(pcidev_list_freep) struct pcidev_list *l = NULL;
+	_cleanup_(sysfs_closep) struct sysfs *devs = NULL;
 	_cleanup_strv_free_ char **names = NULL;
 	_cleanup_free_ char *slots = NULL;
 	struct module_cache mc = { .n = 0 };
@@ -734,6 +758,9 @@ int pcidev_scan(struct sysfs *s, unsigned int flags, struct pcidev_list **ret)
 	n = sysfs_list_dir(s, &names, "bus/pci/devices");
 	if (n < 0)
 		return n;
+	r = sysfs_open_sub(s, &devs, "bus/pci/devices");
+	if (r < 0)
+		return r;
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
@@ -750,7 +777,7 @@ int pcidev_scan(struct sysfs *s, unsigned int flags, struct pcidev_list **ret)
 
 		if (addr_parse_bdf(names[i], &a) < 0 || !sysfs_valid_name(names[i]))
 			continue;
-		r = scan_one(s, names[i], &mc, flags, &l->devs[l->n]);
+		r = scan_one(s, devs, names[i], &mc, flags, &l->devs[l->n]);
 		if (r == -ENOENT)
 			continue; /* removed while we looked (hot-unplug) */
 		if (r < 0)

@@ -55,6 +55,7 @@ struct pcidev {
 	char **net_ifaces;	/* names under net/, NULL if none */
 	char *vfio_dev;		/* the name under vfio-dev/ ("vfio3"): a vfio driver holds it */
 	bool details;		/* override, modalias, reset, IOMMU, boot_vga, config, SR-IOV, net read */
+	bool related;		/* and those of its slot and IOMMU group (pcidev_load_details) */
 };
 
 struct pcidev_list {

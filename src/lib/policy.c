@@ -894,15 +894,16 @@ static bool match_one(const struct policy_match *m, const struct pcidev *d)
 }
 
 /*
- * Whether R could name D, had it parsed: its match kinds that parsed match,
- * and a kind with a value that did not parse matches anything.
+ * Whether every match kind of R has a value that matches D; with
+ * SKIP_BAD, a kind whose value did not parse counts as matching anything
+ * (what R could name, had it parsed).
  */
-static bool could_name(const struct policy_rule *r, const struct pcidev *d)
+static bool match_kinds(const struct policy_rule *r, const struct pcidev *d, bool skip_bad)
 {
 	for (int k = 0; k < _MATCH_KIND_MAX; k++) {
 		bool has = false, any = false;
 
-		if (r->bad_match[k])
+		if (skip_bad && r->bad_match[k])
 			continue;
 		for (size_t i = 0; i < r->n_matches; i++) {
 			if (r->matches[i].kind != (enum match_kind)k)
@@ -921,7 +922,7 @@ static bool could_name(const struct policy_rule *r, const struct pcidev *d)
  * file that cannot be read or trusted, a missing or untrusted directory, a
  * syntax error) forbids every change: nobody can tell what it meant. A rule
  * with an error is dropped, and forbids changing the functions it could
- * name (could_name()). *RET_WHY (may be NULL) is the error. Read commands
+ * name (match_kinds() without its bad kinds). *RET_WHY (may be NULL) is the error. Read commands
  * ignore this; seize, release, boot and udev ask it for every function.
  */
 bool policy_blocks(const struct policy *p, const struct pcidev_list *l, const struct pcidev *d,
@@ -934,7 +935,7 @@ bool policy_blocks(const struct policy *p, const struct pcidev_list *l, const st
 			const struct policy_diag *e = &p->errors[i];
 			bool global = e->rule < 0 || (size_t)e->rule >= p->n_rules;
 
-			if (pass == 0 ? global : !global && could_name(&p->rules[e->rule], d)) {
+			if (pass == 0 ? global : !global && match_kinds(&p->rules[e->rule], d, true)) {
 				if (ret_why)
 					*ret_why = e;
 				return true;
@@ -948,19 +949,7 @@ bool policy_match_device(const struct policy_rule *r, const struct pcidev_list *
 			 const struct pcidev *d)
 {
 	(void)l;
-	for (int k = 0; k < _MATCH_KIND_MAX; k++) {
-		bool has = false, any = false;
-
-		for (size_t i = 0; i < r->n_matches; i++) {
-			if (r->matches[i].kind != (enum match_kind)k)
-				continue;
-			has = true;
-			any = any || match_one(&r->matches[i], d);
-		}
-		if (has && !any)
-			return false;
-	}
-	return true;
+	return match_kinds(r, d, false);
 }
 
 /*

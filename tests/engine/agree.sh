@@ -11,13 +11,9 @@
 # that went through is released again, on its own copy).
 # Prints "N verdicts, N agree" and "N runs, N as planned".
 # Usage: agree.sh [FIXTURE...]   (BUILD, default build)
-set -u
-BUILD=${BUILD:-build}
+. tests/engine/lib.sh
 fake=$BUILD/pcibind-fake
 fixtures=${*:-"laptop laptop-guards sriov domains qemu-q35 xen-dom0"}
-work=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export PCIBIND_FORBID_REAL_SYSFS=1
 
 verdicts=0 agree=0 runs=0 planned=0 fail=0
 bad() { fail=$((fail + 1)); echo "FAIL $*"; }

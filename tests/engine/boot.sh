@@ -4,18 +4,7 @@
 # the policy choose ends on the stub with origin boot, keep wins, rd.pcibind=0
 # and a pciback target on a non-Xen kernel leave everything alone, bad items
 # are reported one by one, and boot always exits 0.
-set -u
-BUILD=${BUILD:-build}
-work=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export PCIBIND_FORBID_REAL_SYSFS=1
-pass=0 fail=0
-
-check() { # check NAME CONDITION...
-	name=$1; shift
-	if "$@"; then pass=$((pass + 1)); echo "ok $name"; else fail=$((fail + 1)); echo "FAIL $name"; fi
-}
-
+. tests/engine/lib.sh
 # fresh FIXTURE: a new copy in $w
 fresh() {
 	w=$work/$1.$$.$(date +%N)
@@ -97,5 +86,4 @@ boot "rd.pcibind.seize=network rd.pcibind.driver=pciback"; check nonxen-exit-0 [
 check nonxen-alone [ "$(drv 0000:01:00.0)" = e1000e ]
 check nonxen-warned logged "not run as a Xen dom0"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary

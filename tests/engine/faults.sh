@@ -8,16 +8,12 @@
 # the transaction gone and the records unchanged. Also checks that a clean
 # run makes exactly the writes --dry-run printed.
 # Usage: faults.sh [FIXTURE]   (BUILD, default build)
-set -u
-BUILD=${BUILD:-build}
+. tests/engine/lib.sh
 fixture=${1:-laptop}
 fake=$BUILD/pcibind-fake
 tool=$BUILD/fixture-tool
 src=$BUILD/fixtures/$fixture
 # tmpfs when there is one: the campaign copies the fixture hundreds of times.
-work=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export PCIBIND_FORBID_REAL_SYSFS=1
 
 pass=0 fail=0 points=0 restored=0 stranded=0 kills=0 recovered=0
 errnos="EBUSY ENODEV EINVAL EIO ENOENT EAGAIN silent"

@@ -6,11 +6,7 @@
 # Qubes' and pcibind's command lines, one rd.pcibind.seize= per function,
 # a policy that seizes network and USB at boot, and a hot-plug event for
 # every function under a policy that says hotplug = yes for every class.
-set -u
-BUILD=${BUILD:-build}
-work=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export PCIBIND_FORBID_REAL_SYSFS=1
+. tests/engine/lib.sh
 pass=0 fail=0 runs=0
 
 mkdir -p "$work/pol-none" "$work/pol-boot" "$work/pol-hot"

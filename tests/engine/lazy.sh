@@ -5,9 +5,7 @@
 # build/fixtures) and on a machine from bench/gen-spec.sh (SR-IOV, companion
 # slots, pciback slots, IOMMU groups).
 set -eu
-BUILD=${BUILD:-build}
-work=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d)
-trap 'rm -rf "$work"' EXIT
+. tests/engine/lib.sh
 roots=
 for d in "$BUILD"/fixtures/*/sys; do
 	roots="$roots $d"

@@ -3,18 +3,9 @@
 # release on the fake kernel: back to no driver (--to none, and a function
 # seized from no driver whose native driver nobody knows), and the no-op
 # lines that need no -v.
-set -u
-BUILD=${BUILD:-build}
+. tests/engine/lib.sh
 src=$BUILD/fixtures/laptop
-work=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export PCIBIND_FORBID_REAL_SYSFS=1
-pass=0 fail=0
 
-check() { # check NAME CONDITION...
-	name=$1; shift
-	if "$@"; then pass=$((pass + 1)); echo "ok $name"; else fail=$((fail + 1)); echo "FAIL $name"; fi
-}
 pb() { # pb [--modules-dir DIR] ARGS...
 	mods=$src/modules
 	if [ "$1" = --modules-dir ]; then mods=$2; shift 2; fi
@@ -63,5 +54,4 @@ pb seize --driver pciback 02:00.0 >/dev/null 2>&1
 pb seize --driver pciback 02:00.0 >"$work/out" 2>&1
 check seize-noop-said grep -qx '0000:02:00.0: already on pciback, nothing to do' "$work/out"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary

@@ -4,16 +4,7 @@
 # per stage point on stderr, in order: main, the snapshot, every step's
 # write and check, the journal, exit; without the variable, none. libkmod's
 # index is loaded only when a lookup or a module load needs it.
-set -u
-BUILD=${BUILD:-build}
-work=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export PCIBIND_FORBID_REAL_SYSFS=1
-pass=0 fail=0
-check() { # check NAME CONDITION...
-	name=$1; shift
-	if "$@"; then pass=$((pass + 1)); echo "ok $name"; else fail=$((fail + 1)); echo "FAIL $name"; fi
-}
+. tests/engine/lib.sh
 fx=laptop
 cp -a "$BUILD/fixtures/$fx/sys" "$work/sys"
 sh tests/engine/prep.sh "$work/sys" "$BUILD/fixtures/$fx/fixture.aliases"
@@ -40,13 +31,12 @@ in_order() {
 		sed -i "1,${n}d" "$f.points"
 	done
 }
-check seize-points in_order "$work/seize" main "snapshot of" \
-	"write bus/pci/devices/0000:00:14.0/driver_override" "checked (override)" \
+check seize-points in_order "$work/seize" main "journal opened and locked" "snapshot of" \
+	"policy loaded (" "guard facts read" "decided: planned, 3 steps" "write bus/pci/devices/0000:00:14.0/driver_override" "checked (override)" \
 	"journal: step 1 recorded" "write bus/pci/drivers/vfio-pci/bind" "checked (bound)" exit
 check release-points in_order "$work/release" main "snapshot of" \
 	"write bus/pci/devices/0000:00:14.0/reset" "write bus/pci/drivers/xhci_hcd/bind" exit
 # libkmod is opened at its first use: a seize onto a registered stub never needs it
 check seize-without-libkmod sh -c "! grep -q 'libkmod' '$work/seize'"
 check silent-without-trace sh -c "! grep -q 'trace:' '$work/plain'"
-echo "trace: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary trace

@@ -5,20 +5,9 @@
 # retires the record, a slot whose functions the policy all names moves
 # whole, a missing or bad variable is named, and --persistent writes and
 # removes rules that the policy then reads.
-set -u
-BUILD=${BUILD:-build}
+. tests/engine/lib.sh
 src=$BUILD/fixtures/laptop
-work=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export PCIBIND_FORBID_REAL_SYSFS=1
-pass=0 fail=0
 
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
-check() { # check NAME CONDITION...
-	name=$1; shift
-	if "$@"; then ok "$name"; else bad "$name"; fi
-}
 
 cp -a "$src/sys" "$work/sys"
 sh tests/engine/prep.sh "$work/sys" "$src/fixture.aliases"
@@ -117,5 +106,4 @@ pb release --persistent 00:14.0 >/dev/null 2>&1
 check persistent-removed sh -c "! grep -q 'persistent 0000:00:14.0' $f"
 check released-native [ "$(driver 0000:00:14.0)" = xhci_hcd ]
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary

@@ -5,20 +5,9 @@
 # by the executor after the load step, and the real run does what the dry
 # run said; --group moves both NICs behind the conventional bridge and
 # releases them; a function a process holds (fake /proc) never moves.
-set -u
-BUILD=${BUILD:-build}
+. tests/engine/lib.sh
 src=$BUILD/fixtures/vfio
-work=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export PCIBIND_FORBID_REAL_SYSFS=1
-pass=0 fail=0
 
-ok() { pass=$((pass + 1)); echo "ok $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
-check() { # check NAME CONDITION...
-	name=$1; shift
-	if "$@"; then ok "$name"; else bad "$name"; fi
-}
 
 cp -a "$src/sys" "$work/sys"
 sh tests/engine/prep.sh "$work/sys" "$src/fixture.aliases"
@@ -83,5 +72,4 @@ check reset-fails-no-strict-returns [ $? -eq 0 ]
 check reset-fails-no-strict-native [ "$(driver $R)" = virtio_pci ]
 check reset-fails-no-strict-warns grep -q "returned without a reset (no-strict-reset): $R" "$work/out"
 
-echo "vfio: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary vfio

@@ -7,13 +7,8 @@
 # fine, ESRCH warns, others roll back); a function a live domain holds is
 # refused (exit 3) naming the domain (renumbered dev-N, stale domain, stub
 # domain); nobody able to tell fails closed; without dom0 nothing of it shows.
-set -u
-BUILD=${BUILD:-build}
+. tests/engine/lib.sh
 src=$BUILD/fixtures/laptop
-work=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d)
-trap 'rm -rf "$work"' EXIT
-export PCIBIND_FORBID_REAL_SYSFS=1
-pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "ok $1"; }
 bad() { fail=$((fail + 1)); echo "FAIL $1"; [ -n "${2:-}" ] && sed 's/^/    /' "$2"; }
 check() { # check NAME 'SHELL CONDITION'
@@ -250,5 +245,4 @@ else
 	echo "skip host-no-xen-word (this machine is a Xen host)"
 fi
 
-echo "xen: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary xen

@@ -349,8 +349,9 @@ static void test_text_array_of_objects(void **state)
  */
 static void test_json_same_bytes_as_json_c(void **state)
 {
+	static const char *const keys[] = { "k0", "k1", "k2" };
 	json_object *root = json_object_new_object(), *arr, *obj, *inner;
-	char all[256], key[16];
+	static char all[256]; /* a key lives as long as the program (output.h) */
 	struct capture c;
 	const char *want;
 
@@ -389,9 +390,8 @@ static void test_json_same_bytes_as_json_c(void **state)
 		out_begin_object(c.o, NULL);
 		obj = json_object_new_object();
 		json_object_array_add(arr, obj);
-		snprintf(key, sizeof(key), "k%d", i);
-		out_int(c.o, key, NULL, i);
-		json_object_object_add(obj, key, json_object_new_int64(i));
+		out_int(c.o, keys[i], NULL, i);
+		json_object_object_add(obj, keys[i], json_object_new_int64(i));
 		out_begin_array(c.o, "list", NULL);
 		inner = json_object_new_array();
 		json_object_object_add(obj, "list", inner);
@@ -415,9 +415,78 @@ static void test_json_same_bytes_as_json_c(void **state)
 		size_t n = strlen(want);
 
 		if (strncmp(got, want, n) || strcmp(got + n, "\n"))
-			fail_msg("streamed:\n%s\njson-c:\n%s\n", got, want);
+			fail_msg("out_*:\n%s\njson-c:\n%s\n", got, want);
 	}
 	json_object_put(root);
+	capture_free(&c);
+}
+
+/*
+ * out_begin_stream(): each element written as it ends, the document the
+ * same bytes as json-c's whole tree, for N elements (0 included).
+ */
+static void stream_case(int n)
+{
+	static const char *const names[] = { "a\"b", "tab\there", "x/y", "\xc3\xa9", "last" };
+	json_object *root = json_object_new_object(), *arr = json_object_new_array();
+	struct capture c;
+	const char *want, *got;
+
+	json_object_object_add(root, "devices", arr);
+	capture_begin(&c, true);
+	out_begin_stream(c.o, "devices", NULL);
+	for (int i = 0; i < n; i++) {
+		json_object *obj = json_object_new_object(), *inner = json_object_new_array();
+
+		json_object_array_add(arr, obj);
+		out_begin_object(c.o, NULL);
+		out_string(c.o, "name", NULL, names[i % 5]);
+		json_object_object_add(obj, "name", json_object_new_string(names[i % 5]));
+		out_hex(c.o, "id", NULL, 0x10d3u + (unsigned int)i, 4);
+		json_object_object_add(obj, "id", json_object_new_string(i ? "10d4" : "10d3"));
+		out_null(c.o, "driver", NULL, NULL);
+		json_object_object_add(obj, "driver", NULL);
+		out_begin_array(c.o, "list", NULL);
+		json_object_object_add(obj, "list", inner);
+		for (int k = 0; k < i; k++) {
+			out_int(c.o, NULL, NULL, k);
+			json_object_array_add(inner, json_object_new_int64(k));
+		}
+		out_end_array(c.o);
+		out_bool(c.o, "stub", NULL, i & 1);
+		json_object_object_add(obj, "stub", json_object_new_boolean(i & 1));
+		out_end_object(c.o);
+	}
+	out_end_array(c.o);
+	want = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+							   JSON_C_TO_STRING_SPACED |
+							   JSON_C_TO_STRING_NOSLASHESCAPE);
+	got = capture_end(&c);
+	if (strncmp(got, want, strlen(want)) || strcmp(got + strlen(want), "\n"))
+		fail_msg("%d streamed:\n%s\njson-c:\n%s\n", n, got, want);
+	json_object_put(root);
+	capture_free(&c);
+}
+
+static void test_stream_same_bytes_as_json_c(void **state)
+{
+	(void)state;
+	stream_case(0);
+	stream_case(1);
+	stream_case(2);
+}
+
+/* Nothing may follow a streamed array: the document would not be one. */
+static void test_stream_then_member_fails(void **state)
+{
+	struct capture c;
+
+	(void)state;
+	capture_begin(&c, true);
+	out_begin_stream(c.o, "devices", NULL);
+	out_end_array(c.o);
+	out_string(c.o, "late", NULL, "x");
+	assert_int_equal(out_finish(c.o), -ENOMEM);
 	capture_free(&c);
 }
 
@@ -430,6 +499,8 @@ int main(void)
 		cmocka_unit_test(test_json_escaping),
 		cmocka_unit_test(test_json_empty),
 		cmocka_unit_test(test_json_same_bytes_as_json_c),
+		cmocka_unit_test(test_stream_same_bytes_as_json_c),
+		cmocka_unit_test(test_stream_then_member_fails),
 		cmocka_unit_test(test_finish_write_error),
 		cmocka_unit_test(test_text_labels),
 		cmocka_unit_test(test_text_arrays),

@@ -135,6 +135,7 @@ printf 'root:x:0:0:root:/root:/bin/sh\n' >"$stage/etc/passwd"
 fi
 
 copy_bin "$(command -v lspci)" /usr/bin/lspci
+copy_bin "$(command -v setpci)" /usr/bin/setpci
 copy_bin "$(command -v jq)" /usr/bin/jq
 # iproute2's ip as ip-full: busybox ip has no netns (testlib's dma_check).
 copy_bin "$(readlink -f "$(command -v ip)")" /usr/bin/ip-full
@@ -145,6 +146,9 @@ cp /usr/share/misc/pci.ids "$stage/usr/share/misc/pci.ids"
 mkdir -p "$VM_BUILD"
 ${CC:-cc} -O2 -Wall -Wextra -Werror -o "$VM_BUILD/vfio-hold" "$VM_DIR/guest/vfio-hold.c"
 copy_bin "$VM_BUILD/vfio-hold" /usr/bin/vfio-hold
+# rebind-floor: make bench-vm's floor, pcibind's writes from a bare C program.
+${CC:-cc} -O2 -Wall -Wextra -Werror -o "$VM_BUILD/rebind-floor" "$VM_DIR/guest/rebind-floor.c"
+copy_bin "$VM_BUILD/rebind-floor" /usr/bin/rebind-floor
 
 # The test library and runner, the scenarios.
 cp "$VM_DIR/guest/testlib.sh" "$VM_DIR/guest/run-scenarios.sh" "$stage/vmtest/"

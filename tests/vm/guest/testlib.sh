@@ -30,7 +30,9 @@
 #                                get 10.99.0.1/.2, and A pings B 3 times: PASS
 #                                only if every ping is answered and A's tx_packets
 #                                grew (proves the device's DMA and interrupts work)
-#   dma_fails NAME BDF-A BDF-B   the same, PASS only if no ping is answered
+#   dma_fails NAME BDF-A BDF-B   the same, PASS only if both NICs have a netdev
+#                                and no ping is answered (a NIC without a netdev
+#                                proves nothing about DMA: FAIL)
 #
 # Busybox sh runs its own applets before $PATH, so the real tools are wrapped
 # here: modprobe & co. are kmod's, lspci is pciutils'.
@@ -56,6 +58,7 @@ rmmod() { /sbin/rmmod "$@"; }
 lsmod() { /sbin/lsmod "$@"; }
 modinfo() { /sbin/modinfo "$@"; }
 lspci() { "$LSPCI" "$@"; }
+setpci() { "$VMTEST_BIN/setpci" "$@"; }
 
 # shellcheck disable=SC2034
 KIND=${VMTEST_KIND:-$(cat /vmtest/kind 2>/dev/null || echo unknown)}
@@ -432,7 +435,7 @@ dma_fails()
 {
 	local name=$1 out
 	if ! out=$(dma_ping "$2" "$3"); then
-		pass "$name"
+		fail "$name" "no netdev on $2 ($(sysfs_driver "$2")) or $3 ($(sysfs_driver "$3")): nothing to test DMA with"
 		return
 	fi
 	set -- $out
