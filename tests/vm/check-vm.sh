@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# check-vm: boot every guest kind (debian, xen, dracut) once, each running
+# check-vm: boot every guest kind (debian, xen, dracut, ...) once, each running
 # all scenarios that declare it, and sum up. Prints the per-check lines of
 # run-guest.sh, one "== guest: ..." line with each guest's wall time, and
 # ends with exactly one line "N passed, M failed". Exit status 1 if anything
@@ -47,8 +47,9 @@ has_plain()
 }
 
 # xendracut: the Xen dom0 booting the dracut image (pcibind's dracut module);
-# initramfs: an image of the real mkinitramfs with the .deb's hook.
-for kind in ${VM_KINDS:-debian xen dracut xendracut initramfs}; do
+# initramfs: an image of the real mkinitramfs with the .deb's hook;
+# systemd: systemd as PID 1 booting the .deb's pcibind-boot.service.
+for kind in ${VM_KINDS:-debian xen dracut xendracut initramfs systemd}; do
 	if has_plain "$kind"; then
 		boot "$kind" --kind "$kind"
 	fi

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Boot one QEMU guest, run scenarios inside it and judge the result.
 #
-#   run-guest.sh --kind debian|xen|dracut|xendracut|initramfs [--scenario FILE]... [--name NAME]
+#   run-guest.sh --kind debian|xen|dracut|xendracut|initramfs|systemd [--scenario FILE]... [--name NAME]
 #                [--timeout SECS] [--append ARGS] [--extra FILE]... [--quiet]
 #
 # Without --scenario, every tests/vm/scenarios/*.sh whose "# vm-kinds:" line
@@ -48,8 +48,8 @@ while [ $# -gt 0 ]; do
 	esac
 done
 case $kind in
-debian|xen|dracut|xendracut|initramfs) ;;
-*) die "run-guest.sh: --kind debian|xen|dracut|xendracut|initramfs is required" ;;
+debian|xen|dracut|xendracut|initramfs|systemd) ;;
+*) die "run-guest.sh: --kind debian|xen|dracut|xendracut|initramfs|systemd is required" ;;
 esac
 name=${name:-$kind}
 
@@ -109,6 +109,14 @@ initramfs)
 	# .deb's hook, plus the same kind of overlay (build-mkinitramfs.sh).
 	img=$("$VM_DIR/build-mkinitramfs.sh")
 	"$VM_DIR/build-initramfs.sh" --kind initramfs --overlay --out "$run/overlay.cpio.gz" "${sargs[@]}"
+	cat "$img" "$run/overlay.cpio.gz" >"$run/initrd.img"
+	initrd=$run/initrd.img
+	;;
+systemd)
+	# A root of the host's systemd and the .deb's pcibind (build-systemd-root.sh,
+	# units enabled per "# vm-systemd-enable:"), plus the same overlay.
+	img=$("$VM_DIR/build-systemd-root.sh" "${sargs[@]}")
+	"$VM_DIR/build-initramfs.sh" --kind systemd --overlay --out "$run/overlay.cpio.gz" "${sargs[@]}"
 	cat "$img" "$run/overlay.cpio.gz" >"$run/initrd.img"
 	initrd=$run/initrd.img
 	;;
@@ -182,6 +190,15 @@ initramfs)
 		-kernel "/boot/vmlinuz-$KVER" -initrd "$initrd"
 		-append "console=ttyS0,115200 $kargs rd.vmtest=1")
 	timeout=${timeout:-600}
+	;;
+systemd)
+	# systemd as PID 1 (/init) in a real-root boot: vmtest.service runs the
+	# scenarios once udev settled, and powers off.
+	cpu=max; [ "$VM_KVM" = 1 ] && cpu=host
+	cmd=(qemu-system-x86_64 "${common[@]}" -cpu "$cpu" -m 1024 "${devices[@]}"
+		-kernel "/boot/vmlinuz-$KVER" -initrd "$initrd"
+		-append "console=ttyS0,115200 $kargs systemd.show_status=1")
+	timeout=${timeout:-300}
 	;;
 xen)
 	# Xen via QEMU's multiboot loader: -kernel must be the gunzipped xen,
