@@ -38,8 +38,9 @@ qubes_dir=${QUBES_PCIBACK_DIR:-$VM_DIR/dracut/90qubesref}
 PKG_ROOT=$("$TOP_DIR/tests/pkg/deb-root.sh") || die "the .deb did not build (tests/pkg/build-deb.sh)"
 PB_MODULE=$PKG_ROOT/usr/lib/dracut/modules.d/90pcibind
 PB_BINARY=$PKG_ROOT/usr/sbin/pcibind
-[ -x "$PB_BINARY" ] && [ -f "$PB_MODULE/module-setup.sh" ] ||
+if [ ! -x "$PB_BINARY" ] || [ ! -f "$PB_MODULE/module-setup.sh" ]; then
 	die "the .deb in $PKG_ROOT lacks pcibind or 90pcibind"
+fi
 
 mkdir -p "$VM_BUILD"
 exec 9>"$VM_BUILD/dracut.lock"
@@ -55,7 +56,7 @@ items=$VM_BUILD/qubes-pcibind.items
 includes=()
 inc_hash=
 if [ "$variant" = pcibind ]; then
-	# shellcheck disable=SC1090 # the package's dracut.conf.d file
+	# shellcheck disable=SC1090,SC2086 # the package's dracut.conf.d file; a word list
 	( install_items=; . "$qconf"; printf '%s\n' $install_items ) >"$items"
 	while read -r it; do
 		[ -n "$it" ] || continue

@@ -16,7 +16,9 @@
 #
 # QUBES_PCIBACK_DIR=DIR boots DIR (the real Qubes module, a checkout that is
 # never committed) in place of the model. QUBES_LINES="none usb" limits the
-# lines. Prints PASS/FAIL lines like run-guest.sh, then
+# lines. QUBES_COMPARE_ONLY=1 boots nothing and compares the last boots'
+# records again (build/vm/runs/qubes-*/files). QUBES_VARIANTS=model boots
+# only one side (the other side's last records are compared). Prints PASS/FAIL lines like run-guest.sh, then
 # "== qubes: P passed, F failed"; writes "P F S" to
 # build/vm/runs/qubes-side-by-side.counts. Exit status 1 if anything failed.
 set -eu
@@ -54,40 +56,50 @@ ok() { local n=$1 r=$2; shift 2; if "$@"; then pass "$n"; else fail "$n" "$r"; f
 drv() { awk -v b="$2" '$1 == b { d = $NF } END { print (d == "" ? "absent" : d) }' "$1"; }
 # on_pciback FILE: the functions on pciback, sorted, one line.
 on_pciback() { awk '$NF == "pciback" { print $1 }' "$1" | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//'; }
+# shellcheck disable=SC2086 # $1 is a word list
 sorted() { printf '%s\n' $1 | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//'; }
 
 real=
 [ -z "${QUBES_PCIBACK_DIR:-}" ] || real=-real
 t0=$(vm_now)
-img_model=$("$VM_DIR/build-dracut-qubes.sh" model) || { fail "qubes:build" "the model image did not build"; img_model=; }
-img_pcibind=$("$VM_DIR/build-dracut-qubes.sh" pcibind) || { fail "qubes:build" "the pcibind-qubes image did not build"; img_pcibind=; }
+compare_only=${QUBES_COMPARE_ONLY:-0}
+img_model= img_pcibind=
+[ "$compare_only" = 1 ] ||
+	img_model=$("$VM_DIR/build-dracut-qubes.sh" model) || { fail "qubes:build" "the model image did not build"; img_model=; }
+[ "$compare_only" = 1 ] ||
+	img_pcibind=$("$VM_DIR/build-dracut-qubes.sh" pcibind) || { fail "qubes:build" "the pcibind-qubes image did not build"; img_pcibind=; }
 
 for line in "${ALL_LINES[@]}"; do
 	IFS='|' read -r lname opts want split <<<"$line"
+	# shellcheck disable=SC2086 # a word list
 	if [ -n "${QUBES_LINES:-}" ] && ! printf '%s\n' $QUBES_LINES | grep -qx -- "$lname"; then
 		continue
 	fi
 	t=qubes$real-$lname
-	for v in model pcibind; do
+	for v in ${QUBES_VARIANTS:-model pcibind}; do
 		img=$img_model
 		[ "$v" = pcibind ] && img=$img_pcibind
+		[ "$compare_only" = 0 ] || continue
 		[ -n "$img" ] || continue
 		rc=0
-		"$VM_DIR/run-guest.sh" --kind xendracut --name "$t-$v" --dracut-image "$img" \
+		# The model's runs are qubes-real-* with QUBES_PCIBACK_DIR.
+		r=qubes-$lname-$v
+		[ "$v" = pcibind ] || r=$t-$v
+		"$VM_DIR/run-guest.sh" --kind xendracut --name "$r" --dracut-image "$img" \
 			--scenario "$VM_DIR/qubes/record.sh" --append "$opts vmtest.qubes=$v" || rc=$?
-		c=$VM_BUILD/runs/$t-$v/counts
+		c=$VM_BUILD/runs/$r/counts
 		if [ -f "$c" ]; then
 			read -r p f s <"$c"
 		else
 			p=0 f=1 s=0
-			echo "FAIL $t-$v:harness: run-guest.sh exited with status $rc before reporting"
+			echo "FAIL $r:harness: run-guest.sh exited with status $rc before reporting"
 		fi
 		[ "$rc" = 0 ] || [ "$f" -gt 0 ] || f=1
 		P=$((P + p)) F=$((F + f)) S=$((S + s))
 	done
 
 	a=$VM_BUILD/runs/$t-model/files
-	b=$VM_BUILD/runs/$t-pcibind/files
+	b=$VM_BUILD/runs/qubes-$lname-pcibind/files
 	missing=
 	for f in "$a/final.devices" "$a/pre-udev.devices" "$b/final.devices" "$b/pre-udev.devices" "$b/boot.dmesg"; do
 		[ -s "$f" ] || missing="$missing $f"

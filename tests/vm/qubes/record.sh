@@ -24,7 +24,7 @@ else
 	check_fails qubes-module-omitted test -n "$qubes_hook"
 	check pcibind-in-image test -x /usr/sbin/pcibind
 	check pcibind-hook-in-image test -e "$hooks/pre-udev/05-pcibind-boot.sh"
-	check pcibind-boot-summary grep -Eq 'pcibind: [0-9]+ functions? seized to pciback' /tmp/boot.dmesg
+	check pcibind-boot-summary grep -Eq 'pcibind: (warning: )?[0-9]+ functions? seized to pciback' /tmp/boot.dmesg
 	ls /usr/lib/pcibind/policy.d >/tmp/policy.list 2>&1
 	send_file policy.list /tmp/policy.list
 fi
