@@ -63,7 +63,8 @@ real=
 [ -z "${QUBES_PCIBACK_DIR:-}" ] || real=-real
 t0=$(vm_now)
 compare_only=${QUBES_COMPARE_ONLY:-0}
-img_model= img_pcibind=
+img_model=''
+img_pcibind=''
 [ "$compare_only" = 1 ] ||
 	img_model=$("$VM_DIR/build-dracut-qubes.sh" model) || { fail "qubes:build" "the model image did not build"; img_model=; }
 [ "$compare_only" = 1 ] ||
