@@ -4,6 +4,7 @@
 #
 #   run-guest.sh --kind debian|xen|dracut|xendracut|initramfs|systemd [--scenario FILE]... [--name NAME]
 #                [--timeout SECS] [--append ARGS] [--extra FILE]... [--quiet]
+#                [--dracut-image FILE]
 #
 # Without --scenario, every tests/vm/scenarios/*.sh whose "# vm-kinds:" line
 # names the kind is run. Files go to build/vm/runs/NAME/: console.log (serial
@@ -17,6 +18,9 @@
 # the guest did not reach VMTEST DONE or did not power off in time, or the
 # console shows a kernel crash (Oops, BUG:, panic, list corruption, general
 # protection fault, RCU stall). On failure the logs' tails are printed.
+#
+# --dracut-image FILE (dracut, xendracut): boot FILE instead of
+# build-dracut.sh's image (the Qubes side-by-side test's images).
 #
 # A scenario with a "# vm-noiommu" line boots without the IOMMU: no
 # intel-iommu device and no intel_iommu=on (the Debian kernel enables VT-d by
@@ -33,6 +37,7 @@ name=
 timeout=
 append=
 quiet=0
+dracut_image=
 scenarios=()
 extras=()
 while [ $# -gt 0 ]; do
@@ -44,6 +49,7 @@ while [ $# -gt 0 ]; do
 	--append) append=$2; shift 2 ;;
 	--extra) extras+=("$2"); shift 2 ;;
 	--quiet) quiet=1; shift ;;
+	--dracut-image) dracut_image=$2; shift 2 ;;
 	*) die "run-guest.sh: unknown argument '$1'" ;;
 	esac
 done
@@ -99,7 +105,7 @@ debian|xen)
 dracut|xendracut)
 	# The cached dracut image, plus an overlay cpio with the scenarios and
 	# tools: the kernel unpacks concatenated archives in order.
-	img=$("$VM_DIR/build-dracut.sh")
+	img=${dracut_image:-$("$VM_DIR/build-dracut.sh")}
 	"$VM_DIR/build-initramfs.sh" --kind dracut --overlay --out "$run/overlay.cpio.gz" "${sargs[@]}"
 	cat "$img" "$run/overlay.cpio.gz" >"$run/initrd.img"
 	initrd=$run/initrd.img

@@ -5,11 +5,16 @@
 
 VM_ENV = BUILD=$(BUILD) PCIBIND=$(PCIBIND) FIXTURE_TOOL=$(BUILD)/fixture-tool
 
-.PHONY: check-vm check-vm-selftest record-fixtures
+.PHONY: check-vm check-vm-qubes check-vm-selftest record-fixtures
 
 # Every guest kind with every scenario; ends with "N passed, M failed".
 check-vm: $(PCIBIND)
 	@$(VM_ENV) tests/vm/check-vm.sh
+
+# Only issue 15's Qubes side-by-side boots (a model of Qubes' module vs
+# pcibind-qubes; QUBES_PCIBACK_DIR=DIR boots the real module instead).
+check-vm-qubes: $(PCIBIND)
+	@$(VM_ENV) tests/vm/qubes-side-by-side.sh
 
 # The harness itself: deliberately broken guests must be reported as failures.
 check-vm-selftest:
