@@ -16,6 +16,10 @@ res=${BUILD:-build}/vm/runs/bench-rebind/results.txt
 line=$(grep -h '^BENCH ' "$res" | tail -n 1)
 eval "${line#BENCH }"
 met=$([ "$ratio_x100" -le 120 ] && echo yes || echo '**no**')
+# A table of its own: results.md's main table ends before this is appended.
+echo
+echo '| what | pcibind | peer | ratio | target | met | floor |'
+echo '|---|---|---|---|---|---|---|'
 floor="floor (tests/vm/guest/rebind-floor.c: the same writes from a bare C program, one process per change) $((floor_x100 / 100)).$(printf %02d $((floor_x100 % 100)))x, $floor_ms_per_cycle ms/cycle; pcibind = $((pb_floor_x100 / 100)).$(printf %02d $((pb_floor_x100 % 100))) x the floor"
 printf '| seize+release of the e1000e on a real %s kernel (QEMU TCG) vs the bare sysfs writes of the same change, reset included, %s cycles | %s ms/cycle | %s ms/cycle | %d.%02dx | <= 1.2x | %s | %s |\n' \
 	"$(sed -n 's/.*kernel=\([0-9][0-9.]*\).*/\1/p' "$res" | head -n 1)" \
