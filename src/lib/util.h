@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Helpers every module shares once: whole-file reads, atomic writes, the clock. */
+/* Helpers every module shares once: whole-file reads, atomic writes, the clock, numbers. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -9,3 +10,4 @@ int util_read_fd(int fd, size_t max, char **ret, size_t *ret_len);
 int util_read_at(int dir_fd, const char *path, int flags, size_t max, char **ret);
 int util_write_atomic_at(int dir_fd, const char *name, const char *content, mode_t mode);
 long long util_now_ms(void);
+bool util_all_digits(const char *s);

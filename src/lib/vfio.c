@@ -20,6 +20,7 @@
 #include "proc.h"
 #include "rebind.h"
 #include "vfio.h"
+#include "util.h"
 
 /* vfio-pci itself or a variant ("mlx5_vfio_pci", "xe-vfio-pci"). */
 bool vfio_is_vfio_driver(const char *driver)
@@ -221,16 +222,6 @@ bool vfio_fd_matches(const char *target, int group, const char *vfio_dev)
 	return false;
 }
 
-static bool all_digits(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return false;
-	return true;
-}
-
 static int cmp_user(const void *a, const void *b)
 {
 	const struct vfio_user *x = a, *y = b;
@@ -263,7 +254,7 @@ int vfio_users(struct proc *p, int group, const char *vfio_dev, struct vfio_user
 		_cleanup_strv_free_ char **fds = NULL;
 		char path[96], target[256];
 
-		if (!all_digits(*pid) || strlen(*pid) > 10)
+		if (!util_all_digits(*pid) || strlen(*pid) > 10)
 			continue;
 		snprintf(path, sizeof(path), "%s/fd", *pid);
 		if (proc_list_dir(p, path, &fds) < 0)
@@ -272,7 +263,7 @@ int vfio_users(struct proc *p, int group, const char *vfio_dev, struct vfio_user
 			_cleanup_free_ char *comm = NULL;
 			struct vfio_user *u;
 
-			if (!all_digits(*fd) || strlen(*fd) > 10)
+			if (!util_all_digits(*fd) || strlen(*fd) > 10)
 				continue;
 			snprintf(path, sizeof(path), "%s/fd/%s", *pid, *fd);
 			if (proc_readlink(p, path, target, sizeof(target)) < 0 ||

@@ -41,6 +41,7 @@
 #include "proc.h"
 #include "sysfs.h"
 #include "xen.h"
+#include "util.h"
 
 #define XEN_STORE_TIMEOUT_MS 3000
 #define XEN_STORE_MAX (1024 * 1024)
@@ -582,16 +583,6 @@ void xen_store_done(struct xen_store *st)
 	*st = (struct xen_store){ 0 };
 }
 
-static bool all_digits(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return false;
-	return true;
-}
-
 static int copy_node(const struct xen_store_ops *ops, void *h, struct xen_store *st,
 		     const char *path)
 {
@@ -627,7 +618,7 @@ static int copy_domain(const struct xen_store_ops *ops, void *h, struct xen_stor
 	if (r < 0)
 		return r;
 	target = xen_store_get(st, path);
-	if (target && all_digits(target) && depth == 0)
+	if (target && util_all_digits(target) && depth == 0)
 		return copy_domain(ops, h, st, target, 1);
 	return 0;
 }
@@ -657,7 +648,7 @@ int xen_store_collect(const struct xen_store_ops *ops, void *h, struct xen_store
 		_cleanup_strv_free_ char **keys = NULL;
 		char path[160];
 
-		if (!all_digits(*d) || strlen(*d) > 10)
+		if (!util_all_digits(*d) || strlen(*d) > 10)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s/0", base, *d);
 		r = ops->list(h, path, &keys);
@@ -728,7 +719,7 @@ int xen_store_find_user(const struct xen_store *st, const struct pci_addr *a,
 					  .source = "xenstore" };
 		snprintf(key, sizeof(key), "/local/domain/%u/target", domid);
 		t = xen_store_get(st, key);
-		if (t && all_digits(t)) {
+		if (t && util_all_digits(t)) {
 			errno = 0;
 			target = (unsigned int)strtoul(t, &end, 10);
 			if (!errno && !*end)
