@@ -51,6 +51,38 @@ int cmd_option_error(const char *cmd, char **argv)
 	return PB_EXIT_USAGE;
 }
 
+/*
+ * The options of a command that takes only --json and --help and no
+ * arguments (doctor, status): HELP is printed for --help. Returns -1 to go
+ * on, or the exit code to return.
+ */
+int cmd_json_only_options(struct pb_ctx *c, int argc, char **argv, const char *cmd,
+			  const char *help)
+{
+	static const struct option options[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "jh", options, NULL)) >= 0) {
+		switch (opt) {
+		case 'j':
+			c->json = true;
+			break;
+		case 'h':
+			fputs(help, stdout);
+			return PB_EXIT_OK;
+		default:
+			return cmd_option_error(cmd, argv);
+		}
+	}
+	if (optind < argc)
+		return cmd_usage_error("%s takes no arguments", cmd);
+	return -1;
+}
+
 /* An exit code for a snapshot's result R, reporting the error. */
 static int scan_result(struct pb_ctx *c, int r)
 {

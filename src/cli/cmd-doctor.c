@@ -49,33 +49,19 @@ static void print_report(struct pb_ctx *c, const struct doctor_report *r)
 /* pcibind doctor [--json]. Exit 0 unless a check FAILs. */
 int cmd_doctor(struct pb_ctx *c, int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
 	struct doctor_report r = { 0 };
-	int opt, k, ret;
+	int k, ret;
 
-	while ((opt = getopt_long(argc, argv, "jh", options, NULL)) >= 0) {
-		switch (opt) {
-		case 'j':
-			c->json = true;
-			break;
-		case 'h':
-			printf("Usage: pcibind [OPTIONS] doctor [--json]\n\n"
-			       "Is this host ready for passthrough? One line per check, PASS, WARN\n"
-			       "or FAIL with the fix: the IOMMU and its groups, interrupt remapping,\n"
-			       "the kernel command line, Xen's pciback, the stub modules, and for\n"
-			       "each seized or policy-named device its group, viability and reset.\n"
-			       "Read-only. Exit 0 unless a check FAILs.\n");
-			return PB_EXIT_OK;
-		default:
-			return cmd_option_error("doctor", argv);
-		}
-	}
-	if (optind < argc)
-		return cmd_usage_error("doctor takes no arguments");
+	ret = cmd_json_only_options(
+		c, argc, argv, "doctor",
+		"Usage: pcibind [OPTIONS] doctor [--json]\n\n"
+		"Is this host ready for passthrough? One line per check, PASS, WARN\n"
+		"or FAIL with the fix: the IOMMU and its groups, interrupt remapping,\n"
+		"the kernel command line, Xen's pciback, the stub modules, and for\n"
+		"each seized or policy-named device its group, viability and reset.\n"
+		"Read-only. Exit 0 unless a check FAILs.\n");
+	if (ret >= 0)
+		return ret;
 	k = engine_doctor(c->engine, &r);
 	if (k < 0) {
 		doctor_report_done(&r);

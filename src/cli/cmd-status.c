@@ -175,33 +175,18 @@ static const char *txn_problem(int r)
 /* pcibind status. Returns an exit code. */
 int cmd_status(struct pb_ctx *c, int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{},
-	};
 	_cleanup_(out_freep) struct out *o = NULL;
 	_cleanup_free_ struct journal_device *devs = NULL;
 	struct engine_pending t;
 	size_t n = 0;
-	int opt, r;
+	int r;
 
-	while ((opt = getopt_long(argc, argv, "jh", options, NULL)) >= 0) {
-		switch (opt) {
-		case 'j':
-			c->json = true;
-			break;
-		case 'h':
-			printf("Usage: pcibind [OPTIONS] status [--json]\n\n"
-			       "What pcibind has seized: the stub, the driver now, the native driver\n"
-			       "and module, who seized it (cli, boot, udev) and since when.\n");
-			return PB_EXIT_OK;
-		default:
-			return cmd_option_error("status", argv);
-		}
-	}
-	if (optind < argc)
-		return cmd_usage_error("status takes no arguments");
+	r = cmd_json_only_options(c, argc, argv, "status",
+				  "Usage: pcibind [OPTIONS] status [--json]\n\n"
+				  "What pcibind has seized: the stub, the driver now, the native driver\n"
+				  "and module, who seized it (cli, boot, udev) and since when.\n");
+	if (r >= 0)
+		return r;
 
 	r = engine_records(c->engine, &devs, &n);
 	if (r == -ENOENT) {
