@@ -83,6 +83,15 @@ int cmd_json_only_options(struct pb_ctx *c, int argc, char **argv, const char *c
 	return -1;
 }
 
+/* --driver ARG of seize and explain: a stub. Returns 0, or PB_EXIT_USAGE (reported). */
+int cmd_stub_option(const char *arg)
+{
+	if (pcidev_stub_from_driver(arg) == PCIDEV_STUB_NONE)
+		return cmd_usage_error("--driver %s: not a stub (one of pciback, vfio-pci, pci-stub)",
+				       arg);
+	return 0;
+}
+
 /* An exit code for a snapshot's result R, reporting the error. */
 static int scan_result(struct pb_ctx *c, int r)
 {

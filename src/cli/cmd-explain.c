@@ -441,10 +441,8 @@ int cmd_explain(struct pb_ctx *c, int argc, char **argv)
 			o.iommu_group = true;
 			break;
 		case OPT_DRIVER:
-			if (pcidev_stub_from_driver(optarg) == PCIDEV_STUB_NONE)
-				return cmd_usage_error("--driver %s: not a stub (one of pciback, "
-						       "vfio-pci, pci-stub)",
-						       optarg);
+			if (cmd_stub_option(optarg) != 0)
+				return PB_EXIT_USAGE;
 			o.driver = optarg;
 			break;
 		case 'j':

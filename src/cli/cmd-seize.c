@@ -321,10 +321,8 @@ static int change_main(struct pb_ctx *c, enum plan_op op, int argc, char **argv)
 			if (op != PLAN_SEIZE)
 				return cmd_usage_error("--driver goes with seize; release returns "
 						       "to the native driver");
-			if (pcidev_stub_from_driver(optarg) == PCIDEV_STUB_NONE)
-				return cmd_usage_error("--driver %s: not a stub (one of pciback, "
-						       "vfio-pci, pci-stub)",
-						       optarg);
+			if (cmd_stub_option(optarg) != 0)
+				return PB_EXIT_USAGE;
 			o.driver = optarg;
 			break;
 		case 'o':

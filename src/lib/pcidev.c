@@ -247,6 +247,17 @@ static int read_optional_int(struct sysfs *s, const char *bdf, const char *attr,
 	return 0;
 }
 
+/* What the details say before they are read: nothing known (-1). */
+static void details_unknown(struct pcidev *d)
+{
+	d->header_type = -1;
+	d->iommu_group = -1;
+	d->boot_vga = -1;
+	d->secondary_bus = -1;
+	d->sriov_totalvfs = -1;
+	d->sriov_numvfs = -1;
+}
+
 static int scan_details(struct sysfs *s, struct pcidev *d)
 {
 	char buf[PATH_MAX];
@@ -443,12 +454,7 @@ static int scan_one(struct sysfs *s, struct sysfs *devs, const char *bdf, struct
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return -ENOMEM;
-	d->header_type = -1;
-	d->iommu_group = -1;
-	d->boot_vga = -1;
-	d->secondary_bus = -1;
-	d->sriov_totalvfs = -1;
-	d->sriov_numvfs = -1;
+	details_unknown(d);
 
 	r = addr_parse_bdf(bdf, &d->addr);
 	if (r < 0)
@@ -665,13 +671,8 @@ static int load_one(struct sysfs *s, const struct pcidev_list *l, struct pcidev 
 	r = sysfs_open_sub(s, &ds, "bus/pci/devices/%s", d->bdf);
 	if (r < 0)
 		return r;
-	/* As scan_one() starts them; a bridge's secondary bus is read again. */
-	d->header_type = -1;
-	d->iommu_group = -1;
-	d->boot_vga = -1;
-	d->secondary_bus = -1;
-	d->sriov_totalvfs = -1;
-	d->sriov_numvfs = -1;
+	/* a bridge's secondary bus is read again */
+	details_unknown(d);
 	r = scan_details(ds, d);
 	if (r < 0)
 		return r;
