@@ -23,6 +23,7 @@
 #include "commands.h"
 #include "log.h"
 #include "macro.h"
+#include "output.h"
 #include "pcidev.h"
 #include "plan.h"
 #include "util.h"
@@ -42,13 +43,17 @@ struct boot {
 _printf_(3, 4) static void say(struct boot *b, int level, const char *fmt, ...)
 {
 	const char *tag = level <= LOG_ERR ? "error: " : level == LOG_WARNING ? "warning: " : "";
-	char msg[1536], line[1700];
+	_cleanup_free_ char *msg = NULL;
+	char line[1700];
 	va_list ap;
 	int n;
 
+	/* it quotes the command line and the policy: escaped, as every log line */
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = out_vasprintf(&msg, fmt, ap);
 	va_end(ap);
+	if (n < 0)
+		return;
 	if (b->fd < 0) {
 		fprintf(stderr, "pcibind: %s%s\n", tag, msg);
 		return;

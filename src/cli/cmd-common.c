@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "guard.h"
 #include "log.h"
+#include "output.h"
 #include "pcidev.h"
 #include "plan.h"
 #include "policy.h"
@@ -22,7 +23,7 @@ int cmd_usage_error(const char *fmt, ...)
 
 	fputs("pcibind: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	(void)out_vfprintf(stderr, fmt, ap); /* the arguments are the user's words */
 	va_end(ap);
 	fputs("\nTry 'pcibind --help'.\n", stderr);
 	return PB_EXIT_USAGE;
@@ -45,8 +46,8 @@ int cmd_option_error(const char *cmd, char **argv)
 		fprintf(stderr, "pcibind: %s%sinvalid option '-%c', or it needs a value\n",
 			cmd ? cmd : "", cmd ? ": " : "", optopt);
 	else
-		fprintf(stderr, "pcibind: %s%sinvalid option '%s', or it needs a value\n",
-			cmd ? cmd : "", cmd ? ": " : "", arg);
+		out_printf(stderr, "pcibind: %s%sinvalid option '%s', or it needs a value\n",
+			   cmd ? cmd : "", cmd ? ": " : "", arg);
 	fprintf(stderr, "Try 'pcibind %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
 	return PB_EXIT_USAGE;
 }

@@ -39,6 +39,25 @@ int cmd_change_exit(const struct change *ch)
 	}
 }
 
+/* The plan's lines, escaped: its values and reasons name drivers and modules. */
+static void print_plan(const struct plan *p)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&text, &size);
+
+	if (!f) {
+		log_error_errno(-ENOMEM, "cannot print the plan");
+		return;
+	}
+	plan_print(p, f);
+	if (fclose(f) != 0) {
+		log_error_errno(-ENOMEM, "cannot print the plan");
+		return;
+	}
+	out_fputs_escaped(text, OUT_ESCAPE_KEEP_NEWLINE, stdout);
+}
+
 static void print_dry_run(struct pb_ctx *c, const struct change *ch)
 {
 	_cleanup_(out_freep) struct out *out = NULL;
@@ -46,10 +65,10 @@ static void print_dry_run(struct pb_ctx *c, const struct change *ch)
 
 	if (!c->json) {
 		/* Which vfio driver, and why (seize to vfio-pci, when variants are known). */
-		fputs(ch->drivers, stdout);
+		out_fputs_escaped(ch->drivers, OUT_ESCAPE_KEEP_NEWLINE, stdout);
 		printf("Plan: %s, %zu step%s (--dry-run: nothing is written)\n",
 		       change_op_name(ch->opts.op), p->n, p->n == 1 ? "" : "s");
-		plan_print(p, stdout);
+		print_plan(p);
 		return;
 	}
 	out = out_new(true, stdout);
@@ -111,19 +130,21 @@ void cmd_report_change(struct pb_ctx *c, const struct change *ch)
 		/* One line each, without -v: saying nothing would look like a failure. */
 		for (size_t i = 0; i < ch->n_fns; i++)
 			if (ch->opts.op == PLAN_RELEASE && !ch->fns[i].dev->stub)
-				printf("%s: not on a stub (%s), nothing to release\n", ch->fns[i].bdf,
-				       ch->fns[i].before[0] ? ch->fns[i].before : "no driver");
+				out_printf(stdout, "%s: not on a stub (%s), nothing to release\n",
+					   ch->fns[i].bdf,
+					   ch->fns[i].before[0] ? ch->fns[i].before : "no driver");
 			else
-				printf("%s: already on %s, nothing to do\n", ch->fns[i].bdf,
-				       ch->fns[i].before[0] ? ch->fns[i].before : "no driver");
+				out_printf(stdout, "%s: already on %s, nothing to do\n",
+					   ch->fns[i].bdf,
+					   ch->fns[i].before[0] ? ch->fns[i].before : "no driver");
 		break;
 	case CHANGE_DONE:
 		if (ch->skipped[0])
 			log_warning("returned without a reset (no-strict-reset): %s", ch->skipped);
 		for (size_t i = 0; i < ch->n_fns; i++)
-			printf("%s: %s -> %s\n", ch->fns[i].bdf,
-			       ch->fns[i].before[0] ? ch->fns[i].before : "none",
-			       ch->fns[i].after[0] ? ch->fns[i].after : "none");
+			out_printf(stdout, "%s: %s -> %s\n", ch->fns[i].bdf,
+				   ch->fns[i].before[0] ? ch->fns[i].before : "none",
+				   ch->fns[i].after[0] ? ch->fns[i].after : "none");
 		break;
 	case CHANGE_ROLLED_BACK:
 	case CHANGE_STRANDED:
@@ -408,7 +429,7 @@ int cmd_recover(struct pb_ctx *c, int argc, char **argv)
 		return PB_EXIT_FAILURE;
 	}
 	for (size_t i = 0; cleared && cleared[i]; i++)
-		fprintf(stderr, "pcibind: cleared %s\n", cleared[i]);
+		out_printf(stderr, "pcibind: cleared %s\n", cleared[i]);
 	return PB_EXIT_OK;
 }
 

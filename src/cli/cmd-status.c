@@ -94,24 +94,26 @@ static void status_device(struct out *o, struct pb_ctx *c, const struct journal_
 		bool off = d->stub[0] && !streq(now, d->stub);
 
 		if (st == REC_UNUSABLE) {
-			printf("%s  %s  UNUSABLE RECORD %s: %s; pcibind will not act on it: "
-			       "remove it (pcibind recover clears it)\n",
-			       qubes, d->bdf, file, why);
+			out_printf(stdout,
+				   "%s  %s  UNUSABLE RECORD %s: %s; pcibind will not act on it: "
+				   "remove it (pcibind recover clears it)\n",
+				   qubes, d->bdf, file, why);
 			return;
 		}
 		/* off its stub: "on no driver (recorded: vfio-pci)" */
-		printf("%s  %s  on %s%s%s%s  native %s%s%s%s  origin %s  since %s%s%s%s\n", qubes,
-		       d->bdf, now[0] ? now : "no driver", off ? " (recorded: " : "",
-		       off ? d->stub : "", off ? ")" : "",
-		       d->driver[0] ? d->driver : "unknown (libkmod decides at release)",
-		       d->module[0] ? " (module " : "", d->module, d->module[0] ? ")" : "",
-		       d->origin[0] ? d->origin : "unknown", since,
-		       d->stranded ? "  STRANDED: see pcibind(8)" : "",
-		       users[0] ? "  in use by " : "", users);
+		out_printf(stdout,
+			   "%s  %s  on %s%s%s%s  native %s%s%s%s  origin %s  since %s%s%s%s\n",
+			   qubes, d->bdf, now[0] ? now : "no driver", off ? " (recorded: " : "",
+			   off ? d->stub : "", off ? ")" : "",
+			   d->driver[0] ? d->driver : "unknown (libkmod decides at release)",
+			   d->module[0] ? " (module " : "", d->module, d->module[0] ? ")" : "",
+			   d->origin[0] ? d->origin : "unknown", since,
+			   d->stranded ? "  STRANDED: see pcibind(8)" : "",
+			   users[0] ? "  in use by " : "", users);
 		if (st == REC_GONE)
-			printf("    GONE: %s\n", why);
+			out_printf(stdout, "    GONE: %s\n", why);
 		else if (st == REC_MISMATCH)
-			printf("    NOT THIS DEVICE: %s\n", why);
+			out_printf(stdout, "    NOT THIS DEVICE: %s\n", why);
 		return;
 	}
 	out_begin_object(o, NULL);
@@ -149,7 +151,8 @@ static void initramfs_policy_note(struct pb_ctx *c)
 		return;
 	snprintf(now, sizeof(now), "%016llx", (unsigned long long)p->digest);
 	if (strcmp(now, boot))
-		fprintf(stderr,
+		out_printf(
+			stderr,
 			"pcibind: the policy changed since this boot read its copy in the initramfs "
 			"(%s, now %s): rebuild the initramfs (dracut -f) so the next boot follows it\n",
 			boot, now);
@@ -191,9 +194,10 @@ int cmd_status(struct pb_ctx *c, int argc, char **argv)
 	r = engine_records(c->engine, &devs, &n);
 	if (r == -ENOENT) {
 		if (c->json)
-			printf("{\n  \"seized\": [],\n  \"transaction\": null\n}\n");
+			out_printf(stdout, "{\n  \"seized\": [],\n  \"transaction\": null\n}\n");
 		else
-			printf("nothing seized (no journal in %s)\n", c->roots.state_dir);
+			out_printf(stdout, "nothing seized (no journal in %s)\n",
+				   c->roots.state_dir);
 		if (!c->json)
 			cmd_xen_status(c);
 		return PB_EXIT_OK;
@@ -212,7 +216,7 @@ int cmd_status(struct pb_ctx *c, int argc, char **argv)
 	if (c->json)
 		out_end_array(o);
 	else if (!n)
-		printf("nothing seized (journal: %s)\n", c->roots.state_dir);
+		out_printf(stdout, "nothing seized (journal: %s)\n", c->roots.state_dir);
 
 	r = engine_pending(c->engine, &t);
 	if (r == 0) {
@@ -226,9 +230,12 @@ int cmd_status(struct pb_ctx *c, int argc, char **argv)
 			out_null(o, "problem", NULL, NULL);
 			out_end_object(o);
 		} else {
-			printf("unfinished %s of %s (origin %s, %zu steps done, %s): run pcibind "
-			       "recover to undo it (the next seize or release does it first)\n",
-			       t.op, t.what, t.origin[0] ? t.origin : "unknown", t.steps_done, t.file);
+			out_printf(
+				stdout,
+				"unfinished %s of %s (origin %s, %zu steps done, %s): run pcibind "
+				"recover to undo it (the next seize or release does it first)\n",
+				t.op, t.what, t.origin[0] ? t.origin : "unknown", t.steps_done,
+				t.file);
 		}
 	} else if (r != -ENOENT) {
 		/* A transaction is there and cannot be read: nothing can undo it by itself. */
@@ -242,10 +249,12 @@ int cmd_status(struct pb_ctx *c, int argc, char **argv)
 			out_string(o, "problem", NULL, txn_problem(r));
 			out_end_object(o);
 		} else {
-			printf("unreadable transaction %s: %s; seize, release and recover refuse to "
-			       "go on: look at it, put the functions it names back by hand, then "
-			       "remove it\n",
-			       t.file, txn_problem(r));
+			out_printf(
+				stdout,
+				"unreadable transaction %s: %s; seize, release and recover refuse to "
+				"go on: look at it, put the functions it names back by hand, then "
+				"remove it\n",
+				t.file, txn_problem(r));
 		}
 	} else if (c->json) {
 		out_null(o, "transaction", NULL, NULL);
