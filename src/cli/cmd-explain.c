@@ -144,7 +144,19 @@ static void print_verdict(struct pb_ctx *c, struct pcidev *d, const struct chang
 		fputs(ch->drivers, stdout);
 		break;
 	case CHANGE_REFUSED:
+		/* every reason, each with its fix */
 		printf("%srefused: %s\n", label, ch->reason);
+		for (size_t i = 0; i < ch->n_blockers; i++) {
+			const struct change_blocker *b = &ch->blockers[i];
+
+			if (i)
+				printf("  also refused: %s\n", b->text);
+			if (b->fix[0])
+				printf("  fix: %s\n", b->fix);
+		}
+		if (ch->n_blockers > 1)
+			printf("  %zu reasons: it does not move until every one is resolved\n",
+			       ch->n_blockers);
 		break;
 	default:
 		printf("%scannot tell: %s%s%s\n", label, ch->reason, ch->error ? ": " : "",

@@ -87,7 +87,7 @@ size_t holders_unreadable(const struct holders *h)
 }
 
 /* A process name for a message: what it set itself, control bytes shown as '?'. */
-static void clean(const char *in, char *buf, size_t size)
+void holders_clean(const char *in, char *buf, size_t size)
 {
 	size_t i;
 
@@ -106,7 +106,7 @@ int holder_text(const struct holder *h, char *buf, size_t size)
 	char comm[64], via[64] = "";
 	int n;
 
-	clean(h->comm, comm, sizeof(comm));
+	holders_clean(h->comm, comm, sizeof(comm));
 	if (h->via[0])
 		snprintf(via, sizeof(via), " (through its VF %s)", h->via);
 	switch (h->kind) {
@@ -577,10 +577,11 @@ static int stack_of(struct sysfs *s, const struct holders_index *ix, const char 
 	return 0;
 }
 
-static int holders_one(struct sysfs *s, const struct pcidev *d, const struct holders_index *ix,
+static int holders_one(struct sysfs *s, const struct pcidev *d, holders_load_fn load, void *ud,
 		       const char *bdf, const char *via, struct holders *out)
 {
 	_cleanup_free_ struct sysfs_node *nodes = NULL;
+	const struct holders_index *ix = NULL;
 	size_t n;
 	int r;
 
@@ -631,6 +632,12 @@ static int holders_one(struct sysfs *s, const struct pcidev *d, const struct hol
 				return r;
 		}
 	}
+	/* /proc is read (once) only when some function has a node */
+	if (n && load) {
+		r = load(ud, &ix);
+		if (r < 0)
+			return r;
+	}
 	if (ix) {
 		r = holders_match(ix, bdf, via, nodes, n, out);
 		if (r < 0)
@@ -648,17 +655,18 @@ static int holders_one(struct sysfs *s, const struct pcidev *d, const struct hol
 
 /*
  * Everything that holds D, appended to OUT: processes with its nodes open
- * or mapped (IX; NULL: processes are not asked), block devices built on
+ * or mapped (LOAD gives the index of /proc, and is called only when a
+ * function has device nodes; NULL: processes are not asked), block devices built on
  * its disks, and for an SR-IOV PF with VFs enabled each VF with its driver
  * and what holds it. Returns 0 or -ENOMEM; what could not be read is a
  * holder of its own.
  */
 int holders_of(struct sysfs *s, const struct pcidev_list *l, const struct pcidev *d,
-	       const struct holders_index *ix, struct holders *out)
+	       holders_load_fn load, void *ud, struct holders *out)
 {
 	int r;
 
-	r = holders_one(s, d, ix, d->bdf, NULL, out);
+	r = holders_one(s, d, load, ud, d->bdf, NULL, out);
 	if (r < 0)
 		return r;
 	if (d->sriov_numvfs <= 0 || !d->virtfns)
@@ -673,7 +681,7 @@ int holders_of(struct sysfs *s, const struct pcidev_list *l, const struct pcidev
 		snprintf(h->on, sizeof(h->on), "%s", v && v->driver ? v->driver : "");
 		if (!v)
 			continue;
-		r = holders_one(s, v, ix, d->bdf, v->bdf, out);
+		r = holders_one(s, v, load, ud, d->bdf, v->bdf, out);
 		if (r < 0)
 			return r;
 	}

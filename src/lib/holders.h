@@ -49,6 +49,7 @@ void holders_done(struct holders *h);
 const char *holder_kind_name(enum holder_kind k);
 int holder_text(const struct holder *h, char *buf, size_t size);
 size_t holders_unreadable(const struct holders *h);
+void holders_clean(const char *in, char *buf, size_t size);
 
 /* Every process's open files, read once per command. */
 struct holders_index;
@@ -72,5 +73,7 @@ size_t holders_index_files(const struct holders_index *ix);
 int holders_match(const struct holders_index *ix, const char *bdf, const char *via,
 		  const struct sysfs_node *nodes, size_t n, struct holders *out);
 /* Everything that holds D: its nodes (read through S), stacks and VFs. */
+/* Gives the index of /proc, read on the first call. Returns 0 or -ENOMEM. */
+typedef int (*holders_load_fn)(void *userdata, const struct holders_index **ret);
 int holders_of(struct sysfs *s, const struct pcidev_list *l, const struct pcidev *d,
-	       const struct holders_index *ix, struct holders *out);
+	       holders_load_fn load, void *userdata, struct holders *out);
