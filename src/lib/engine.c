@@ -1129,9 +1129,9 @@ int engine_decide(struct engine *e, const struct change_opts *o, struct pcidev *
 
 	r = plan_group(l, &req, &set, &n_set, &why);
 	if (r == -EPERM) {
-		/* Every other reason too: judge the whole slot the fix would move. */
+		/* Every other reason too: judge what was asked for, as if it could go alone. */
 		block(ch, why.bdf, "grouping", NULL, "%s", why.reason);
-		req.all_functions = true;
+		req.no_strict_reset = true;
 		r = plan_group(l, &req, &set, &n_set, &why);
 		if (r == -EPERM)
 			goto out;

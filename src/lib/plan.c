@@ -456,6 +456,12 @@ static int refuse_split(const struct pcidev_list *l, const struct plan_request *
 			      "memory (seen on Linux 6.1), so pcibind never splits it, not even "
 			      "with no-strict-reset: add --all-functions",
 			      d->bdf, others);
+	if (pcidev_is_bridge(d))
+		return refuse(why, d,
+			      "%s is one function of a multi-function device whose other functions "
+			      "%s would stay behind, and the kernel cannot reset it on its own (no "
+			      "FLR or PM reset)",
+			      d->bdf, others);
 	return refuse(why, d,
 		      "%s is one function of a multi-function device whose other functions %s "
 		      "would stay behind, and the kernel cannot reset it on its own (no FLR or "
@@ -579,13 +585,15 @@ static int refuse_unviable(const struct pcidev_list *l, struct pcidev *const *se
 			if (!what || vfio_member_state(m[j], set, n) != VFIO_MEMBER_BLOCKS)
 				continue;
 			return refuse(why, d,
-				      "its IOMMU group %d also holds %s (%s, on %s): a VM can claim a "
-				      "VFIO group only when every member has no driver, a vfio driver, "
+				      "%s: its IOMMU group %d also holds %s (%s, on %s): a VM can claim "
+				      "a VFIO group only when every member has no driver, a vfio driver, "
 				      "pci-stub or (bridges) pcieport, and that one stays with dom0. On "
-				      "this board %s cannot go to vfio-pci; pci-stub%s can take it alone. "
-				      "Members: %s",
-				      d->iommu_group, what, m[j]->bdf, m[j]->driver, d->bdf,
-				      req_xen ? " or pciback" : "", members);
+				      "this board %s cannot go to vfio-pci; pci-stub%s can take it "
+				      "alone%s. Members: %s",
+				      d->bdf, d->iommu_group, what, m[j]->bdf, m[j]->driver, d->bdf,
+				      req_xen ? " or pciback" : "",
+				      pcidev_has_function_reset(d) ? "" : " (with -o no-strict-reset)",
+				      members);
 		}
 		return refuse(why, d,
 			      "IOMMU group %d would not be viable: a VM can claim a VFIO group only "
