@@ -202,6 +202,20 @@ static void explain_device(struct pb_ctx *c, const struct pcidev_list *l, struct
 	printf("  Guards:          %s\n", g.n ? "" : "none");
 	for (size_t i = 0; i < g.n; i++)
 		printf("    %-9s %s\n", guard_name(g.hits[i].kind), g.hits[i].detail);
+	{
+		struct holders h = { 0 };
+		char text[512];
+
+		if (engine_holders(c->engine, d, &h) < 0)
+			printf("  Held by:         cannot tell (out of memory)\n");
+		else if (!h.n)
+			printf("  Held by:         nothing pcibind can see\n");
+		for (size_t i = 0; i < h.n; i++) {
+			(void)holder_text(&h.v[i], text, sizeof(text));
+			printf("  %-16s %s\n", i ? "" : "Held by:", text);
+		}
+		holders_done(&h);
+	}
 
 	printf("Rules (in order; for each key the last matching rule wins):\n");
 	if (engine_eval(c->engine, d, o, &e) < 0)
@@ -300,6 +314,19 @@ static void json_verdict(struct out *o, struct pb_ctx *c, struct pcidev *d,
 		out_string(o, "reason", NULL, ch->reason);
 		out_string(o, "refused_function", NULL,
 			   ch->refused_bdf[0] ? ch->refused_bdf : NULL);
+		/* every reason, each with its fix */
+		out_begin_array(o, "blockers", NULL);
+		for (size_t i = 0; i < ch->n_blockers; i++) {
+			const struct change_blocker *b = &ch->blockers[i];
+
+			out_begin_object(o, NULL);
+			out_string(o, "function", NULL, b->bdf[0] ? b->bdf : NULL);
+			out_string(o, "kind", NULL, b->kind);
+			out_string(o, "reason", NULL, b->text);
+			out_string(o, "fix", NULL, b->fix[0] ? b->fix : NULL);
+			out_end_object(o);
+		}
+		out_end_array(o);
 		break;
 	default:
 		out_string(o, "verdict", NULL, "unknown");
@@ -362,6 +389,7 @@ static int explain_json(struct pb_ctx *c, const struct pcidev_list *l, struct pc
 		out_end_object(o);
 	}
 	out_end_array(o);
+	cmd_out_holders(c, o, d);
 	out_end_object(o);
 
 	if (engine_eval(c->engine, d, opts, &e) < 0)

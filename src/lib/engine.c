@@ -1645,12 +1645,14 @@ int engine_finalize(struct engine *e, struct change *ch)
 
 /* ---- doctor --------------------------------------------------------------- */
 
-/* Who holds D open through VFIO, "pid 412 (qemu-system-x86)" in BUF ("" if nobody). */
+/*
+ * Who holds D open through VFIO, "pid 412 (qemu-system-x86)" in BUF ("" if
+ * nobody): the holders of its /dev/vfio nodes, from the one read of /proc.
+ */
 int engine_vfio_users(struct engine *e, const struct pcidev *d, char *buf, size_t size)
 {
-	_cleanup_(proc_closep) struct proc *p = NULL;
-	_cleanup_free_ struct vfio_user *u = NULL;
-	size_t n = 0;
+	struct holders h = { 0 };
+	size_t len = 0;
 	int r;
 
 	buf[0] = '\0';
@@ -1667,13 +1669,23 @@ int engine_vfio_users(struct engine *e, const struct pcidev *d, char *buf, size_
 	}
 	if (!vfio_holds(d))
 		return 0;
-	r = proc_open(e->roots.proc_root, &p);
+	r = engine_holders(e, d, &h);
 	if (r < 0)
 		return r;
-	r = vfio_users(p, d->iommu_group, d->vfio_dev, &u, &n);
-	if (r < 0)
-		return r;
-	return vfio_users_text(u, n, buf, size);
+	for (size_t i = 0, last = 0; i < h.n; i++) {
+		const struct holder *x = &h.v[i];
+		char comm[64];
+
+		if (x->kind != HOLDER_PROCESS || x->via[0] || strncmp(x->node, "/dev/vfio/", 10) ||
+		    (len && (size_t)x->pid == last))
+			continue; /* one entry per process */
+		last = (size_t)x->pid;
+		holders_clean(x->comm, comm, sizeof(comm));
+		len += snprintf(buf + (len < size ? len : size), len < size ? size - len : 0,
+				"%spid %d (%s)", len ? ", " : "", x->pid, comm);
+	}
+	holders_done(&h);
+	return len < size ? 0 : -ENOSPC;
 }
 
 /*
