@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "guard.h"
+#include "holders.h"
 #include "log.h"
 #include "output.h"
 #include "pcidev.h"
@@ -243,4 +244,53 @@ int cmd_parse_o(const char *arg, struct change_opts *o)
 				       o->op == PLAN_RELEASE ? "release takes no-strict-reset"
 							     : "permissive or no-strict-reset");
 	return 0;
+}
+
+/*
+ * What holds D ("Held by:", JSON "holders"): one line each in text, one
+ * object each in JSON, the shape pcibind(8) documents. Process names are
+ * the processes' own: holder_text() shows their control bytes as '?'.
+ */
+void cmd_out_holders(struct pb_ctx *c, struct out *o, const struct pcidev *d)
+{
+	struct holders h = { 0 };
+	int r = engine_holders(c->engine, d, &h);
+
+	if (r < 0) {
+		out_stringf(o, "holders_error", "Held by:", "cannot tell: %s", strerror(-r));
+		return;
+	}
+	out_begin_array(o, "holders", "Held by:");
+	if (!h.n && !out_is_json(o))
+		out_string(o, NULL, NULL, "nothing pcibind can see");
+	for (size_t i = 0; i < h.n; i++) {
+		const struct holder *x = &h.v[i];
+		char text[512], comm[64];
+
+		if (!out_is_json(o)) {
+			(void)holder_text(x, text, sizeof(text));
+			out_string(o, NULL, NULL, text);
+			continue;
+		}
+		holders_clean(x->comm, comm, sizeof(comm));
+		out_begin_object(o, NULL);
+		out_string(o, "kind", NULL, holder_kind_name(x->kind));
+		out_string(o, "function", NULL, x->bdf);
+		out_string(o, "via", NULL, x->via[0] ? x->via : NULL);
+		if (x->kind == HOLDER_PROCESS || (x->kind == HOLDER_UNREADABLE && x->pid)) {
+			out_int(o, "pid", NULL, x->pid);
+			out_string(o, "command", NULL, comm);
+		} else {
+			out_null(o, "pid", NULL, NULL);
+			out_null(o, "command", NULL, NULL);
+		}
+		out_string(o, "node", NULL, x->node[0] ? x->node : NULL);
+		out_string(o, "on", NULL, x->kind == HOLDER_STACK ? x->on : NULL);
+		out_string(o, "driver", NULL,
+			   x->kind == HOLDER_VF && x->on[0] ? x->on : NULL);
+		out_string(o, "error", NULL, x->error ? strerror(-x->error) : NULL);
+		out_end_object(o);
+	}
+	out_end_array(o);
+	holders_done(&h);
 }

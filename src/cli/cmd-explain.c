@@ -148,7 +148,19 @@ static void print_verdict(struct pb_ctx *c, struct pcidev *d, const struct chang
 		out_fputs_escaped(ch->drivers, OUT_ESCAPE_KEEP_NEWLINE, stdout);
 		break;
 	case CHANGE_REFUSED:
+		/* every reason, each with its fix */
 		out_printf(stdout, "%srefused: %s\n", label, ch->reason);
+		for (size_t i = 0; i < ch->n_blockers; i++) {
+			const struct change_blocker *b = &ch->blockers[i];
+
+			if (i)
+				out_printf(stdout, "  also refused: %s\n", b->text);
+			if (b->fix[0])
+				out_printf(stdout, "  fix: %s\n", b->fix);
+		}
+		if (ch->n_blockers > 1)
+			printf("  %zu reasons: it does not move until every one is resolved\n",
+			       ch->n_blockers);
 		break;
 	default:
 		out_printf(stdout, "%scannot tell: %s%s%s\n", label, ch->reason,
@@ -195,6 +207,20 @@ static void explain_device(struct pb_ctx *c, const struct pcidev_list *l, struct
 	out_printf(stdout, "  Guards:          %s\n", g.n ? "" : "none");
 	for (size_t i = 0; i < g.n; i++)
 		out_printf(stdout, "    %-9s %s\n", guard_name(g.hits[i].kind), g.hits[i].detail);
+	{
+		struct holders h = { 0 };
+		char text[512];
+
+		if (engine_holders(c->engine, d, &h) < 0)
+			printf("  Held by:         cannot tell (out of memory)\n");
+		else if (!h.n)
+			printf("  Held by:         nothing pcibind can see\n");
+		for (size_t i = 0; i < h.n; i++) {
+			(void)holder_text(&h.v[i], text, sizeof(text));
+			out_printf(stdout, "  %-16s %s\n", i ? "" : "Held by:", text);
+		}
+		holders_done(&h);
+	}
 
 	out_printf(stdout, "Rules (in order; for each key the last matching rule wins):\n");
 	if (engine_eval(c->engine, d, o, &e) < 0)
@@ -294,6 +320,19 @@ static void json_verdict(struct out *o, struct pb_ctx *c, struct pcidev *d,
 		out_string(o, "reason", NULL, ch->reason);
 		out_string(o, "refused_function", NULL,
 			   ch->refused_bdf[0] ? ch->refused_bdf : NULL);
+		/* every reason, each with its fix */
+		out_begin_array(o, "blockers", NULL);
+		for (size_t i = 0; i < ch->n_blockers; i++) {
+			const struct change_blocker *b = &ch->blockers[i];
+
+			out_begin_object(o, NULL);
+			out_string(o, "function", NULL, b->bdf[0] ? b->bdf : NULL);
+			out_string(o, "kind", NULL, b->kind);
+			out_string(o, "reason", NULL, b->text);
+			out_string(o, "fix", NULL, b->fix[0] ? b->fix : NULL);
+			out_end_object(o);
+		}
+		out_end_array(o);
 		break;
 	default:
 		out_string(o, "verdict", NULL, "unknown");
@@ -356,6 +395,7 @@ static int explain_json(struct pb_ctx *c, const struct pcidev_list *l, struct pc
 		out_end_object(o);
 	}
 	out_end_array(o);
+	cmd_out_holders(c, o, d);
 	out_end_object(o);
 
 	if (engine_eval(c->engine, d, opts, &e) < 0)

@@ -118,13 +118,26 @@ void cmd_report_change(struct pb_ctx *c, const struct change *ch)
 		print_dry_run(c, ch);
 		break;
 	case CHANGE_REFUSED:
+		/* Every reason at once, each with its fix; then one conclusion. */
 		log_error("%s refused: %s", op, ch->reason);
+		for (size_t i = 0; i < ch->n_blockers; i++) {
+			const struct change_blocker *b = &ch->blockers[i];
+
+			if (i)
+				log_continue(LOG_ERR, "  also refused: %s", b->text);
+			if (b->fix[0])
+				log_continue(LOG_ERR, "  fix: %s", b->fix);
+		}
 		if (ch->refused_bdf[0] && engine_snapshot(c->engine, &l) == 0) {
 			struct pcidev *d = pcidev_find_bdf(l, ch->refused_bdf);
 
 			if (d && engine_details(c->engine, d) == 0)
 				cmd_explain_short(c, d);
 		}
+		if (ch->n_blockers > 1)
+			log_error("%zu reasons above, each with its fix: nothing was written, and "
+				  "nothing moves until every one is resolved",
+				  ch->n_blockers);
 		break;
 	case CHANGE_NOTHING:
 		/* One line each, without -v: saying nothing would look like a failure. */
@@ -295,6 +308,7 @@ enum {
 	OPT_PERSISTENT,
 	OPT_TO,
 	OPT_GROUP,
+	OPT_IGNORE_UNREADABLE,
 };
 
 static void change_help(enum plan_op op)
@@ -322,6 +336,9 @@ static void change_help(enum plan_op op)
 	printf("  -o NAME[=BOOL]     %s (qvm-pci spelling)\n"
 	       "  --all-functions    move every function of the slot together\n"
 	       "  --group            move every endpoint of the IOMMU group together\n"
+	       "  --ignore-unreadable-holders\n"
+	       "                     a process whose open files cannot be read holds\n"
+	       "                     nothing (default: it holds the device; refused)\n"
 	       "  --persistent       also write (seize) or remove (release) a rule in\n"
 	       "                     /etc/pcibind/policy.d/90-persistent.conf\n"
 	       "  -n, --dry-run      print the sysfs writes in order, change nothing\n"
@@ -338,6 +355,7 @@ static int change_main(struct pb_ctx *c, enum plan_op op, int argc, char **argv)
 		{ "persistent", no_argument, NULL, OPT_PERSISTENT },
 		{ "to", required_argument, NULL, OPT_TO },
 		{ "group", no_argument, NULL, OPT_GROUP },
+		{ "ignore-unreadable-holders", no_argument, NULL, OPT_IGNORE_UNREADABLE },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
@@ -380,6 +398,9 @@ static int change_main(struct pb_ctx *c, enum plan_op op, int argc, char **argv)
 			break;
 		case OPT_GROUP:
 			o.iommu_group = true;
+			break;
+		case OPT_IGNORE_UNREADABLE:
+			o.ignore_unreadable = true;
 			break;
 		case 'n':
 			o.dry_run = true;

@@ -43,6 +43,8 @@ struct pcidev;
 int cmd_load_policy(struct pb_ctx *c, bool mutating, const struct policy **ret);
 int cmd_load_guards(struct pb_ctx *c, const struct guard_facts **ret);
 void cmd_explain_short(struct pb_ctx *c, const struct pcidev *d);
+struct out;
+void cmd_out_holders(struct pb_ctx *c, struct out *o, const struct pcidev *d);
 int cmd_explain(struct pb_ctx *c, int argc, char **argv);
 int cmd_policy(struct pb_ctx *c, int argc, char **argv);
 int cmd_udev(struct pb_ctx *c, int argc, char **argv);
