@@ -135,7 +135,7 @@ expect vendor-alone-protects 3 "is protected (protect = yes" pb --policy-dir "$w
 
 # Hostile names never form a path.
 mk empty 10-none.conf 644 "# nothing"
-expect traversal-device 2 "does not name one PCI function" \
+expect traversal-device 2 "is not the address of one PCI function" \
 	pb --policy-dir "$work/empty" seize '../../../etc' --dry-run
 expect traversal-driver 2 "not a stub" pb --policy-dir "$work/empty" seize --driver ../x 00:1f.6
 ln -s /tmp "$work/state-link"
