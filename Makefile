@@ -142,6 +142,7 @@ check-engine: $(BUILD)/pcibind-fake $(BUILD)/fixture-tool fixtures $(BUILD)/lazy
 	@BUILD=$(BUILD) sh tests/engine/vfio.sh
 	@BUILD=$(BUILD) sh tests/engine/agree.sh
 	@BUILD=$(BUILD) sh tests/engine/xen.sh
+	@BUILD=$(BUILD) sh tests/engine/gate.sh
 
 # The layers: the library includes no CLI header, and the commands call the
 # engine, never the journal, rebind, libkmod, libudev or --persistent

@@ -497,6 +497,16 @@ int cmd_boot(struct pb_ctx *c, int argc, char **argv)
 		say(&b, LOG_NOTICE, "rd.pcibind=0: leaving every device alone");
 		goto out;
 	}
+	/* Lock, then look: the snapshot every slot is decided from is read under the lock. */
+	engine_set_origin(c->engine, "boot");
+	if (!dry_run) {
+		if (cmd_begin(c, false) != PB_EXIT_OK) {
+			say(&b, LOG_ERR, "cannot take the journal's lock or finish what a killed "
+					 "pcibind left (above): leaving every device alone");
+			goto out;
+		}
+		b.begun = true;
+	}
 	if (cmd_scan(c, &l) != PB_EXIT_OK) {
 		say(&b, LOG_ERR, "cannot read the PCI devices under %s: leaving every device alone",
 		    c->roots.sysfs_root);

@@ -199,8 +199,18 @@ int cmd_begin(struct pb_ctx *c, bool dry_run)
 	}
 	if (!rec.found)
 		return PB_EXIT_OK;
+	if (rec.retired[0])
+		log_warning("the unfinished %s: %s", rec.op, rec.retired);
 	if (rec.refused[0]) {
 		log_error("%s", rec.refused);
+		return PB_EXIT_REFUSED;
+	}
+	if (rec.held[0]) {
+		/* Not undone behind anybody's back: the gates of a release hold for an undo too. */
+		log_error("an unfinished %s (origin %s, %zu steps done) is pending and was left as "
+			  "it is: %s. When that is resolved, 'pcibind recover' undoes it; until "
+			  "then pcibind changes nothing",
+			  rec.op, rec.origin, rec.steps_done, rec.held);
 		return PB_EXIT_REFUSED;
 	}
 	if (!rec.op[0]) {

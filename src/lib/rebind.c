@@ -452,6 +452,14 @@ int rebind_restore(struct rebind *rb, const struct journal_txn *t, struct plan *
 			.final_override = b->override[0] ? b->override : NULL,
 			.remove_slot = !b->slot_listed,
 			.permissive = b->permissive,
+			/*
+			 * Off a stub to a native driver: reset first, as a release
+			 * does, where the kernel can; the undo goes on without
+			 * one (the gates found nobody holding it).
+			 */
+			.reset_first = d->stub != PCIDEV_STUB_NONE &&
+				       pcidev_stub_from_driver(b->driver) == PCIDEV_STUB_NONE,
+			.reset_optional = true,
 			/* Back out of pciback on Xen: out of DOM_IO too. */
 			.xen_deassign = xen_is_dom0(rb->xen) && d->stub == PCIDEV_STUB_PCIBACK &&
 					!streq(b->driver, "pciback"),

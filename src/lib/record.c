@@ -146,6 +146,56 @@ int record_check_txn(struct journal *j, const struct journal_txn *t,
 }
 
 /*
+ * Take out of transaction T the functions there is nothing to undo for:
+ * those that are gone (unplugged since), and, when DIFFERENT_AT is given
+ * (a udev add there), the function at that address if it is another device
+ * or arrived as a new one does (no driver, no driver_override: a function
+ * that a change had started on has one or the other). *RET_NOTES gets a line for each one taken out,
+ * NULL-terminated. Returns the count taken out or -ENOMEM.
+ */
+int record_prune_txn(struct journal_txn *t, const struct pcidev_list *l,
+		     const char *different_at, char ***ret_notes)
+{
+	_cleanup_strv_free_ char **out = calloc(t->n + 1, sizeof(*out));
+	size_t k = 0, kept = 0;
+
+	if (!out)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->n; i++) {
+		const struct journal_device *b = &t->devs[i].before;
+		const struct pcidev *d = pcidev_find_bdf(l, b->bdf);
+		char reason[JOURNAL_WHY_MAX];
+		int r = 0;
+
+		if (!d)
+			r = asprintf(&out[k], "%s is gone (unplugged?): nothing to undo for it",
+				     b->bdf);
+		else if (different_at && streq(different_at, b->bdf) &&
+			 same_device(b, d, reason, sizeof(reason)) < 0)
+			r = asprintf(&out[k], "%s is a new device (%s): nothing to undo for it",
+				     b->bdf, reason);
+		else if (different_at && streq(different_at, b->bdf) && !d->driver &&
+			 !d->driver_override)
+			r = asprintf(&out[k],
+				     "%s arrived again, with no driver and no driver_override: "
+				     "nothing to undo for it",
+				     b->bdf);
+		else {
+			t->devs[kept++] = t->devs[i];
+			continue;
+		}
+		if (r < 0) {
+			out[k] = NULL;
+			return -ENOMEM;
+		}
+		k++;
+	}
+	t->n = kept;
+	*ret_notes = TAKE_PTR(out);
+	return (int)k;
+}
+
+/*
  * Remove every record that cannot be used (a file whose name is not a
  * record's included, under that name), or whose function is gone or is
  * another device now (recover); with GONE_ONLY, only those whose function
