@@ -87,7 +87,7 @@ static void status_device(struct out *o, struct pb_ctx *c, const struct journal_
 		addr_format_qubes(&a, qubes);
 	/* a file not named as a record is shown under its own name, as it is */
 	(void)engine_record_file(c->engine, d->bdf[0] ? d->bdf : d->file, file, sizeof(file));
-	if (!d->bad[0]) {
+	if (d->bdf[0]) {
 		(void)sysfs_read_link_name(c->sysfs, now, sizeof(now), "bus/pci/devices/%s/driver",
 					   d->bdf);
 		in_use(c, d->bdf, now, users, sizeof(users));
