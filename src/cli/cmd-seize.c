@@ -272,7 +272,7 @@ int cmd_change(struct pb_ctx *c, const struct change_opts *o, char **args, int n
 	if (ret != PB_EXIT_OK)
 		return ret;
 	for (int i = 0; i < nargs; i++) {
-		ret = cmd_resolve_device(c, l, args[i], &devs[i]);
+		ret = cmd_resolve_address(c, l, args[i], &devs[i]);
 		if (ret != PB_EXIT_OK)
 			return ret;
 	}

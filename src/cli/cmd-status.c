@@ -78,26 +78,38 @@ static void in_use(struct pb_ctx *c, const char *bdf, const char *now, char *buf
 static void status_device(struct out *o, struct pb_ctx *c, const struct journal_device *d)
 {
 	char now[NAME_MAX + 1] = "", since[32], why[PATH_MAX + 512] = "", file[PATH_MAX] = "";
-	char users[512];
+	char users[512] = "";
 	struct pci_addr a;
 	char qubes[ADDR_QUBES_MAX] = "";
 	enum record_state st;
 
 	if (addr_parse_bdf(d->bdf, &a) == 0)
 		addr_format_qubes(&a, qubes);
-	(void)engine_record_file(c->engine, d->bdf, file, sizeof(file));
-	(void)sysfs_read_link_name(c->sysfs, now, sizeof(now), "bus/pci/devices/%s/driver", d->bdf);
+	/* a file not named as a record is shown under its own name, as it is */
+	(void)engine_record_file(c->engine, d->bdf[0] ? d->bdf : d->file, file, sizeof(file));
+	if (d->bdf[0]) {
+		(void)sysfs_read_link_name(c->sysfs, now, sizeof(now), "bus/pci/devices/%s/driver",
+					   d->bdf);
+		in_use(c, d->bdf, now, users, sizeof(users));
+	}
 	format_time(d->since, since, sizeof(since));
 	st = check_record(c, d, now, why, sizeof(why));
-	in_use(c, d->bdf, now, users, sizeof(users));
 	if (!out_is_json(o)) {
 		bool off = d->stub[0] && !streq(now, d->stub);
 
+		if (st == REC_UNUSABLE && d->newer) {
+			out_printf(stdout,
+				   "%s  %s  RECORD OF A NEWER PCIBIND %s: %s; this pcibind will "
+				   "neither act on it nor remove it: use the newer pcibind\n",
+				   qubes, d->bdf, file, why);
+			return;
+		}
 		if (st == REC_UNUSABLE) {
 			out_printf(stdout,
 				   "%s  %s  UNUSABLE RECORD %s: %s; pcibind will not act on it: "
 				   "remove it (pcibind recover clears it)\n",
-				   qubes, d->bdf, file, why);
+				   d->bdf[0] ? qubes : "-", d->bdf[0] ? d->bdf : d->file, file,
+				   why);
 			return;
 		}
 		/* off its stub: "on no driver (recorded: vfio-pci)" */
@@ -117,8 +129,8 @@ static void status_device(struct out *o, struct pb_ctx *c, const struct journal_
 		return;
 	}
 	out_begin_object(o, NULL);
-	out_string(o, "address", NULL, d->bdf);
-	out_string(o, "qubes_address", NULL, qubes);
+	out_string(o, "address", NULL, d->bdf[0] ? d->bdf : NULL);
+	out_string(o, "qubes_address", NULL, qubes[0] ? qubes : NULL);
 	out_string(o, "state", NULL, state_names[st]);
 	out_string(o, "problem", NULL, why[0] ? why : NULL);
 	out_string(o, "record_file", NULL, file[0] ? file : NULL);

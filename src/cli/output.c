@@ -291,12 +291,20 @@ int out_vfprintf(FILE *f, const char *fmt, va_list ap)
 				if (!s)
 					s = "(null)";
 			}
-			e = out_escape(s, 0);
-			if (!e) {
-				r = -ENOMEM;
-				goto out;
+			/* the common case, a plain %s: no copy, no second format */
+			if (k == 2) {
+				out_fputs_escaped(s, 0, f);
+				break;
 			}
-			fprintf(f, spec, e);
+			if (!plain_ascii(s)) {
+				e = out_escape(s, 0);
+				if (!e) {
+					r = -ENOMEM;
+					goto out;
+				}
+				s = e;
+			}
+			fprintf(f, spec, s);
 			break;
 		}
 		case 'd':

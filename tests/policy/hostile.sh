@@ -135,7 +135,7 @@ expect vendor-alone-protects 3 "is protected (protect = yes" pb --policy-dir "$w
 
 # Hostile names never form a path.
 mk empty 10-none.conf 644 "# nothing"
-expect traversal-device 2 "does not name one PCI function" \
+expect traversal-device 2 "is not the address of one PCI function" \
 	pb --policy-dir "$work/empty" seize '../../../etc' --dry-run
 expect traversal-driver 2 "not a stub" pb --policy-dir "$work/empty" seize --driver ../x 00:1f.6
 ln -s /tmp "$work/state-link"
@@ -203,6 +203,36 @@ if [ "$(basename "$(readlink "$rsys/bus/pci/devices/0000:00:17.0/driver")")" = a
 	pass=$((pass + 1)); echo "ok recover-txn-untouched"
 else
 	fail=$((fail + 1)); echo "FAIL recover-txn-untouched"
+fi
+
+# Only a full address names a record (issue 19.6): "00:14.0" is shown and
+# cleared under its own name, never as 0000:00:14.0. A record a newer pcibind
+# wrote is kept, and nothing acts on its function.
+mkdir -p "$work/jnames/devices"; chmod 700 "$work/jnames" "$work/jnames/devices"
+printf 'bdf=0000:00:14.0\nid=8086:a36d\ndriver=xhci_hcd\nstub=vfio-pci\norigin=cli\nsince=1\n' \
+	>"$work/jnames/devices/00:14.0"
+printf '# pcibind device record v2\nbdf=0000:00:1f.6\nid=8086:15bb\ndriver=e1000e\nstub=vfio-pci\nshiny=1\n' \
+	>"$work/jnames/devices/0000:00:1f.6"
+chmod 600 "$work/jnames/devices/"*
+jn() { pb --policy-dir "$work/empty" --state-dir "$work/jnames" "$@"; }
+expect_out record-own-name 0 "-  00:14.0  UNUSABLE RECORD $work/jnames/devices/00:14.0: its name is not a record's" \
+	jn status
+if grep -q '0000:00:14.0  UNUSABLE' "$work/out"; then
+	fail=$((fail + 1)); echo "FAIL record-not-canonicalised: $(cat "$work/out")"
+else
+	pass=$((pass + 1)); echo "ok record-not-canonicalised"
+fi
+expect_out record-newer-status 0 "RECORD OF A NEWER PCIBIND $work/jnames/devices/0000:00:1f.6: a newer pcibind wrote it (device record v2" \
+	jn status
+expect record-newer-seize 3 "the record $work/jnames/devices/0000:00:1f.6: a newer pcibind wrote it" \
+	jn seize --driver vfio-pci 00:1f.6 --dry-run
+expect record-newer-release 3 "a newer pcibind wrote it" jn release 00:1f.6 --dry-run
+expect recover-clears-own-name 0 "cleared the record $work/jnames/devices/00:14.0: its name is not a record's" \
+	jr --state-dir "$work/jnames" recover
+if [ ! -e "$work/jnames/devices/00:14.0" ] && [ -e "$work/jnames/devices/0000:00:1f.6" ]; then
+	pass=$((pass + 1)); echo "ok recover-keeps-newer"
+else
+	fail=$((fail + 1)); echo "FAIL recover-keeps-newer: $(ls "$work/jnames/devices")"
 fi
 
 # A driver folder that is a symlink out of the sysfs root (to a decoy beside
