@@ -462,6 +462,8 @@ int engine_retire(struct engine *e, const char *bdf, char *why, size_t size)
 			 rec.vendor, rec.device, pcidev_find_bdf(l, bdf)->driver ?: "no driver");
 		return 0;
 	}
+	if (r == -EPROTONOSUPPORT)
+		return 0; /* a newer pcibind's record: WHY says so, and it stays */
 	/* Gone, another device, or a file that cannot be used: nothing can be done with it. */
 	r = journal_del(j, bdf);
 	return r < 0 ? r : 1;
@@ -516,8 +518,8 @@ int engine_forget_old(struct engine *e, const char *bdf, char *note, size_t size
 	snprintf(e->retire_at, sizeof(e->retire_at), "%s", bdf);
 	d = pcidev_find_bdf(l, bdf);
 	r = record_check(j, l, bdf, &rec, why, sizeof(why));
-	if (r == -ENOENT || !d)
-		return 0;
+	if (r == -ENOENT || r == -EPROTONOSUPPORT || !d)
+		return 0; /* none, or a newer pcibind's: not ours to remove */
 	if (r == 0 && (streq_ptr(d->driver, rec.stub) || streq_ptr(d->driver_override, rec.stub)))
 		return 0; /* a replayed add of a function that is where its record says */
 	if (r == 0)
