@@ -80,7 +80,13 @@ if vm_machine_has gpu-sriov; then
 	expect_eq nvme-driver nvme "$(sysfs_driver 0000:08:00.0)"
 	expect_eq nvme-totalvfs 2 "$(cat /sys/bus/pci/devices/0000:08:00.0/sriov_totalvfs 2>&1)"
 	expect_eq nvme-numvfs 0 "$(cat /sys/bus/pci/devices/0000:08:00.0/sriov_numvfs 2>&1)"
-	check nvme-namespace sh -c 'ls -d /sys/bus/pci/devices/0000:08:00.0/nvme/nvme*/nvme*n1 && test -b /dev/nvme0n1'
+	# Native NVMe multipath (Debian's default): below the function are the
+	# controller nvme0 and a hidden path device nvme0c0n1 (no node); the
+	# disk nvme0n1 is below the virtual nvme-subsystem.
+	check nvme-path-below-function test -d /sys/bus/pci/devices/0000:08:00.0/nvme/nvme0/nvme0c0n1
+	check nvme-disk-node test -b /dev/nvme0n1
+	expect_match nvme-disk-below-subsystem '/nvme-subsystem/nvme-subsys[0-9]+/nvme0n1$' \
+		"$(readlink /sys/block/nvme0n1 2>&1)"
 	check nvme-vf-bus-empty test ! -e /sys/bus/pci/devices/0000:08:00.1
 else
 	check_fails no-gpu-port test -e /sys/bus/pci/devices/0000:00:08.0
