@@ -168,11 +168,22 @@ void cmd_report_change(struct pb_ctx *c, const struct change *ch)
 				  "status', then 'pcibind release' them or reboot",
 				  c->roots.state_dir);
 		} else {
+			bool gone = false;
+
 			for (size_t i = 0; i < ch->n_fns; i++)
-				log_warning("put back %s (on %s)", ch->fns[i].bdf,
-					    ch->fns[i].after[0] ? ch->fns[i].after : "no driver");
-			log_error("every function is back where it was, with its driver and "
-				  "driver_override as before");
+				gone = gone || ch->fns[i].gone;
+			for (size_t i = 0; i < ch->n_fns; i++)
+				if (ch->fns[i].gone)
+					log_warning("%s was removed during the change: nothing to put "
+						    "back, and no record of it is kept",
+						    ch->fns[i].bdf);
+				else
+					log_warning("put back %s (on %s)", ch->fns[i].bdf,
+						    ch->fns[i].after[0] ? ch->fns[i].after
+									: "no driver");
+			log_error("every function%s is back where it was, with its driver and "
+				  "driver_override as before",
+				  gone ? " that is still there" : "");
 		}
 		break;
 	default:

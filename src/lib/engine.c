@@ -1695,7 +1695,30 @@ static void read_after(struct engine *e, struct change *ch, const struct journal
 		(void)sysfs_read_link_name(e->s, drv, sizeof(drv), "bus/pci/devices/%s/driver",
 					   f->bdf);
 		snprintf(f->after, sizeof(f->after), "%.*s", (int)sizeof(f->after) - 1, drv);
+		f->gone = !sysfs_exists(e->s, "bus/pci/devices/%s", f->bdf);
 	}
+}
+
+/*
+ * A step failed: if a function of the change is gone from sysfs now, it was
+ * removed (unplugged) under the change, and that is the cause to tell, not
+ * the step's guess ("does not match it, or it is gone").
+ */
+static void say_removed(struct engine *e, const struct journal_txn *t, struct rebind_failure *f)
+{
+	char cause[2 * sizeof(f->cause)];
+	size_t len = 0;
+
+	for (size_t i = 0; i < t->n && len < sizeof(cause); i++)
+		if (!sysfs_exists(e->s, "bus/pci/devices/%s", t->devs[i].before.bdf))
+			len += snprintf(cause + len, sizeof(cause) - len, "%s%s", len ? ", " : "",
+					t->devs[i].before.bdf);
+	if (!len)
+		return;
+	if (len < sizeof(cause))
+		snprintf(cause + len, sizeof(cause) - len,
+			 " was removed (unplugged) during the change; the step said: %s", f->cause);
+	snprintf(f->cause, sizeof(f->cause), "%.*s", (int)sizeof(f->cause) - 1, cause);
 }
 
 /*
@@ -1741,6 +1764,7 @@ int engine_execute(struct engine *e, struct change *ch)
 		struct rebind_failure uf = { 0 };
 
 		ch->error = r;
+		say_removed(e, &txn, &ch->failure);
 		r = undo_txn(e, j, &txn, &uf);
 		if (r < 0) {
 			char step[PLAN_PATH_MAX + PLAN_NAME_MAX + 16];

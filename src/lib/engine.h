@@ -140,6 +140,7 @@ struct change_function {
 	struct verdict verdict;
 	char before[JOURNAL_NAME_MAX];	/* driver, "" for none */
 	char after[JOURNAL_NAME_MAX];
+	bool gone;			/* execute: removed (unplugged) during the change */
 };
 
 /* One reason a change cannot go ahead, with its own fix. */

@@ -188,6 +188,26 @@ pb seize --driver pci-stub 0000:00:1f.6 --dry-run
 pb seize --driver pci-stub 0000:00:1f.6
 check gone-txn-retired '[ "$rc" = 0 ] && [ ! -e "$work/state/txn" ] && has "$work/err" "0000:3a:00.0 is gone"'
 
+# --- surprise removal mid-change: the failure names it, nothing stays behind ---------
+fresh laptop
+PROC=tests/fixtures/proc/none
+U=0000:00:14.0
+PCIBIND_TEST_STOP_AFTER_STEP=1 "$BUILD/pcibind-fake" --sysfs-root "$work/sys" \
+	--modules-dir "$src/modules" --pci-ids tests/fixtures/pci.ids --state-dir "$work/state" \
+	--policy-dir policy.d --proc-root "$PROC" seize --driver pci-stub $U \
+	>"$work/out" 2>"$work/err" &
+kpid=$!
+for _ in $(seq 100); do grep -q 'stopped after step 1' "$work/err" && break; sleep 0.05; done
+rm -f "$work/sys/bus/pci/drivers/xhci_hcd/$U"
+rm -rf "$work/sys/bus/pci/devices/$U" "$work/sys/devices/pci0000:00/$U"
+kill -CONT $kpid
+wait $kpid
+rc=$?
+check removed-fails '[ "$rc" = 4 ]'
+check removed-named 'has "$work/err" "$U was removed (unplugged) during the change"'
+check removed-nothing-to-put-back 'has "$work/err" "$U was removed during the change: nothing to put back"'
+check removed-journal-clean '[ ! -e "$work/state/txn" ] && [ ! -e "$work/state/devices/$U" ]'
+
 # --- remove events (issue 24) ----------------------------------------------------------
 fresh laptop
 pb seize --driver vfio-pci 0000:00:14.0

@@ -26,7 +26,7 @@ expect_match names-lpc-sibling "00:1f[.]0" "$all"
 expect_match names-smbus-sibling "00:1f[.]3" "$all"
 # ...and, in the same run, that the LPC function is a bridge that cannot go
 expect_match names-bridge-blocker "00:1f[.]0.*(bridge|LPC|ISA)|(bridge|LPC|ISA).*00:1f[.]0" "$all"
-expect_match names-slot-blocker "all-functions|multi-function|whole slot" "$all"
+expect_match names-slot-blocker "all-functions|multi-function|whole slot|move whole" "$all"
 # no advice ends at force-seizing a function the machine needs
 forced=$(printf '%s\n' "$all" | grep -iE 'force' | grep -iE 'bridge|LPC|ISA|SMBus|1f[.]0|1f[.]3' || true)
 expect_eq no-force-for-bridge "" "$forced"
