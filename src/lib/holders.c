@@ -577,6 +577,60 @@ static int stack_of(struct sysfs *s, const struct holders_index *ix, const char 
 	return 0;
 }
 
+/*
+ * Native NVMe multipath (Debian's default): below an NVMe function are its
+ * controller nvme/nvmeC and, for each namespace, a hidden path device
+ * nvmeScCnN with no node of its own; the disk people use, nvmeSnN and its
+ * partitions, lives below the virtual nvme-subsystem. Add the nodes of
+ * those disks to NODES, so that their users and what is built on them
+ * (holders/) count as this function's. Returns 0 or -ENOMEM.
+ */
+static int nvme_heads(struct sysfs *s, const struct pcidev *d, struct sysfs_node **nodes,
+		      size_t *n)
+{
+	_cleanup_strv_free_ char **ctrls = NULL;
+
+	if (sysfs_list_dir(s, &ctrls, "bus/pci/devices/%s/nvme", d->bdf) <= 0)
+		return 0;
+	for (char **c = ctrls; *c; c++) {
+		_cleanup_strv_free_ char **paths = NULL;
+
+		if (!sysfs_valid_name(*c) ||
+		    sysfs_list_dir(s, &paths, "bus/pci/devices/%s/nvme/%s", d->bdf, *c) <= 0)
+			continue;
+		for (char **p = paths; *p; p++) {
+			_cleanup_free_ struct sysfs_node *more = NULL;
+			struct sysfs_node nd;
+			unsigned int subsys, ctrl, ns;
+			char head[64], tail;
+			int k;
+
+			if (sscanf(*p, "nvme%uc%un%u%c", &subsys, &ctrl, &ns, &tail) != 3)
+				continue;
+			snprintf(head, sizeof(head), "nvme%un%u", subsys, ns);
+			/* the disk itself, then its partitions below it */
+			if (block_node(s, head, &nd) < 0)
+				continue;
+			if (node_add(nodes, n, &nd) < 0)
+				return -ENOMEM;
+			k = sysfs_find_nodes(s, &more, "class/block/%s", head);
+			if (k == -ENOMEM)
+				return k;
+			for (int i = 0; i < k; i++) {
+				bool seen = false;
+
+				for (size_t j = 0; j < *n && !seen; j++)
+					seen = (*nodes)[j].block == more[i].block &&
+					       (*nodes)[j].major == more[i].major &&
+					       (*nodes)[j].minor == more[i].minor;
+				if (!seen && node_add(nodes, n, &more[i]) < 0)
+					return -ENOMEM;
+			}
+		}
+	}
+	return 0;
+}
+
 static int holders_one(struct sysfs *s, const struct pcidev *d, holders_load_fn load, void *ud,
 		       const char *bdf, const char *via, struct holders *out)
 {
@@ -597,6 +651,9 @@ static int holders_one(struct sysfs *s, const struct pcidev *d, holders_load_fn 
 		return 0;
 	}
 	n = (size_t)r;
+	r = nvme_heads(s, d, &nodes, &n);
+	if (r < 0)
+		return r;
 	/* the VFIO group node lives outside the function's directory */
 	if (vfio_holds(d) && d->iommu_group >= 0) {
 		struct sysfs_node nd = { 0 };
