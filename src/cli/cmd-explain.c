@@ -151,6 +151,9 @@ static void print_verdict(struct pb_ctx *c, struct pcidev *d, const struct chang
 		       ch->error ? strerror(-ch->error) : "");
 		break;
 	}
+	/* One bus reset for the whole slot, or why there is none (release). */
+	if (ch->bus_reset[0])
+		printf("  Bus reset:       %s\n", ch->bus_reset);
 }
 
 static void explain_device(struct pb_ctx *c, const struct pcidev_list *l, struct pcidev *d,
@@ -295,6 +298,8 @@ static void json_verdict(struct out *o, struct pb_ctx *c, struct pcidev *d,
 			    ch->error ? strerror(-ch->error) : "");
 		break;
 	}
+	if (ch->bus_reset[0])
+		out_string(o, "bus_reset", NULL, ch->bus_reset);
 	out_end_object(o);
 }
 

@@ -16,6 +16,7 @@
 #include "guard.h"
 #include "macro.h"
 #include "pcidev.h"
+#include "plan.h"
 #include "policy.h"
 #include "xen.h"
 
@@ -92,7 +93,19 @@ void decide_seize(const struct pcidev *d, const struct policy_eval *e, const str
 void decide_release(const struct pcidev_list *l, const struct pcidev *d,
 		    const struct policy_eval *e, struct verdict *v)
 {
-	char src[512], why[512];
+	decide_release_bus(l, d, e, NULL, v);
+}
+
+/*
+ * Decide whether D may return to dom0, given BR: whether one bus reset of
+ * its whole slot (plan_bus_reset(), NULL: not asked) stands in for the
+ * reset it cannot have alone.
+ */
+void decide_release_bus(const struct pcidev_list *l, const struct pcidev *d,
+			const struct policy_eval *e, const struct plan_bus_reset *br,
+			struct verdict *v)
+{
+	char src[512], why[1024];
 
 	*v = (struct verdict){ 0 };
 	decide_source(e, PK_RELEASE, src, sizeof(src));
@@ -112,8 +125,17 @@ void decide_release(const struct pcidev_list *l, const struct pcidev *d,
 		say(v, true, "allowed: it can be reset before it returns");
 		return;
 	}
+	if (br && br->how != BUS_RESET_NONE) {
+		say(v, true, "allowed: %s", br->fact);
+		return;
+	}
 	if (pcidev_reset_reason(l, d, why, sizeof(why)) < 0)
 		snprintf(why, sizeof(why), "not resettable");
+	if (br && br->fact[0]) {
+		size_t len = strlen(why);
+
+		snprintf(why + len, sizeof(why) - len, "; %s", br->fact);
+	}
 	if (e->v.release == RELEASE_ALWAYS) {
 		say(v, true, "allowed by release = always (%s), although %s", src, why);
 		return;

@@ -708,7 +708,20 @@ static int judge(struct engine *e, struct change *ch, struct pcidev *const *set,
 				guard_drop(&g, GUARD_KEYBOARD);
 			decide_seize(set[i], &pe, &g, &f->verdict);
 		} else {
-			decide_release(e->l, set[i], &pe, &f->verdict);
+			struct plan_bus_reset br;
+
+			/* the bridge's reset_subordinate is one of its details */
+			if (set[i]->parent) {
+				r = engine_details(e, set[i]->parent);
+				if (r < 0) {
+					policy_eval_done(&pe);
+					return r;
+				}
+			}
+			(void)plan_bus_reset(e->l, set[i], set, n, &br);
+			decide_release_bus(e->l, set[i], &pe, &br, &f->verdict);
+			if (br.fact[0] && !ch->bus_reset[0])
+				snprintf(ch->bus_reset, sizeof(ch->bus_reset), "%s", br.fact);
 		}
 		judge_xen(e, ch, set[i], &f->verdict);
 		policy_eval_done(&pe);

@@ -151,6 +151,7 @@ struct change {
 	char pending[160];		/* dry run: an unfinished transaction a real run undoes */
 	char drivers[2048];		/* seize to vfio: "Driver for BDF: why" lines */
 	char skipped[512];		/* no-strict-reset: resets the kernel refused */
+	char bus_reset[600];		/* release: one bus reset for a slot, or why not ("") */
 };
 
 struct change *change_free(struct change *ch);

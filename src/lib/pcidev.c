@@ -314,6 +314,8 @@ static int scan_details(struct sysfs *s, struct pcidev *d)
 			return r;
 		if (d->secondary_bus < 0 && d->header_type == 1 && n > 0x19)
 			d->secondary_bus = config[0x19];
+		/* A bus reset of everything behind it, from sysfs (Linux >= 6.13). */
+		d->reset_subordinate = sysfs_exists(s, "reset_subordinate");
 	}
 	r = read_optional_int(s, d->bdf, "sriov_totalvfs", &d->sriov_totalvfs);
 	if (r < 0)
@@ -716,6 +718,20 @@ int pcidev_load_details(struct sysfs *s, struct pcidev_list *l, struct pcidev *d
 				return r;
 		}
 	}
+	/*
+	 * A bus reset behind D's bridge (plan_bus_reset()) reads the bridge's
+	 * reset_subordinate and what the kernel offers each function behind it.
+	 */
+	if (d->parent) {
+		const struct pcidev *behind[64];
+		size_t nb = pcidev_behind(l, d->parent, behind, ELEMENTSOF(behind));
+
+		r = load_one(s, l, d->parent);
+		for (size_t i = 0; r >= 0 && i < nb && i < ELEMENTSOF(behind); i++)
+			r = load_one(s, l, (struct pcidev *)behind[i]);
+		if (r < 0)
+			return r;
+	}
 	/* a boot asks again for each function of a slot: list the group once */
 	d->related = true;
 	return 0;
@@ -926,6 +942,31 @@ bool pcidev_reset_works(const struct pcidev_list *l, const struct pcidev *d)
 		if (!streq(*m, "bus") && !streq(*m, "cxl_bus"))
 			return true;
 	return !bus_shared(l, d);
+}
+
+/*
+ * Every function behind BRIDGE (on its secondary bus and the buses below),
+ * in snapshot (address) order, into OUT. Returns their count, which may
+ * exceed MAX; OUT holds the first MAX.
+ */
+size_t pcidev_behind(const struct pcidev_list *l, const struct pcidev *bridge,
+		     const struct pcidev **out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; bridge && i < l->n; i++) {
+		const struct pcidev *d = l->devs[i];
+		bool below = false;
+
+		for (const struct pcidev *p = d->parent; p && !below; p = p->parent)
+			below = p == bridge;
+		if (!below)
+			continue;
+		if (n < max)
+			out[n] = d;
+		n++;
+	}
+	return n;
 }
 
 /*

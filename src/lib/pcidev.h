@@ -44,6 +44,7 @@ struct pcidev {
 	int iommu_group;	/* -1 without an IOMMU group */
 	int boot_vga;		/* -1 if the attribute does not exist */
 	int secondary_bus;	/* bridges: secondary_bus_number, else -1 */
+	bool reset_subordinate;	/* bridges: reset_subordinate exists (Linux >= 6.13) */
 
 	struct pcidev *parent;	/* upstream bridge, NULL on a root bus */
 	struct pcidev *physfn;	/* SR-IOV: the PF of a VF */
@@ -100,5 +101,7 @@ size_t pcidev_slot_functions(const struct pcidev_list *l, const struct pcidev *d
 int pcidev_qubes_path(const struct pcidev *d, char *buf, size_t size);
 int pcidev_iommu_members(struct sysfs *s, const struct pcidev *d, char ***ret);
 bool pcidev_reset_works(const struct pcidev_list *l, const struct pcidev *d);
+size_t pcidev_behind(const struct pcidev_list *l, const struct pcidev *bridge,
+		     const struct pcidev **out, size_t max);
 int pcidev_reset_reason(const struct pcidev_list *l, const struct pcidev *d, char *buf,
 			size_t size);

@@ -45,6 +45,7 @@ static const char *const op_names[_STEP_OP_MAX] = {
 	[STEP_LOAD_MODULE] = "load-module",
 	[STEP_WRITE] = "write",
 	[STEP_XEN_DEASSIGN] = "xen-deassign",
+	[STEP_HOT_RESET] = "vfio-hot-reset",
 };
 
 /* The step's verb, as --dry-run prints it. */
@@ -60,6 +61,9 @@ void plan_step_describe(const struct step *st, char *buf, size_t size)
 		snprintf(buf, size, "load-module %s", st->module);
 	else if (st->op == STEP_XEN_DEASSIGN)
 		snprintf(buf, size, "xen-deassign DOMID_IO %s", st->bdf);
+	else if (st->op == STEP_HOT_RESET)
+		snprintf(buf, size, "vfio-hot-reset %s (behind %s, groups %s)", st->covers,
+			 st->path, st->value);
 	else
 		snprintf(buf, size, "write %s \"%s\"", st->path,
 			 streq(st->value, "\n") ? "\\n" : st->value);
@@ -187,6 +191,168 @@ static int plan_load_modules(const struct pcidev_list *l, const struct plan_targ
 	return 0;
 }
 
+/* The groups of the functions a bus reset covers, "7,8", each once. */
+static int group_list(const struct plan_bus_reset *br, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < br->n; i++) {
+		bool dup = false;
+
+		for (size_t j = 0; j < i; j++)
+			dup = dup || br->covers[j]->iommu_group == br->covers[i]->iommu_group;
+		if (dup)
+			continue;
+		len += snprintf(buf + (len < size ? len : size), len < size ? size - len : 0,
+				"%s%d", len ? "," : "", br->covers[i]->iommu_group);
+	}
+	return len < size ? 0 : -ENAMETOOLONG;
+}
+
+/* The one reset step of T's bus: VFIO's hot reset, or the bridge's reset_subordinate. */
+static int plan_bus_reset_step(struct plan *p, const struct plan_target *t)
+{
+	const struct plan_bus_reset *br = t->bus_reset;
+	char covers[PLAN_COVERS_MAX], groups[PLAN_NAME_MAX];
+	size_t len = 0;
+	int r;
+
+	for (size_t i = 0; i < br->n; i++)
+		len += snprintf(covers + (len < sizeof(covers) ? len : sizeof(covers)),
+				len < sizeof(covers) ? sizeof(covers) - len : 0, "%s%s",
+				i ? " " : "", br->covers[i]->bdf);
+	if (len >= sizeof(covers))
+		return -ENAMETOOLONG;
+	if (br->how == BUS_RESET_VFIO) {
+		r = group_list(br, groups, sizeof(groups));
+		if (r < 0)
+			return r;
+		r = add_step(p, STEP_HOT_RESET, CHECK_NONE, br->covers[0]->bdf, groups, "", NULL,
+			     t->reset_optional
+				     ? "one bus reset for the whole slot, while vfio-pci holds every "
+				       "function (no-strict-reset: if the kernel refuses, they "
+				       "return without)"
+				     : "one bus reset for the whole slot, while vfio-pci holds every "
+				       "function, so nothing of its last user remains",
+			     "%s", br->bridge->bdf);
+	} else {
+		r = add_step(p, STEP_WRITE, CHECK_NONE, br->covers[0]->bdf, "1", "", NULL,
+			     t->reset_optional
+				     ? "one bus reset for the whole slot, through its bridge "
+				       "(no-strict-reset: if the kernel refuses, they return without)"
+				     : "one bus reset for the whole slot, through its bridge, so "
+				       "nothing of its last user remains",
+			     "bus/pci/devices/%s/reset_subordinate", br->bridge->bdf);
+	}
+	if (r < 0)
+		return r;
+	p->steps[p->n - 1].optional = t->reset_optional;
+	memcpy(p->steps[p->n - 1].covers, covers, len + 1);
+	return 0;
+}
+
+static bool lists_bus_reset(const struct pcidev *d)
+{
+	for (char **m = d->reset_methods; m && *m; m++)
+		if (streq(*m, "bus"))
+			return true;
+	return false;
+}
+
+static bool in_set(struct pcidev *const *set, size_t n, const struct pcidev *d);
+
+/*
+ * Whether one bus reset can stand in for the reset D cannot have alone:
+ * every function behind D's bridge is in SET (the change), they all sit on
+ * vfio (VFIO's hot reset) or all on pciback/pci-stub with a bridge that has
+ * reset_subordinate, and the kernel offered a bus reset to one of them
+ * (reset_method lists "bus": the bridge can do a secondary bus reset).
+ * RET->how says which, or NONE with RET->fact saying why not ("" when D
+ * needs no bus reset: it can be reset alone, or it is not on a stub).
+ * Pure. Returns 0.
+ */
+int plan_bus_reset(const struct pcidev_list *l, const struct pcidev *d,
+		   struct pcidev *const *set, size_t n, struct plan_bus_reset *ret)
+{
+	const struct pcidev *out[PLAN_BUS_MAX];
+	char names[200] = "", left[200] = "";
+	size_t nb, len = 0, nleft = 0, lleft = 0;
+	bool vfio = true, stub = true, offered = false;
+
+	*ret = (struct plan_bus_reset){ .how = BUS_RESET_NONE };
+	if (d->stub == PCIDEV_STUB_NONE || pcidev_reset_works(l, d) || !d->parent)
+		return 0;
+	ret->bridge = d->parent;
+	nb = pcidev_behind(l, d->parent, out, ELEMENTSOF(out));
+	if (nb > ELEMENTSOF(out)) {
+		snprintf(ret->fact, sizeof(ret->fact),
+			 "a bus reset behind %s would hit %zu functions, more than pcibind plans "
+			 "one reset for",
+			 d->parent->bdf, nb);
+		return 0;
+	}
+	for (size_t i = 0; i < nb; i++) {
+		const struct pcidev *o = out[i];
+
+		ret->covers[ret->n++] = o;
+		offered = offered || lists_bus_reset(o);
+		vfio = vfio && o->driver && (o->vfio_dev || vfio_is_vfio_driver(o->driver));
+		stub = stub && (o->stub == PCIDEV_STUB_PCIBACK || o->stub == PCIDEV_STUB_PCI_STUB);
+		len += snprintf(names + (len < sizeof(names) ? len : sizeof(names)),
+				len < sizeof(names) ? sizeof(names) - len : 0, "%s%s",
+				i == 0 ? "" : i + 1 == nb ? " and " : ", ", o->bdf);
+		if (in_set(set, n, o))
+			continue;
+		nleft++;
+		lleft += snprintf(left + (lleft < sizeof(left) ? lleft : sizeof(left)),
+				  lleft < sizeof(left) ? sizeof(left) - lleft : 0, "%s%s (%s)",
+				  lleft ? ", " : "", o->bdf, o->driver ? o->driver : "no driver");
+	}
+	if (nleft) {
+		snprintf(ret->fact, sizeof(ret->fact),
+			 "a bus reset of bus %02x would also reset %s, which %s not in this change",
+			 d->addr.bus, left, nleft == 1 ? "is" : "are");
+		return 0;
+	}
+	if (!offered) {
+		snprintf(ret->fact, sizeof(ret->fact),
+			 "the kernel offers a bus reset to none of %s (no reset_method lists bus), "
+			 "so bridge %s cannot reset bus %02x",
+			 names, d->parent->bdf, d->addr.bus);
+		return 0;
+	}
+	if (vfio) {
+		ret->how = BUS_RESET_VFIO;
+		snprintf(ret->fact, sizeof(ret->fact),
+			 "a bus reset of bus %02x covers %s, %s in this change (VFIO's hot reset, "
+			 "while vfio-pci holds them)",
+			 d->addr.bus, names, nb == 2 ? "both" : "all");
+		return 0;
+	}
+	if (stub && d->parent->reset_subordinate) {
+		ret->how = BUS_RESET_BRIDGE;
+		snprintf(ret->fact, sizeof(ret->fact),
+			 "a bus reset of bus %02x covers %s, %s in this change (through bridge "
+			 "%s's reset_subordinate)",
+			 d->addr.bus, names, nb == 2 ? "both" : "all", d->parent->bdf);
+		return 0;
+	}
+	if (stub)
+		snprintf(ret->fact, sizeof(ret->fact),
+			 "a bus reset of bus %02x would cover %s, all in this change, but this "
+			 "kernel has no way to ask for it on %s: pciback and pci-stub reset only "
+			 "function by function, and bridge %s has no reset_subordinate (Linux 6.13 "
+			 "and later); seize them to vfio-pci, whose hot reset does it",
+			 d->addr.bus, names, pcidev_stub_name(d->stub), d->parent->bdf);
+	else
+		snprintf(ret->fact, sizeof(ret->fact),
+			 "a bus reset of bus %02x would cover %s, all in this change, but they are "
+			 "not all on vfio-pci (VFIO's hot reset) nor all on pciback or pci-stub",
+			 d->addr.bus, names);
+	return 0;
+}
+
 /*
  * Plan moving the N functions of T to their targets, in the phase order
  * described at the top of this file. Appends to RET. Returns 0 or -errno.
@@ -210,8 +376,25 @@ int plan_move(const struct pcidev_list *l, const struct plan_target *t, size_t n
 
 	for (size_t i = 0; i < n; i++) {
 		const struct pcidev *d = t[i].dev;
+		bool dup = false;
 
-		if (!t[i].reset_first || !pcidev_reset_works(l, d) || on_driver(d, t[i].driver))
+		if (!t[i].reset_first || !t[i].bus_reset || on_driver(d, t[i].driver))
+			continue;
+		for (size_t j = 0; j < i; j++)
+			dup = dup || (t[j].reset_first && t[j].bus_reset &&
+				      t[j].bus_reset->bridge == t[i].bus_reset->bridge);
+		if (dup)
+			continue;
+		r = plan_bus_reset_step(ret, &t[i]);
+		if (r < 0)
+			return r;
+	}
+
+	for (size_t i = 0; i < n; i++) {
+		const struct pcidev *d = t[i].dev;
+
+		if (!t[i].reset_first || t[i].bus_reset || !pcidev_reset_works(l, d) ||
+		    on_driver(d, t[i].driver))
 			continue;
 		r = WRITE(ret, CHECK_NONE, &t[i], "1", "",
 			  t[i].reset_optional
@@ -349,8 +532,15 @@ void plan_print(const struct plan *p, FILE *f)
 			fprintf(f, "%2zu  xen-deassign DOMID_IO %s  # %s\n", i + 1, st->bdf, st->why);
 			continue;
 		}
+		if (st->op == STEP_HOT_RESET) {
+			fprintf(f, "%2zu  vfio-hot-reset %s (bus behind %s, VFIO groups %s)  # %s\n",
+				i + 1, st->covers, st->path, st->value, st->why);
+			continue;
+		}
 		fprintf(f, "%2zu  write %s ", i + 1, st->path);
 		print_value(st->value, f);
+		if (st->covers[0])
+			fprintf(f, " (resets %s)", st->covers);
 		fprintf(f, "  # %s\n", st->why);
 	}
 }
@@ -666,6 +856,7 @@ int plan_release(const struct pcidev_list *l, const struct plan_request *req,
 	_cleanup_free_ struct pcidev **set = NULL;
 	_cleanup_free_ struct plan_target *t = NULL;
 	_cleanup_free_ char(*placeholder)[PLAN_NAME_MAX] = NULL;
+	_cleanup_free_ struct plan_bus_reset *br = NULL;
 	size_t n = 0;
 	int r;
 
@@ -674,8 +865,11 @@ int plan_release(const struct pcidev_list *l, const struct plan_request *req,
 		return r;
 	t = calloc(n + 1, sizeof(*t));
 	placeholder = calloc(n + 1, sizeof(*placeholder));
-	if (!t || !placeholder)
+	br = calloc(n + 1, sizeof(*br));
+	if (!t || !placeholder || !br)
 		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		(void)plan_bus_reset(l, set[i], set, n, &br[i]);
 	for (size_t i = 0; i < n; i++) {
 		const struct pcidev *d = set[i];
 		const struct plan_native *nat = find_native(natives, n_natives, d->bdf);
@@ -685,6 +879,7 @@ int plan_release(const struct pcidev_list *l, const struct plan_request *req,
 			t[i] = (struct plan_target){
 				.dev = d,
 				.reset_first = d->stub != PCIDEV_STUB_NONE,
+				.bus_reset = br[i].how != BUS_RESET_NONE ? &br[i] : NULL,
 				.remove_slot = d->in_pciback_slots,
 			};
 			continue;
@@ -709,6 +904,7 @@ int plan_release(const struct pcidev_list *l, const struct plan_request *req,
 			.final_override = NULL,
 			.reset_first = d->stub != PCIDEV_STUB_NONE,
 			.reset_optional = req->no_strict_reset,
+			.bus_reset = br[i].how != BUS_RESET_NONE ? &br[i] : NULL,
 			.remove_slot = d->in_pciback_slots,
 			.xen_deassign = req->xen_dom0 && d->stub == PCIDEV_STUB_PCIBACK,
 		};

@@ -13,11 +13,13 @@ struct pcidev_list;
 
 #define PLAN_NAME_MAX 64
 #define PLAN_PATH_MAX 160
+#define PLAN_COVERS_MAX 256
 
 enum step_op {
 	STEP_LOAD_MODULE,	/* load arg (a module) so that driver appears */
 	STEP_WRITE,		/* write value to path */
 	STEP_XEN_DEASSIGN,	/* take bdf out of Xen's quarantine (DOM_IO): xen.c */
+	STEP_HOT_RESET,		/* VFIO hot reset of the bus behind path (a bridge): vfio.c */
 	_STEP_OP_MAX,
 };
 
@@ -43,6 +45,7 @@ struct step {
 	char value[PLAN_NAME_MAX];	/* written as is ("\n" clears) */
 	char driver[PLAN_NAME_MAX];	/* what the check expects ("" = none) */
 	char module[PLAN_NAME_MAX];	/* STEP_LOAD_MODULE */
+	char covers[PLAN_COVERS_MAX];	/* a bus reset: every function it resets, space-separated */
 	const char *why;		/* one line, for --dry-run */
 	bool optional;			/* a reset that may fail: go on without it */
 };
@@ -52,6 +55,34 @@ struct plan {
 	size_t n, alloc;
 };
 
+/*
+ * One reset for a whole slot: when a function cannot be reset alone and
+ * every function behind its bridge is in the change, a secondary bus reset
+ * of that bridge covers exactly them. On vfio-pci it is VFIO's hot reset
+ * (the kernel's vfio_pci_dev_set_hot_reset(): every affected device owned
+ * through the groups passed); on pciback and pci-stub it is the bridge's
+ * reset_subordinate (Linux 6.13 and later), as pciback itself only resets
+ * function by function.
+ */
+enum plan_bus_reset_how {
+	BUS_RESET_NONE,		/* not needed, or not possible: fact says why */
+	BUS_RESET_VFIO,		/* VFIO_DEVICE_PCI_HOT_RESET */
+	BUS_RESET_BRIDGE,	/* write 1 to the bridge's reset_subordinate */
+};
+
+#define PLAN_BUS_MAX 32
+
+struct plan_bus_reset {
+	enum plan_bus_reset_how how;
+	const struct pcidev *bridge;
+	const struct pcidev *covers[PLAN_BUS_MAX];	/* every function behind the bridge */
+	size_t n;
+	char fact[600];		/* what explain says ("" when no bus reset is in question) */
+};
+
+int plan_bus_reset(const struct pcidev_list *l, const struct pcidev *d,
+		   struct pcidev *const *set, size_t n, struct plan_bus_reset *ret);
+
 /* Where one function should end up. */
 struct plan_target {
 	const struct pcidev *dev;
@@ -60,6 +91,7 @@ struct plan_target {
 	const char *final_override;	/* NULL: clear driver_override at the end */
 	bool reset_first;		/* reset while still on its current driver */
 	bool reset_optional;		/* no-strict-reset: a failing reset is skipped */
+	const struct plan_bus_reset *bus_reset;	/* reset with its whole bus, NULL: alone */
 	bool remove_slot;		/* take it out of pciback's slots */
 	bool permissive;		/* add it to pciback's permissive list */
 	bool xen_deassign;		/* Xen dom0: it leaves pciback, de-quarantine it */

@@ -22,6 +22,7 @@
 #include "sysfs.h"
 #include "trace.h"
 #include "util.h"
+#include "vfio.h"
 #include "xen.h"
 
 static void pause_ms(int ms)
@@ -175,6 +176,9 @@ static void explain(struct rebind *rb, const struct step *st, int error, char *c
 			 drv[0] ? drv : "none");
 	else if (streq(attr, "reset"))
 		snprintf(cause, size, "the kernel could not reset it: %s", strerror(-error));
+	else if (streq(attr, "reset_subordinate"))
+		snprintf(cause, size, "the kernel could not reset the bus (%s): %s", st->covers,
+			 strerror(-error));
 	else if (error == -EPERM || error == -EACCES)
 		snprintf(cause, size, "permission denied: run it as root");
 	else
@@ -300,6 +304,17 @@ static int run_step(struct rebind *rb, struct step *st, struct resolved *res, si
 
 	if (st->op == STEP_XEN_DEASSIGN)
 		return run_xen_deassign(rb, st, f);
+	if (st->op == STEP_HOT_RESET) {
+		/* The kernel's answer is the proof: it resets all of them or none. */
+		r = vfio_hot_reset(rb->s, st->bdf, st->value, st->covers, f->cause,
+				   sizeof(f->cause));
+		if (r < 0) {
+			f->error = r;
+			return r;
+		}
+		trace_point("vfio-hot-reset %s", st->covers);
+		return 0;
+	}
 	if (st->op == STEP_LOAD_MODULE) {
 		r = load_module(rb, st, f);
 		if (r < 0)

@@ -27,6 +27,12 @@
  * succeed without effect (as drivers_probe does when nothing binds); PCIBIND_FAKE_LOG=FILE
  * appends every operation that took effect, in --dry-run's words.
  *
+ * VFIO's hot reset (-Wl,--wrap=vfio_hot_reset): every function it covers
+ * must be bound to vfio-pci (else -EINVAL, as vfio_pci_dev_set_hot_reset()
+ * answers for a device not owned through the groups passed); each covered
+ * function's command register (config bytes 4-5) is cleared, as a bus
+ * reset does, and the log gets "vfio-hot-reset COVERS".
+ *
  * Xen (-Wl,--wrap=xen_open): on a fixture that xen.c takes for a dom0
  * (hypervisor/type "xen", xen/capabilities "control_d" under --proc-root),
  * the Xen libraries are replaced by files under .fake/xen/:
@@ -55,8 +61,10 @@
 #include <unistd.h>
 
 #include "kmodq.h"
+#include "plan.h"
 #include "proc.h"
 #include "sysfs.h"
+#include "vfio.h"
 #include "xen.h"
 
 int __real_sysfs_open(const char *dir, struct sysfs **ret);
@@ -365,7 +373,7 @@ static int apply(const char *path, const char *value)
 			return append_line(rpath("bus/pci/drivers/pciback/permissive"), v);
 		}
 	}
-	if (strcmp(attr, "reset") == 0)
+	if (strcmp(attr, "reset") == 0 || strcmp(attr, "reset_subordinate") == 0)
 		return exists(rpath("%s", path)) ? 0 : -ENOENT;
 	if (!exists(rpath("%s", path)))
 		return -ENOENT;
@@ -644,4 +652,60 @@ int __wrap_xen_open(struct sysfs *s, struct proc *p, unsigned int flags, struct 
 	if (r == 0 && xen_is_dom0(*ret))
 		xen_set_backend(*ret, &fake_xen, NULL);
 	return r;
+}
+
+/* ---- the fake VFIO hot reset -------------------------------------------------- */
+
+int __wrap_vfio_hot_reset(struct sysfs *s, const char *bdf, const char *groups,
+			  const char *covers, char *why, size_t size);
+
+static void clear_command(const char *bdf)
+{
+	char dir[PATH_MAX];
+	int fd;
+
+	if (device_dir(bdf, dir, sizeof(dir)) < 0)
+		return;
+	fd = open(rpath("%s/config", dir), O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (pwrite(fd, "\0\0", 2, 4) != 2)
+		fprintf(stderr, "fake kernel: cannot clear the command register of %s\n", bdf);
+	close(fd);
+}
+
+int __wrap_vfio_hot_reset(struct sysfs *s, const char *bdf, const char *groups,
+			  const char *covers, char *why, size_t size)
+{
+	char list[PLAN_COVERS_MAX], *save = NULL, drv[256];
+	int r;
+
+	root = sysfs_root(s);
+	(void)groups;
+	r = inject();
+	if (r != 0) {
+		snprintf(why, size, "the kernel refused the hot reset of %s: %s", covers,
+			 r < 0 ? strerror(-r) : "silent");
+		return r < 0 ? r : 0;
+	}
+	bound_driver(bdf, drv, sizeof(drv));
+	if (strcmp(drv, "vfio-pci") != 0) {
+		snprintf(why, size, "cannot open %s through its VFIO group: %s", bdf,
+			 strerror(ENODEV));
+		return -ENODEV;
+	}
+	snprintf(list, sizeof(list), "%s", covers);
+	for (char *b = strtok_r(list, " ", &save); b; b = strtok_r(NULL, " ", &save)) {
+		bound_driver(b, drv, sizeof(drv));
+		if (strcmp(drv, "vfio-pci") != 0) {
+			snprintf(why, size, "the kernel refused the hot reset of %s: %s", covers,
+				 strerror(EINVAL));
+			return -EINVAL;
+		}
+	}
+	snprintf(list, sizeof(list), "%s", covers);
+	for (char *b = strtok_r(list, " ", &save); b; b = strtok_r(NULL, " ", &save))
+		clear_command(b);
+	log_op("vfio-hot-reset %s%s\n", covers, "");
+	return 0;
 }

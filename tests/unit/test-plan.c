@@ -146,6 +146,110 @@ static void test_release_needs_a_native(void **state)
 	plan_done(&p);
 }
 
+/* A GPU-shaped slot behind root port 00:03.0: display (bus reset only) + audio (none). */
+static struct pcidev gpu[4];
+static struct pcidev *gpu_devs[4];
+static char *bus_only[] = { "bus", NULL };
+static char *gpu_drivers[] = { "bochs-drm", "snd_hda_intel", "vfio-pci", "pciback", NULL };
+static struct pcidev_list gpu_list;
+
+static void gpu_setup(const char *stub, size_t n)
+{
+	mk(&gpu[0], "0000:00:03.0", 0x060400, "pcieport");
+	gpu[0].secondary_bus = 2;
+	mk(&gpu[1], "0000:02:00.0", 0x038000, stub);
+	gpu[1].resettable = true;
+	gpu[1].reset_methods = bus_only;
+	mk(&gpu[2], "0000:02:00.1", 0x040300, stub);
+	mk(&gpu[3], "0000:02:01.0", 0x020000, "e1000");
+	for (size_t i = 1; i < 4; i++) {
+		gpu[i].parent = &gpu[0];
+		gpu[i].iommu_group = 7;
+	}
+	for (size_t i = 1; i < 3; i++) {
+		gpu[i].stub = pcidev_stub_from_driver(stub);
+		gpu[i].driver_override = (char *)stub;
+	}
+	for (size_t i = 0; i < 4; i++)
+		gpu_devs[i] = &gpu[i];
+	gpu_list = (struct pcidev_list){ .devs = gpu_devs, .n = n, .drivers = gpu_drivers };
+}
+
+static void test_bus_reset_covers_the_slot(void **state)
+{
+	struct pcidev *set[] = { &gpu[1], &gpu[2] };
+	struct pcidev *req[] = { &gpu[1] };
+	struct plan_request r = { .op = PLAN_RELEASE, .devs = req, .n = 1, .all_functions = true };
+	struct plan_native nat[] = { { .bdf = "0000:02:00.0", .driver = "bochs-drm" },
+				     { .bdf = "0000:02:00.1", .driver = "snd_hda_intel" } };
+	struct plan_refusal why = { 0 };
+	struct plan_bus_reset br;
+	struct plan p;
+	size_t resets = 0;
+
+	(void)state;
+	gpu_setup("vfio-pci", 3);
+	/* Neither can be reset alone; one bus reset covers both. */
+	assert_false(pcidev_reset_works(&gpu_list, &gpu[1]));
+	assert_int_equal(plan_bus_reset(&gpu_list, &gpu[2], set, 2, &br), 0);
+	assert_int_equal(br.how, BUS_RESET_VFIO);
+	assert_int_equal(br.n, 2);
+	assert_string_equal(br.fact, "a bus reset of bus 02 covers 0000:02:00.0 and 0000:02:00.1, "
+				     "both in this change (VFIO's hot reset, while vfio-pci holds "
+				     "them)");
+	/* Only one of them in the change: no bus reset, naming the other. */
+	assert_int_equal(plan_bus_reset(&gpu_list, &gpu[1], set, 1, &br), 0);
+	assert_int_equal(br.how, BUS_RESET_NONE);
+	assert_non_null(strstr(br.fact, "would also reset 0000:02:00.1 (vfio-pci)"));
+
+	plan_init(&p);
+	assert_int_equal(plan_release(&gpu_list, &r, nat, 2, &p, &why), 0);
+	/* one hot reset, first, covering both, with their group; no per-function reset */
+	assert_int_equal(p.steps[0].op, STEP_HOT_RESET);
+	assert_string_equal(p.steps[0].covers, "0000:02:00.0 0000:02:00.1");
+	assert_string_equal(p.steps[0].value, "7");
+	assert_string_equal(p.steps[0].path, "0000:00:03.0");
+	assert_false(p.steps[0].optional);
+	for (size_t i = 0; i < p.n; i++)
+		resets += p.steps[i].op == STEP_HOT_RESET || strstr(p.steps[i].path, "/reset");
+	assert_int_equal(resets, 1);
+	assert_string_equal(p.steps[3].path, "bus/pci/drivers/vfio-pci/unbind");
+	plan_done(&p);
+}
+
+static void test_bus_reset_refusals(void **state)
+{
+	struct pcidev *set[] = { &gpu[1], &gpu[2] };
+	struct plan_bus_reset br;
+
+	(void)state;
+	/* A third device on the bus stays: named. */
+	gpu_setup("vfio-pci", 4);
+	assert_int_equal(plan_bus_reset(&gpu_list, &gpu[1], set, 2, &br), 0);
+	assert_int_equal(br.how, BUS_RESET_NONE);
+	assert_non_null(strstr(br.fact, "would also reset 0000:02:01.0 (e1000), which is not"));
+	/* pciback without reset_subordinate: no way to ask. */
+	gpu_setup("pciback", 3);
+	assert_int_equal(plan_bus_reset(&gpu_list, &gpu[1], set, 2, &br), 0);
+	assert_int_equal(br.how, BUS_RESET_NONE);
+	assert_non_null(strstr(br.fact, "has no reset_subordinate"));
+	/* with it: the bridge's reset_subordinate */
+	gpu[0].reset_subordinate = true;
+	assert_int_equal(plan_bus_reset(&gpu_list, &gpu[1], set, 2, &br), 0);
+	assert_int_equal(br.how, BUS_RESET_BRIDGE);
+	/* no function offered a bus reset: the bridge may not do one */
+	gpu[1].reset_methods = NULL;
+	gpu[1].resettable = false;
+	assert_int_equal(plan_bus_reset(&gpu_list, &gpu[1], set, 2, &br), 0);
+	assert_int_equal(br.how, BUS_RESET_NONE);
+	assert_non_null(strstr(br.fact, "offers a bus reset to none"));
+	/* not on a stub: no bus reset is in question */
+	gpu_setup("vfio-pci", 3);
+	gpu[1].stub = PCIDEV_STUB_NONE;
+	assert_int_equal(plan_bus_reset(&gpu_list, &gpu[1], set, 2, &br), 0);
+	assert_string_equal(br.fact, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -154,6 +258,8 @@ int main(void)
 		cmocka_unit_test_setup(test_seize_order, setup),
 		cmocka_unit_test_setup(test_release_symbolic_driver, setup),
 		cmocka_unit_test_setup(test_release_needs_a_native, setup),
+		cmocka_unit_test(test_bus_reset_covers_the_slot),
+		cmocka_unit_test(test_bus_reset_refusals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
