@@ -18,6 +18,7 @@
 #include "pcidev.h"
 #include "plan.h"
 #include "policy.h"
+#include "select.h"
 #include "xen.h"
 
 /* "rule [name] at FILE:LINE", "-o on the command line", or "the built-in default". */
@@ -216,6 +217,12 @@ int decide_policy_warnings(const struct policy *p, const struct pcidev_list *l,
 
 		for (size_t k = 0; k < l->n && !any; k++)
 			any = policy_match_device(rule, l, l->devs[k]);
+		/* a rule for VFs not made yet: fine while its PF is here */
+		for (size_t m = 0; m < rule->n_matches && !any; m++)
+			for (size_t k = 0; rule->matches[m].kind == MATCH_PHYSFN && k < l->n && !any;
+			     k++)
+				any = l->devs[k]->sriov_totalvfs >= 0 &&
+				      select_match(&rule->matches[m].sel, l->devs[k]);
 		if (any || !rule->n_matches)
 			continue;
 		w = warning_add(&v, &nv);
@@ -245,6 +252,25 @@ int decide_policy_warnings(const struct policy *p, const struct pcidev_list *l,
 			snprintf(w->message, sizeof(w->message),
 				 "protect = yes (%s) contradicts %s = yes (%s): it is never seized",
 				 a, e.v.boot ? "boot" : "hotplug", b);
+		}
+		if (e.v.vfs >= 0 && (d->sriov_totalvfs < 0 || e.v.vfs > d->sriov_totalvfs)) {
+			w = warning_add(&v, &nv);
+			if (!w) {
+				policy_eval_done(&e);
+				return -ENOMEM;
+			}
+			decide_source(&e, PK_VFS, a, sizeof(a));
+			snprintf(w->bdf, sizeof(w->bdf), "%s", d->bdf);
+			if (d->sriov_totalvfs < 0)
+				snprintf(w->message, sizeof(w->message),
+					 "vfs = %d (%s), but it is not an SR-IOV physical function "
+					 "(no sriov_totalvfs): it is ignored",
+					 e.v.vfs, a);
+			else
+				snprintf(w->message, sizeof(w->message),
+					 "vfs = %d (%s), but its sriov_totalvfs is %d: the kernel "
+					 "refuses more (ERANGE), so no VF is made",
+					 e.v.vfs, a, d->sriov_totalvfs);
 		}
 		if (e.v.expect_vendor >= 0 &&
 		    (e.v.expect_vendor != d->vendor || e.v.expect_device != d->device)) {

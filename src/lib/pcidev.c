@@ -256,6 +256,8 @@ static void details_unknown(struct pcidev *d)
 	d->secondary_bus = -1;
 	d->sriov_totalvfs = -1;
 	d->sriov_numvfs = -1;
+	d->sriov_autoprobe = -1;
+	d->sriov_offset = d->sriov_stride = d->sriov_vf_device = -1;
 }
 
 static int scan_details(struct sysfs *s, struct pcidev *d)
@@ -322,8 +324,17 @@ static int scan_details(struct sysfs *s, struct pcidev *d)
 		return r;
 	if (d->sriov_totalvfs >= 0) {
 		r = read_optional_int(s, d->bdf, "sriov_numvfs", &d->sriov_numvfs);
+		if (r == 0)
+			r = read_optional_int(s, d->bdf, "sriov_drivers_autoprobe",
+					      &d->sriov_autoprobe);
+		if (r == 0)
+			r = read_optional_int(s, d->bdf, "sriov_offset", &d->sriov_offset);
+		if (r == 0)
+			r = read_optional_int(s, d->bdf, "sriov_stride", &d->sriov_stride);
 		if (r < 0)
 			return r;
+		if (sysfs_read_attr(s, buf, sizeof(buf), "sriov_vf_device") >= 0)
+			d->sriov_vf_device = (int)strtol(buf, NULL, 16);
 	}
 
 	r = sysfs_read_link_name(s, buf, sizeof(buf), "physfn");

@@ -52,6 +52,9 @@ struct pcidev {
 	char physfn_bdf[ADDR_BDF_MAX];	/* "" unless a VF */
 	int sriov_totalvfs;	/* -1 unless an SR-IOV PF */
 	int sriov_numvfs;
+	int sriov_autoprobe;	/* sriov_drivers_autoprobe, -1 unless a PF */
+	int sriov_offset, sriov_stride;	/* where its VFs appear (routing IDs), -1 unknown */
+	int sriov_vf_device;	/* the VFs' device ID, -1 unknown */
 	char **virtfns;		/* BDFs of the VFs of a PF, NULL otherwise */
 	char **net_ifaces;	/* names under net/, NULL if none */
 	char *vfio_dev;		/* the name under vfio-dev/ ("vfio3"): a vfio driver holds it */

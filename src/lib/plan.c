@@ -39,6 +39,7 @@ static const char *const check_names[_CHECK_MAX] = {
 	[CHECK_SLOT_UNLISTED] = "slot-unlisted",
 	[CHECK_PERMISSIVE] = "permissive",
 	[CHECK_XEN_DOM0] = "xen-dom0",
+	[CHECK_ATTR] = "attr",
 };
 
 static const char *const op_names[_STEP_OP_MAX] = {
@@ -926,4 +927,175 @@ int plan_release(const struct pcidev_list *l, const struct plan_request *req,
 			return r;
 	}
 	return 0;
+}
+
+/* ---- SR-IOV: pcibind vfs ------------------------------------------------ */
+
+/*
+ * The VF number I (0-based) of PF as the kernel will make it
+ * (drivers/pci/iov.c pci_iov_virtfn_bus/devfn: routing ID = PF's + offset +
+ * I * stride): its address, IDs (the PF's vendor, sriov_vf_device), class
+ * and physfn link, into RET (no driver, no IOMMU group yet). Returns 0,
+ * -ENODATA when the PF does not say where its VFs go, -ERANGE past bus ff.
+ */
+int plan_vf_predict(const struct pcidev *pf, int i, struct pcidev *ret)
+{
+	int rid;
+
+	if (pf->sriov_offset < 0 || pf->sriov_stride < 0)
+		return -ENODATA;
+	rid = (pf->addr.bus << 8 | pf->addr.slot << 3 | pf->addr.func) + pf->sriov_offset +
+	      i * pf->sriov_stride;
+	if (rid > 0xffff)
+		return -ERANGE;
+	*ret = (struct pcidev){
+		.addr = { .domain = pf->addr.domain,
+			  .bus = (unsigned int)rid >> 8,
+			  .slot = ((unsigned int)rid >> 3) & 0x1f,
+			  .func = (unsigned int)rid & 7 },
+		.vendor = pf->vendor,
+		.device = pf->sriov_vf_device >= 0 ? (uint16_t)pf->sriov_vf_device : pf->device,
+		.subsys_vendor = pf->subsys_vendor,
+		.subsys_device = pf->subsys_device,
+		.class = pf->class,
+		.header_type = 0,
+		.iommu_group = -1,
+		.boot_vga = -1,
+		.secondary_bus = -1,
+		.sriov_totalvfs = -1,
+		.sriov_numvfs = -1,
+		.sriov_autoprobe = -1,
+		.sriov_offset = -1,
+		.sriov_stride = -1,
+		.sriov_vf_device = -1,
+		.parent = pf->parent,
+		.physfn = (struct pcidev *)pf,
+	};
+	addr_format_bdf(&ret->addr, ret->bdf);
+	snprintf(ret->physfn_bdf, sizeof(ret->physfn_bdf), "%s", pf->bdf);
+	snprintf(ret->parent_bdf, sizeof(ret->parent_bdf), "%s", pf->parent_bdf);
+	return 0;
+}
+
+static int write_attr(struct plan *p, const char *bdf, const char *attr, const char *value,
+		      enum step_check check, const char *why)
+{
+	return add_step(p, STEP_WRITE, check, bdf, value, "", NULL, why, "bus/pci/devices/%s/%s",
+			bdf, attr);
+}
+
+/*
+ * Plan setting PF's VF count to N (pure): VFS (N_VFS of them, from
+ * plan_vf_predict()) say where each new VF goes. Appends to RET; no steps
+ * when the count is N already. Returns 0, -EINVAL (N out of range) or
+ * -ENOMEM.
+ */
+int plan_vfs(const struct pcidev_list *l, const struct pcidev *pf, int n,
+	     const struct plan_vf *vfs, size_t n_vfs, struct plan *ret)
+{
+	char count[16];
+	bool autoprobe = pf->sriov_autoprobe != 0;
+	int r;
+
+	if (n < 0 || (pf->sriov_totalvfs >= 0 && n > pf->sriov_totalvfs))
+		return -EINVAL;
+	if (n == pf->sriov_numvfs)
+		return 0;
+	if (pf->sriov_numvfs > 0) {
+		r = write_attr(ret, pf->bdf, "sriov_numvfs", "0", CHECK_ATTR,
+			       n ? "the kernel makes a new count only from 0: remove the VFs first"
+				 : "remove the VFs");
+		if (r < 0 || n == 0)
+			return r;
+	}
+	if (autoprobe) {
+		r = write_attr(ret, pf->bdf, "sriov_drivers_autoprobe", "0", CHECK_ATTR,
+			       "no driver may probe the new VFs as they appear");
+		if (r < 0)
+			return r;
+	}
+	snprintf(count, sizeof(count), "%d", n);
+	r = write_attr(ret, pf->bdf, "sriov_numvfs", count, CHECK_ATTR,
+		       "the PF's driver makes the VFs (they appear unbound)");
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n_vfs; i++) {
+		bool dup = false;
+
+		if (!vfs[i].stub || !vfs[i].module || pcidev_driver_registered(l, vfs[i].stub))
+			continue;
+		for (size_t j = 0; j < i; j++)
+			dup = dup || streq_ptr(vfs[j].module, vfs[i].module);
+		if (dup)
+			continue;
+		r = add_step(ret, STEP_LOAD_MODULE, CHECK_DRIVER_PRESENT, "", "", vfs[i].stub,
+			     vfs[i].module, "the target driver is not registered yet",
+			     "bus/pci/drivers/%s", vfs[i].stub);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < n_vfs; i++) {
+		const char *bdf = vfs[i].dev->bdf;
+
+		if (!vfs[i].stub)
+			continue;
+		r = write_attr(ret, bdf, "driver_override", vfs[i].stub, CHECK_OVERRIDE,
+			       "the policy seizes this VF: only its stub may bind it");
+		if (r < 0)
+			return r;
+		ret->steps[ret->n - 1].check = CHECK_OVERRIDE;
+		snprintf(ret->steps[ret->n - 1].driver, PLAN_NAME_MAX, "%s", vfs[i].stub);
+		r = add_step(ret, STEP_WRITE, CHECK_BOUND, bdf, bdf, vfs[i].stub, NULL,
+			     "bind it to the stub and wait until the driver link says so",
+			     "bus/pci/drivers/%s/bind", vfs[i].stub);
+		if (r < 0)
+			return r;
+	}
+	if (autoprobe) {
+		r = write_attr(ret, pf->bdf, "sriov_drivers_autoprobe", "1", CHECK_ATTR,
+			       "autoprobe back as it was");
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < n_vfs; i++) {
+		if (vfs[i].stub)
+			continue;
+		r = add_step(ret, STEP_WRITE, CHECK_NONE, vfs[i].dev->bdf, vfs[i].dev->bdf, "",
+			     NULL,
+			     "no rule seizes this VF: let the kernel probe it natively (whatever "
+			     "binds, or nothing, is its own)",
+			     "bus/pci/drivers_probe");
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/*
+ * The way back for pcibind vfs: PF's autoprobe, then its VF count, as they
+ * were (NUMVFS; AUTOPROBE -1: unknown, left). Appends to RET. Returns 0 or
+ * -ENOMEM.
+ */
+int plan_sriov_restore(const struct pcidev *pf, int numvfs, int autoprobe, struct plan *ret)
+{
+	char v[16];
+	int r;
+
+	if (autoprobe >= 0 && pf->sriov_autoprobe >= 0 && autoprobe != pf->sriov_autoprobe) {
+		snprintf(v, sizeof(v), "%d", autoprobe);
+		r = write_attr(ret, pf->bdf, "sriov_drivers_autoprobe", v, CHECK_ATTR,
+			       "autoprobe as it was before");
+		if (r < 0)
+			return r;
+	}
+	if (numvfs == pf->sriov_numvfs || pf->sriov_numvfs < 0)
+		return 0;
+	if (pf->sriov_numvfs > 0) {
+		r = write_attr(ret, pf->bdf, "sriov_numvfs", "0", CHECK_ATTR,
+			       "remove the VFs the change made");
+		if (r < 0 || numvfs == 0)
+			return r;
+	}
+	snprintf(v, sizeof(v), "%d", numvfs);
+	return write_attr(ret, pf->bdf, "sriov_numvfs", v, CHECK_ATTR, "the VF count as it was");
 }

@@ -34,6 +34,7 @@ enum step_check {
 	CHECK_SLOT_UNLISTED,
 	CHECK_PERMISSIVE,	/* pciback's permissive lists the device */
 	CHECK_XEN_DOM0,		/* Xen: a second de-assign answers "not in DOM_IO" */
+	CHECK_ATTR,		/* the attribute at path reads value (sriov_numvfs, ...) */
 	_CHECK_MAX,
 };
 
@@ -120,6 +121,7 @@ void plan_step_describe(const struct step *st, char *buf, size_t size);
 enum plan_op {
 	PLAN_SEIZE,
 	PLAN_RELEASE,
+	PLAN_VFS,		/* set an SR-IOV PF's VF count (pcibind vfs) */
 };
 
 struct plan_request {
@@ -164,3 +166,23 @@ int plan_seize(const struct pcidev_list *l, const struct plan_request *req, stru
 int plan_release(const struct pcidev_list *l, const struct plan_request *req,
 		 const struct plan_native *natives, size_t n_natives, struct plan *ret,
 		 struct plan_refusal *why);
+
+/*
+ * pcibind vfs PF N. The VFs do not exist until the kernel makes them, but
+ * where they appear is known (the PF's routing ID + sriov_offset + i *
+ * sriov_stride, device ID sriov_vf_device), so the policy can be asked
+ * about each before, and the plan shows every step: the count to 0 first
+ * when the kernel needs it, sriov_drivers_autoprobe off while they appear
+ * (no native driver takes them first), the ones the policy seizes bound to
+ * their stub, autoprobe back as it was, the others probed natively.
+ */
+struct plan_vf {
+	struct pcidev *dev;		/* predicted (plan_vf_predict()) */
+	const char *stub;		/* NULL: probe natively */
+	const char *module;		/* the stub's module, if it is not registered */
+};
+
+int plan_vf_predict(const struct pcidev *pf, int i, struct pcidev *ret);
+int plan_vfs(const struct pcidev_list *l, const struct pcidev *pf, int n,
+	     const struct plan_vf *vfs, size_t n_vfs, struct plan *ret);
+int plan_sriov_restore(const struct pcidev *pf, int numvfs, int autoprobe, struct plan *ret);

@@ -250,6 +250,84 @@ static void test_bus_reset_refusals(void **state)
 	assert_string_equal(br.fact, "");
 }
 
+/* pcibind vfs: where VFs appear, and the order that keeps native drivers off them. */
+static void test_vfs_plan(void **state)
+{
+	struct pcidev pf, vf[2];
+	struct plan_vf pv[2];
+	struct pcidev *d1[] = { &pf };
+	struct pcidev_list l1 = { .devs = d1, .n = 1, .drivers = drivers };
+	struct plan p;
+
+	(void)state;
+	mk(&pf, "0000:01:00.0", 0x010802, "nvme");
+	pf.vendor = 0x1b36;
+	pf.device = 0x0010;
+	pf.sriov_totalvfs = 2;
+	pf.sriov_numvfs = 0;
+	pf.sriov_autoprobe = 1;
+	pf.sriov_offset = 1;
+	pf.sriov_stride = 1;
+	pf.sriov_vf_device = 0x0011;
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(plan_vf_predict(&pf, i, &vf[i]), 0);
+	assert_string_equal(vf[0].bdf, "0000:01:00.1");
+	assert_string_equal(vf[1].bdf, "0000:01:00.2");
+	assert_int_equal(vf[1].device, 0x0011);
+	assert_ptr_equal(vf[1].physfn, &pf);
+	/* a routing ID past bus ff; a PF that does not say */
+	pf.sriov_offset = 0xffff;
+	assert_int_equal(plan_vf_predict(&pf, 1, &vf[1]), -ERANGE);
+	pf.sriov_offset = -1;
+	assert_int_equal(plan_vf_predict(&pf, 0, &vf[1]), -ENODATA);
+	pf.sriov_offset = 1;
+	assert_int_equal(plan_vf_predict(&pf, 1, &vf[1]), 0);
+
+	pv[0] = (struct plan_vf){ .dev = &vf[0], .stub = "vfio-pci", .module = "vfio_pci" };
+	pv[1] = (struct plan_vf){ .dev = &vf[1] };
+	plan_init(&p);
+	assert_int_equal(plan_vfs(&l1, &pf, 2, pv, 2, &p), 0);
+	/* autoprobe off, the count, VF0 to its stub, autoprobe back, VF1 natively */
+	assert_int_equal(p.n, 6);
+	assert_string_equal(p.steps[0].path, "bus/pci/devices/0000:01:00.0/sriov_drivers_autoprobe");
+	assert_string_equal(p.steps[0].value, "0");
+	assert_string_equal(p.steps[1].path, "bus/pci/devices/0000:01:00.0/sriov_numvfs");
+	assert_string_equal(p.steps[1].value, "2");
+	assert_int_equal(p.steps[1].check, CHECK_ATTR);
+	assert_string_equal(p.steps[2].path, "bus/pci/devices/0000:01:00.1/driver_override");
+	assert_string_equal(p.steps[3].path, "bus/pci/drivers/vfio-pci/bind");
+	assert_int_equal(p.steps[3].check, CHECK_BOUND);
+	assert_string_equal(p.steps[4].value, "1");
+	assert_string_equal(p.steps[5].path, "bus/pci/drivers_probe");
+	assert_string_equal(p.steps[5].value, "0000:01:00.2");
+	plan_done(&p);
+
+	/* from 2 to 1: to 0 first (the kernel needs it); the same count: nothing */
+	pf.sriov_numvfs = 2;
+	plan_init(&p);
+	assert_int_equal(plan_vfs(&l1, &pf, 1, pv + 1, 1, &p), 0);
+	assert_string_equal(p.steps[0].path, "bus/pci/devices/0000:01:00.0/sriov_numvfs");
+	assert_string_equal(p.steps[0].value, "0");
+	assert_string_equal(p.steps[2].value, "1");
+	plan_done(&p);
+	plan_init(&p);
+	assert_int_equal(plan_vfs(&l1, &pf, 2, pv, 2, &p), 0);
+	assert_int_equal(p.n, 0);
+	assert_int_equal(plan_vfs(&l1, &pf, 3, pv, 2, &p), -EINVAL);
+	/* to 0: one step */
+	assert_int_equal(plan_vfs(&l1, &pf, 0, NULL, 0, &p), 0);
+	assert_int_equal(p.n, 1);
+	/* the way back after a killed run: autoprobe, then the count */
+	pf.sriov_autoprobe = 0;
+	plan_done(&p);
+	plan_init(&p);
+	assert_int_equal(plan_sriov_restore(&pf, 0, 1, &p), 0);
+	assert_int_equal(p.n, 2);
+	assert_string_equal(p.steps[0].value, "1");
+	assert_string_equal(p.steps[1].value, "0");
+	plan_done(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -260,6 +338,7 @@ int main(void)
 		cmocka_unit_test_setup(test_release_needs_a_native, setup),
 		cmocka_unit_test(test_bus_reset_covers_the_slot),
 		cmocka_unit_test(test_bus_reset_refusals),
+		cmocka_unit_test(test_vfs_plan),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
