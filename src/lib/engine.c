@@ -39,6 +39,7 @@ struct engine {
 
 	struct pcidev_list *l;
 	bool full_snapshot;	/* every function's details up front, not on demand */
+	size_t stop_after_step;	/* test hook, 0: off */
 	struct policy *pol;
 	struct guard_facts *gf;
 	struct journal *j;
@@ -115,6 +116,16 @@ void engine_set_timeouts(struct engine *e, int probe_timeout_ms, int lock_timeou
 void engine_set_full_snapshot(struct engine *e, bool full)
 {
 	e->full_snapshot = full;
+}
+
+/*
+ * Test hook: a change stops itself (SIGSTOP) once step N is written,
+ * verified and recorded in the journal, so that a test can kill it there or
+ * change the machine under it. 0 turns it off.
+ */
+void engine_set_stop_after_step(struct engine *e, size_t n)
+{
+	e->stop_after_step = n;
 }
 
 struct sysfs *engine_sysfs(const struct engine *e)
@@ -1595,6 +1606,7 @@ int engine_execute(struct engine *e, struct change *ch)
 	}
 	rb = rebind_of(e, j);
 	rb.txn = &txn;
+	rb.stop_after_step = e->stop_after_step;
 	r = rebind_execute(&rb, &ch->plan, &ch->failure);
 	snprintf(ch->skipped, sizeof(ch->skipped), "%s", rb.skipped);
 	if (r < 0) {

@@ -59,6 +59,7 @@ static inline void engine_freep(struct engine **e)
 void engine_set_log_fn(struct engine *e, engine_log_fn fn, void *userdata);
 void engine_set_timeouts(struct engine *e, int probe_timeout_ms, int lock_timeout_ms);
 void engine_set_full_snapshot(struct engine *e, bool full);
+void engine_set_stop_after_step(struct engine *e, size_t n);
 struct sysfs *engine_sysfs(const struct engine *e);
 const struct engine_roots *engine_roots(const struct engine *e);
 

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -412,6 +413,15 @@ int rebind_execute(struct rebind *rb, const struct plan *p, struct rebind_failur
 					 "cannot record progress in the journal: %s", strerror(-r));
 				return r;
 			}
+		}
+		if (rb->stop_after_step == i + 1) {
+			/* test hook (engine_set_stop_after_step): wait here for SIGCONT or a kill */
+			char msg[64];
+
+			snprintf(msg, sizeof(msg), "stopped after step %zu", i + 1);
+			if (rb->note)
+				rb->note(rb->userdata, LOG_ERR, msg);
+			raise(SIGSTOP);
 		}
 	}
 	return 0;
