@@ -11,6 +11,7 @@
 #include "log.h"
 #include "macro.h"
 #include "pcidev.h"
+#include "policy.h"
 
 #define OPT_EXPLAIN (CHAR_MAX + 1)
 
@@ -128,4 +129,64 @@ int cmd_vfs(struct pb_ctx *c, int argc, char **argv)
 	}
 	cmd_report_change(c, ch);
 	return ch->outcome == CHANGE_PLANNED ? PB_EXIT_OK : cmd_change_exit(ch);
+}
+
+/*
+ * The policy's vfs = N for PF, at boot (pcibind boot, for a PF whose driver
+ * is bound already) and on udev's bind event of a PF (udev_bind()): the
+ * moment the PF's own driver, which makes the VFs, is there. Nothing when
+ * no rule sets vfs, when the PF is unbound or on a stub, or when it has N
+ * VFs already (idempotent). *BEGUN says whether the journal is locked and
+ * recovered already (cmd_begin()). Logs what it did. Returns an exit code.
+ */
+int cmd_policy_vfs(struct pb_ctx *c, struct pcidev *pf, const char *origin, bool dry_run,
+		   bool *begun)
+{
+	_cleanup_(change_freep) struct change *ch = NULL;
+	struct change_opts o = { .op = PLAN_VFS, .origin = origin, .dry_run = dry_run };
+	struct policy_eval e;
+	char src[512];
+	int r;
+
+	if (engine_details(c->engine, pf) < 0 || pf->sriov_totalvfs < 0)
+		return PB_EXIT_OK;
+	if (engine_eval(c->engine, pf, NULL, &e) < 0)
+		return PB_EXIT_FAILURE;
+	o.vfs = e.v.vfs;
+	(void)decide_source(&e, PK_VFS, src, sizeof(src));
+	policy_eval_done(&e);
+	if (o.vfs < 0)
+		return PB_EXIT_OK;
+	if (!pf->driver || pf->stub != PCIDEV_STUB_NONE) {
+		log_debug("%s: vfs = %d waits for its own driver (it is on %s)", pf->bdf, o.vfs,
+			  pf->driver ? pf->driver : "no driver");
+		return PB_EXIT_OK;
+	}
+	if (pf->sriov_numvfs == o.vfs) {
+		log_debug("%s: has %d VFs, as vfs = %d says", pf->bdf, o.vfs, o.vfs);
+		return PB_EXIT_OK;
+	}
+	if (!*begun) {
+		r = cmd_begin(c, dry_run);
+		if (r != PB_EXIT_OK)
+			return r;
+		*begun = true;
+	}
+	log_full_errno(LOG_NOTICE, 0, "%s: vfs = %d (%s): setting its VF count", pf->bdf, o.vfs, src);
+	r = engine_decide(c->engine, &o, &pf, 1, &ch);
+	if (r < 0)
+		return log_error_errno(r, "cannot decide the VF count of %s", pf->bdf),
+		       PB_EXIT_FAILURE;
+	if (ch->outcome == CHANGE_PLANNED && !dry_run)
+		(void)engine_execute(c->engine, ch);
+	if (ch->outcome != CHANGE_DONE) {
+		cmd_report_change(c, ch);
+		return ch->outcome == CHANGE_PLANNED ? PB_EXIT_OK : cmd_change_exit(ch);
+	}
+	log_full_errno(LOG_NOTICE, 0, "%s: %d VF%s (vfs = %d)", pf->bdf, o.vfs, o.vfs == 1 ? "" : "s", o.vfs);
+	for (size_t i = 0; i < ch->n_fns; i++)
+		log_info("%s: %s; %s", ch->fns[i].bdf,
+			 ch->fns[i].after[0] ? ch->fns[i].after : "no driver",
+			 ch->fns[i].verdict.reason);
+	return PB_EXIT_OK;
 }

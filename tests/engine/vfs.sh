@@ -116,4 +116,41 @@ pb policy check >"$work/out" 2>&1
 check policy-check-total grep -q "vfs = 3 .*sriov_totalvfs is 2" "$work/out"
 check policy-check-not-pf grep -q "vfs = 1 .*not an SR-IOV physical function" "$work/out"
 
+# vfs = N in the policy: on udev's bind event of the PF (its own driver is
+# there), idempotent; not while the PF has no driver; at boot for a PF whose
+# driver is bound already.
+rm -f "$work/policy/60-vfs.conf" "$work/policy/50-vf.conf"
+cat >"$work/policy/60-vfs.conf" <<EOC
+[nvme vfs]
+match-address = $PF
+vfs = 2
+EOC
+event() { # event ACTION BDF
+	env ACTION="$1" SUBSYSTEM=pci SEQNUM=1 DEVPATH="/devices/pci0000:00/0000:00:02.0/$2" \
+		"$BUILD/pcibind-fake" --sysfs-root "$work/sys" --modules-dir "$src/modules" \
+		--pci-ids tests/fixtures/pci.ids --state-dir "$work/state" \
+		--policy-dir "$work/policy" --proc-root "$work/proc" udev
+}
+event add $PF >"$work/out" 2>&1
+check policy-add-leaves [ $? -eq 0 ] && [ "$(attr $PF sriov_numvfs)" = 0 ]
+event bind $PF >"$work/out" 2>&1
+check policy-bind-applies [ $? -eq 0 ]
+check policy-bind-two [ "$(attr $PF sriov_numvfs)" = 2 ] && [ -e "$work/sys/bus/pci/devices/$VF1" ]
+check policy-bind-autoprobe-back [ "$(attr $PF sriov_drivers_autoprobe)" = 1 ]
+PCIBIND_FAKE_LOG=$work/log4 event bind $PF >"$work/out" 2>&1
+check policy-bind-idempotent [ $? -eq 0 ] && [ ! -s "$work/log4" ]
+pb vfs $PF 0 >/dev/null 2>&1
+env ACTION=bind SUBSYSTEM=pci SEQNUM=1 DEVPATH="/devices/pci0000:00/0000:00:03.0/0000:02:00.0" \
+	"$BUILD/pcibind-fake" --sysfs-root "$work/sys" --modules-dir "$src/modules" \
+	--pci-ids tests/fixtures/pci.ids --state-dir "$work/state" --policy-dir "$work/policy" \
+	--proc-root "$work/proc" udev >"$work/out" 2>&1
+check policy-unbound-pf-waits [ $? -eq 0 ] && [ "$(attr 0000:02:00.0 sriov_numvfs)" = 0 ]
+echo "root=/dev/sda" >"$work/cmdline"
+"$BUILD/pcibind-fake" --sysfs-root "$work/sys" --modules-dir "$src/modules" \
+	--pci-ids tests/fixtures/pci.ids --state-dir "$work/state" --policy-dir "$work/policy" \
+	--proc-root "$work/proc" boot --cmdline "$work/cmdline" --kmsg "$work/kmsg" >"$work/out" 2>&1
+check policy-boot-ok [ $? -eq 0 ]
+check policy-boot-two [ "$(attr $PF sriov_numvfs)" = 2 ]
+check policy-boot-logged grep -q "$PF: 2 VFs (vfs = 2), was 0" "$work/kmsg"
+
 summary vfs
