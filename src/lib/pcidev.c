@@ -86,6 +86,17 @@ bool pcidev_permissive(const struct pcidev_list *l, const struct pcidev *d)
 	return l->pciback_permissive && slots_list(l->pciback_permissive, d->bdf);
 }
 
+/* VF's number among its PF's VFs (virtfnN), -1 if not a VF or not known. */
+int pcidev_vf_index(const struct pcidev *vf)
+{
+	if (!vf->physfn || !vf->physfn->virtfns)
+		return -1;
+	for (int i = 0; vf->physfn->virtfns[i]; i++)
+		if (streq(vf->physfn->virtfns[i], vf->bdf))
+			return i;
+	return -1;
+}
+
 /* A bridge: PCI base class 06 (host, ISA, PCI-to-PCI, ...). */
 bool pcidev_is_bridge(const struct pcidev *d)
 {
@@ -247,6 +258,34 @@ static int read_optional_int(struct sysfs *s, const char *bdf, const char *attr,
 	return 0;
 }
 
+/* A PF's VF links: the kernel numbers them virtfn0, virtfn1, ... without holes. */
+static int read_virtfns(struct sysfs *s, struct pcidev *d)
+{
+	char buf[NAME_MAX + 1];
+	int r;
+
+	strv_free(d->virtfns);
+	d->virtfns = NULL;
+	for (int n = 0; d->sriov_totalvfs >= 0; n++) {
+		char **nv;
+
+		r = sysfs_read_link_name(s, buf, sizeof(buf), "virtfn%d", n);
+		if (r == -ENOENT)
+			break;
+		if (r < 0)
+			return r;
+		nv = realloc(d->virtfns, (n + 2) * sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		d->virtfns = nv;
+		nv[n + 1] = NULL;
+		nv[n] = strdup(buf);
+		if (!nv[n])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 /* What the details say before they are read: nothing known (-1). */
 static void details_unknown(struct pcidev *d)
 {
@@ -341,24 +380,9 @@ static int scan_details(struct sysfs *s, struct pcidev *d)
 	if (r >= 0 && strlen(buf) < sizeof(d->physfn_bdf))
 		strcpy(d->physfn_bdf, buf);
 
-	/* The kernel numbers a PF's VF links virtfn0, virtfn1, ... without holes. */
-	for (n = 0; d->sriov_totalvfs >= 0; n++) {
-		char **nv;
-
-		r = sysfs_read_link_name(s, buf, sizeof(buf), "virtfn%d", n);
-		if (r == -ENOENT)
-			break;
-		if (r < 0)
-			return r;
-		nv = realloc(d->virtfns, (n + 2) * sizeof(*nv));
-		if (!nv)
-			return -ENOMEM;
-		d->virtfns = nv;
-		nv[n + 1] = NULL;
-		nv[n] = strdup(buf);
-		if (!nv[n])
-			return -ENOMEM;
-	}
+	r = read_virtfns(s, d);
+	if (r < 0)
+		return r;
 
 	/* A vfio driver (vfio-pci or a variant) makes vfio-dev/vfioN (cdev, Linux >= 6.1). */
 	if (d->driver) {
@@ -531,6 +555,19 @@ static int scan_one(struct sysfs *s, struct sysfs *devs, const char *bdf, struct
 				    (config[0x0e] & 0x7f) == 1)
 					d->secondary_bus = config[0x19];
 			}
+		}
+		/* list: PF <-> VF (a failed readlink and open on all but SR-IOV functions) */
+		if (flags & PCIDEV_SCAN_BASIC) {
+			r = sysfs_read_link_name(ds, buf, sizeof(buf), "physfn");
+			if (r >= 0 && strlen(buf) < sizeof(d->physfn_bdf))
+				strcpy(d->physfn_bdf, buf);
+			r = read_optional_int(ds, d->bdf, "sriov_totalvfs", &d->sriov_totalvfs);
+			if (r == 0 && d->sriov_totalvfs >= 0)
+				r = read_optional_int(ds, d->bdf, "sriov_numvfs", &d->sriov_numvfs);
+			if (r == 0)
+				r = read_virtfns(ds, d);
+			if (r < 0)
+				goto out_free;
 		}
 	} else {
 		r = scan_details(ds, d);
