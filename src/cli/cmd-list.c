@@ -60,14 +60,10 @@ static void list_json(struct out *o, const struct pcidev *d, const struct descri
 	out_string(o, "driver", NULL, d->driver);
 	out_string(o, "module", NULL, d->driver_module);
 	out_bool(o, "stub", NULL, d->stub != PCIDEV_STUB_NONE);
-	/* SR-IOV keys only where they mean something: a PF's, a VF's */
+	/* SR-IOV keys only where they mean something: a PF's, a VF's (its VFs: show) */
 	if (d->sriov_totalvfs >= 0) {
 		out_int(o, "sriov_totalvfs", NULL, d->sriov_totalvfs);
 		out_int(o, "sriov_numvfs", NULL, d->sriov_numvfs);
-		out_begin_array(o, "virtfns", NULL);
-		for (char **v = d->virtfns; v && *v; v++)
-			out_string(o, NULL, NULL, *v);
-		out_end_array(o);
 	}
 	if (d->physfn_bdf[0]) {
 		out_string(o, "physfn", NULL, d->physfn_bdf);

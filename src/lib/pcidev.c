@@ -479,6 +479,9 @@ static int read_uevent_ids(struct sysfs *ds, struct pcidev *d)
 	return 0;
 }
 
+/* scan_one(): a function a PF scanned before says is its VF (it is no PF itself) */
+#define SCAN_KNOWN_VF (1u << 8)
+
 static int scan_one(struct sysfs *s, struct sysfs *devs, const char *bdf, struct module_cache *mc,
 		    unsigned int flags, struct pcidev **ret)
 {
@@ -556,16 +559,19 @@ static int scan_one(struct sysfs *s, struct sysfs *devs, const char *bdf, struct
 					d->secondary_bus = config[0x19];
 			}
 		}
-		/* list: PF <-> VF (a failed readlink and open on all but SR-IOV functions) */
-		if (flags & PCIDEV_SCAN_BASIC) {
-			r = sysfs_read_link_name(ds, buf, sizeof(buf), "physfn");
-			if (r >= 0 && strlen(buf) < sizeof(d->physfn_bdf))
-				strcpy(d->physfn_bdf, buf);
+		/*
+		 * list: a PF's VF count and where its VFs sit (one failed open
+		 * on every other function); its VFs are found by address after
+		 * the scan (link_vfs()), not by a readlink each.
+		 */
+		if ((flags & PCIDEV_SCAN_BASIC) && !(flags & SCAN_KNOWN_VF)) {
 			r = read_optional_int(ds, d->bdf, "sriov_totalvfs", &d->sriov_totalvfs);
 			if (r == 0 && d->sriov_totalvfs >= 0)
 				r = read_optional_int(ds, d->bdf, "sriov_numvfs", &d->sriov_numvfs);
-			if (r == 0)
-				r = read_virtfns(ds, d);
+			if (r == 0 && d->sriov_numvfs > 0)
+				r = read_optional_int(ds, d->bdf, "sriov_offset", &d->sriov_offset);
+			if (r == 0 && d->sriov_numvfs > 0)
+				r = read_optional_int(ds, d->bdf, "sriov_stride", &d->sriov_stride);
 			if (r < 0)
 				goto out_free;
 		}
@@ -797,6 +803,52 @@ int pcidev_load_all_details(struct sysfs *s, struct pcidev_list *l)
 	return 0;
 }
 
+/* Where a PF's VFs sit: routing IDs first, first + stride, ... (n of them). */
+struct vf_range {
+	unsigned int domain;
+	int first, stride, n;
+};
+
+/*
+ * list's cheap pass: each PF's VFs from where the kernel puts them (routing
+ * ID + sriov_offset + i * sriov_stride, drivers/pci/iov.c), found by address
+ * in the sorted snapshot: their physfn and the PF's virtfns, without a
+ * readlink per VF. Returns 0 or -ENOMEM.
+ */
+static int link_vfs(struct pcidev_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		struct pcidev *pf = l->devs[i];
+		int rid = pf->addr.bus << 8 | pf->addr.slot << 3 | pf->addr.func;
+
+		if (pf->sriov_numvfs <= 0 || pf->sriov_offset < 0 || pf->sriov_stride < 0 ||
+		    pf->virtfns)
+			continue;
+		pf->virtfns = calloc((size_t)pf->sriov_numvfs + 1, sizeof(*pf->virtfns));
+		if (!pf->virtfns)
+			return -ENOMEM;
+		for (int k = 0, n = 0; k < pf->sriov_numvfs; k++) {
+			int v = rid + pf->sriov_offset + k * pf->sriov_stride;
+			struct pci_addr a = { .domain = pf->addr.domain,
+					      .bus = (unsigned int)v >> 8 & 0xff,
+					      .slot = (unsigned int)v >> 3 & 0x1f,
+					      .func = (unsigned int)v & 7 };
+			struct pcidev *vf = v <= 0xffff ? pcidev_find(l, &a) : NULL;
+
+			if (!vf)
+				continue; /* not there (yet): no link to guess */
+			pf->virtfns[n] = strdup(vf->bdf);
+			if (!pf->virtfns[n++])
+				return -ENOMEM;
+			if (!vf->physfn_bdf[0]) {
+				strcpy(vf->physfn_bdf, pf->bdf);
+				vf->physfn = pf;
+			}
+		}
+	}
+	return 0;
+}
+
 static int cmp_dev(const void *a, const void *b)
 {
 	const struct pcidev *x = *(struct pcidev *const *)a, *y = *(struct pcidev *const *)b;
@@ -818,6 +870,8 @@ int pcidev_scan(struct sysfs *s, unsigned int flags, struct pcidev_list **ret)
 	_cleanup_strv_free_ char **names = NULL;
 	_cleanup_free_ char *slots = NULL;
 	struct module_cache mc = { .n = 0 };
+	_cleanup_free_ struct vf_range *ranges = NULL;
+	size_t n_ranges = 0, a_ranges = 0;
 	int n, r = 0;
 
 	n = sysfs_list_dir(s, &names, "bus/pci/devices");
@@ -839,14 +893,48 @@ int pcidev_scan(struct sysfs *s, unsigned int flags, struct pcidev_list **ret)
 
 	for (int i = 0; i < n; i++) {
 		struct pci_addr a;
+		unsigned int f = flags;
 
 		if (addr_parse_bdf(names[i], &a) < 0 || !sysfs_valid_name(names[i]))
 			continue;
-		r = scan_one(s, devs, names[i], &mc, flags, &l->devs[l->n]);
+		/* list: where the PFs read so far put their VFs (names are sorted) */
+		for (size_t k = 0; (flags & PCIDEV_SCAN_BASIC) && k < n_ranges; k++) {
+			int rid = (int)(a.bus << 8 | a.slot << 3 | a.func) - ranges[k].first;
+
+			if (a.domain == ranges[k].domain && rid >= 0 &&
+			    rid % ranges[k].stride == 0 && rid / ranges[k].stride < ranges[k].n) {
+				f |= SCAN_KNOWN_VF;
+				break;
+			}
+		}
+		r = scan_one(s, devs, names[i], &mc, f, &l->devs[l->n]);
 		if (r == -ENOENT)
 			continue; /* removed while we looked (hot-unplug) */
 		if (r < 0)
 			goto out_clear_cache;
+		if ((flags & PCIDEV_SCAN_BASIC) && l->devs[l->n]->sriov_numvfs > 0 &&
+		    l->devs[l->n]->sriov_offset >= 0 && l->devs[l->n]->sriov_stride > 0) {
+			const struct pcidev *pf = l->devs[l->n];
+
+			if (n_ranges == a_ranges) {
+				size_t na = a_ranges ? a_ranges * 2 : 16;
+				void *nv = realloc(ranges, na * sizeof(*ranges));
+
+				if (!nv) {
+					r = -ENOMEM;
+					goto out_clear_cache;
+				}
+				ranges = nv;
+				a_ranges = na;
+			}
+			ranges[n_ranges++] = (struct vf_range){
+				.domain = pf->addr.domain,
+				.first = (int)(pf->addr.bus << 8 | pf->addr.slot << 3 | pf->addr.func) +
+					 pf->sriov_offset,
+				.stride = pf->sriov_stride,
+				.n = pf->sriov_numvfs,
+			};
+		}
 		l->n++;
 	}
 	r = 0;
@@ -860,6 +948,11 @@ int pcidev_scan(struct sysfs *s, unsigned int flags, struct pcidev_list **ret)
 			d->parent = pcidev_find_bdf(l, d->parent_bdf);
 		if (d->physfn_bdf[0])
 			d->physfn = pcidev_find_bdf(l, d->physfn_bdf);
+	}
+	if (flags & PCIDEV_SCAN_BASIC) {
+		r = link_vfs(l);
+		if (r < 0)
+			goto out_clear_cache;
 	}
 	mark_slots(l, slots);
 	trace_point("snapshot of %zu functions%s", l->n,
