@@ -912,7 +912,8 @@ static int plan_it(struct engine *e, struct change *ch, struct plan_request *req
  * guest it is assigned to. The one place that asks (later: the holders
  * module). Returns how many VFs are held, or -errno.
  */
-static int vfs_holders(struct engine *e, const struct pcidev *pf, char *buf, size_t size)
+static int vfs_holders(struct engine *e, const struct pcidev *pf, const char *origin, char *buf,
+		       size_t size)
 {
 	size_t len = 0;
 	int held = 0;
@@ -940,7 +941,7 @@ static int vfs_holders(struct engine *e, const struct pcidev *pf, char *buf, siz
 			if (nu)
 				(void)vfio_users_text(u, nu, who, sizeof(who));
 		} else if (d->stub == PCIDEV_STUB_PCIBACK) {
-			struct xen *x = engine_xen(e, "cli");
+			struct xen *x = engine_xen(e, origin);
 			struct xen_user xu;
 
 			if (xen_is_dom0(x) && xen_assigned_domain(x, &d->addr, &xu) != 0)
@@ -1060,7 +1061,7 @@ static int decide_vfs(struct engine *e, struct change *ch, struct pcidev *pf)
 	if (r < 0 || ch->outcome == CHANGE_REFUSED)
 		return r;
 	if (pf->sriov_numvfs > 0) {
-		r = vfs_holders(e, pf, held, sizeof(held));
+		r = vfs_holders(e, pf, o->origin, held, sizeof(held));
 		if (r < 0)
 			return refuse(ch, pf->bdf,
 				      "cannot tell whether a process holds a VF of %s (reading %s: "
