@@ -140,6 +140,8 @@ check-engine: $(BUILD)/pcibind-fake $(BUILD)/fixture-tool fixtures $(BUILD)/lazy
 	@BUILD=$(BUILD) sh tests/engine/boot.sh
 	@BUILD=$(BUILD) sh tests/engine/release.sh
 	@BUILD=$(BUILD) sh tests/engine/vfio.sh
+	@BUILD=$(BUILD) sh tests/engine/gpu.sh
+	@BUILD=$(BUILD) sh tests/engine/vfs.sh
 	@BUILD=$(BUILD) sh tests/engine/agree.sh
 	@BUILD=$(BUILD) sh tests/engine/xen.sh
 	@BUILD=$(BUILD) sh tests/engine/gate.sh
@@ -228,4 +230,4 @@ clean:
 $(BUILD)/pcibind-fake: $(ASAN_OBJS) tests/fake/fake-kernel.c | $(BUILD)/obj
 	$(CC) $(PB_CFLAGS) $(CLI_INC) -O1 -g $(SAN) -o $@ $(ASAN_OBJS) tests/fake/fake-kernel.c \
 		-Wl,--wrap=sysfs_open -Wl,--wrap=sysfs_write -Wl,--wrap=kmodq_load \
-		-Wl,--wrap=xen_open $(PB_LIBS)
+		-Wl,--wrap=xen_open -Wl,--wrap=vfio_hot_reset $(PB_LIBS)

@@ -46,7 +46,7 @@ _pcibind()
 	# the whole word under the cursor, ':' included (COMP_WORDS split it there)
 	local line=${COMP_LINE:0:COMP_POINT}
 	local word=${line##*[[:space:]]}
-	local commands="list show seize release reattach status recover explain policy udev boot doctor"
+	local commands="list show seize release reattach status recover explain policy vfs udev boot doctor"
 	local global="--sysfs-root --modules-dir --pci-ids --state-dir --policy-dir --proc-root
 		--probe-timeout --lock-timeout --json --verbose --quiet --help --version"
 
@@ -102,6 +102,9 @@ _pcibind()
 			{ COMPREPLY=($(compgen -W "$(_pcibind_devices) seize release" -- "$word")); _pcibind_ltrim_colon "$word"; } ;;
 	policy)
 		COMPREPLY=($(compgen -W "check" -- "$cur")) ;;
+	vfs)
+		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--dry-run --explain --help" -- "$cur")) ||
+			{ COMPREPLY=($(compgen -W "$(_pcibind_devices)" -- "$word")); _pcibind_ltrim_colon "$word"; } ;;
 	status | doctor)
 		COMPREPLY=($(compgen -W "--json --help" -- "$cur")) ;;
 	udev)

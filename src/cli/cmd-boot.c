@@ -164,6 +164,44 @@ static const char *exit_meaning(int ret)
 	}
 }
 
+/*
+ * The policy's vfs = N, for each PF whose own driver is bound already
+ * (built in, or loaded in this initramfs): the others get their VFs at
+ * udev's bind event of the PF (70-pcibind.rules). Only functions a rule
+ * with vfs names are looked at, so a policy without vfs costs nothing.
+ */
+static void boot_vfs(struct pb_ctx *c, struct boot *b, const struct pcidev_list *l,
+		     bool dry_run)
+{
+	const struct policy *p;
+	bool any = false;
+
+	if (cmd_load_policy(c, false, &p) != PB_EXIT_OK)
+		return;
+	for (size_t i = 0; i < p->n_rules && !any; i++)
+		any = p->rules[i].set[PK_VFS];
+	for (size_t i = 0; any && i < l->n; i++) {
+		struct pcidev *d = l->devs[i];
+		bool named = false;
+		int ret, before;
+
+		for (size_t k = 0; k < p->n_rules && !named; k++)
+			named = p->rules[k].set[PK_VFS] && !p->rules[k].broken &&
+				policy_match_device(&p->rules[k], l, d);
+		if (!named)
+			continue;
+		if (engine_details(c->engine, d) < 0)
+			continue;
+		before = d->sriov_numvfs;
+		ret = cmd_policy_vfs(c, d, "boot", dry_run, &b->begun);
+		if (ret != PB_EXIT_OK)
+			say(b, LOG_WARNING, "%s: its VF count (vfs =) %s", d->bdf, exit_meaning(ret));
+		else if (d->sriov_numvfs != before)
+			say(b, LOG_NOTICE, "%s: %d VFs (vfs = %d), was %d", d->bdf, d->sriov_numvfs,
+			    d->sriov_numvfs, before);
+	}
+}
+
 /* Where D sits in L (the snapshot is sorted by address). */
 static size_t dev_index(const struct pcidev_list *l, const struct pcidev *d)
 {
@@ -535,6 +573,7 @@ int cmd_boot(struct pb_ctx *c, int argc, char **argv)
 	if (!cmdline_wants_something(req) && !n_policy_items) {
 		say(&b, LOG_INFO, "nothing to seize (no rd.pcibind.seize= or rd.qubes.* option, "
 				  "no policy rule with boot = yes)");
+		boot_vfs(c, &b, l, dry_run);
 		goto out;
 	}
 	for (size_t i = 0; i < sel->n_errors; i++)
@@ -569,6 +608,7 @@ int cmd_boot(struct pb_ctx *c, int argc, char **argv)
 			boot_slot(c, &b, l, sel, pick_at, d, stub, req->driver, dry_run, &cnt);
 		}
 	}
+	boot_vfs(c, &b, l, dry_run);
 	say(&b, cnt.failed_slots ? LOG_WARNING : LOG_NOTICE,
 	    "%s%zu function%s %s %s in %zu slot%s, %zu already there, %zu kept, %zu slot%s "
 	    "left alone after an error, %zu bad item%s, %lld ms",

@@ -167,6 +167,9 @@ static void print_verdict(struct pb_ctx *c, struct pcidev *d, const struct chang
 			   ch->error ? ": " : "", ch->error ? strerror(-ch->error) : "");
 		break;
 	}
+	/* One bus reset for the whole slot, or why there is none (release). */
+	if (ch->bus_reset[0])
+		printf("  Bus reset:       %s\n", ch->bus_reset);
 }
 
 static void explain_device(struct pb_ctx *c, const struct pcidev_list *l, struct pcidev *d,
@@ -241,6 +244,9 @@ static void explain_device(struct pb_ctx *c, const struct pcidev_list *l, struct
 		out_printf(stdout, "  no rule matches\n");
 	out_printf(stdout, "Settings:\n");
 	for (int k = 0; k < _PK_MAX; k++) {
+		/* vfs is about SR-IOV PFs only */
+		if (k == PK_VFS && d->sriov_totalvfs < 0 && !e.source[k])
+			continue;
 		policy_format_value(&e, k, buf, sizeof(buf));
 		decide_source(&e, k, src, sizeof(src));
 		out_printf(stdout, "  %-13s %-15s %s\n", policy_key_name(k), buf, src);
@@ -340,6 +346,8 @@ static void json_verdict(struct out *o, struct pb_ctx *c, struct pcidev *d,
 			    ch->error ? strerror(-ch->error) : "");
 		break;
 	}
+	if (ch->bus_reset[0])
+		out_string(o, "bus_reset", NULL, ch->bus_reset);
 	out_end_object(o);
 }
 
@@ -417,11 +425,13 @@ static int explain_json(struct pb_ctx *c, const struct pcidev_list *l, struct pc
 	out_end_array(o);
 	out_begin_object(o, "settings");
 	for (int k = 0; k < _PK_MAX; k++) {
+		if (k == PK_VFS && d->sriov_totalvfs < 0 && !e.source[k])
+			continue;
 		policy_format_value(&e, k, buf, sizeof(buf));
 		decide_source(&e, k, src, sizeof(src));
 		out_begin_object(o, policy_key_name(k));
 		if ((k == PK_DRIVER && !e.v.driver[0]) ||
-		    (k == PK_EXPECT_ID && e.v.expect_vendor < 0))
+		    (k == PK_EXPECT_ID && e.v.expect_vendor < 0) || (k == PK_VFS && e.v.vfs < 0))
 			out_null(o, "value", NULL, NULL); /* pcibind's default stub; any ID */
 		else
 			out_string(o, "value", NULL, buf);
@@ -629,6 +639,13 @@ int cmd_policy(struct pb_ctx *c, int argc, char **argv)
 	r = cmd_scan(c, &l);
 	if (r != PB_EXIT_OK)
 		return r;
+	/* vfs against sriov_totalvfs, match-physfn against physfn: details */
+	for (size_t i = 0; i < l->n; i++) {
+		r = engine_details(c->engine, l->devs[i]);
+		if (r < 0)
+			return log_error_errno(r, "cannot read %s", l->devs[i]->bdf),
+			       PB_EXIT_FAILURE;
+	}
 	r = decide_policy_warnings(p, l, &w, &nw);
 	if (r < 0)
 		return log_error_errno(r, "cannot check the policy"), PB_EXIT_FAILURE;

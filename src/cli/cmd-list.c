@@ -32,8 +32,14 @@ static void list_text(const struct pcidev *d, const struct describe *names)
 	char line[1024];
 
 	describe_line(d, names, line, sizeof(line));
-	out_printf(stdout, "%s  %s  driver: %s%s\n", d->qubes, line, d->driver ? d->driver : "none",
+	out_printf(stdout, "%s  %s  driver: %s%s", d->qubes, line, d->driver ? d->driver : "none",
 		   d->stub ? " (stub)" : "");
+	/* SR-IOV: a PF's VF count, a VF's number and PF */
+	if (d->sriov_totalvfs >= 0)
+		printf("  VFs: %d of %d", d->sriov_numvfs, d->sriov_totalvfs);
+	if (d->physfn_bdf[0])
+		printf("  VF %d of %s", pcidev_vf_index(d), d->physfn_bdf);
+	putchar('\n');
 }
 
 static void list_json(struct out *o, const struct pcidev *d, const struct describe *names)
@@ -54,6 +60,15 @@ static void list_json(struct out *o, const struct pcidev *d, const struct descri
 	out_string(o, "driver", NULL, d->driver);
 	out_string(o, "module", NULL, d->driver_module);
 	out_bool(o, "stub", NULL, d->stub != PCIDEV_STUB_NONE);
+	/* SR-IOV keys only where they mean something: a PF's, a VF's (its VFs: show) */
+	if (d->sriov_totalvfs >= 0) {
+		out_int(o, "sriov_totalvfs", NULL, d->sriov_totalvfs);
+		out_int(o, "sriov_numvfs", NULL, d->sriov_numvfs);
+	}
+	if (d->physfn_bdf[0]) {
+		out_string(o, "physfn", NULL, d->physfn_bdf);
+		out_int(o, "vf_index", NULL, pcidev_vf_index(d));
+	}
 	out_end_object(o);
 }
 

@@ -85,6 +85,8 @@ static void print_dry_run(struct pb_ctx *c, const struct change *ch)
 		out_string(out, "path", NULL, st->op == STEP_WRITE ? st->path : NULL);
 		out_string(out, "value", NULL, st->op == STEP_WRITE ? st->value : NULL);
 		out_string(out, "module", NULL, st->module[0] ? st->module : NULL);
+		if (st->covers[0])
+			out_string(out, "covers", NULL, st->covers);
 		out_string(out, "check", NULL, plan_check_name(st->check));
 		out_string(out, "why", NULL, st->why);
 		out_end_object(out);

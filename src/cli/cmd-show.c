@@ -222,9 +222,14 @@ static void show_reset(struct out *o, const struct pcidev_list *l, const struct 
 static void show_sriov(struct out *o, const struct pcidev *d)
 {
 	out_string(o, "physfn", "SR-IOV PF:", d->physfn_bdf[0] ? d->physfn_bdf : NULL);
+	if (d->physfn_bdf[0])
+		out_int(o, "vf_index", "SR-IOV VF index:", pcidev_vf_index(d));
 	if (d->sriov_totalvfs >= 0) {
 		out_int(o, "sriov_totalvfs", "SR-IOV total VFs:", d->sriov_totalvfs);
 		out_int(o, "sriov_numvfs", "SR-IOV VFs:", d->sriov_numvfs);
+		if (d->sriov_autoprobe >= 0)
+			out_bool(o, "sriov_drivers_autoprobe", "SR-IOV autoprobe:",
+				 d->sriov_autoprobe != 0);
 	}
 	if (d->virtfns || out_is_json(o)) {
 		out_begin_array(o, "virtfns", "SR-IOV VF list:");

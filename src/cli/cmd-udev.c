@@ -5,8 +5,9 @@
  * policy whether the device is to be seized on hot-plug, and if so seizes
  * it (origin udev) before 80-drivers.rules loads its native module; if the
  * native driver is loaded and bound already, the engine unbinds and
- * re-probes. Any other action (bind, unbind: pcibind's own doing) is
- * ignored. It takes the lock only when it has something to do, and the
+ * re-probes. On the bind of an SR-IOV PF (the rule passes only those), the
+ * policy's vfs = N applies. Any other action (unbind, and the binds of
+ * other functions: pcibind's own doing) is ignored. It takes the lock only when it has something to do, and the
  * rule gives it short lock and probe timeouts.
  */
 #include <errno.h>
@@ -176,6 +177,29 @@ static int udev_add(struct pb_ctx *c, char *bdf, struct change_opts *o)
 	return cmd_change(c, o, args, 1);
 }
 
+/*
+ * The bind event of an SR-IOV PF (the rule runs it for PFs only): its own
+ * driver is there now, the one that makes VFs, so the policy's vfs = N
+ * applies (cmd_policy_vfs(); nothing if it has N already).
+ */
+static int udev_bind(struct pb_ctx *c, const char *bdf, bool dry_run)
+{
+	struct pcidev_list *l;
+	struct pcidev *d;
+	bool begun = false;
+	int r;
+
+	r = cmd_scan(c, &l);
+	if (r != PB_EXIT_OK)
+		return r;
+	d = pcidev_find_bdf(l, bdf);
+	if (!d)
+		return PB_EXIT_OK; /* gone again */
+	r = cmd_policy_vfs(c, d, "udev", dry_run, &begun);
+	cmd_log_stats(c);
+	return r;
+}
+
 /* pcibind udev [--dry-run]. Returns an exit code. */
 int cmd_udev(struct pb_ctx *c, int argc, char **argv)
 {
@@ -190,7 +214,8 @@ int cmd_udev(struct pb_ctx *c, int argc, char **argv)
 			printf("Usage: pcibind [OPTIONS] udev [--dry-run]\n\n"
 			       "Run from udev/70-pcibind.rules on the add of a PCI device: seize it\n"
 			       "if the policy says hotplug = yes for it; on its remove, retire its\n"
-			       "record. Reads ACTION, DEVPATH, SUBSYSTEM and SEQNUM from the\n"
+			       "record; on the bind of an SR-IOV PF, set its VF count to the\n"
+			       "policy's vfs = N. Reads ACTION, DEVPATH, SUBSYSTEM and SEQNUM from the\n"
 			       "environment.\n");
 			return PB_EXIT_OK;
 		} else {
@@ -215,8 +240,10 @@ int cmd_udev(struct pb_ctx *c, int argc, char **argv)
 	engine_set_origin(c->engine, "udev");
 	if (!strcmp(action, "remove"))
 		return udev_remove(c, bdf);
+	if (!strcmp(action, "bind"))
+		return udev_bind(c, bdf, o.dry_run);
 	if (strcmp(action, "add")) {
-		log_debug("%s: ignoring '%s' (pcibind acts on add and remove only)", bdf, action);
+		log_debug("%s: ignoring '%s' (pcibind acts on add, remove and an SR-IOV PF's bind)", bdf, action);
 		return PB_EXIT_OK;
 	}
 	r = udev_add(c, bdf, &o);

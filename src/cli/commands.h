@@ -58,6 +58,9 @@ int cmd_release(struct pb_ctx *c, int argc, char **argv);
 int cmd_status(struct pb_ctx *c, int argc, char **argv);
 int cmd_recover(struct pb_ctx *c, int argc, char **argv);
 int cmd_boot(struct pb_ctx *c, int argc, char **argv);
+int cmd_vfs(struct pb_ctx *c, int argc, char **argv);
+int cmd_policy_vfs(struct pb_ctx *c, struct pcidev *pf, const char *origin, bool dry_run,
+		   bool *begun);
 
 /* cmd-xen.c: Xen for the commands (nothing happens or prints unless dom0). */
 struct xen;

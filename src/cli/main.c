@@ -38,6 +38,7 @@ static const struct command {
 	{ "explain", cmd_explain, "DEVICE [seize|release] the facts, rules and verdict behind a decision", true },
 	{ "doctor", cmd_doctor, "                       is this host ready for passthrough? (read-only)", true },
 	{ "policy", cmd_policy, "check                  lint the policy files", true },
+	{ "vfs", cmd_vfs, "DEVICE N               set an SR-IOV PF's VF count, each VF where the policy says", false },
 	{ "udev", cmd_udev, "[--dry-run]            seize a hot-plugged device the policy names (udev rule)", false },
 };
 

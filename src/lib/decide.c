@@ -16,7 +16,9 @@
 #include "guard.h"
 #include "macro.h"
 #include "pcidev.h"
+#include "plan.h"
 #include "policy.h"
+#include "select.h"
 #include "xen.h"
 
 /* "rule [name] at FILE:LINE", "-o on the command line", or "the built-in default". */
@@ -99,7 +101,19 @@ void decide_seize(const struct pcidev *d, const struct policy_eval *e, const str
 void decide_release(const struct pcidev_list *l, const struct pcidev *d,
 		    const struct policy_eval *e, struct verdict *v)
 {
-	char src[512], why[512];
+	decide_release_bus(l, d, e, NULL, v);
+}
+
+/*
+ * Decide whether D may return to dom0, given BR: whether one bus reset of
+ * its whole slot (plan_bus_reset(), NULL: not asked) stands in for the
+ * reset it cannot have alone.
+ */
+void decide_release_bus(const struct pcidev_list *l, const struct pcidev *d,
+			const struct policy_eval *e, const struct plan_bus_reset *br,
+			struct verdict *v)
+{
+	char src[512], why[1024];
 
 	*v = (struct verdict){ 0 };
 	decide_source(e, PK_RELEASE, src, sizeof(src));
@@ -119,8 +133,17 @@ void decide_release(const struct pcidev_list *l, const struct pcidev *d,
 		say(v, true, "allowed: it can be reset before it returns");
 		return;
 	}
+	if (br && br->how != BUS_RESET_NONE) {
+		say(v, true, "allowed: %s", br->fact);
+		return;
+	}
 	if (pcidev_reset_reason(l, d, why, sizeof(why)) < 0)
 		snprintf(why, sizeof(why), "not resettable");
+	if (br && br->fact[0]) {
+		size_t len = strlen(why);
+
+		snprintf(why + len, sizeof(why) - len, "; %s", br->fact);
+	}
 	if (e->v.release == RELEASE_ALWAYS) {
 		say(v, true, "allowed by release = always (%s), although %s", src, why);
 		return;
@@ -201,6 +224,12 @@ int decide_policy_warnings(const struct policy *p, const struct pcidev_list *l,
 
 		for (size_t k = 0; k < l->n && !any; k++)
 			any = policy_match_device(rule, l, l->devs[k]);
+		/* a rule for VFs not made yet: fine while its PF is here */
+		for (size_t m = 0; m < rule->n_matches && !any; m++)
+			for (size_t k = 0; rule->matches[m].kind == MATCH_PHYSFN && k < l->n && !any;
+			     k++)
+				any = l->devs[k]->sriov_totalvfs >= 0 &&
+				      select_match(&rule->matches[m].sel, l->devs[k]);
 		if (any || !rule->n_matches)
 			continue;
 		w = warning_add(&v, &nv);
@@ -230,6 +259,25 @@ int decide_policy_warnings(const struct policy *p, const struct pcidev_list *l,
 			snprintf(w->message, sizeof(w->message),
 				 "protect = yes (%s) contradicts %s = yes (%s): it is never seized",
 				 a, e.v.boot ? "boot" : "hotplug", b);
+		}
+		if (e.v.vfs >= 0 && (d->sriov_totalvfs < 0 || e.v.vfs > d->sriov_totalvfs)) {
+			w = warning_add(&v, &nv);
+			if (!w) {
+				policy_eval_done(&e);
+				return -ENOMEM;
+			}
+			decide_source(&e, PK_VFS, a, sizeof(a));
+			snprintf(w->bdf, sizeof(w->bdf), "%s", d->bdf);
+			if (d->sriov_totalvfs < 0)
+				snprintf(w->message, sizeof(w->message),
+					 "vfs = %d (%s), but it is not an SR-IOV physical function "
+					 "(no sriov_totalvfs): it is ignored",
+					 e.v.vfs, a);
+			else
+				snprintf(w->message, sizeof(w->message),
+					 "vfs = %d (%s), but its sriov_totalvfs is %d: the kernel "
+					 "refuses more (ERANGE), so no VF is made",
+					 e.v.vfs, a, d->sriov_totalvfs);
 		}
 		if (e.v.expect_vendor >= 0 &&
 		    (e.v.expect_vendor != d->vendor || e.v.expect_device != d->device)) {

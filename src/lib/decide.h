@@ -13,6 +13,7 @@ struct policy;
 struct policy_eval;
 struct guards;
 struct xen_user;
+struct plan_bus_reset;
 
 struct verdict {
 	bool allowed;
@@ -23,6 +24,9 @@ void decide_seize(const struct pcidev *d, const struct policy_eval *e, const str
 		  struct verdict *v);
 void decide_release(const struct pcidev_list *l, const struct pcidev *d,
 		    const struct policy_eval *e, struct verdict *v);
+void decide_release_bus(const struct pcidev_list *l, const struct pcidev *d,
+			const struct policy_eval *e, const struct plan_bus_reset *br,
+			struct verdict *v);
 int decide_source(const struct policy_eval *e, int key, char *buf, size_t size);
 /* What `policy check` warns of: a rule that names nothing here, or settings
  * of one function that contradict each other. FILE and BDF may be NULL. */

@@ -119,6 +119,7 @@ struct change_opts {
 	bool to_none;		/* release: back to no driver, whatever its native one */
 	bool iommu_group;	/* --group: every endpoint of the IOMMU group moves */
 	bool ignore_unreadable;	/* --ignore-unreadable-holders: what cannot be read holds nothing */
+	int vfs;		/* PLAN_VFS: the VF count to set */
 };
 
 /* How a change ended; the caller turns it into an exit code. */
@@ -171,6 +172,10 @@ struct change {
 	char pending[160];		/* dry run: an unfinished transaction a real run undoes */
 	char drivers[2048];		/* seize to vfio: "Driver for BDF: why" lines */
 	char skipped[512];		/* no-strict-reset: resets the kernel refused */
+	char bus_reset[600];		/* release: one bus reset for a slot, or why not ("") */
+	struct pcidev *vfs;		/* PLAN_VFS: the VFs it makes, as predicted */
+	size_t n_vfs;
+	char (*vf_stub)[JOURNAL_NAME_MAX];	/* PLAN_VFS: each VF's stub, "" = natively */
 };
 
 struct change *change_free(struct change *ch);

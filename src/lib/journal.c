@@ -224,6 +224,9 @@ static int read_file(int dir_fd, const char *name, char **ret, char *why, size_t
 
 static int format_device(FILE *f, const struct journal_device *d)
 {
+	if (d->sriov && fprintf(f, "numvfs=%d\nsriov_autoprobe=%d\n", d->numvfs,
+				d->sriov_autoprobe) < 0)
+		return -EIO;
 	return fprintf(f,
 		       "bdf=%s\nid=%04x:%04x\npath=%s\ndriver=%s\nmodule=%s\noverride=%s\n"
 		       "slot_listed=%d\npermissive=%d\nstub=%s\norigin=%s\nsince=%lld\n"
@@ -311,6 +314,21 @@ static int device_key(struct journal_device *d, const char *key, const char *val
 		return set_bool(&d->permissive, value);
 	} else if (streq(key, "stranded")) {
 		return set_bool(&d->stranded, value);
+	} else if (streq(key, "numvfs") || streq(key, "sriov_autoprobe")) {
+		long v;
+
+		errno = 0;
+		v = strtol(value, &end, 10);
+		if (errno || *end || end == value || v < -1 || v > 65535)
+			return -EBADMSG;
+		if (key[0] == 'n') {
+			if (v < 0)
+				return -EBADMSG;
+			d->sriov = true;
+			d->numvfs = (int)v;
+		} else {
+			d->sriov_autoprobe = (int)v;
+		}
 	} else if (streq(key, "since")) {
 		errno = 0;
 		d->since = strtoll(value, &end, 10);
@@ -698,7 +716,8 @@ int journal_txn_read(struct journal *j, struct journal_txn *ret)
 				r = -EBADMSG;
 				goto out_free;
 			}
-		} else if (streq(key, "op") && (streq(value, "seize") || streq(value, "release"))) {
+		} else if (streq(key, "op") && (streq(value, "seize") || streq(value, "release") ||
+						streq(value, "vfs"))) {
 			strcpy(t.op, value);
 		} else if (streq(key, "origin") && strlen(value) < sizeof(t.origin)) {
 			strcpy(t.origin, value);

@@ -30,6 +30,9 @@ struct journal_device {
 	char origin[16];		/* cli, boot or udev */
 	long long since;		/* seconds since the epoch */
 	bool stranded;			/* a failed change could not put it back */
+	bool sriov;			/* an SR-IOV PF whose VF count a change sets: */
+	int numvfs;			/*   its sriov_numvfs before */
+	int sriov_autoprobe;		/*   its sriov_drivers_autoprobe before (-1 unknown) */
 	char bad[JOURNAL_WHY_MAX];	/* journal_list(): why the file is unusable; "" if fine */
 	/* journal_list(): the file's name under devices/; bdf is "" when it is not a record's */
 	char file[NAME_MAX + 1];
@@ -44,7 +47,7 @@ struct journal_txn_device {
 };
 
 struct journal_txn {
-	char op[16];			/* seize, release */
+	char op[16];			/* seize, release, vfs */
 	char origin[16];
 	long long started;
 	size_t step;			/* steps done */

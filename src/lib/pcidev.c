@@ -86,6 +86,17 @@ bool pcidev_permissive(const struct pcidev_list *l, const struct pcidev *d)
 	return l->pciback_permissive && slots_list(l->pciback_permissive, d->bdf);
 }
 
+/* VF's number among its PF's VFs (virtfnN), -1 if not a VF or not known. */
+int pcidev_vf_index(const struct pcidev *vf)
+{
+	if (!vf->physfn || !vf->physfn->virtfns)
+		return -1;
+	for (int i = 0; vf->physfn->virtfns[i]; i++)
+		if (streq(vf->physfn->virtfns[i], vf->bdf))
+			return i;
+	return -1;
+}
+
 /* A bridge: PCI base class 06 (host, ISA, PCI-to-PCI, ...). */
 bool pcidev_is_bridge(const struct pcidev *d)
 {
@@ -269,6 +280,34 @@ static int read_optional_int(struct sysfs *s, const char *bdf, const char *attr,
 	return 0;
 }
 
+/* A PF's VF links: the kernel numbers them virtfn0, virtfn1, ... without holes. */
+static int read_virtfns(struct sysfs *s, struct pcidev *d)
+{
+	char buf[NAME_MAX + 1];
+	int r;
+
+	strv_free(d->virtfns);
+	d->virtfns = NULL;
+	for (int n = 0; d->sriov_totalvfs >= 0; n++) {
+		char **nv;
+
+		r = sysfs_read_link_name(s, buf, sizeof(buf), "virtfn%d", n);
+		if (r == -ENOENT)
+			break;
+		if (r < 0)
+			return r;
+		nv = realloc(d->virtfns, (n + 2) * sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		d->virtfns = nv;
+		nv[n + 1] = NULL;
+		nv[n] = strdup(buf);
+		if (!nv[n])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 /* What the details say before they are read: nothing known (-1). */
 static void details_unknown(struct pcidev *d)
 {
@@ -278,6 +317,8 @@ static void details_unknown(struct pcidev *d)
 	d->secondary_bus = -1;
 	d->sriov_totalvfs = -1;
 	d->sriov_numvfs = -1;
+	d->sriov_autoprobe = -1;
+	d->sriov_offset = d->sriov_stride = d->sriov_vf_device = -1;
 }
 
 static int scan_details(struct sysfs *s, struct pcidev *d)
@@ -336,38 +377,34 @@ static int scan_details(struct sysfs *s, struct pcidev *d)
 			return r;
 		if (d->secondary_bus < 0 && d->header_type == 1 && n > 0x19)
 			d->secondary_bus = config[0x19];
+		/* A bus reset of everything behind it, from sysfs (Linux >= 6.13). */
+		d->reset_subordinate = sysfs_exists(s, "reset_subordinate");
 	}
 	r = read_optional_int(s, d->bdf, "sriov_totalvfs", &d->sriov_totalvfs);
 	if (r < 0)
 		return r;
 	if (d->sriov_totalvfs >= 0) {
 		r = read_optional_int(s, d->bdf, "sriov_numvfs", &d->sriov_numvfs);
+		if (r == 0)
+			r = read_optional_int(s, d->bdf, "sriov_drivers_autoprobe",
+					      &d->sriov_autoprobe);
+		if (r == 0)
+			r = read_optional_int(s, d->bdf, "sriov_offset", &d->sriov_offset);
+		if (r == 0)
+			r = read_optional_int(s, d->bdf, "sriov_stride", &d->sriov_stride);
 		if (r < 0)
 			return r;
+		if (sysfs_read_attr(s, buf, sizeof(buf), "sriov_vf_device") >= 0)
+			d->sriov_vf_device = (int)strtol(buf, NULL, 16);
 	}
 
 	r = sysfs_read_link_name(s, buf, sizeof(buf), "physfn");
 	if (r >= 0 && strlen(buf) < sizeof(d->physfn_bdf))
 		strcpy(d->physfn_bdf, buf);
 
-	/* The kernel numbers a PF's VF links virtfn0, virtfn1, ... without holes. */
-	for (n = 0; d->sriov_totalvfs >= 0; n++) {
-		char **nv;
-
-		r = sysfs_read_link_name(s, buf, sizeof(buf), "virtfn%d", n);
-		if (r == -ENOENT)
-			break;
-		if (r < 0)
-			return r;
-		nv = realloc(d->virtfns, (n + 2) * sizeof(*nv));
-		if (!nv)
-			return -ENOMEM;
-		d->virtfns = nv;
-		nv[n + 1] = NULL;
-		nv[n] = strdup(buf);
-		if (!nv[n])
-			return -ENOMEM;
-	}
+	r = read_virtfns(s, d);
+	if (r < 0)
+		return r;
 
 	/* A vfio driver (vfio-pci or a variant) makes vfio-dev/vfioN (cdev, Linux >= 6.1). */
 	if (d->driver) {
@@ -464,6 +501,9 @@ static int read_uevent_ids(struct sysfs *ds, struct pcidev *d)
 	return 0;
 }
 
+/* scan_one(): a function a PF scanned before says is its VF (it is no PF itself) */
+#define SCAN_KNOWN_VF (1u << 8)
+
 static int scan_one(struct sysfs *s, struct sysfs *devs, const char *bdf, struct module_cache *mc,
 		    unsigned int flags, struct pcidev **ret)
 {
@@ -540,6 +580,22 @@ static int scan_one(struct sysfs *s, struct sysfs *devs, const char *bdf, struct
 				    (config[0x0e] & 0x7f) == 1)
 					d->secondary_bus = config[0x19];
 			}
+		}
+		/*
+		 * list: a PF's VF count and where its VFs sit (one failed open
+		 * on every other function); its VFs are found by address after
+		 * the scan (link_vfs()), not by a readlink each.
+		 */
+		if ((flags & PCIDEV_SCAN_BASIC) && !(flags & SCAN_KNOWN_VF)) {
+			r = read_optional_int(ds, d->bdf, "sriov_totalvfs", &d->sriov_totalvfs);
+			if (r == 0 && d->sriov_totalvfs >= 0)
+				r = read_optional_int(ds, d->bdf, "sriov_numvfs", &d->sriov_numvfs);
+			if (r == 0 && d->sriov_numvfs > 0)
+				r = read_optional_int(ds, d->bdf, "sriov_offset", &d->sriov_offset);
+			if (r == 0 && d->sriov_numvfs > 0)
+				r = read_optional_int(ds, d->bdf, "sriov_stride", &d->sriov_stride);
+			if (r < 0)
+				goto out_free;
 		}
 	} else {
 		r = scan_details(ds, d);
@@ -738,6 +794,20 @@ int pcidev_load_details(struct sysfs *s, struct pcidev_list *l, struct pcidev *d
 				return r;
 		}
 	}
+	/*
+	 * A bus reset behind D's bridge (plan_bus_reset()) reads the bridge's
+	 * reset_subordinate and what the kernel offers each function behind it.
+	 */
+	if (d->parent) {
+		const struct pcidev *behind[64];
+		size_t nb = pcidev_behind(l, d->parent, behind, ELEMENTSOF(behind));
+
+		r = load_one(s, l, d->parent);
+		for (size_t i = 0; r >= 0 && i < nb && i < ELEMENTSOF(behind); i++)
+			r = load_one(s, l, (struct pcidev *)behind[i]);
+		if (r < 0)
+			return r;
+	}
 	/* a boot asks again for each function of a slot: list the group once */
 	d->related = true;
 	return 0;
@@ -751,6 +821,52 @@ int pcidev_load_all_details(struct sysfs *s, struct pcidev_list *l)
 
 		if (r < 0)
 			return r;
+	}
+	return 0;
+}
+
+/* Where a PF's VFs sit: routing IDs first, first + stride, ... (n of them). */
+struct vf_range {
+	unsigned int domain;
+	int first, stride, n;
+};
+
+/*
+ * list's cheap pass: each PF's VFs from where the kernel puts them (routing
+ * ID + sriov_offset + i * sriov_stride, drivers/pci/iov.c), found by address
+ * in the sorted snapshot: their physfn and the PF's virtfns, without a
+ * readlink per VF. Returns 0 or -ENOMEM.
+ */
+static int link_vfs(struct pcidev_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		struct pcidev *pf = l->devs[i];
+		int rid = pf->addr.bus << 8 | pf->addr.slot << 3 | pf->addr.func;
+
+		if (pf->sriov_numvfs <= 0 || pf->sriov_offset < 0 || pf->sriov_stride < 0 ||
+		    pf->virtfns)
+			continue;
+		pf->virtfns = calloc((size_t)pf->sriov_numvfs + 1, sizeof(*pf->virtfns));
+		if (!pf->virtfns)
+			return -ENOMEM;
+		for (int k = 0, n = 0; k < pf->sriov_numvfs; k++) {
+			int v = rid + pf->sriov_offset + k * pf->sriov_stride;
+			struct pci_addr a = { .domain = pf->addr.domain,
+					      .bus = (unsigned int)v >> 8 & 0xff,
+					      .slot = (unsigned int)v >> 3 & 0x1f,
+					      .func = (unsigned int)v & 7 };
+			struct pcidev *vf = v <= 0xffff ? pcidev_find(l, &a) : NULL;
+
+			if (!vf)
+				continue; /* not there (yet): no link to guess */
+			pf->virtfns[n] = strdup(vf->bdf);
+			if (!pf->virtfns[n++])
+				return -ENOMEM;
+			if (!vf->physfn_bdf[0]) {
+				strcpy(vf->physfn_bdf, pf->bdf);
+				vf->physfn = pf;
+			}
+		}
 	}
 	return 0;
 }
@@ -776,6 +892,8 @@ int pcidev_scan(struct sysfs *s, unsigned int flags, struct pcidev_list **ret)
 	_cleanup_strv_free_ char **names = NULL;
 	_cleanup_free_ char *slots = NULL;
 	struct module_cache mc = { .n = 0 };
+	_cleanup_free_ struct vf_range *ranges = NULL;
+	size_t n_ranges = 0, a_ranges = 0;
 	int n, r = 0;
 
 	n = sysfs_list_dir(s, &names, "bus/pci/devices");
@@ -797,14 +915,48 @@ int pcidev_scan(struct sysfs *s, unsigned int flags, struct pcidev_list **ret)
 
 	for (int i = 0; i < n; i++) {
 		struct pci_addr a;
+		unsigned int f = flags;
 
 		if (addr_parse_bdf(names[i], &a) < 0 || !sysfs_valid_name(names[i]))
 			continue;
-		r = scan_one(s, devs, names[i], &mc, flags, &l->devs[l->n]);
+		/* list: where the PFs read so far put their VFs (names are sorted) */
+		for (size_t k = 0; (flags & PCIDEV_SCAN_BASIC) && k < n_ranges; k++) {
+			int rid = (int)(a.bus << 8 | a.slot << 3 | a.func) - ranges[k].first;
+
+			if (a.domain == ranges[k].domain && rid >= 0 &&
+			    rid % ranges[k].stride == 0 && rid / ranges[k].stride < ranges[k].n) {
+				f |= SCAN_KNOWN_VF;
+				break;
+			}
+		}
+		r = scan_one(s, devs, names[i], &mc, f, &l->devs[l->n]);
 		if (r == -ENOENT)
 			continue; /* removed while we looked (hot-unplug) */
 		if (r < 0)
 			goto out_clear_cache;
+		if ((flags & PCIDEV_SCAN_BASIC) && l->devs[l->n]->sriov_numvfs > 0 &&
+		    l->devs[l->n]->sriov_offset >= 0 && l->devs[l->n]->sriov_stride > 0) {
+			const struct pcidev *pf = l->devs[l->n];
+
+			if (n_ranges == a_ranges) {
+				size_t na = a_ranges ? a_ranges * 2 : 16;
+				void *nv = realloc(ranges, na * sizeof(*ranges));
+
+				if (!nv) {
+					r = -ENOMEM;
+					goto out_clear_cache;
+				}
+				ranges = nv;
+				a_ranges = na;
+			}
+			ranges[n_ranges++] = (struct vf_range){
+				.domain = pf->addr.domain,
+				.first = (int)(pf->addr.bus << 8 | pf->addr.slot << 3 | pf->addr.func) +
+					 pf->sriov_offset,
+				.stride = pf->sriov_stride,
+				.n = pf->sriov_numvfs,
+			};
+		}
 		l->n++;
 	}
 	r = 0;
@@ -818,6 +970,11 @@ int pcidev_scan(struct sysfs *s, unsigned int flags, struct pcidev_list **ret)
 			d->parent = pcidev_find_bdf(l, d->parent_bdf);
 		if (d->physfn_bdf[0])
 			d->physfn = pcidev_find_bdf(l, d->physfn_bdf);
+	}
+	if (flags & PCIDEV_SCAN_BASIC) {
+		r = link_vfs(l);
+		if (r < 0)
+			goto out_clear_cache;
 	}
 	mark_slots(l, slots);
 	trace_point("snapshot of %zu functions%s", l->n,
@@ -948,6 +1105,31 @@ bool pcidev_reset_works(const struct pcidev_list *l, const struct pcidev *d)
 		if (!streq(*m, "bus") && !streq(*m, "cxl_bus"))
 			return true;
 	return !bus_shared(l, d);
+}
+
+/*
+ * Every function behind BRIDGE (on its secondary bus and the buses below),
+ * in snapshot (address) order, into OUT. Returns their count, which may
+ * exceed MAX; OUT holds the first MAX.
+ */
+size_t pcidev_behind(const struct pcidev_list *l, const struct pcidev *bridge,
+		     const struct pcidev **out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; bridge && i < l->n; i++) {
+		const struct pcidev *d = l->devs[i];
+		bool below = false;
+
+		for (const struct pcidev *p = d->parent; p && !below; p = p->parent)
+			below = p == bridge;
+		if (!below)
+			continue;
+		if (n < max)
+			out[n] = d;
+		n++;
+	}
+	return n;
 }
 
 /*

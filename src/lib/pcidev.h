@@ -44,6 +44,7 @@ struct pcidev {
 	int iommu_group;	/* -1 without an IOMMU group */
 	int boot_vga;		/* -1 if the attribute does not exist */
 	int secondary_bus;	/* bridges: secondary_bus_number, else -1 */
+	bool reset_subordinate;	/* bridges: reset_subordinate exists (Linux >= 6.13) */
 
 	struct pcidev *parent;	/* upstream bridge, NULL on a root bus */
 	struct pcidev *physfn;	/* SR-IOV: the PF of a VF */
@@ -51,6 +52,9 @@ struct pcidev {
 	char physfn_bdf[ADDR_BDF_MAX];	/* "" unless a VF */
 	int sriov_totalvfs;	/* -1 unless an SR-IOV PF */
 	int sriov_numvfs;
+	int sriov_autoprobe;	/* sriov_drivers_autoprobe, -1 unless a PF */
+	int sriov_offset, sriov_stride;	/* where its VFs appear (routing IDs), -1 unknown */
+	int sriov_vf_device;	/* the VFs' device ID, -1 unknown */
 	char **virtfns;		/* BDFs of the VFs of a PF, NULL otherwise */
 	char **net_ifaces;	/* names under net/, NULL if none */
 	char *vfio_dev;		/* the name under vfio-dev/ ("vfio3"): a vfio driver holds it */
@@ -86,6 +90,7 @@ struct pcidev *pcidev_find_bdf(const struct pcidev_list *l, const char *bdf);
 
 bool pcidev_is_bridge(const struct pcidev *d);
 const char *pcidev_essential(const struct pcidev *d);
+int pcidev_vf_index(const struct pcidev *vf);
 bool pcidev_is_ehci(const struct pcidev *d);
 bool pcidev_is_usb_companion(const struct pcidev *d);
 bool pcidev_has_function_reset(const struct pcidev *d);
@@ -101,5 +106,7 @@ size_t pcidev_slot_functions(const struct pcidev_list *l, const struct pcidev *d
 int pcidev_qubes_path(const struct pcidev *d, char *buf, size_t size);
 int pcidev_iommu_members(struct sysfs *s, const struct pcidev *d, char ***ret);
 bool pcidev_reset_works(const struct pcidev_list *l, const struct pcidev *d);
+size_t pcidev_behind(const struct pcidev_list *l, const struct pcidev *bridge,
+		     const struct pcidev **out, size_t max);
 int pcidev_reset_reason(const struct pcidev_list *l, const struct pcidev *d, char *buf,
 			size_t size);

@@ -39,12 +39,14 @@ static const char *const check_names[_CHECK_MAX] = {
 	[CHECK_SLOT_UNLISTED] = "slot-unlisted",
 	[CHECK_PERMISSIVE] = "permissive",
 	[CHECK_XEN_DOM0] = "xen-dom0",
+	[CHECK_ATTR] = "attr",
 };
 
 static const char *const op_names[_STEP_OP_MAX] = {
 	[STEP_LOAD_MODULE] = "load-module",
 	[STEP_WRITE] = "write",
 	[STEP_XEN_DEASSIGN] = "xen-deassign",
+	[STEP_HOT_RESET] = "vfio-hot-reset",
 };
 
 /* The step's verb, as --dry-run prints it. */
@@ -60,6 +62,9 @@ void plan_step_describe(const struct step *st, char *buf, size_t size)
 		snprintf(buf, size, "load-module %s", st->module);
 	else if (st->op == STEP_XEN_DEASSIGN)
 		snprintf(buf, size, "xen-deassign DOMID_IO %s", st->bdf);
+	else if (st->op == STEP_HOT_RESET)
+		snprintf(buf, size, "vfio-hot-reset %s (behind %s, groups %s)", st->covers,
+			 st->path, st->value);
 	else
 		snprintf(buf, size, "write %s \"%s\"", st->path,
 			 streq(st->value, "\n") ? "\\n" : st->value);
@@ -187,6 +192,168 @@ static int plan_load_modules(const struct pcidev_list *l, const struct plan_targ
 	return 0;
 }
 
+/* The groups of the functions a bus reset covers, "7,8", each once. */
+static int group_list(const struct plan_bus_reset *br, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < br->n; i++) {
+		bool dup = false;
+
+		for (size_t j = 0; j < i; j++)
+			dup = dup || br->covers[j]->iommu_group == br->covers[i]->iommu_group;
+		if (dup)
+			continue;
+		len += snprintf(buf + (len < size ? len : size), len < size ? size - len : 0,
+				"%s%d", len ? "," : "", br->covers[i]->iommu_group);
+	}
+	return len < size ? 0 : -ENAMETOOLONG;
+}
+
+/* The one reset step of T's bus: VFIO's hot reset, or the bridge's reset_subordinate. */
+static int plan_bus_reset_step(struct plan *p, const struct plan_target *t)
+{
+	const struct plan_bus_reset *br = t->bus_reset;
+	char covers[PLAN_COVERS_MAX], groups[PLAN_NAME_MAX];
+	size_t len = 0;
+	int r;
+
+	for (size_t i = 0; i < br->n; i++)
+		len += snprintf(covers + (len < sizeof(covers) ? len : sizeof(covers)),
+				len < sizeof(covers) ? sizeof(covers) - len : 0, "%s%s",
+				i ? " " : "", br->covers[i]->bdf);
+	if (len >= sizeof(covers))
+		return -ENAMETOOLONG;
+	if (br->how == BUS_RESET_VFIO) {
+		r = group_list(br, groups, sizeof(groups));
+		if (r < 0)
+			return r;
+		r = add_step(p, STEP_HOT_RESET, CHECK_NONE, br->covers[0]->bdf, groups, "", NULL,
+			     t->reset_optional
+				     ? "one bus reset for the whole slot, while vfio-pci holds every "
+				       "function (no-strict-reset: if the kernel refuses, they "
+				       "return without)"
+				     : "one bus reset for the whole slot, while vfio-pci holds every "
+				       "function, so nothing of its last user remains",
+			     "%s", br->bridge->bdf);
+	} else {
+		r = add_step(p, STEP_WRITE, CHECK_NONE, br->covers[0]->bdf, "1", "", NULL,
+			     t->reset_optional
+				     ? "one bus reset for the whole slot, through its bridge "
+				       "(no-strict-reset: if the kernel refuses, they return without)"
+				     : "one bus reset for the whole slot, through its bridge, so "
+				       "nothing of its last user remains",
+			     "bus/pci/devices/%s/reset_subordinate", br->bridge->bdf);
+	}
+	if (r < 0)
+		return r;
+	p->steps[p->n - 1].optional = t->reset_optional;
+	memcpy(p->steps[p->n - 1].covers, covers, len + 1);
+	return 0;
+}
+
+static bool lists_bus_reset(const struct pcidev *d)
+{
+	for (char **m = d->reset_methods; m && *m; m++)
+		if (streq(*m, "bus"))
+			return true;
+	return false;
+}
+
+static bool in_set(struct pcidev *const *set, size_t n, const struct pcidev *d);
+
+/*
+ * Whether one bus reset can stand in for the reset D cannot have alone:
+ * every function behind D's bridge is in SET (the change), they all sit on
+ * vfio (VFIO's hot reset) or all on pciback/pci-stub with a bridge that has
+ * reset_subordinate, and the kernel offered a bus reset to one of them
+ * (reset_method lists "bus": the bridge can do a secondary bus reset).
+ * RET->how says which, or NONE with RET->fact saying why not ("" when D
+ * needs no bus reset: it can be reset alone, or it is not on a stub).
+ * Pure. Returns 0.
+ */
+int plan_bus_reset(const struct pcidev_list *l, const struct pcidev *d,
+		   struct pcidev *const *set, size_t n, struct plan_bus_reset *ret)
+{
+	const struct pcidev *out[PLAN_BUS_MAX];
+	char names[200] = "", left[200] = "";
+	size_t nb, len = 0, nleft = 0, lleft = 0;
+	bool vfio = true, stub = true, offered = false;
+
+	*ret = (struct plan_bus_reset){ .how = BUS_RESET_NONE };
+	if (d->stub == PCIDEV_STUB_NONE || pcidev_reset_works(l, d) || !d->parent)
+		return 0;
+	ret->bridge = d->parent;
+	nb = pcidev_behind(l, d->parent, out, ELEMENTSOF(out));
+	if (nb > ELEMENTSOF(out)) {
+		snprintf(ret->fact, sizeof(ret->fact),
+			 "a bus reset behind %s would hit %zu functions, more than pcibind plans "
+			 "one reset for",
+			 d->parent->bdf, nb);
+		return 0;
+	}
+	for (size_t i = 0; i < nb; i++) {
+		const struct pcidev *o = out[i];
+
+		ret->covers[ret->n++] = o;
+		offered = offered || lists_bus_reset(o);
+		vfio = vfio && o->driver && (o->vfio_dev || vfio_is_vfio_driver(o->driver));
+		stub = stub && (o->stub == PCIDEV_STUB_PCIBACK || o->stub == PCIDEV_STUB_PCI_STUB);
+		len += snprintf(names + (len < sizeof(names) ? len : sizeof(names)),
+				len < sizeof(names) ? sizeof(names) - len : 0, "%s%s",
+				i == 0 ? "" : i + 1 == nb ? " and " : ", ", o->bdf);
+		if (in_set(set, n, o))
+			continue;
+		nleft++;
+		lleft += snprintf(left + (lleft < sizeof(left) ? lleft : sizeof(left)),
+				  lleft < sizeof(left) ? sizeof(left) - lleft : 0, "%s%s (%s)",
+				  lleft ? ", " : "", o->bdf, o->driver ? o->driver : "no driver");
+	}
+	if (nleft) {
+		snprintf(ret->fact, sizeof(ret->fact),
+			 "a bus reset of bus %02x would also reset %s, which %s not in this change",
+			 d->addr.bus, left, nleft == 1 ? "is" : "are");
+		return 0;
+	}
+	if (!offered) {
+		snprintf(ret->fact, sizeof(ret->fact),
+			 "the kernel offers a bus reset to none of %s (no reset_method lists bus), "
+			 "so bridge %s cannot reset bus %02x",
+			 names, d->parent->bdf, d->addr.bus);
+		return 0;
+	}
+	if (vfio) {
+		ret->how = BUS_RESET_VFIO;
+		snprintf(ret->fact, sizeof(ret->fact),
+			 "a bus reset of bus %02x covers %s, %s in this change (VFIO's hot reset, "
+			 "while vfio-pci holds them)",
+			 d->addr.bus, names, nb == 2 ? "both" : "all");
+		return 0;
+	}
+	if (stub && d->parent->reset_subordinate) {
+		ret->how = BUS_RESET_BRIDGE;
+		snprintf(ret->fact, sizeof(ret->fact),
+			 "a bus reset of bus %02x covers %s, %s in this change (through bridge "
+			 "%s's reset_subordinate)",
+			 d->addr.bus, names, nb == 2 ? "both" : "all", d->parent->bdf);
+		return 0;
+	}
+	if (stub)
+		snprintf(ret->fact, sizeof(ret->fact),
+			 "a bus reset of bus %02x would cover %s, all in this change, but this "
+			 "kernel has no way to ask for it on %s: pciback and pci-stub reset only "
+			 "function by function, and bridge %s has no reset_subordinate (Linux 6.13 "
+			 "and later); seize them to vfio-pci, whose hot reset does it",
+			 d->addr.bus, names, pcidev_stub_name(d->stub), d->parent->bdf);
+	else
+		snprintf(ret->fact, sizeof(ret->fact),
+			 "a bus reset of bus %02x would cover %s, all in this change, but they are "
+			 "not all on vfio-pci (VFIO's hot reset) nor all on pciback or pci-stub",
+			 d->addr.bus, names);
+	return 0;
+}
+
 /*
  * Plan moving the N functions of T to their targets, in the phase order
  * described at the top of this file. Appends to RET. Returns 0 or -errno.
@@ -210,8 +377,25 @@ int plan_move(const struct pcidev_list *l, const struct plan_target *t, size_t n
 
 	for (size_t i = 0; i < n; i++) {
 		const struct pcidev *d = t[i].dev;
+		bool dup = false;
 
-		if (!t[i].reset_first || !pcidev_reset_works(l, d) || on_driver(d, t[i].driver))
+		if (!t[i].reset_first || !t[i].bus_reset || on_driver(d, t[i].driver))
+			continue;
+		for (size_t j = 0; j < i; j++)
+			dup = dup || (t[j].reset_first && t[j].bus_reset &&
+				      t[j].bus_reset->bridge == t[i].bus_reset->bridge);
+		if (dup)
+			continue;
+		r = plan_bus_reset_step(ret, &t[i]);
+		if (r < 0)
+			return r;
+	}
+
+	for (size_t i = 0; i < n; i++) {
+		const struct pcidev *d = t[i].dev;
+
+		if (!t[i].reset_first || t[i].bus_reset || !pcidev_reset_works(l, d) ||
+		    on_driver(d, t[i].driver))
 			continue;
 		r = WRITE(ret, CHECK_NONE, &t[i], "1", "",
 			  t[i].reset_optional
@@ -349,8 +533,15 @@ void plan_print(const struct plan *p, FILE *f)
 			fprintf(f, "%2zu  xen-deassign DOMID_IO %s  # %s\n", i + 1, st->bdf, st->why);
 			continue;
 		}
+		if (st->op == STEP_HOT_RESET) {
+			fprintf(f, "%2zu  vfio-hot-reset %s (bus behind %s, VFIO groups %s)  # %s\n",
+				i + 1, st->covers, st->path, st->value, st->why);
+			continue;
+		}
 		fprintf(f, "%2zu  write %s ", i + 1, st->path);
 		print_value(st->value, f);
+		if (st->covers[0])
+			fprintf(f, " (resets %s)", st->covers);
 		fprintf(f, "  # %s\n", st->why);
 	}
 }
@@ -706,6 +897,7 @@ int plan_release(const struct pcidev_list *l, const struct plan_request *req,
 	_cleanup_free_ struct pcidev **set = NULL;
 	_cleanup_free_ struct plan_target *t = NULL;
 	_cleanup_free_ char(*placeholder)[PLAN_NAME_MAX] = NULL;
+	_cleanup_free_ struct plan_bus_reset *br = NULL;
 	size_t n = 0;
 	int r;
 
@@ -714,8 +906,11 @@ int plan_release(const struct pcidev_list *l, const struct plan_request *req,
 		return r;
 	t = calloc(n + 1, sizeof(*t));
 	placeholder = calloc(n + 1, sizeof(*placeholder));
-	if (!t || !placeholder)
+	br = calloc(n + 1, sizeof(*br));
+	if (!t || !placeholder || !br)
 		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		(void)plan_bus_reset(l, set[i], set, n, &br[i]);
 	for (size_t i = 0; i < n; i++) {
 		const struct pcidev *d = set[i];
 		const struct plan_native *nat = find_native(natives, n_natives, d->bdf);
@@ -725,6 +920,7 @@ int plan_release(const struct pcidev_list *l, const struct plan_request *req,
 			t[i] = (struct plan_target){
 				.dev = d,
 				.reset_first = d->stub != PCIDEV_STUB_NONE,
+				.bus_reset = br[i].how != BUS_RESET_NONE ? &br[i] : NULL,
 				.remove_slot = d->in_pciback_slots,
 			};
 			continue;
@@ -749,6 +945,7 @@ int plan_release(const struct pcidev_list *l, const struct plan_request *req,
 			.final_override = NULL,
 			.reset_first = d->stub != PCIDEV_STUB_NONE,
 			.reset_optional = req->no_strict_reset,
+			.bus_reset = br[i].how != BUS_RESET_NONE ? &br[i] : NULL,
 			.remove_slot = d->in_pciback_slots,
 			.xen_deassign = req->xen_dom0 && d->stub == PCIDEV_STUB_PCIBACK,
 		};
@@ -770,4 +967,175 @@ int plan_release(const struct pcidev_list *l, const struct plan_request *req,
 			return r;
 	}
 	return 0;
+}
+
+/* ---- SR-IOV: pcibind vfs ------------------------------------------------ */
+
+/*
+ * The VF number I (0-based) of PF as the kernel will make it
+ * (drivers/pci/iov.c pci_iov_virtfn_bus/devfn: routing ID = PF's + offset +
+ * I * stride): its address, IDs (the PF's vendor, sriov_vf_device), class
+ * and physfn link, into RET (no driver, no IOMMU group yet). Returns 0,
+ * -ENODATA when the PF does not say where its VFs go, -ERANGE past bus ff.
+ */
+int plan_vf_predict(const struct pcidev *pf, int i, struct pcidev *ret)
+{
+	int rid;
+
+	if (pf->sriov_offset < 0 || pf->sriov_stride < 0)
+		return -ENODATA;
+	rid = (pf->addr.bus << 8 | pf->addr.slot << 3 | pf->addr.func) + pf->sriov_offset +
+	      i * pf->sriov_stride;
+	if (rid > 0xffff)
+		return -ERANGE;
+	*ret = (struct pcidev){
+		.addr = { .domain = pf->addr.domain,
+			  .bus = (unsigned int)rid >> 8,
+			  .slot = ((unsigned int)rid >> 3) & 0x1f,
+			  .func = (unsigned int)rid & 7 },
+		.vendor = pf->vendor,
+		.device = pf->sriov_vf_device >= 0 ? (uint16_t)pf->sriov_vf_device : pf->device,
+		.subsys_vendor = pf->subsys_vendor,
+		.subsys_device = pf->subsys_device,
+		.class = pf->class,
+		.header_type = 0,
+		.iommu_group = -1,
+		.boot_vga = -1,
+		.secondary_bus = -1,
+		.sriov_totalvfs = -1,
+		.sriov_numvfs = -1,
+		.sriov_autoprobe = -1,
+		.sriov_offset = -1,
+		.sriov_stride = -1,
+		.sriov_vf_device = -1,
+		.parent = pf->parent,
+		.physfn = (struct pcidev *)pf,
+	};
+	addr_format_bdf(&ret->addr, ret->bdf);
+	snprintf(ret->physfn_bdf, sizeof(ret->physfn_bdf), "%s", pf->bdf);
+	snprintf(ret->parent_bdf, sizeof(ret->parent_bdf), "%s", pf->parent_bdf);
+	return 0;
+}
+
+static int write_attr(struct plan *p, const char *bdf, const char *attr, const char *value,
+		      enum step_check check, const char *why)
+{
+	return add_step(p, STEP_WRITE, check, bdf, value, "", NULL, why, "bus/pci/devices/%s/%s",
+			bdf, attr);
+}
+
+/*
+ * Plan setting PF's VF count to N (pure): VFS (N_VFS of them, from
+ * plan_vf_predict()) say where each new VF goes. Appends to RET; no steps
+ * when the count is N already. Returns 0, -EINVAL (N out of range) or
+ * -ENOMEM.
+ */
+int plan_vfs(const struct pcidev_list *l, const struct pcidev *pf, int n,
+	     const struct plan_vf *vfs, size_t n_vfs, struct plan *ret)
+{
+	char count[16];
+	bool autoprobe = pf->sriov_autoprobe != 0;
+	int r;
+
+	if (n < 0 || (pf->sriov_totalvfs >= 0 && n > pf->sriov_totalvfs))
+		return -EINVAL;
+	if (n == pf->sriov_numvfs)
+		return 0;
+	if (pf->sriov_numvfs > 0) {
+		r = write_attr(ret, pf->bdf, "sriov_numvfs", "0", CHECK_ATTR,
+			       n ? "the kernel makes a new count only from 0: remove the VFs first"
+				 : "remove the VFs");
+		if (r < 0 || n == 0)
+			return r;
+	}
+	if (autoprobe) {
+		r = write_attr(ret, pf->bdf, "sriov_drivers_autoprobe", "0", CHECK_ATTR,
+			       "no driver may probe the new VFs as they appear");
+		if (r < 0)
+			return r;
+	}
+	snprintf(count, sizeof(count), "%d", n);
+	r = write_attr(ret, pf->bdf, "sriov_numvfs", count, CHECK_ATTR,
+		       "the PF's driver makes the VFs (they appear unbound)");
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n_vfs; i++) {
+		bool dup = false;
+
+		if (!vfs[i].stub || !vfs[i].module || pcidev_driver_registered(l, vfs[i].stub))
+			continue;
+		for (size_t j = 0; j < i; j++)
+			dup = dup || streq_ptr(vfs[j].module, vfs[i].module);
+		if (dup)
+			continue;
+		r = add_step(ret, STEP_LOAD_MODULE, CHECK_DRIVER_PRESENT, "", "", vfs[i].stub,
+			     vfs[i].module, "the target driver is not registered yet",
+			     "bus/pci/drivers/%s", vfs[i].stub);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < n_vfs; i++) {
+		const char *bdf = vfs[i].dev->bdf;
+
+		if (!vfs[i].stub)
+			continue;
+		r = write_attr(ret, bdf, "driver_override", vfs[i].stub, CHECK_OVERRIDE,
+			       "the policy seizes this VF: only its stub may bind it");
+		if (r < 0)
+			return r;
+		ret->steps[ret->n - 1].check = CHECK_OVERRIDE;
+		snprintf(ret->steps[ret->n - 1].driver, PLAN_NAME_MAX, "%s", vfs[i].stub);
+		r = add_step(ret, STEP_WRITE, CHECK_BOUND, bdf, bdf, vfs[i].stub, NULL,
+			     "bind it to the stub and wait until the driver link says so",
+			     "bus/pci/drivers/%s/bind", vfs[i].stub);
+		if (r < 0)
+			return r;
+	}
+	if (autoprobe) {
+		r = write_attr(ret, pf->bdf, "sriov_drivers_autoprobe", "1", CHECK_ATTR,
+			       "autoprobe back as it was");
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < n_vfs; i++) {
+		if (vfs[i].stub)
+			continue;
+		r = add_step(ret, STEP_WRITE, CHECK_NONE, vfs[i].dev->bdf, vfs[i].dev->bdf, "",
+			     NULL,
+			     "no rule seizes this VF: let the kernel probe it natively (whatever "
+			     "binds, or nothing, is its own)",
+			     "bus/pci/drivers_probe");
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/*
+ * The way back for pcibind vfs: PF's autoprobe, then its VF count, as they
+ * were (NUMVFS; AUTOPROBE -1: unknown, left). Appends to RET. Returns 0 or
+ * -ENOMEM.
+ */
+int plan_sriov_restore(const struct pcidev *pf, int numvfs, int autoprobe, struct plan *ret)
+{
+	char v[16];
+	int r;
+
+	if (autoprobe >= 0 && pf->sriov_autoprobe >= 0 && autoprobe != pf->sriov_autoprobe) {
+		snprintf(v, sizeof(v), "%d", autoprobe);
+		r = write_attr(ret, pf->bdf, "sriov_drivers_autoprobe", v, CHECK_ATTR,
+			       "autoprobe as it was before");
+		if (r < 0)
+			return r;
+	}
+	if (numvfs == pf->sriov_numvfs || pf->sriov_numvfs < 0)
+		return 0;
+	if (pf->sriov_numvfs > 0) {
+		r = write_attr(ret, pf->bdf, "sriov_numvfs", "0", CHECK_ATTR,
+			       "remove the VFs the change made");
+		if (r < 0 || numvfs == 0)
+			return r;
+	}
+	snprintf(v, sizeof(v), "%d", numvfs);
+	return write_attr(ret, pf->bdf, "sriov_numvfs", v, CHECK_ATTR, "the VF count as it was");
 }

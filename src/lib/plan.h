@@ -13,11 +13,13 @@ struct pcidev_list;
 
 #define PLAN_NAME_MAX 64
 #define PLAN_PATH_MAX 160
+#define PLAN_COVERS_MAX 256
 
 enum step_op {
 	STEP_LOAD_MODULE,	/* load arg (a module) so that driver appears */
 	STEP_WRITE,		/* write value to path */
 	STEP_XEN_DEASSIGN,	/* take bdf out of Xen's quarantine (DOM_IO): xen.c */
+	STEP_HOT_RESET,		/* VFIO hot reset of the bus behind path (a bridge): vfio.c */
 	_STEP_OP_MAX,
 };
 
@@ -32,6 +34,7 @@ enum step_check {
 	CHECK_SLOT_UNLISTED,
 	CHECK_PERMISSIVE,	/* pciback's permissive lists the device */
 	CHECK_XEN_DOM0,		/* Xen: a second de-assign answers "not in DOM_IO" */
+	CHECK_ATTR,		/* the attribute at path reads value (sriov_numvfs, ...) */
 	_CHECK_MAX,
 };
 
@@ -43,6 +46,7 @@ struct step {
 	char value[PLAN_NAME_MAX];	/* written as is ("\n" clears) */
 	char driver[PLAN_NAME_MAX];	/* what the check expects ("" = none) */
 	char module[PLAN_NAME_MAX];	/* STEP_LOAD_MODULE */
+	char covers[PLAN_COVERS_MAX];	/* a bus reset: every function it resets, space-separated */
 	const char *why;		/* one line, for --dry-run */
 	bool optional;			/* a reset that may fail: go on without it */
 };
@@ -52,6 +56,34 @@ struct plan {
 	size_t n, alloc;
 };
 
+/*
+ * One reset for a whole slot: when a function cannot be reset alone and
+ * every function behind its bridge is in the change, a secondary bus reset
+ * of that bridge covers exactly them. On vfio-pci it is VFIO's hot reset
+ * (the kernel's vfio_pci_dev_set_hot_reset(): every affected device owned
+ * through the groups passed); on pciback and pci-stub it is the bridge's
+ * reset_subordinate (Linux 6.13 and later), as pciback itself only resets
+ * function by function.
+ */
+enum plan_bus_reset_how {
+	BUS_RESET_NONE,		/* not needed, or not possible: fact says why */
+	BUS_RESET_VFIO,		/* VFIO_DEVICE_PCI_HOT_RESET */
+	BUS_RESET_BRIDGE,	/* write 1 to the bridge's reset_subordinate */
+};
+
+#define PLAN_BUS_MAX 32
+
+struct plan_bus_reset {
+	enum plan_bus_reset_how how;
+	const struct pcidev *bridge;
+	const struct pcidev *covers[PLAN_BUS_MAX];	/* every function behind the bridge */
+	size_t n;
+	char fact[600];		/* what explain says ("" when no bus reset is in question) */
+};
+
+int plan_bus_reset(const struct pcidev_list *l, const struct pcidev *d,
+		   struct pcidev *const *set, size_t n, struct plan_bus_reset *ret);
+
 /* Where one function should end up. */
 struct plan_target {
 	const struct pcidev *dev;
@@ -60,6 +92,7 @@ struct plan_target {
 	const char *final_override;	/* NULL: clear driver_override at the end */
 	bool reset_first;		/* reset while still on its current driver */
 	bool reset_optional;		/* no-strict-reset: a failing reset is skipped */
+	const struct plan_bus_reset *bus_reset;	/* reset with its whole bus, NULL: alone */
 	bool remove_slot;		/* take it out of pciback's slots */
 	bool permissive;		/* add it to pciback's permissive list */
 	bool xen_deassign;		/* Xen dom0: it leaves pciback, de-quarantine it */
@@ -88,6 +121,7 @@ void plan_step_describe(const struct step *st, char *buf, size_t size);
 enum plan_op {
 	PLAN_SEIZE,
 	PLAN_RELEASE,
+	PLAN_VFS,		/* set an SR-IOV PF's VF count (pcibind vfs) */
 };
 
 struct plan_request {
@@ -132,3 +166,23 @@ int plan_seize(const struct pcidev_list *l, const struct plan_request *req, stru
 int plan_release(const struct pcidev_list *l, const struct plan_request *req,
 		 const struct plan_native *natives, size_t n_natives, struct plan *ret,
 		 struct plan_refusal *why);
+
+/*
+ * pcibind vfs PF N. The VFs do not exist until the kernel makes them, but
+ * where they appear is known (the PF's routing ID + sriov_offset + i *
+ * sriov_stride, device ID sriov_vf_device), so the policy can be asked
+ * about each before, and the plan shows every step: the count to 0 first
+ * when the kernel needs it, sriov_drivers_autoprobe off while they appear
+ * (no native driver takes them first), the ones the policy seizes bound to
+ * their stub, autoprobe back as it was, the others probed natively.
+ */
+struct plan_vf {
+	struct pcidev *dev;		/* predicted (plan_vf_predict()) */
+	const char *stub;		/* NULL: probe natively */
+	const char *module;		/* the stub's module, if it is not registered */
+};
+
+int plan_vf_predict(const struct pcidev *pf, int i, struct pcidev *ret);
+int plan_vfs(const struct pcidev_list *l, const struct pcidev *pf, int n,
+	     const struct plan_vf *vfs, size_t n_vfs, struct plan *ret);
+int plan_sriov_restore(const struct pcidev *pf, int numvfs, int autoprobe, struct plan *ret);

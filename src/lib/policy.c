@@ -55,6 +55,7 @@ static const char *const key_names[_PK_MAX] = {
 	[PK_PROTECT] = "protect",
 	[PK_EXPECT_ID] = "expect-id",
 	[PK_FORCE] = "force",
+	[PK_VFS] = "vfs",
 };
 
 static const char *const match_names[_MATCH_KIND_MAX] = {
@@ -62,6 +63,7 @@ static const char *const match_names[_MATCH_KIND_MAX] = {
 	[MATCH_ID] = "match-id",
 	[MATCH_CLASS] = "match-class",
 	[MATCH_DRIVER] = "match-driver",
+	[MATCH_PHYSFN] = "match-physfn",
 };
 
 /* The key's name as policy files spell it. */
@@ -81,6 +83,7 @@ static const struct policy_values builtin = {
 	.driver = "",
 	.expect_vendor = -1,
 	.expect_device = -1,
+	.vfs = -1,
 };
 
 static void match_free(struct policy_match *m)
@@ -352,6 +355,7 @@ static int add_match(struct parse_state *st, struct policy_rule *r, enum match_k
 			item[--n] = '\0';
 		switch (kind) {
 		case MATCH_ADDRESS:
+		case MATCH_PHYSFN:
 			ok = select_parse(item, &m.sel, &why) == 0 && m.sel.f.device_class < 0;
 			/*
 			 * "01:00.0" names one function of domain 0000, as
@@ -428,7 +432,8 @@ static int set_key(struct parse_state *st, struct policy_rule *r, const char *na
 			return add_rule_error(st->p, (size_t)(r - st->p->rules), st->file,
 					      st->line,
 					      "unknown match key '%s' (match-address, match-id, "
-					      "match-class or match-driver): the rule is dropped",
+					      "match-class, match-driver or match-physfn): the rule is "
+					      "dropped",
 					      name);
 		}
 		return add_rule_error(st->p, (size_t)(r - st->p->rules), st->file, st->line,
@@ -456,6 +461,17 @@ static int set_key(struct parse_state *st, struct policy_rule *r, const char *na
 		r->v.expect_vendor = m.vendor;
 		r->v.expect_device = m.device;
 		break;
+	case PK_VFS: {
+		char *end;
+		long n;
+
+		errno = 0;
+		n = strtol(value, &end, 10);
+		if (errno || end == value || *end || n < 0 || n > 65535)
+			goto bad_value;
+		r->v.vfs = (int)n;
+		break;
+	}
 	default:
 		b = policy_parse_bool(value);
 		if (b < 0)
@@ -485,6 +501,7 @@ bad_value:
 		  !strcmp(name, "driver")	     ? " (pciback, vfio-pci or pci-stub)"
 		  : !strcmp(name, "release")   ? " (never, if-resettable or always)"
 		  : !strcmp(name, "expect-id") ? " (VENDOR:DEVICE, e.g. 8086:15bb)"
+		  : !strcmp(name, "vfs")       ? " (a VF count, 0 to 65535)"
 					       : " (yes or no)");
 }
 
@@ -958,6 +975,8 @@ static bool match_one(const struct policy_match *m, const struct pcidev *d)
 		return (((d->class >> 8) ^ m->class16) & m->mask) == 0;
 	case MATCH_DRIVER:
 		return d->driver && !strcmp(d->driver, m->text);
+	case MATCH_PHYSFN:
+		return d->physfn && select_match(&m->sel, d->physfn);
 	default:
 		return false;
 	}
@@ -1058,6 +1077,7 @@ int policy_eval(const struct policy *p, const struct pcidev_list *l, const struc
 				e.v.expect_vendor = r->v.expect_vendor;
 				e.v.expect_device = r->v.expect_device;
 				break;
+			case PK_VFS: e.v.vfs = r->v.vfs; break;
 			}
 		}
 	}
@@ -1089,6 +1109,12 @@ int policy_format_value(const struct policy_eval *e, enum policy_key k, char *bu
 			n = snprintf(buf, size, "(any)");
 		else
 			n = snprintf(buf, size, "%04x:%04x", e->v.expect_vendor, e->v.expect_device);
+		break;
+	case PK_VFS:
+		if (e->v.vfs < 0)
+			n = snprintf(buf, size, "(unset)");
+		else
+			n = snprintf(buf, size, "%d", e->v.vfs);
 		break;
 	default: {
 		int v = k == PK_BOOT ? e->v.boot : k == PK_HOTPLUG ? e->v.hotplug

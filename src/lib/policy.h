@@ -21,6 +21,7 @@ enum policy_key {
 	PK_PROTECT,		/* never seize */
 	PK_EXPECT_ID,		/* vendor:device an address rule expects there */
 	PK_FORCE,		/* pass the safety guards (exact-address rules only) */
+	PK_VFS,			/* an SR-IOV PF's VF count, set at boot and hot-plug */
 	_PK_MAX,
 };
 
@@ -35,13 +36,14 @@ enum match_kind {
 	MATCH_ID,
 	MATCH_CLASS,
 	MATCH_DRIVER,
+	MATCH_PHYSFN,		/* an SR-IOV VF whose PF the selector names */
 	_MATCH_KIND_MAX,
 };
 
 struct policy_match {
 	enum match_kind kind;
 	char *text;
-	struct selector sel;		/* MATCH_ADDRESS */
+	struct selector sel;		/* MATCH_ADDRESS, MATCH_PHYSFN */
 	int vendor, device, subvendor, subdevice; /* MATCH_ID, -1 = any */
 	unsigned int class16, mask;	/* MATCH_CLASS */
 };
@@ -51,6 +53,7 @@ struct policy_values {
 	enum policy_release release;
 	char driver[16];		/* "" = pcibind's default */
 	int expect_vendor, expect_device;
+	int vfs;			/* -1: not set */
 };
 
 struct policy_rule {

@@ -23,6 +23,7 @@
 #include "sysfs.h"
 #include "trace.h"
 #include "util.h"
+#include "vfio.h"
 #include "xen.h"
 
 static void pause_ms(int ms)
@@ -103,6 +104,11 @@ static bool check_once(struct rebind *rb, const struct step *st, char *state, si
 	case CHECK_PERMISSIVE:
 		snprintf(state, size, "pciback's permissive list does not name it");
 		return list_names(rb->s, "permissive", st->bdf);
+	case CHECK_ATTR:
+		if (sysfs_read_attr(rb->s, buf, sizeof(buf), "%s", st->path) < 0)
+			return false;
+		snprintf(state, size, "%.64s reads '%.64s'", strrchr(st->path, '/') + 1, buf);
+		return streq(buf, st->value);
 	default:
 		return false;
 	}
@@ -176,6 +182,15 @@ static void explain(struct rebind *rb, const struct step *st, int error, char *c
 			 drv[0] ? drv : "none");
 	else if (streq(attr, "reset"))
 		snprintf(cause, size, "the kernel could not reset it: %s", strerror(-error));
+	else if (streq(attr, "sriov_numvfs") && error == -ENOENT)
+		snprintf(cause, size, "the PF has no driver that can make VFs");
+	else if (streq(attr, "sriov_numvfs") && error == -EBUSY)
+		snprintf(cause, size, "it has VFs already: the kernel makes a new count only from 0");
+	else if (streq(attr, "sriov_numvfs") && error == -ERANGE)
+		snprintf(cause, size, "more VFs than its sriov_totalvfs");
+	else if (streq(attr, "reset_subordinate"))
+		snprintf(cause, size, "the kernel could not reset the bus (%s): %s", st->covers,
+			 strerror(-error));
 	else if (error == -EPERM || error == -EACCES)
 		snprintf(cause, size, "permission denied: run it as root");
 	else
@@ -301,6 +316,17 @@ static int run_step(struct rebind *rb, struct step *st, struct resolved *res, si
 
 	if (st->op == STEP_XEN_DEASSIGN)
 		return run_xen_deassign(rb, st, f);
+	if (st->op == STEP_HOT_RESET) {
+		/* The kernel's answer is the proof: it resets all of them or none. */
+		r = vfio_hot_reset(rb->s, st->bdf, st->value, st->covers, f->cause,
+				   sizeof(f->cause));
+		if (r < 0) {
+			f->error = r;
+			return r;
+		}
+		trace_point("vfio-hot-reset %s", st->covers);
+		return 0;
+	}
 	if (st->op == STEP_LOAD_MODULE) {
 		r = load_module(rb, st, f);
 		if (r < 0)
@@ -474,6 +500,21 @@ int rebind_restore(struct rebind *rb, const struct journal_txn *t, struct plan *
 			.xen_deassign = xen_is_dom0(rb->xen) && d->stub == PCIDEV_STUB_PCIBACK &&
 					!streq(b->driver, "pciback"),
 		};
+	}
+	/* pcibind vfs: the PF's VF count and autoprobe as they were, first */
+	for (size_t i = 0; i < t->n; i++) {
+		const struct journal_device *b = &t->devs[i].before;
+		const struct pcidev *d = pcidev_find_bdf(l, b->bdf);
+
+		if (!b->sriov || !d)
+			continue;
+		r = plan_sriov_restore(d, b->numvfs, b->sriov_autoprobe, done);
+		if (r < 0) {
+			f->error = r;
+			snprintf(f->cause, sizeof(f->cause), "cannot plan the way back: %s",
+				 strerror(-r));
+			return r;
+		}
 	}
 	r = plan_move(l, targets, n, done);
 	if (r < 0) {

@@ -59,3 +59,10 @@ bool vfio_fd_matches(const char *target, int group, const char *vfio_dev);
 int vfio_users(struct proc *p, int group, const char *vfio_dev, struct vfio_user **ret,
 	       size_t *ret_n);
 int vfio_users_text(const struct vfio_user *u, size_t n, char *buf, size_t size);
+
+/*
+ * VFIO's hot reset of the bus (or slot) behind BDF, for the functions
+ * COVERS (space-separated) whose IOMMU groups are GROUPS ("7,8").
+ */
+int vfio_hot_reset(struct sysfs *s, const char *bdf, const char *groups, const char *covers,
+		   char *why, size_t size);

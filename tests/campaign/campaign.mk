@@ -19,7 +19,7 @@ $(BUILD)/campaign:
 $(CAMPAIGN_FAKE_PLAIN): $(OBJS) tests/fake/fake-kernel.c | $(BUILD)/campaign
 	$(CC) $(PB_CFLAGS) $(CLI_INC) $(CFLAGS) -o $@ $(OBJS) tests/fake/fake-kernel.c \
 		-Wl,--wrap=sysfs_open -Wl,--wrap=sysfs_write -Wl,--wrap=kmodq_load \
-		-Wl,--wrap=xen_open $(PB_LIBS)
+		-Wl,--wrap=xen_open -Wl,--wrap=vfio_hot_reset $(PB_LIBS)
 
 check-valgrind: $(BUILD)/pcibind $(CAMPAIGN_FAKE_PLAIN) fixtures guard-fixture
 	@BUILD=$(BUILD) sh tests/campaign/valgrind.sh

@@ -19,6 +19,15 @@
  *                     to pciback (-ENODEV)
  *   load module M     registers the drivers .fake/modules/M names, then
  *                     binds unbound devices that match them (autoprobe)
+ *   PF/sriov_numvfs N -ENOENT without a driver on the PF, -ERANGE above
+ *                     sriov_totalvfs, -EBUSY for N > 0 while VFs exist; 0
+ *                     removes every VF (directories, virtfnK, bus and group
+ *                     links); N > 0 makes VFs next to the PF (sriov_offset,
+ *                     sriov_stride, sriov_vf_device), each in a new IOMMU
+ *                     group, probed only when sriov_drivers_autoprobe is 1
+ *   a VF's probe      (bind, drivers_probe) -ENODEV without driver_override
+ *                     while its PF's sriov_drivers_autoprobe is 0
+ *                     (pci_device_can_probe())
  *
  * Matching without an override uses .fake/ids/DRIVER ("vvvv:dddd" lines).
  * Environment: PCIBIND_FAKE_FAIL="N:ERRNO" fails operation N (1-based; a
@@ -26,6 +35,12 @@
  * kills the process with SIGKILL before operation N; "N:silent" makes it
  * succeed without effect (as drivers_probe does when nothing binds); PCIBIND_FAKE_LOG=FILE
  * appends every operation that took effect, in --dry-run's words.
+ *
+ * VFIO's hot reset (-Wl,--wrap=vfio_hot_reset): every function it covers
+ * must be bound to vfio-pci (else -EINVAL, as vfio_pci_dev_set_hot_reset()
+ * answers for a device not owned through the groups passed); each covered
+ * function's command register (config bytes 4-5) is cleared, as a bus
+ * reset does, and the log gets "vfio-hot-reset COVERS".
  *
  * Xen (-Wl,--wrap=xen_open): on a fixture that xen.c takes for a dom0
  * (hypervisor/type "xen", xen/capabilities "control_d" under --proc-root),
@@ -55,8 +70,10 @@
 #include <unistd.h>
 
 #include "kmodq.h"
+#include "plan.h"
 #include "proc.h"
 #include "sysfs.h"
+#include "vfio.h"
 #include "xen.h"
 
 int __real_sysfs_open(const char *dir, struct sysfs **ret);
@@ -222,6 +239,18 @@ static int link_driver(const char *driver, const char *bdf)
 	return 0;
 }
 
+/* pci_device_can_probe(): a VF is probed only while its PF's autoprobe is on. */
+static bool vf_can_probe(const char *bdf)
+{
+	char v[16];
+
+	if (!exists(rpath("bus/pci/devices/%s/physfn", bdf)))
+		return true;
+	return read_text(rpath("bus/pci/devices/%s/physfn/sriov_drivers_autoprobe", bdf), v,
+			 sizeof(v)) < 0 ||
+	       strcmp(v, "0") != 0;
+}
+
 /* The probe: does DRIVER take BDF? Returns 0 (bound) or the probe's -errno. */
 static int probe(const char *driver, const char *bdf)
 {
@@ -230,6 +259,8 @@ static int probe(const char *driver, const char *bdf)
 
 	override_of(bdf, ovr, sizeof(ovr));
 	if (ovr[0] && strcmp(ovr, driver) != 0)
+		return -ENODEV;
+	if (!ovr[0] && !vf_can_probe(bdf))
 		return -ENODEV;
 	if (!ovr[0] && !ids_match(driver, bdf) && !(strcmp(driver, "pciback") == 0 && slot))
 		return -ENODEV;
@@ -321,6 +352,222 @@ static bool valid_bdf(const char *v)
 	return sscanf(v, "%4x:%2x:%2x.%1x%c", &d, &b, &s, &f, &tail) == 4 && strlen(v) == 12;
 }
 
+static int read_int(const char *path, int *ret)
+{
+	char v[32], *end;
+
+	if (read_text(path, v, sizeof(v)) < 0)
+		return -ENOENT;
+	*ret = (int)strtol(v, &end, 0);
+	return end == v ? -EINVAL : 0;
+}
+
+static void unlink_quiet(const char *path)
+{
+	(void)unlink(path);
+}
+
+/* rm -r of a VF's directory (files, links and the few directories a VF has). */
+static void remove_tree(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char p[PATH_MAX];
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		struct stat st;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+			remove_tree(p);
+		else
+			unlink(p);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+/* The VF directory's attributes, as pci_iov_add_virtfn() makes them. */
+static int make_vf(const char *pf, const char *pfdir, int k, int rid, int group)
+{
+	char bdf[16], dir[PATH_MAX], target[PATH_MAX], buf[256], vendor[16] = "", cls[16] = "";
+	char vfdev[16] = "", svid[16] = "", sdid[16] = "", parent[PATH_MAX];
+	const char *slash = strrchr(pfdir, '/');
+	unsigned int dom = 0, vd = 0, c = 0, sv = 0, sd = 0, dv = 0;
+	int fd;
+
+	sscanf(pf, "%x:", &dom);
+	snprintf(bdf, sizeof(bdf), "%04x:%02x:%02x.%x", dom, (rid >> 8) & 0xff, (rid >> 3) & 0x1f,
+		 rid & 7);
+	snprintf(parent, sizeof(parent), "%.*s", (int)(slash ? slash - pfdir : 0), pfdir);
+	if ((size_t)snprintf(dir, sizeof(dir), "%.4000s/%s", parent, bdf) >= sizeof(dir))
+		return -ENAMETOOLONG;
+	if (mkdir(rpath("%s", dir), 0755) < 0)
+		return -errno;
+	(void)read_text(rpath("%s/vendor", pfdir), vendor, sizeof(vendor));
+	(void)read_text(rpath("%s/class", pfdir), cls, sizeof(cls));
+	(void)read_text(rpath("%s/sriov_vf_device", pfdir), vfdev, sizeof(vfdev));
+	(void)read_text(rpath("%s/subsystem_vendor", pfdir), svid, sizeof(svid));
+	(void)read_text(rpath("%s/subsystem_device", pfdir), sdid, sizeof(sdid));
+	sscanf(vendor, "%x", &vd);
+	sscanf(cls, "%x", &c);
+	sscanf(vfdev, "%x", &dv);
+	sscanf(svid, "%x", &sv);
+	sscanf(sdid, "%x", &sd);
+	snprintf(buf, sizeof(buf), "0x%04x\n", vd);
+	write_text(rpath("%s/vendor", dir), buf);
+	snprintf(buf, sizeof(buf), "0x%04x\n", dv);
+	write_text(rpath("%s/device", dir), buf);
+	snprintf(buf, sizeof(buf), "0x%04x\n", sv);
+	write_text(rpath("%s/subsystem_vendor", dir), buf);
+	snprintf(buf, sizeof(buf), "0x%04x\n", sd);
+	write_text(rpath("%s/subsystem_device", dir), buf);
+	snprintf(buf, sizeof(buf), "0x%06x\n", c);
+	write_text(rpath("%s/class", dir), buf);
+	write_text(rpath("%s/revision", dir), "0x00\n");
+	snprintf(buf, sizeof(buf), "pci:v%08Xd%08Xsv%08Xsd%08Xbc%02Xsc%02Xi%02X\n", vd, dv, sv, sd,
+		 c >> 16, (c >> 8) & 0xff, c & 0xff);
+	write_text(rpath("%s/modalias", dir), buf);
+	write_text(rpath("%s/driver_override", dir), "(null)\n");
+	write_text(rpath("%s/enable", dir), "0\n");
+	write_text(rpath("%s/irq", dir), "0\n");
+	write_text(rpath("%s/numa_node", dir), "-1\n");
+	write_text(rpath("%s/reset_method", dir), "flr\n");
+	write_text(rpath("%s/reset", dir), "");
+	write_text(rpath("%s/remove", dir), "");
+	snprintf(buf, sizeof(buf), "PCI_SLOT_NAME=%s\n", bdf);
+	write_text(rpath("%s/uevent", dir), buf);
+	fd = open(rpath("%s/config", dir), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		unsigned char cfg[256] = { vd & 0xff, vd >> 8, dv & 0xff, dv >> 8 };
+
+		if (write(fd, cfg, sizeof(cfg)) != (ssize_t)sizeof(cfg))
+			fprintf(stderr, "fake kernel: short config write for %s\n", bdf);
+		close(fd);
+	}
+	/* links: physfn, the PF's virtfnK, subsystem, bus/pci/devices, the IOMMU group */
+	up(target, sizeof(target), 1, pfdir + strlen(parent) + 1);
+	symlink(target, rpath("%s/physfn", dir));
+	snprintf(buf, sizeof(buf), "virtfn%d", k);
+	up(target, sizeof(target), 1, bdf);
+	symlink(target, rpath("%s/%s", pfdir, buf));
+	up(target, sizeof(target), depth(dir), "bus/pci");
+	symlink(target, rpath("%s/subsystem", dir));
+	up(target, sizeof(target), 3, dir);
+	symlink(target, rpath("bus/pci/devices/%s", bdf));
+	snprintf(buf, sizeof(buf), "kernel/iommu_groups/%d", group);
+	mkdir(rpath("%s", buf), 0755);
+	mkdir(rpath("%s/devices", buf), 0755);
+	up(target, sizeof(target), depth(dir), buf);
+	symlink(target, rpath("%s/iommu_group", dir));
+	up(target, sizeof(target), 4, dir);
+	symlink(target, rpath("%s/devices/%s", buf, bdf));
+	return 0;
+}
+
+/* The first IOMMU group number not in use. */
+static int free_group(void)
+{
+	DIR *d = opendir(rpath("kernel/iommu_groups"));
+	struct dirent *de;
+	int max = -1;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.' && atoi(de->d_name) > max)
+			max = atoi(de->d_name);
+	closedir(d);
+	return max + 1;
+}
+
+/* PF/sriov_numvfs: drivers/pci/iov.c sriov_numvfs_store(), on the fixture. */
+static int set_numvfs(const char *path, const char *value)
+{
+	char pf[32], pfdir[PATH_MAX], drv[256], *end;
+	int total, cur, offset = 1, stride = 1, n, probe_on = 1;
+	long v = strtol(value, &end, 10);
+
+	if (end == value || *end || v < 0 || sscanf(path, "bus/pci/devices/%31[^/]/", pf) != 1)
+		return -EINVAL;
+	if (device_dir(pf, pfdir, sizeof(pfdir)) < 0 ||
+	    read_int(rpath("%s/sriov_totalvfs", pfdir), &total) < 0 ||
+	    read_int(rpath("%s/sriov_numvfs", pfdir), &cur) < 0)
+		return -ENOENT;
+	n = (int)v;
+	bound_driver(pf, drv, sizeof(drv));
+	if (!drv[0])
+		return -ENOENT; /* "no driver bound to device; cannot configure SR-IOV" */
+	if (n > total)
+		return -ERANGE;
+	if (n == cur)
+		return 0;
+	if (n && cur)
+		return -EBUSY;
+	(void)read_int(rpath("%s/sriov_offset", pfdir), &offset);
+	(void)read_int(rpath("%s/sriov_stride", pfdir), &stride);
+	(void)read_int(rpath("%s/sriov_drivers_autoprobe", pfdir), &probe_on);
+	if (n == 0) {
+		for (int k = 0; k < cur; k++) {
+			char vf[64], vfdir[PATH_MAX], grp[PATH_MAX];
+			ssize_t len;
+
+			len = readlink(rpath("%s/virtfn%d", pfdir, k), vf, sizeof(vf) - 1);
+			if (len < 0)
+				continue;
+			vf[len] = '\0';
+			snprintf(vf, sizeof(vf), "%s", strrchr(vf, '/') ? strrchr(vf, '/') + 1 : vf);
+			if (device_dir(vf, vfdir, sizeof(vfdir)) == 0) {
+				bound_driver(vf, drv, sizeof(drv));
+				if (drv[0])
+					unlink_quiet(rpath("bus/pci/drivers/%s/%s", drv, vf));
+				len = readlink(rpath("%s/iommu_group", vfdir), grp, sizeof(grp) - 1);
+				if (len > 0) {
+					grp[len] = '\0';
+					unlink_quiet(rpath("kernel/iommu_groups/%s/devices/%s",
+							   strrchr(grp, '/') + 1, vf));
+				}
+				remove_tree(rpath("%s", vfdir));
+			}
+			unlink_quiet(rpath("bus/pci/devices/%s", vf));
+			unlink_quiet(rpath("%s/virtfn%d", pfdir, k));
+		}
+	} else {
+		unsigned int b = 0, s = 0, f = 0, dom = 0;
+		int rid;
+
+		sscanf(pf, "%x:%x:%x.%x", &dom, &b, &s, &f);
+		rid = (int)(b << 8 | s << 3 | f);
+		for (int k = 0; k < n; k++) {
+			int r = make_vf(pf, pfdir, k, rid + offset + k * stride, free_group());
+
+			if (r < 0)
+				return r;
+		}
+	}
+	{
+		char count[16];
+
+		snprintf(count, sizeof(count), "%d\n", n);
+		write_text(rpath("%s/sriov_numvfs", pfdir), count);
+	}
+	/* the kernel probes each new VF, unless autoprobe is off (vf_can_probe()) */
+	for (int k = 0; n && probe_on && k < n; k++) {
+		char vf[64];
+		ssize_t len = readlink(rpath("%s/virtfn%d", pfdir, k), vf, sizeof(vf) - 1);
+
+		if (len < 0)
+			continue;
+		vf[len] = '\0';
+		autoprobe(strrchr(vf, '/') ? strrchr(vf, '/') + 1 : vf);
+	}
+	return 0;
+}
+
 static int apply(const char *path, const char *value)
 {
 	char drv[256], v[256];
@@ -365,7 +612,9 @@ static int apply(const char *path, const char *value)
 			return append_line(rpath("bus/pci/drivers/pciback/permissive"), v);
 		}
 	}
-	if (strcmp(attr, "reset") == 0)
+	if (strcmp(attr, "sriov_numvfs") == 0)
+		return set_numvfs(path, v);
+	if (strcmp(attr, "reset") == 0 || strcmp(attr, "reset_subordinate") == 0)
 		return exists(rpath("%s", path)) ? 0 : -ENOENT;
 	if (!exists(rpath("%s", path)))
 		return -ENOENT;
@@ -644,4 +893,60 @@ int __wrap_xen_open(struct sysfs *s, struct proc *p, unsigned int flags, struct 
 	if (r == 0 && xen_is_dom0(*ret))
 		xen_set_backend(*ret, &fake_xen, NULL);
 	return r;
+}
+
+/* ---- the fake VFIO hot reset -------------------------------------------------- */
+
+int __wrap_vfio_hot_reset(struct sysfs *s, const char *bdf, const char *groups,
+			  const char *covers, char *why, size_t size);
+
+static void clear_command(const char *bdf)
+{
+	char dir[PATH_MAX];
+	int fd;
+
+	if (device_dir(bdf, dir, sizeof(dir)) < 0)
+		return;
+	fd = open(rpath("%s/config", dir), O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (pwrite(fd, "\0\0", 2, 4) != 2)
+		fprintf(stderr, "fake kernel: cannot clear the command register of %s\n", bdf);
+	close(fd);
+}
+
+int __wrap_vfio_hot_reset(struct sysfs *s, const char *bdf, const char *groups,
+			  const char *covers, char *why, size_t size)
+{
+	char list[PLAN_COVERS_MAX], *save = NULL, drv[256];
+	int r;
+
+	root = sysfs_root(s);
+	(void)groups;
+	r = inject();
+	if (r != 0) {
+		snprintf(why, size, "the kernel refused the hot reset of %s: %s", covers,
+			 r < 0 ? strerror(-r) : "silent");
+		return r < 0 ? r : 0;
+	}
+	bound_driver(bdf, drv, sizeof(drv));
+	if (strcmp(drv, "vfio-pci") != 0) {
+		snprintf(why, size, "cannot open %s through its VFIO group: %s", bdf,
+			 strerror(ENODEV));
+		return -ENODEV;
+	}
+	snprintf(list, sizeof(list), "%s", covers);
+	for (char *b = strtok_r(list, " ", &save); b; b = strtok_r(NULL, " ", &save)) {
+		bound_driver(b, drv, sizeof(drv));
+		if (strcmp(drv, "vfio-pci") != 0) {
+			snprintf(why, size, "the kernel refused the hot reset of %s: %s", covers,
+				 strerror(EINVAL));
+			return -EINVAL;
+		}
+	}
+	snprintf(list, sizeof(list), "%s", covers);
+	for (char *b = strtok_r(list, " ", &save); b; b = strtok_r(NULL, " ", &save))
+		clear_command(b);
+	log_op("vfio-hot-reset %s%s\n", covers, "");
+	return 0;
 }

@@ -103,6 +103,47 @@ static void test_bool_words(void **state)
 	assert_int_equal(policy_parse_bool("perhaps"), -1);
 }
 
+/* match-physfn names VFs by their PF; vfs = N is a count, -1 when not set. */
+static void test_physfn_and_vfs(void **state)
+{
+	struct policy *p = parse("50-vf.conf", "[pf]\nmatch-address = 01:00.0\nvfs = 2\n\n"
+					       "[its vf0]\nmatch-physfn = 01:00.0\n"
+					       "match-address = 01:00.1\ndriver = vfio-pci\n"
+					       "hotplug = yes\n\n[bad]\nmatch-address = 01:00.0\n"
+					       "vfs = many\n");
+	struct pcidev vf0, vf1, other;
+	struct policy_eval e;
+
+	(void)state;
+	mk(&vf0, "0000:01:00.1", 0x020000, 0x8086, 0x154c, NULL);
+	mk(&vf1, "0000:01:00.2", 0x020000, 0x8086, 0x154c, NULL);
+	mk(&other, "0000:01:00.1", 0x020000, 0x8086, 0x154c, NULL);
+	vf0.physfn = vf1.physfn = &nic;
+	assert_int_equal(p->n_errors, 1);
+	assert_non_null(strstr(p->errors[0].message, "vfs: bad value 'many' (a VF count"));
+	assert_int_equal(policy_eval(p, &list, &nic, &e), 0);
+	assert_int_equal(e.v.vfs, 2);
+	assert_string_equal(e.source[PK_VFS]->name, "pf");
+	policy_eval_done(&e);
+	/* VF0 of that PF: seized; VF1: not named; a function without that PF: not a VF of it */
+	assert_int_equal(policy_eval(p, &list, &vf0, &e), 0);
+	assert_string_equal(e.v.driver, "vfio-pci");
+	assert_true(e.v.hotplug);
+	assert_int_equal(e.v.vfs, -1);
+	policy_eval_done(&e);
+	assert_int_equal(policy_eval(p, &list, &vf1, &e), 0);
+	assert_false(e.v.hotplug);
+	policy_eval_done(&e);
+	assert_int_equal(policy_eval(p, &list, &other, &e), 0);
+	assert_false(e.v.hotplug);
+	policy_eval_done(&e);
+	/* usb is nobody's VF */
+	assert_int_equal(policy_eval(p, &list, &usb, &e), 0);
+	assert_string_equal(e.v.driver, "");
+	policy_eval_done(&e);
+	policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -110,6 +151,7 @@ int main(void)
 		cmocka_unit_test_setup(test_errors_name_file_and_line, setup),
 		cmocka_unit_test_setup(test_force_needs_exact_address, setup),
 		cmocka_unit_test_setup(test_bool_words, setup),
+		cmocka_unit_test_setup(test_physfn_and_vfs, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

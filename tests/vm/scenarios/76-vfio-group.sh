@@ -6,8 +6,10 @@
 # kernel says the group is viable (vfio-hold: VFIO_GROUP_GET_STATUS); while
 # vfio-hold holds the group open, release is refused naming its pid; after it
 # exits, release returns both. Reset truth (issue 12): 06:01.0 kept "bus" in
-# reset_method, which now fails (ENOTTY): release is refused, and with
-# -o no-strict-reset returns it without the reset. The e1000e returned from
+# reset_method, which now fails (ENOTTY): its release alone is refused,
+# naming 06:02.0; both in the change come back after one VFIO hot reset
+# behind the bridge (issue 21); with -o no-strict-reset each returns alone
+# without the reset. The e1000e returned from
 # vfio-pci passes traffic (DMA check). doctor passes with intel_iommu=on.
 
 A=0000:06:01.0
@@ -59,14 +61,28 @@ wait $HOLD 2>/dev/null
 # Reset truth: 06:01.0's "bus" reset fails now that 06:02.0 shares the bus.
 expect_eq nic1-reset-method bus "$(cat /sys/bus/pci/devices/$A/reset_method 2>&1)"
 check_fails kernel-reset-fails sh -c "echo 1 >/sys/bus/pci/devices/$A/reset"
-pb release --group $A
+# Alone it is refused: a bus reset would reset 06:02.0 too (issue 21).
+pb release $A
 expect_rc release-unresettable-refused 3
 expect_match release-says-enotty "ENOTTY" "$PB_ERR"
+expect_match release-names-sibling "would also reset 0000:06:02[.]0 [(]vfio-pci[)], which is not in this change" "$PB_ERR"
 expect_eq release-refused-changed-nothing "vfio-pci vfio-pci" "$(sysfs_driver $A) $(sysfs_driver $B)"
-pb release --group -o no-strict-reset $A
-expect_rc release-no-strict-reset 0
+# Both in the change: one VFIO hot reset behind the bridge covers them.
+pb release --group --dry-run $A
+expect_match release-group-one-hot-reset "^ 1  vfio-hot-reset 0000:06:01[.]0 0000:06:02[.]0 [(]bus behind 0000:05:00[.]0" "$PB_OUT"
+pb release --group $A
+expect_rc release-group-hot-reset 0
 expect_eq released-both "e1000 e1000" "$(sysfs_driver $A) $(sysfs_driver $B)"
 wait_for released-netdevs 20 sh -c "ls /sys/bus/pci/devices/$A/net /sys/bus/pci/devices/$B/net"
+# -o no-strict-reset: one at a time, each without its reset.
+pb seize --group --driver vfio-pci $A
+expect_rc reseize-group 0
+pb release -o no-strict-reset $A
+expect_rc release-no-strict-reset 0
+pb release -o no-strict-reset $B
+expect_rc release-no-strict-reset-other 0
+expect_eq released-both-no-strict "e1000 e1000" "$(sysfs_driver $A) $(sysfs_driver $B)"
+wait_for released-netdevs-no-strict 20 sh -c "ls /sys/bus/pci/devices/$A/net /sys/bus/pci/devices/$B/net"
 
 # The e1000e to vfio-pci and back: it passes traffic, not only has a netdev.
 pb seize --driver vfio-pci $E
