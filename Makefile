@@ -137,6 +137,7 @@ check-engine: $(BUILD)/pcibind-fake $(BUILD)/fixture-tool fixtures $(BUILD)/lazy
 	@BUILD=$(BUILD) sh tests/engine/boot.sh
 	@BUILD=$(BUILD) sh tests/engine/release.sh
 	@BUILD=$(BUILD) sh tests/engine/vfio.sh
+	@BUILD=$(BUILD) sh tests/engine/holders.sh
 	@BUILD=$(BUILD) sh tests/engine/agree.sh
 	@BUILD=$(BUILD) sh tests/engine/xen.sh
 

@@ -1132,6 +1132,7 @@ int engine_decide(struct engine *e, const struct change_opts *o, struct pcidev *
 		/* Every other reason too: judge what was asked for, as if it could go alone. */
 		block(ch, why.bdf, "grouping", NULL, "%s", why.reason);
 		req.no_strict_reset = true;
+		req.all_functions = false;
 		r = plan_group(l, &req, &set, &n_set, &why);
 		if (r == -EPERM)
 			goto out;
