@@ -88,14 +88,14 @@ _pcibind()
 		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--json --help" -- "$cur")) ||
 			{ COMPREPLY=($(compgen -W "$(_pcibind_devices)" -- "$word")); _pcibind_ltrim_colon "$word"; } ;;
 	seize)
-		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--driver --option --all-functions --group --persistent --dry-run --json --help" -- "$cur")) ||
+		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--driver --option --all-functions --group --ignore-unreadable-holders --persistent --dry-run --json --help" -- "$cur")) ||
 			{ COMPREPLY=($(compgen -W "$(_pcibind_devices)" -- "$word")); _pcibind_ltrim_colon "$word"; } ;;
 	release | reattach)
 		if [[ $prev == --to ]]; then
 			COMPREPLY=($(compgen -W "native none" -- "$cur"))
 			return
 		fi
-		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--to --option --all-functions --group --persistent --dry-run --json --help" -- "$cur")) ||
+		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--to --option --all-functions --group --ignore-unreadable-holders --persistent --dry-run --json --help" -- "$cur")) ||
 			{ COMPREPLY=($(compgen -W "$(_pcibind_devices)" -- "$word")); _pcibind_ltrim_colon "$word"; } ;;
 	explain)
 		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--option --help" -- "$cur")) ||
