@@ -82,7 +82,7 @@ _pcibind()
 	fi
 	case $cmd in
 	list)
-		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--id --json --help" -- "$cur")) ||
+		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--id --used --json --help" -- "$cur")) ||
 			{ COMPREPLY=($(compgen -W "$(_pcibind_devices) network usb storage display audio" -- "$word")); _pcibind_ltrim_colon "$word"; } ;;
 	show)
 		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--json --help" -- "$cur")) ||
