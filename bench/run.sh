@@ -222,7 +222,7 @@ PBP=$(echo "$PB" | sed "s|--proc-root [^ ]*|--proc-root $W/proc|")
 PBN=$(echo "$PB" | sed "s|--proc-root [^ ]*|--proc-root $W/noproc|")
 compare "\`pcibind seize --dry-run\` of the xHCI (4 device nodes), /proc of $NPROC processes x $NFD fds" \
 	"$PBP seize --driver pci-stub --dry-run 0000:00:14.0" "the same without processes" \
-	"$PBN seize --driver pci-stub --dry-run 0000:00:14.0" 1.5 le
+	"$PBN seize --driver pci-stub --dry-run 0000:00:14.0" 1.5 le "$FLOOR proc $W/proc"
 compare "\`pcibind seize --dry-run\` of a NIC ($NIC, no device node), /proc of $NPROC processes x $NFD fds" \
 	"$PBP seize --driver pci-stub --dry-run $NIC" "the same without processes" \
 	"$PBN seize --driver pci-stub --dry-run $NIC" 1.5 le
