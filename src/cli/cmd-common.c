@@ -24,7 +24,7 @@ int cmd_usage_error(const char *fmt, ...)
 
 	fputs("pcibind: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	(void)out_vfprintf(stderr, fmt, ap); /* the arguments are the user's words */
 	va_end(ap);
 	fputs("\nTry 'pcibind --help'.\n", stderr);
 	return PB_EXIT_USAGE;
@@ -47,8 +47,8 @@ int cmd_option_error(const char *cmd, char **argv)
 		fprintf(stderr, "pcibind: %s%sinvalid option '-%c', or it needs a value\n",
 			cmd ? cmd : "", cmd ? ": " : "", optopt);
 	else
-		fprintf(stderr, "pcibind: %s%sinvalid option '%s', or it needs a value\n",
-			cmd ? cmd : "", cmd ? ": " : "", arg);
+		out_printf(stderr, "pcibind: %s%sinvalid option '%s', or it needs a value\n",
+			   cmd ? cmd : "", cmd ? ": " : "", arg);
 	fprintf(stderr, "Try 'pcibind %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
 	return PB_EXIT_USAGE;
 }
@@ -211,6 +211,29 @@ int cmd_resolve_device(struct pb_ctx *c, const struct pcidev_list *l, const char
 		return PB_EXIT_FAILURE;
 	}
 	return PB_EXIT_OK;
+}
+
+/*
+ * cmd_resolve_device() for a command that changes something (seize,
+ * release): TEXT must be an address of one function (0000:00:1f.6,
+ * 00:1f.6, dom0:00_1f.6 or a Qubes PCI path), as pcibind(8) says; a class
+ * name, a wildcard or a slot is a usage error, even when it names one
+ * function now. Read commands keep class names. Returns an exit code.
+ */
+int cmd_resolve_address(struct pb_ctx *c, const struct pcidev_list *l, const char *text,
+			struct pcidev **ret)
+{
+	struct selector sel;
+	const char *why;
+
+	if (select_parse(text, &sel, &why) == 0 &&
+	    (sel.n_hops > 1 || (sel.f.bus >= 0 && sel.f.slot >= 0 && sel.f.func >= 0 &&
+				sel.f.device_class < 0 && sel.f.vendor < 0 && sel.f.device < 0)))
+		return cmd_resolve_device(c, l, text, ret);
+	return cmd_usage_error("'%s' is not the address of one PCI function: seize and release "
+			       "take addresses only (give one such as 0000:00:1f.6, dom0:00_1f.6 "
+			       "or a Qubes PCI path; 'pcibind list %s' shows what it names)",
+			       text, text);
 }
 
 /*

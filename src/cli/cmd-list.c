@@ -108,8 +108,10 @@ static void list_text(const struct pcidev *d, const struct describe *names,
 	describe_line(d, names, line, sizeof(line));
 	if (h)
 		used_by(h, users, sizeof(users));
-	printf("%s  %s  driver: %s%s%s%s\n", d->qubes, line, d->driver ? d->driver : "none",
-	       d->stub ? " (stub)" : "", users[0] ? "  used by: " : "", users);
+	/* the process names in USERS are their own: out_printf() escapes them */
+	out_printf(stdout, "%s  %s  driver: %s%s%s%s\n", d->qubes, line,
+		   d->driver ? d->driver : "none", d->stub ? " (stub)" : "",
+		   users[0] ? "  used by: " : "", users);
 }
 
 static void list_json(struct out *o, const struct pcidev *d, const struct describe *names,

@@ -39,6 +39,25 @@ int cmd_change_exit(const struct change *ch)
 	}
 }
 
+/* The plan's lines, escaped: its values and reasons name drivers and modules. */
+static void print_plan(const struct plan *p)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&text, &size);
+
+	if (!f) {
+		log_error_errno(-ENOMEM, "cannot print the plan");
+		return;
+	}
+	plan_print(p, f);
+	if (fclose(f) != 0) {
+		log_error_errno(-ENOMEM, "cannot print the plan");
+		return;
+	}
+	out_fputs_escaped(text, OUT_ESCAPE_KEEP_NEWLINE, stdout);
+}
+
 static void print_dry_run(struct pb_ctx *c, const struct change *ch)
 {
 	_cleanup_(out_freep) struct out *out = NULL;
@@ -46,10 +65,10 @@ static void print_dry_run(struct pb_ctx *c, const struct change *ch)
 
 	if (!c->json) {
 		/* Which vfio driver, and why (seize to vfio-pci, when variants are known). */
-		fputs(ch->drivers, stdout);
+		out_fputs_escaped(ch->drivers, OUT_ESCAPE_KEEP_NEWLINE, stdout);
 		printf("Plan: %s, %zu step%s (--dry-run: nothing is written)\n",
 		       change_op_name(ch->opts.op), p->n, p->n == 1 ? "" : "s");
-		plan_print(p, stdout);
+		print_plan(p);
 		return;
 	}
 	out = out_new(true, stdout);
@@ -124,19 +143,21 @@ void cmd_report_change(struct pb_ctx *c, const struct change *ch)
 		/* One line each, without -v: saying nothing would look like a failure. */
 		for (size_t i = 0; i < ch->n_fns; i++)
 			if (ch->opts.op == PLAN_RELEASE && !ch->fns[i].dev->stub)
-				printf("%s: not on a stub (%s), nothing to release\n", ch->fns[i].bdf,
-				       ch->fns[i].before[0] ? ch->fns[i].before : "no driver");
+				out_printf(stdout, "%s: not on a stub (%s), nothing to release\n",
+					   ch->fns[i].bdf,
+					   ch->fns[i].before[0] ? ch->fns[i].before : "no driver");
 			else
-				printf("%s: already on %s, nothing to do\n", ch->fns[i].bdf,
-				       ch->fns[i].before[0] ? ch->fns[i].before : "no driver");
+				out_printf(stdout, "%s: already on %s, nothing to do\n",
+					   ch->fns[i].bdf,
+					   ch->fns[i].before[0] ? ch->fns[i].before : "no driver");
 		break;
 	case CHANGE_DONE:
 		if (ch->skipped[0])
 			log_warning("returned without a reset (no-strict-reset): %s", ch->skipped);
 		for (size_t i = 0; i < ch->n_fns; i++)
-			printf("%s: %s -> %s\n", ch->fns[i].bdf,
-			       ch->fns[i].before[0] ? ch->fns[i].before : "none",
-			       ch->fns[i].after[0] ? ch->fns[i].after : "none");
+			out_printf(stdout, "%s: %s -> %s\n", ch->fns[i].bdf,
+				   ch->fns[i].before[0] ? ch->fns[i].before : "none",
+				   ch->fns[i].after[0] ? ch->fns[i].after : "none");
 		break;
 	case CHANGE_ROLLED_BACK:
 	case CHANGE_STRANDED:
@@ -147,11 +168,22 @@ void cmd_report_change(struct pb_ctx *c, const struct change *ch)
 				  "status', then 'pcibind release' them or reboot",
 				  c->roots.state_dir);
 		} else {
+			bool gone = false;
+
 			for (size_t i = 0; i < ch->n_fns; i++)
-				log_warning("put back %s (on %s)", ch->fns[i].bdf,
-					    ch->fns[i].after[0] ? ch->fns[i].after : "no driver");
-			log_error("every function is back where it was, with its driver and "
-				  "driver_override as before");
+				gone = gone || ch->fns[i].gone;
+			for (size_t i = 0; i < ch->n_fns; i++)
+				if (ch->fns[i].gone)
+					log_warning("%s was removed during the change: nothing to put "
+						    "back, and no record of it is kept",
+						    ch->fns[i].bdf);
+				else
+					log_warning("put back %s (on %s)", ch->fns[i].bdf,
+						    ch->fns[i].after[0] ? ch->fns[i].after
+									: "no driver");
+			log_error("every function%s is back where it was, with its driver and "
+				  "driver_override as before",
+				  gone ? " that is still there" : "");
 		}
 		break;
 	default:
@@ -191,8 +223,18 @@ int cmd_begin(struct pb_ctx *c, bool dry_run)
 	}
 	if (!rec.found)
 		return PB_EXIT_OK;
+	if (rec.retired[0])
+		log_warning("the unfinished %s: %s", rec.op, rec.retired);
 	if (rec.refused[0]) {
 		log_error("%s", rec.refused);
+		return PB_EXIT_REFUSED;
+	}
+	if (rec.held[0]) {
+		/* Not undone behind anybody's back: the gates of a release hold for an undo too. */
+		log_error("an unfinished %s (origin %s, %zu steps done) is pending and was left as "
+			  "it is: %s. When that is resolved, 'pcibind recover' undoes it; until "
+			  "then pcibind changes nothing",
+			  rec.op, rec.origin, rec.steps_done, rec.held);
 		return PB_EXIT_REFUSED;
 	}
 	if (!rec.op[0]) {
@@ -241,7 +283,7 @@ int cmd_change(struct pb_ctx *c, const struct change_opts *o, char **args, int n
 	if (ret != PB_EXIT_OK)
 		return ret;
 	for (int i = 0; i < nargs; i++) {
-		ret = cmd_resolve_device(c, l, args[i], &devs[i]);
+		ret = cmd_resolve_address(c, l, args[i], &devs[i]);
 		if (ret != PB_EXIT_OK)
 			return ret;
 	}
@@ -419,7 +461,7 @@ int cmd_recover(struct pb_ctx *c, int argc, char **argv)
 		return PB_EXIT_FAILURE;
 	}
 	for (size_t i = 0; cleared && cleared[i]; i++)
-		fprintf(stderr, "pcibind: cleared %s\n", cleared[i]);
+		out_printf(stderr, "pcibind: cleared %s\n", cleared[i]);
 	return PB_EXIT_OK;
 }
 

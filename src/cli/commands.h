@@ -70,6 +70,8 @@ void cmd_log_stats(struct pb_ctx *c);
 int cmd_scan_flags(struct pb_ctx *c, unsigned int flags, struct pcidev_list **ret);
 int cmd_resolve_device(struct pb_ctx *c, const struct pcidev_list *l, const char *text,
 		       struct pcidev **ret);
+int cmd_resolve_address(struct pb_ctx *c, const struct pcidev_list *l, const char *text,
+			struct pcidev **ret);
 int cmd_option_error(const char *cmd, char **argv);
 int cmd_stub_option(const char *arg);
 int cmd_json_only_options(struct pb_ctx *c, int argc, char **argv, const char *cmd,

@@ -40,6 +40,7 @@ struct engine {
 
 	struct pcidev_list *l;
 	bool full_snapshot;	/* every function's details up front, not on demand */
+	size_t stop_after_step;	/* test hook, 0: off */
 	struct policy *pol;
 	struct guard_facts *gf;
 	struct journal *j;
@@ -47,6 +48,9 @@ struct engine {
 	struct kmodq *kq;
 	bool kq_tried;
 	struct xen *xen;	/* opened by the first change: its origin decides xenstore */
+	const char *origin;	/* cli, boot or udev: the command this context serves */
+	bool begun;		/* engine_begin() locked the journal and recovered */
+	char retire_at[ADDR_BDF_MAX];	/* udev add: what the journal says of it is old */
 	struct holders_index *hix;	/* every process's open files: read once, on first use */
 	struct engine_stats stats;
 };
@@ -77,6 +81,7 @@ int engine_new(const struct engine_roots *roots, struct sysfs *s, struct engine 
 	if (!e->roots.proc_root)
 		e->roots.proc_root = proc_default_root;
 	e->s = s;
+	e->origin = "cli";
 	e->probe_timeout_ms = 5000;
 	e->lock_timeout_ms = 10000;
 	*ret = e;
@@ -118,6 +123,22 @@ void engine_set_timeouts(struct engine *e, int probe_timeout_ms, int lock_timeou
 void engine_set_full_snapshot(struct engine *e, bool full)
 {
 	e->full_snapshot = full;
+}
+
+/* The command this context serves (cli, boot, udev): the undo of a killed run opens Xen as it would. */
+void engine_set_origin(struct engine *e, const char *origin)
+{
+	e->origin = origin;
+}
+
+/*
+ * Test hook: a change stops itself (SIGSTOP) once step N is written,
+ * verified and recorded in the journal, so that a test can kill it there or
+ * change the machine under it. 0 turns it off.
+ */
+void engine_set_stop_after_step(struct engine *e, size_t n)
+{
+	e->stop_after_step = n;
 }
 
 struct sysfs *engine_sysfs(const struct engine *e)
@@ -418,23 +439,130 @@ int engine_udev_problem(char *why, size_t size)
 }
 
 /*
- * A function was removed (udev's "remove"): its record is retired, so that
- * a device plugged in there later starts clean. Returns 1 if there was a
- * record, 0 if not, or -errno (-EWOULDBLOCK: another pcibind holds the lock).
+ * udev said a function was removed: its record is retired, so that a
+ * device plugged in there later starts clean, but only when the function
+ * is really gone, or another device is at its address. A remove event
+ * also comes for a device that is still there (udevadm trigger -c remove,
+ * a replayed event, a remove and add in between): its record stays, and
+ * WHY says so. Reads sysfs under the lock. Returns 1 if a record was
+ * retired, 0 if there was none or it stays (WHY), or -errno
+ * (-EWOULDBLOCK: another pcibind holds the lock).
  */
-int engine_retire(struct engine *e, const char *bdf)
+int engine_retire(struct engine *e, const char *bdf, char *why, size_t size)
 {
 	struct journal_device rec;
+	struct pcidev_list *l;
 	struct journal *j;
-	int r = engine_journal(e, true, &j);
+	int r;
 
+	why[0] = '\0';
+	r = engine_journal(e, true, &j);
 	if (r < 0)
 		return r;
-	r = journal_get(j, bdf, &rec);
-	if (r == -ENOENT)
+	e->l = pcidev_list_free(e->l); /* what the kernel says now, under the lock */
+	r = engine_snapshot(e, &l);
+	if (r < 0)
+		return r;
+	r = record_check(j, l, bdf, &rec, why, size);
+	if (r == -ENOENT) {
+		why[0] = '\0';
 		return 0;
-	/* an unusable file goes too: nothing can be done with it for a gone device */
+	}
+	if (r == 0) {
+		snprintf(why, size, "%s is still there (%04x:%04x, on %s): its record stays", bdf,
+			 rec.vendor, rec.device, pcidev_find_bdf(l, bdf)->driver ?: "no driver");
+		return 0;
+	}
+	if (r == -EPROTONOSUPPORT)
+		return 0; /* a newer pcibind's record: WHY says so, and it stays */
+	/* Gone, another device, or a file that cannot be used: nothing can be done with it. */
 	r = journal_del(j, bdf);
+	return r < 0 ? r : 1;
+}
+
+/* Whether the journal (unlocked) has a record of BDF or a transaction naming it. */
+bool engine_journal_names(struct engine *e, const char *bdf)
+{
+	struct journal_device rec;
+	struct journal_txn t;
+	struct journal *j;
+	bool named = false;
+
+	if (engine_journal(e, false, &j) < 0)
+		return false;
+	if (journal_get_why(j, bdf, &rec, NULL, 0) != -ENOENT)
+		return true;
+	if (journal_txn_read(j, &t) < 0)
+		return false;
+	for (size_t i = 0; i < t.n && !named; i++)
+		named = streq(t.devs[i].before.bdf, bdf);
+	journal_txn_done(&t);
+	return named;
+}
+
+/*
+ * udev's add of BDF: the kernel made a new device there (or the event is
+ * replayed). Under the lock, with a snapshot read under it, what the
+ * journal says of an earlier device at BDF is retired: its record, when it
+ * is about another device or the function arrived as a new one does (not
+ * on the recorded stub, no driver_override); and, through engine_recover(),
+ * the pending transaction's part for it. NOTE says what was retired.
+ * Returns 0 or -errno (-EWOULDBLOCK: another pcibind holds the lock).
+ */
+int engine_forget_old(struct engine *e, const char *bdf, char *note, size_t size)
+{
+	struct journal_device rec;
+	struct pcidev_list *l;
+	struct pcidev *d;
+	struct journal *j;
+	char why[RECORD_WHY_MAX];
+	int r;
+
+	note[0] = '\0';
+	r = engine_journal(e, true, &j);
+	if (r < 0)
+		return r;
+	e->l = pcidev_list_free(e->l);
+	r = engine_snapshot(e, &l);
+	if (r < 0)
+		return r;
+	snprintf(e->retire_at, sizeof(e->retire_at), "%s", bdf);
+	d = pcidev_find_bdf(l, bdf);
+	r = record_check(j, l, bdf, &rec, why, sizeof(why));
+	if (r == -ENOENT || r == -EPROTONOSUPPORT || !d)
+		return 0; /* none, or a newer pcibind's: not ours to remove */
+	if (r == 0 && (streq_ptr(d->driver, rec.stub) || streq_ptr(d->driver_override, rec.stub)))
+		return 0; /* a replayed add of a function that is where its record says */
+	if (r == 0)
+		snprintf(why, sizeof(why),
+			 "%s arrived as a new device (on %s, driver_override %s), not on %s as its "
+			 "record said",
+			 bdf, d->driver ?: "no driver", d->driver_override ?: "(none)", rec.stub);
+	r = journal_del(j, bdf);
+	if (r < 0)
+		return r;
+	snprintf(note, size, "retired the record of %s: %s", bdf, why);
+	return 0;
+}
+
+/*
+ * Fail closed: pin BDF's driver_override to STUB so that no native driver
+ * takes a hot-plugged device while its seize cannot run yet. Only a
+ * function with no driver_override is pinned. Returns 1 if pinned, 0 if
+ * it was not (gone, or another override is set), or -errno.
+ */
+int engine_pin(struct engine *e, const char *bdf, const char *stub)
+{
+	char path[PATH_MAX], cur[NAME_MAX + 1] = "";
+	int r;
+
+	r = sysfs_read_attr(e->s, cur, sizeof(cur), "bus/pci/devices/%s/driver_override", bdf);
+	if (r < 0)
+		return r == -ENOENT ? 0 : r;
+	if (cur[0] && !streq(cur, "(null)"))
+		return streq(cur, stub);
+	snprintf(path, sizeof(path), "bus/pci/devices/%s/driver_override", bdf);
+	r = sysfs_write(e->s, path, stub);
 	return r < 0 ? r : 1;
 }
 
@@ -1383,14 +1511,72 @@ static void retire_gone(struct engine *e, struct journal *j)
 }
 
 /*
- * Undo the transaction a killed pcibind left, if any. RET says whether one
- * was found and undone. Returns 0 (also when nothing was found or the
- * undo failed: see RET) or -errno when the journal cannot be opened.
+ * The gates an undo passes, as any change does: a function the undo moves
+ * is not held by anybody (engine_holders_gate(): a process with one of its
+ * device nodes or its VFIO group open, a block stack, a VF in use), and one
+ * it takes off pciback is not held by a running Xen domain (judge_xen()).
+ * L is the snapshot read under the lock. Refused: WHY says every holder,
+ * each with its fix. Returns 0 (see WHY) or -ENOMEM.
+ */
+static int undo_gate(struct engine *e, const struct journal_txn *t, struct pcidev_list *l,
+		     char *why, size_t size)
+{
+	_cleanup_(change_freep) struct change *ch = calloc(1, sizeof(*ch));
+	_cleanup_free_ struct pcidev **set = calloc(t->n + 1, sizeof(*set));
+	size_t n = 0, len = 0;
+	int r;
+
+	why[0] = '\0';
+	if (!ch || !set)
+		return -ENOMEM;
+	ch->opts = (struct change_opts){ .op = PLAN_RELEASE, .origin = e->origin };
+	for (size_t i = 0; i < t->n; i++) {
+		const struct journal_device *b = &t->devs[i].before;
+		struct pcidev *d = pcidev_find_bdf(l, b->bdf);
+		struct verdict v = { .allowed = true };
+
+		if (!d || streq(b->driver, d->driver ? d->driver : ""))
+			continue; /* gone, or where the undo would put it */
+		if (pcidev_load_details(e->s, l, d) < 0)
+			continue; /* gone since: nothing to hold */
+		set[n++] = d;
+		judge_xen(e, ch, d, &v);
+		if (!v.allowed)
+			block(ch, d->bdf, "xen",
+			      "shut the domain down or detach the device from it (xl pci-detach)",
+			      "%s", v.reason);
+	}
+	r = engine_holders_gate(e, ch, set, n);
+	if (r == -ENOMEM)
+		return r;
+	for (size_t i = 0; i < ch->n_blockers && len < size; i++) {
+		const struct change_blocker *b = &ch->blockers[i];
+
+		len += snprintf(why + len, size - len, "%s%s%s%s", i ? "; " : "", b->text,
+				b->fix[0] ? " (fix: " : "", b->fix[0] ? b->fix : "");
+		if (b->fix[0] && len < size)
+			len += snprintf(why + len, size - len, ")");
+	}
+	return 0;
+}
+
+/*
+ * Undo the transaction a killed pcibind left, if any, under the lock and
+ * from a snapshot read under it. Functions that are gone are taken out of
+ * it first (logged); the undo is refused, and the transaction kept, when
+ * it is about another device now or when a gate says no (a domain or a
+ * process holds a function it would take off its stub). Xen is opened
+ * first, so that a function leaving pciback leaves DOM_IO too. RET says
+ * what happened. Returns 0 (also when nothing was found or the undo was
+ * refused or failed: see RET) or -errno when the journal cannot be opened.
  */
 int engine_recover(struct engine *e, struct recovery *ret)
 {
+	_cleanup_strv_free_ char **pruned = NULL;
+	struct pcidev_list *l;
 	struct journal_txn t;
 	struct journal *j;
+	size_t len = 0;
 	int r;
 
 	*ret = (struct recovery){ 0 };
@@ -1413,24 +1599,41 @@ int engine_recover(struct engine *e, struct recovery *ret)
 	ret->started = t.started;
 	ret->steps_done = t.step;
 	describe_txn(&t, ret->what, sizeof(ret->what));
-	/* Never undo onto another device: a swapped card, a hand-written file. */
-	{
-		struct pcidev_list *l;
-
-		r = engine_snapshot(e, &l);
-		if (r == 0)
-			r = record_check_txn(j, &t, l, ret->refused, sizeof(ret->refused));
-		else
-			snprintf(ret->refused, sizeof(ret->refused),
-				 "cannot read the PCI devices to check the unfinished %s against "
-				 "them: %s; nothing was undone",
-				 t.op, strerror(-r));
-		if (r < 0) {
-			ret->error = r;
-			journal_txn_done(&t);
-			return 0;
-		}
+	r = engine_snapshot(e, &l);
+	if (r < 0) {
+		snprintf(ret->refused, sizeof(ret->refused),
+			 "cannot read the PCI devices to check the unfinished %s against them: %s; "
+			 "nothing was undone",
+			 t.op, strerror(-r));
+		ret->error = r;
+		goto out;
 	}
+	/* Gone since (unplugged): there is nothing to undo for them. */
+	r = record_prune_txn(&t, l, e->retire_at[0] ? e->retire_at : NULL, &pruned);
+	if (r < 0) {
+		ret->error = r;
+		goto out;
+	}
+	for (size_t i = 0; pruned && pruned[i]; i++) {
+		if (len < sizeof(ret->retired))
+			len += snprintf(ret->retired + len, sizeof(ret->retired) - len, "%s%s",
+					i ? "; " : "", pruned[i]);
+	}
+	/* Never undo onto another device: a swapped card, a hand-written file. */
+	r = record_check_txn(j, &t, l, ret->refused, sizeof(ret->refused));
+	if (r < 0) {
+		ret->error = r;
+		goto out;
+	}
+	r = undo_gate(e, &t, l, ret->held, sizeof(ret->held));
+	if (r < 0) {
+		ret->error = r;
+		goto out;
+	}
+	if (ret->held[0])
+		goto out;
+	/* Xen's handle before the undo: out of pciback means out of DOM_IO. */
+	(void)engine_xen(e, e->origin ? e->origin : t.origin);
 	r = undo_txn(e, j, &t, &ret->failure);
 	ret->error = r;
 	ret->undone = r == 0;
@@ -1441,15 +1644,19 @@ int engine_recover(struct engine *e, struct recovery *ret)
 			bdfs[i] = t.devs[i].before.bdf;
 		engine_refresh(e, bdfs, t.n);
 	}
+out:
 	journal_txn_done(&t);
 	return 0;
 }
 
 /*
  * Before a change: the journal (locked, unless DRY_RUN), and a transaction
- * a killed pcibind left undone first (REC says what happened). A dry run
- * with no state directory yet is fine. Returns 0 or -errno (-EWOULDBLOCK:
- * another pcibind holds the lock).
+ * a killed pcibind left undone first (REC says what happened). Lock, then
+ * look: a snapshot read before the lock is dropped, so that the decision
+ * is made from what the kernel says while nobody else can change it (its
+ * pointers are invalid afterwards). Once begun, a context does not begin
+ * again. A dry run with no state directory yet is fine. Returns 0 or
+ * -errno (-EWOULDBLOCK: another pcibind holds the lock).
  */
 int engine_begin(struct engine *e, bool dry_run, struct recovery *rec)
 {
@@ -1457,8 +1664,15 @@ int engine_begin(struct engine *e, bool dry_run, struct recovery *rec)
 	int r;
 
 	*rec = (struct recovery){ 0 };
-	if (!dry_run)
-		return engine_recover(e, rec);
+	if (!dry_run) {
+		if (e->begun)
+			return 0;
+		if (e->l && !e->j_locked)
+			e->l = pcidev_list_free(e->l);
+		r = engine_recover(e, rec);
+		e->begun = r == 0 && (!rec->found || rec->undone);
+		return r;
+	}
 	r = engine_journal(e, false, &j);
 	return r == -ENOENT ? 0 : r;
 }
@@ -1482,7 +1696,30 @@ static void read_after(struct engine *e, struct change *ch, const struct journal
 		(void)sysfs_read_link_name(e->s, drv, sizeof(drv), "bus/pci/devices/%s/driver",
 					   f->bdf);
 		snprintf(f->after, sizeof(f->after), "%.*s", (int)sizeof(f->after) - 1, drv);
+		f->gone = !sysfs_exists(e->s, "bus/pci/devices/%s", f->bdf);
 	}
+}
+
+/*
+ * A step failed: if a function of the change is gone from sysfs now, it was
+ * removed (unplugged) under the change, and that is the cause to tell, not
+ * the step's guess ("does not match it, or it is gone").
+ */
+static void say_removed(struct engine *e, const struct journal_txn *t, struct rebind_failure *f)
+{
+	char cause[2 * sizeof(f->cause)];
+	size_t len = 0;
+
+	for (size_t i = 0; i < t->n && len < sizeof(cause); i++)
+		if (!sysfs_exists(e->s, "bus/pci/devices/%s", t->devs[i].before.bdf))
+			len += snprintf(cause + len, sizeof(cause) - len, "%s%s", len ? ", " : "",
+					t->devs[i].before.bdf);
+	if (!len)
+		return;
+	if (len < sizeof(cause))
+		snprintf(cause + len, sizeof(cause) - len,
+			 " was removed (unplugged) during the change; the step said: %s", f->cause);
+	snprintf(f->cause, sizeof(f->cause), "%.*s", (int)sizeof(f->cause) - 1, cause);
 }
 
 /*
@@ -1521,12 +1758,14 @@ int engine_execute(struct engine *e, struct change *ch)
 	}
 	rb = rebind_of(e, j);
 	rb.txn = &txn;
+	rb.stop_after_step = e->stop_after_step;
 	r = rebind_execute(&rb, &ch->plan, &ch->failure);
 	snprintf(ch->skipped, sizeof(ch->skipped), "%s", rb.skipped);
 	if (r < 0) {
 		struct rebind_failure uf = { 0 };
 
 		ch->error = r;
+		say_removed(e, &txn, &ch->failure);
 		r = undo_txn(e, j, &txn, &uf);
 		if (r < 0) {
 			char step[PLAN_PATH_MAX + PLAN_NAME_MAX + 16];

@@ -60,6 +60,8 @@ static inline void engine_freep(struct engine **e)
 void engine_set_log_fn(struct engine *e, engine_log_fn fn, void *userdata);
 void engine_set_timeouts(struct engine *e, int probe_timeout_ms, int lock_timeout_ms);
 void engine_set_full_snapshot(struct engine *e, bool full);
+void engine_set_origin(struct engine *e, const char *origin);
+void engine_set_stop_after_step(struct engine *e, size_t n);
 struct sysfs *engine_sysfs(const struct engine *e);
 const struct engine_roots *engine_roots(const struct engine *e);
 
@@ -96,7 +98,10 @@ int engine_note(struct engine *e, const char *name, char **ret);
 int engine_write_note(struct engine *e, const char *name, const char *text);
 int engine_udev_event(char *bdf, size_t bdf_size, char *action, size_t action_size);
 int engine_udev_problem(char *why, size_t size);
-int engine_retire(struct engine *e, const char *bdf);
+int engine_retire(struct engine *e, const char *bdf, char *why, size_t size);
+bool engine_journal_names(struct engine *e, const char *bdf);
+int engine_forget_old(struct engine *e, const char *bdf, char *note, size_t size);
+int engine_pin(struct engine *e, const char *bdf, const char *stub);
 int engine_native_modules(struct engine *e, const struct pcidev *d, char ***ret,
 			  char ***ret_blacklisted);
 
@@ -135,6 +140,7 @@ struct change_function {
 	struct verdict verdict;
 	char before[JOURNAL_NAME_MAX];	/* driver, "" for none */
 	char after[JOURNAL_NAME_MAX];
+	bool gone;			/* execute: removed (unplugged) during the change */
 };
 
 /* One reason a change cannot go ahead, with its own fix. */
@@ -190,6 +196,8 @@ struct recovery {
 	struct rebind_failure failure;
 	int error;
 	char refused[PATH_MAX + 512];	/* not undone: it is not about the devices there now */
+	char held[1024];		/* not undone: a gate said no (who holds what, the fix) */
+	char retired[1024];		/* functions taken out of it: gone, or a new device */
 };
 int engine_recover(struct engine *e, struct recovery *ret);
 int engine_begin(struct engine *e, bool dry_run, struct recovery *rec);

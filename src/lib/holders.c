@@ -86,14 +86,14 @@ size_t holders_unreadable(const struct holders *h)
 	return n;
 }
 
-/* A process name for a message: what it set itself, control bytes shown as '?'. */
+/*
+ * A process name for a message: what it set itself, as it is. It is
+ * untrusted text: the CLI's output layer escapes it for the terminal and
+ * makes it valid UTF-8 for JSON (out_printf(), the logger, out_string()).
+ */
 void holders_clean(const char *in, char *buf, size_t size)
 {
-	size_t i;
-
-	for (i = 0; in[i] && i + 1 < size; i++)
-		buf[i] = (unsigned char)in[i] < 0x20 || in[i] == 0x7f ? '?' : in[i];
-	buf[i] = '\0';
+	snprintf(buf, size, "%s", in);
 }
 
 /*
