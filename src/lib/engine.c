@@ -945,10 +945,10 @@ static void block_holder(struct engine *e, struct change *ch, const struct holde
 {
 	static const char stop[] = "stop it (or make it close the device) first: no policy key "
 				   "or option overrides a process that holds a device";
-	static const char unreadable[] = "run pcibind as root (hidepid= and other users' "
-					 "processes hide their files), or pass "
-					 "--ignore-unreadable-holders to treat what cannot be read "
-					 "as holding nothing";
+	static const char unreadable[] = "run pcibind as root in the host's PID namespace "
+					 "(hidepid=, other users' processes and other namespaces "
+					 "hide their files), or pass --ignore-unreadable-holders to "
+					 "treat what cannot be read as holding nothing";
 	char comm[64], via[64] = "";
 
 	holders_clean(h->comm, comm, sizeof(comm));
