@@ -287,6 +287,12 @@ int proc_pid_files(struct proc *p, int pid, bool stat_nodes, struct proc_file **
 		if ((size_t)k >= sizeof(target))
 			continue; /* no device node has such a name */
 		target[k] = '\0';
+		/*
+		 * A node whose name was removed while open (udev renamed it, the
+		 * device went and came back): the fd still holds the device.
+		 */
+		if ((size_t)k > 10 && streq(target + k - 10, " (deleted)"))
+			target[k - 10] = '\0';
 		if (!maybe_node(target))
 			continue;
 		node = stat_nodes && fstatat(fd, de->d_name, &st, 0) == 0 &&

@@ -184,6 +184,9 @@ static void test_proc_read(void **state)
 	unit_write_str(d->root, "10/maps",
 		       "7f0c2a000000-7f0c2a100000 rw-s 00000000 00:05 1042   /dev/snd/pcmC0D0p\n"
 		       "7f0c2b000000-7f0c2b021000 r-xp 00000000 08:01 4242   /usr/bin/pipewire\n");
+	/* a node whose name vanished while it was open: still held */
+	unit_write_str(d->root, "13/comm", "vanished\n");
+	unit_symlink(d->root, "13/fd/7", "/dev/snd/pcmC0D0p (deleted)");
 	/* exited mid-scan: the directory is there, its fd/ is gone */
 	unit_write_str(d->root, "11/comm", "gone\n");
 	/* its fds cannot be read (as hidepid= or another namespace make them) */
@@ -194,9 +197,10 @@ static void test_proc_read(void **state)
 
 	assert_int_equal(proc_open(d->root, &p), 0);
 	assert_int_equal(proc_list_pids(p, &pids, &n), 0);
-	assert_int_equal(n, 3);
+	assert_int_equal(n, 4);
 	assert_int_equal(pids[0], 10);
 	assert_int_equal(pids[2], 12);
+	assert_int_equal(pids[3], 13);
 
 	/* path only: /dev/kmsg exists here, but a fixture's link is never stat()ed */
 	assert_int_equal(proc_pid_files(p, 10, false, &f, &n), 0);
@@ -222,17 +226,20 @@ static void test_proc_read(void **state)
 
 	assert_int_equal(holders_index_read(p, false, &ix), 0);
 	assert_int_equal(holders_match(ix, "0000:02:00.1", NULL, &snd, 1, &h), 0);
-	assert_int_equal(h.n, 2);
+	assert_int_equal(h.n, 3);
 	assert_int_equal(h.v[0].kind, HOLDER_PROCESS);
 	assert_int_equal(h.v[0].pid, 10);
 	assert_string_equal(h.v[0].comm, "pipewire");
-	assert_int_equal(h.v[1].kind, HOLDER_UNREADABLE);
-	assert_int_equal(h.v[1].pid, 12);
-	assert_string_equal(h.v[1].comm, "hidden");
+	assert_int_equal(h.v[1].kind, HOLDER_PROCESS);
+	assert_int_equal(h.v[1].pid, 13);
+	assert_string_equal(h.v[1].node, "/dev/snd/pcmC0D0p");
+	assert_int_equal(h.v[2].kind, HOLDER_UNREADABLE);
+	assert_int_equal(h.v[2].pid, 12);
+	assert_string_equal(h.v[2].comm, "hidden");
 	holders_done(&h);
 	/* the fixture's /dev/kmsg matches by its path, never by this host's rdev */
 	assert_int_equal(holders_match(ix, "x", NULL, &kmsg, 1, &h), 0);
-	assert_int_equal(h.n, 2);
+	assert_int_equal(h.n, 2); /* pid 10's kmsg, and the unreadable pid 12 */
 	holders_done(&h);
 }
 
