@@ -142,6 +142,7 @@ check-engine: $(BUILD)/pcibind-fake $(BUILD)/fixture-tool fixtures $(BUILD)/lazy
 	@BUILD=$(BUILD) sh tests/engine/vfio.sh
 	@BUILD=$(BUILD) sh tests/engine/gpu.sh
 	@BUILD=$(BUILD) sh tests/engine/vfs.sh
+	@BUILD=$(BUILD) sh tests/engine/holders.sh
 	@BUILD=$(BUILD) sh tests/engine/agree.sh
 	@BUILD=$(BUILD) sh tests/engine/xen.sh
 	@BUILD=$(BUILD) sh tests/engine/gate.sh

@@ -31,13 +31,19 @@ $(BENCH_DIR)/floor: bench/floor.c
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -Wall -Wextra -o $@ $< -lpci
 
+# A fake /proc of many processes for the holders row (bench/mkproc.c).
+$(BENCH_DIR)/mkproc: bench/mkproc.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -o $@ $<
+
 # spec -> fixture.tree + fixture.aliases -> modules dir (the fixture tool's path, as in fixtures.mk)
 $(BENCH_TREE)/.stamp: bench/gen-spec.sh bench/mktree.sh $(FIXTURE_TOOL)
 	FIXTURE_TOOL=$(FIXTURE_TOOL) DEPMOD=$(DEPMOD) sh bench/mktree.sh $(BENCH_N) $(@D)
 
 bench-tree: $(BENCH_TREE)/.stamp
 
-bench: all $(BENCH_DIR)/abtime $(BENCH_DIR)/floor $(FIXTURE_TOOL) $(BENCH_TREE)/.stamp
+bench: all $(BENCH_DIR)/abtime $(BENCH_DIR)/floor $(BENCH_DIR)/mkproc $(FIXTURE_TOOL) \
+		$(BENCH_TREE)/.stamp
 	@BUILD=$(BUILD) PCIBIND=$(PCIBIND) FIXTURE_TOOL=$(FIXTURE_TOOL) \
 		BENCH_TREE=$(BENCH_TREE) BENCH_N=$(BENCH_N) BENCH_RUNS=$(BENCH_RUNS) \
 		BENCH_TMP=$(BENCH_TMP) BENCH_PCI_IDS=$(BENCH_PCI_IDS) \

@@ -77,6 +77,42 @@ struct tuple {
 	char line[600];
 };
 
+/*
+ * floor proc PROC_ROOT: the least a holders scan does, readlink() of every
+ * PID/fd/N from the fd directory's own fd. Prints the number of links.
+ */
+static int proc_floor(const char *proc)
+{
+	int root = open(proc, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	DIR *pids = root >= 0 ? fdopendir(openat(root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) : NULL;
+	struct dirent *p;
+	long links = 0;
+
+	if (!pids)
+		return 1;
+	while ((p = readdir(pids))) {
+		char path[300], target[256];
+		struct dirent *f;
+		DIR *fds;
+		int fd;
+
+		if (p->d_name[0] < '0' || p->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "%s/fd", p->d_name);
+		fd = openat(root, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		fds = fd >= 0 ? fdopendir(fd) : NULL;
+		if (!fds)
+			continue;
+		while ((f = readdir(fds)))
+			if (f->d_name[0] != '.' && readlinkat(fd, f->d_name, target, sizeof(target)) > 0)
+				links++;
+		closedir(fds);
+	}
+	closedir(pids);
+	printf("%ld\n", links);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	char path[PATH_MAX], ue[1024], drv[PATH_MAX], ovr[PATH_MAX], rev[16];
@@ -87,9 +123,12 @@ int main(int argc, char **argv)
 	int list, root, devs;
 	DIR *dir;
 
+	if (argc == 3 && !strcmp(argv[1], "proc"))
+		return proc_floor(argv[2]);
 	if (argc < 3 || (strcmp(argv[1], "list") && strcmp(argv[1], "boot")) ||
 	    (!strcmp(argv[1], "list") && argc < 4)) {
-		fprintf(stderr, "usage: floor list SYSFS_ROOT PCI_IDS | floor boot SYSFS_ROOT\n");
+		fprintf(stderr, "usage: floor list SYSFS_ROOT PCI_IDS | floor boot SYSFS_ROOT | "
+				"floor proc PROC_ROOT\n");
 		return 2;
 	}
 	list = !strcmp(argv[1], "list");

@@ -12,6 +12,8 @@
 #     One probe run first: if pcibind takes longer than BENCH_BOOT_CAP
 #     seconds, the big tree is not timed again and the same comparison runs
 #     on smaller machines instead, to show how the time grows;
+#  3a. seize --dry-run with a fake /proc of 2,000 processes x 50 fds
+#     (bench/mkproc.c) against none (target: <= 1.5x);
 #  4. strace -c -f of pcibind list: syscalls per listed function, fork/exec
 #     count, and the attributes read for one function.
 #
@@ -193,6 +195,38 @@ else
 		rm -rf "$W/s$n" "$W/c$n"
 	done
 fi
+
+# ---- 3a. who holds a device: seize --dry-run with a busy /proc -------------
+# A fake /proc of BENCH_PROCS processes x BENCH_FDS fds (bench/mkproc.c, as
+# mktree.sh makes the tree) against an empty one, same command, same tree.
+# The xHCI controller 0000:00:14.0 gets root hubs, a USB device and a hidraw
+# node (what a real one has): its seize reads /proc once. A NIC has no device
+# node: its seize reads no /proc at all.
+NPROC=${BENCH_PROCS:-2000} NFD=${BENCH_FDS:-50}
+MKPROC=$BUILD/bench/mkproc
+case $MKPROC in /*) ;; *) MKPROC=$TOP/$MKPROC ;; esac
+"$MKPROC" "$W/proc" "$NPROC" "$NFD"
+mkdir "$W/noproc"
+X=$S/bus/pci/devices/0000:00:14.0
+mknode() { # mknode REL MAJ:MIN DEVNAME
+	mkdir -p "$X/$1"
+	echo "$2" > "$X/$1/dev"
+	printf 'MAJOR=%s\nMINOR=%s\nDEVNAME=%s\n' "${2%%:*}" "${2##*:}" "$3" > "$X/$1/uevent"
+}
+mknode usb1 189:0 bus/usb/001/001
+mknode usb1/1-1 189:1 bus/usb/001/002
+mknode usb1/1-1/1-1:1.0/0003:046D:C52B.0001/hidraw/hidraw0 241:0 hidraw0
+mknode usb2 189:128 bus/usb/002/001
+NIC=$($PB list network | awk 'NR == 1 { print $1 }')
+PBP=$(echo "$PB" | sed "s|--proc-root [^ ]*|--proc-root $W/proc|")
+PBN=$(echo "$PB" | sed "s|--proc-root [^ ]*|--proc-root $W/noproc|")
+compare "\`pcibind seize --dry-run\` of the xHCI (4 device nodes), /proc of $NPROC processes x $NFD fds" \
+	"$PBP seize --driver pci-stub --dry-run 0000:00:14.0" "the same without processes" \
+	"$PBN seize --driver pci-stub --dry-run 0000:00:14.0" 1.5 le "$FLOOR proc $W/proc"
+compare "\`pcibind seize --dry-run\` of a NIC ($NIC, no device node), /proc of $NPROC processes x $NFD fds" \
+	"$PBP seize --driver pci-stub --dry-run $NIC" "the same without processes" \
+	"$PBN seize --driver pci-stub --dry-run $NIC" 1.5 le
+rm -rf "$W/proc" "$W/noproc"
 
 # ---- 3b. growth: the same commands on a machine four times as big ---------
 # Each command alternates between the big and the $N machine (abtime): the

@@ -82,20 +82,20 @@ _pcibind()
 	fi
 	case $cmd in
 	list)
-		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--id --json --help" -- "$cur")) ||
+		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--id --used --json --help" -- "$cur")) ||
 			{ COMPREPLY=($(compgen -W "$(_pcibind_devices) network usb storage display audio" -- "$word")); _pcibind_ltrim_colon "$word"; } ;;
 	show)
 		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--json --help" -- "$cur")) ||
 			{ COMPREPLY=($(compgen -W "$(_pcibind_devices)" -- "$word")); _pcibind_ltrim_colon "$word"; } ;;
 	seize)
-		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--driver --option --all-functions --group --persistent --dry-run --json --help" -- "$cur")) ||
+		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--driver --option --all-functions --group --ignore-unreadable-holders --persistent --dry-run --json --help" -- "$cur")) ||
 			{ COMPREPLY=($(compgen -W "$(_pcibind_devices)" -- "$word")); _pcibind_ltrim_colon "$word"; } ;;
 	release | reattach)
 		if [[ $prev == --to ]]; then
 			COMPREPLY=($(compgen -W "native none" -- "$cur"))
 			return
 		fi
-		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--to --option --all-functions --group --persistent --dry-run --json --help" -- "$cur")) ||
+		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--to --option --all-functions --group --ignore-unreadable-holders --persistent --dry-run --json --help" -- "$cur")) ||
 			{ COMPREPLY=($(compgen -W "$(_pcibind_devices)" -- "$word")); _pcibind_ltrim_colon "$word"; } ;;
 	explain)
 		[[ $cur == -* ]] && COMPREPLY=($(compgen -W "--option --help" -- "$cur")) ||

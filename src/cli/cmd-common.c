@@ -180,9 +180,9 @@ void cmd_log_stats(struct pb_ctx *c)
 		return;
 	engine_get_stats(c->engine, &st);
 	log_debug("engine: %u snapshot, %u refresh, %u policy load, %u guard load, "
-		  "%u journal open, %u module index load",
+		  "%u journal open, %u module index load, %u /proc read for holders",
 		  st.scans, st.refreshes, st.policy_loads, st.guard_loads, st.journal_opens,
-		  st.kmod_loads);
+		  st.kmod_loads, st.holder_scans);
 }
 
 /*

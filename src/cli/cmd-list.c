@@ -2,12 +2,15 @@
 /* pcibind list: one line per PCI function, the Qubes address first. */
 #include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "commands.h"
 #include "describe.h"
+#include "holders.h"
 #include "log.h"
 #include "output.h"
 #include "pcidev.h"
@@ -27,11 +30,85 @@ static bool selected(const struct selector *sel, size_t nsel, const struct selec
 	return any_sel && any_id;
 }
 
-static void list_text(const struct pcidev *d, const struct describe *names)
+/* "pid 1001 (Xorg), dm-0, VF 0000:05:00.1" in BUF: the "used by" column of --used. */
+static void used_by(const struct holders *h, char *buf, size_t size)
 {
-	char line[1024];
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < h->n; i++) {
+		const struct holder *x = &h->v[i];
+		char comm[64], one[200];
+
+		holders_clean(x->comm, comm, sizeof(comm));
+		switch (x->kind) {
+		case HOLDER_PROCESS:
+			snprintf(one, sizeof(one), "pid %d (%s)", x->pid, comm);
+			break;
+		case HOLDER_UNREADABLE:
+			snprintf(one, sizeof(one), x->pid ? "pid %d (%s, unreadable)" : "unreadable /proc",
+				 x->pid, comm);
+			break;
+		case HOLDER_STACK:
+			snprintf(one, sizeof(one), "%s", x->node);
+			break;
+		case HOLDER_VF:
+			snprintf(one, sizeof(one), "VF %s", x->node);
+			break;
+		default:
+			snprintf(one, sizeof(one), "unknown");
+			break;
+		}
+		/* one entry per process: a node open and another mapped is one user */
+		if (strstr(buf, one))
+			continue;
+		len += snprintf(buf + (len < size ? len : size), len < size ? size - len : 0, "%s%s",
+				len ? ", " : "", one);
+	}
+}
+
+/*
+ * What holds D, through the engine's own snapshot (its details: IOMMU group,
+ * SR-IOV VFs); what cannot be read is one "unknown" holder. Returns 0 or
+ * -ENOMEM.
+ */
+static int list_holders(struct pb_ctx *c, const struct pcidev *d, struct holders *h)
+{
+	struct pcidev_list *el = NULL;
+	struct pcidev *own = NULL;
+	int r;
+
+	r = engine_snapshot(c->engine, &el);
+	if (r == 0)
+		own = pcidev_find_bdf(el, d->bdf);
+	if (own)
+		r = engine_details(c->engine, own);
+	if (own && r == 0)
+		r = engine_holders(c->engine, own, h);
+	else if (r == 0)
+		r = -ENOENT;
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		holders_done(h);
+		h->v = calloc(1, sizeof(*h->v));
+		if (!h->v)
+			return -ENOMEM;
+		h->n = 1;
+		h->v[0] = (struct holder){ .kind = HOLDER_UNKNOWN, .error = r };
+	}
+	return 0;
+}
+
+static void list_text(const struct pcidev *d, const struct describe *names,
+		      const struct holders *h)
+{
+	char line[1024], users[1024] = "";
 
 	describe_line(d, names, line, sizeof(line));
+	if (h)
+		used_by(h, users, sizeof(users));
+	/* the process names in USERS are their own: out_printf() escapes them */
 	out_printf(stdout, "%s  %s  driver: %s%s", d->qubes, line, d->driver ? d->driver : "none",
 		   d->stub ? " (stub)" : "");
 	/* SR-IOV: a PF's VF count, a VF's number and PF */
@@ -39,10 +116,12 @@ static void list_text(const struct pcidev *d, const struct describe *names)
 		printf("  VFs: %d of %d", d->sriov_numvfs, d->sriov_totalvfs);
 	if (d->physfn_bdf[0])
 		printf("  VF %d of %s", pcidev_vf_index(d), d->physfn_bdf);
-	putchar('\n');
+	/* the process names in USERS are their own: out_printf() escapes them */
+	out_printf(stdout, "%s%s\n", users[0] ? "  used by: " : "", users);
 }
 
-static void list_json(struct out *o, const struct pcidev *d, const struct describe *names)
+static void list_json(struct out *o, const struct pcidev *d, const struct describe *names,
+		      const struct holders *h)
 {
 	out_begin_object(o, NULL);
 	out_string(o, "address", NULL, d->bdf);
@@ -69,6 +148,12 @@ static void list_json(struct out *o, const struct pcidev *d, const struct descri
 		out_string(o, "physfn", NULL, d->physfn_bdf);
 		out_int(o, "vf_index", NULL, pcidev_vf_index(d));
 	}
+	if (h) {
+		char users[1024];
+
+		used_by(h, users, sizeof(users));
+		out_string(o, "used_by", NULL, users[0] ? users : NULL);
+	}
 	out_end_object(o);
 }
 
@@ -81,6 +166,9 @@ static void list_help(void)
 	       "and any -d filter (or none is given).\n"
 	       "\n"
 	       "  -d, --id ID   vendor:device[:class[:prog-if]] filter, as lspci -d\n"
+	       "  -u, --used    add who uses each function (processes with its device nodes\n"
+	       "                open, block devices built on its disks, enabled VFs): reads\n"
+	       "                every process's open files once\n"
 	       "  -j, --json    print JSON\n"
 	       "\n"
 	       "Class names: %s\n",
@@ -92,6 +180,7 @@ int cmd_list(struct pb_ctx *c, int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "id", required_argument, NULL, 'd' },
+		{ "used", no_argument, NULL, 'u' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -102,9 +191,10 @@ int cmd_list(struct pb_ctx *c, int argc, char **argv)
 	struct selector sel[MAX_SELECTORS], ids[MAX_SELECTORS];
 	size_t nsel = 0, nids = 0;
 	const char *why;
+	bool used = false;
 	int opt, r;
 
-	while ((opt = getopt_long(argc, argv, "d:jh", options, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, "d:ujh", options, NULL)) >= 0) {
 		switch (opt) {
 		case 'd':
 			if (nids >= MAX_SELECTORS)
@@ -116,6 +206,9 @@ int cmd_list(struct pb_ctx *c, int argc, char **argv)
 						       "or ::0c03)",
 						       optarg, why);
 			nids++;
+			break;
+		case 'u':
+			used = true;
 			break;
 		case 'j':
 			c->json = true;
@@ -154,17 +247,22 @@ int cmd_list(struct pb_ctx *c, int argc, char **argv)
 	if (c->json)
 		out_begin_stream(o, "devices", NULL);
 	for (size_t i = 0; i < l->n; i++) {
-		const struct pcidev *d = l->devs[i];
+		struct pcidev *d = l->devs[i];
+		struct holders h = { 0 };
 		struct describe dn;
 
 		if (!selected(sel, nsel, ids, nids, d))
 			continue;
+		/* --used: the one read of /proc, and each listed function's nodes */
+		if (used && list_holders(c, d, &h) < 0)
+			return log_error_errno(-ENOMEM, "cannot list"), PB_EXIT_FAILURE;
 		/* pciname caches each (vendor, device, subsystem, class) tuple */
 		describe_device(names, d, &dn);
 		if (c->json)
-			list_json(o, d, &dn);
+			list_json(o, d, &dn, used ? &h : NULL);
 		else
-			list_text(d, &dn);
+			list_text(d, &dn, used ? &h : NULL);
+		holders_done(&h);
 	}
 	if (c->json)
 		out_end_array(o);

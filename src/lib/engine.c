@@ -970,10 +970,10 @@ static void block_holder(struct engine *e, struct change *ch, const struct holde
 {
 	static const char stop[] = "stop it (or make it close the device) first: no policy key "
 				   "or option overrides a process that holds a device";
-	static const char unreadable[] = "run pcibind as root (hidepid= and other users' "
-					 "processes hide their files), or pass "
-					 "--ignore-unreadable-holders to treat what cannot be read "
-					 "as holding nothing";
+	static const char unreadable[] = "run pcibind as root in the host's PID namespace "
+					 "(hidepid=, other users' processes and other namespaces "
+					 "hide their files), or pass --ignore-unreadable-holders to "
+					 "treat what cannot be read as holding nothing";
 	char comm[64], via[64] = "";
 
 	holders_clean(h->comm, comm, sizeof(comm));
@@ -1546,6 +1546,7 @@ int engine_decide(struct engine *e, const struct change_opts *o, struct pcidev *
 		/* Every other reason too: judge what was asked for, as if it could go alone. */
 		block(ch, why.bdf, "grouping", NULL, "%s", why.reason);
 		req.no_strict_reset = true;
+		req.all_functions = false;
 		r = plan_group(l, &req, &set, &n_set, &why);
 		if (r == -EPERM)
 			goto out;

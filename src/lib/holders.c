@@ -639,21 +639,31 @@ static int holders_one(struct sysfs *s, const struct pcidev *d, holders_load_fn 
 	size_t n;
 	int r;
 
-	r = sysfs_find_nodes(s, &nodes, "bus/pci/devices/%s", d->bdf);
-	if (r == -ENOMEM)
-		return r;
-	if (r < 0) {
-		struct holder *h = holder_add(out, HOLDER_UNKNOWN, bdf, via);
+	/*
+	 * Class devices are a driver's: an unbound function has none, and
+	 * neither pciback nor pci-stub makes any; a vfio driver's are its group
+	 * and vfio-dev/ (below). Only the others are walked.
+	 */
+	if (d->driver && d->stub != PCIDEV_STUB_PCIBACK && d->stub != PCIDEV_STUB_PCI_STUB &&
+	    !vfio_holds(d)) {
+		r = sysfs_find_nodes(s, &nodes, "bus/pci/devices/%s", d->bdf);
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0) {
+			struct holder *h = holder_add(out, HOLDER_UNKNOWN, bdf, via);
 
-		if (!h)
-			return -ENOMEM;
-		h->error = r;
-		return 0;
+			if (!h)
+				return -ENOMEM;
+			h->error = r;
+			return 0;
+		}
+		n = (size_t)r;
+		r = nvme_heads(s, d, &nodes, &n);
+		if (r < 0)
+			return r;
+	} else {
+		n = 0;
 	}
-	n = (size_t)r;
-	r = nvme_heads(s, d, &nodes, &n);
-	if (r < 0)
-		return r;
 	/* the VFIO group node lives outside the function's directory */
 	if (vfio_holds(d) && d->iommu_group >= 0) {
 		struct sysfs_node nd = { 0 };
@@ -673,21 +683,23 @@ static int holders_one(struct sysfs *s, const struct pcidev *d, holders_load_fn 
 		if (r < 0)
 			return r;
 	}
-	/* a vfio-dev/vfioN of a tree without its "dev": the path still names it */
+	/* its vfio-dev/vfioN (iommufd's cdev); without a "dev", the path still names it */
 	if (d->vfio_dev) {
-		bool seen = false;
+		struct sysfs_node nd = { .major = UINT_MAX, .minor = UINT_MAX };
+		char dev[32];
+		unsigned int maj, min;
 
-		for (size_t i = 0; i < n; i++)
-			seen = seen || streq(nodes[i].name, d->vfio_dev);
-		if (!seen) {
-			struct sysfs_node nd = { .major = UINT_MAX, .minor = UINT_MAX };
-
-			snprintf(nd.name, sizeof(nd.name), "%s", d->vfio_dev);
-			snprintf(nd.devname, sizeof(nd.devname), "vfio/devices/%s", d->vfio_dev);
-			r = node_add(&nodes, &n, &nd);
-			if (r < 0)
-				return r;
+		snprintf(nd.name, sizeof(nd.name), "%s", d->vfio_dev);
+		snprintf(nd.devname, sizeof(nd.devname), "vfio/devices/%s", d->vfio_dev);
+		if (sysfs_read_attr(s, dev, sizeof(dev), "bus/pci/devices/%s/vfio-dev/%s/dev", d->bdf,
+				    d->vfio_dev) >= 0 &&
+		    sscanf(dev, "%u:%u", &maj, &min) == 2) {
+			nd.major = maj;
+			nd.minor = min;
 		}
+		r = node_add(&nodes, &n, &nd);
+		if (r < 0)
+			return r;
 	}
 	/* /proc is read (once) only when some function has a node */
 	if (n && load) {

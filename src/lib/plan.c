@@ -631,6 +631,12 @@ static int refuse_split(const struct pcidev_list *l, const struct plan_request *
 
 		if (s == d || in_set(set, n, s) || settled(req, s) || !what)
 			continue;
+		if (pcidev_has_function_reset(d) && !companion_slot(l, d))
+			return refuse(why, d,
+				      "%s's slot also holds %s (%s), which the machine cannot do "
+				      "without: the slot cannot move whole. %s has a reset of its own "
+				      "and can move alone: leave out --all-functions",
+				      d->bdf, what, s->bdf, d->bdf);
 		return refuse(why, d,
 			      "%s cannot be reset on its own (no FLR or PM reset), and its slot also "
 			      "holds %s (%s), which the machine cannot do without: the slot cannot "
@@ -711,6 +717,9 @@ int plan_group(const struct pcidev_list *l, const struct plan_request *req,
 
 			if (in_set(set, n, s) || s->physfn_bdf[0] || settled(req, s))
 				continue;
+			/* never the chipset's own functions as a slot's siblings */
+			if (req->all_functions && pcidev_essential(s) && !pcidev_essential(d))
+				return refuse_split(l, req, d, set, n, why);
 			if (req->all_functions)
 				set[n++] = s;
 			else if (companion_slot(l, d) ||

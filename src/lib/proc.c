@@ -211,10 +211,31 @@ static struct proc_file *file_add(struct proc_file **v, size_t *n, size_t *alloc
 	return &(*v)[(*n)++];
 }
 
-/* "/dev/..." or a path a device node may have; sockets, pipes, anon inodes are not. */
+/*
+ * Whether an open file may be a PCI function's device node: a path (sockets,
+ * pipes and anon inodes are not), and not one of the nodes every process has
+ * that no PCI function owns (the memory devices, ttys and ptys).
+ */
 static bool maybe_node(const char *target)
 {
-	return target[0] == '/';
+	static const char *const global[] = { "/dev/null", "/dev/zero", "/dev/full",
+					      "/dev/random", "/dev/urandom", "/dev/tty",
+					      "/dev/ptmx", "/dev/console" };
+
+	if (target[0] != '/')
+		return false;
+	if (!strncmp(target, "/dev/pts/", 9))
+		return false;
+	for (size_t i = 0; i < sizeof(global) / sizeof(global[0]); i++)
+		if (streq(target, global[i]))
+			return false;
+	return true;
+}
+
+/* The memory devices (1), ttys and ptmx (4, 5) and ptys (136-143): never a PCI function's. */
+static bool global_rdev(bool block, unsigned int maj)
+{
+	return !block && (maj == 1 || maj == 4 || maj == 5 || (maj >= 136 && maj <= 143));
 }
 
 /*
@@ -222,54 +243,75 @@ static bool maybe_node(const char *target)
  * node: with STAT_NODES each fd is stat()ed through its magic link (the
  * open file itself, whatever path led to it, as fuser and lsof compare
  * st_rdev); without, only the link text counts (a fake /proc, whose links
- * name paths of another machine). Entries that are neither a device node
- * nor a path are left out. Returns 0, -ENOENT (the process is gone),
- * -EACCES (its fds or maps cannot be read: hidepid, another user's) or
- * -errno; *ret has *ret_n entries.
+ * name paths of another machine). Sockets, pipes, anon inodes and the
+ * nodes every process has (/dev/null, ttys) are left out. Returns 0,
+ * -ENOENT (the process is gone), -EACCES (its fds or maps cannot be read:
+ * hidepid, another user's) or -errno; *ret has *ret_n entries.
  */
 int proc_pid_files(struct proc *p, int pid, bool stat_nodes, struct proc_file **ret,
 		   size_t *ret_n)
 {
-	_cleanup_strv_free_ char **fds = NULL;
+	_cleanup_(closedirp) DIR *dir = NULL;
 	_cleanup_free_ struct proc_file *v = NULL;
 	_cleanup_free_ char *maps = NULL;
 	size_t n = 0, alloc = 0;
 	char path[64], target[256];
+	struct dirent *de;
 	char *save = NULL;
-	int r;
+	int r, fd;
 
 	snprintf(path, sizeof(path), "%d/fd", pid);
-	r = proc_list_dir(p, path, &fds);
-	if (r < 0)
+	fd = openat(p->root_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	dir = fdopendir(fd);
+	if (!dir) {
+		r = -errno;
+		close(fd);
 		return r;
-	for (char **fd = fds; *fd; fd++) {
+	}
+	/* one component per fd, from the directory's own fd */
+	while ((errno = 0, de = readdir(dir))) {
 		struct proc_file *f;
 		struct stat st;
+		bool node;
+		ssize_t k;
 
-		if (!all_digits(*fd))
+		if (!all_digits(de->d_name))
 			continue;
-		snprintf(path, sizeof(path), "%d/fd/%s", pid, *fd);
-		r = proc_readlink(p, path, target, sizeof(target));
-		if (r == -ENOENT)
+		k = readlinkat(fd, de->d_name, target, sizeof(target));
+		if (k < 0 && errno == ENOENT)
 			continue; /* closed meanwhile */
-		if (r == -ENAMETOOLONG)
+		if (k < 0)
+			return -errno;
+		if ((size_t)k >= sizeof(target))
 			continue; /* no device node has such a name */
-		if (r < 0)
-			return r;
+		target[k] = '\0';
+		/*
+		 * A node whose name was removed while open (udev renamed it, the
+		 * device went and came back): the fd still holds the device.
+		 */
+		if ((size_t)k > 10 && streq(target + k - 10, " (deleted)"))
+			target[k - 10] = '\0';
 		if (!maybe_node(target))
+			continue;
+		node = stat_nodes && fstatat(fd, de->d_name, &st, 0) == 0 &&
+		       (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode));
+		if (node && global_rdev(S_ISBLK(st.st_mode), major(st.st_rdev)))
 			continue;
 		f = file_add(&v, &n, &alloc);
 		if (!f)
 			return -ENOMEM;
 		snprintf(f->path, sizeof(f->path), "%s", target);
-		if (stat_nodes && fstatat(p->root_fd, path, &st, 0) == 0 &&
-		    (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))) {
+		if (node) {
 			f->node = true;
 			f->block = S_ISBLK(st.st_mode);
 			f->major = major(st.st_rdev);
 			f->minor = minor(st.st_rdev);
 		}
 	}
+	if (errno)
+		return -errno;
 	snprintf(path, sizeof(path), "%d/maps", pid);
 	r = proc_read(p, path, &maps);
 	if (r < 0 && r != -ENOENT)

@@ -846,74 +846,89 @@ static int node_at(struct nodes_walk *w, int dirfd, const char *rel, const char 
 	return 0;
 }
 
-static int walk_nodes(struct nodes_walk *w, int dirfd, const char *rel, const char *name,
-		      int depth)
+/*
+ * Directories below a device that hold no class device with a node: a
+ * child PCI function (its own), power management, MSI vectors, and net
+ * devices (no node; their queues and statistics are many).
+ */
+static bool skip_dir(const char *name)
+{
+	return is_pci_dir(name) || streq(name, "power") || streq(name, "msi_irqs") ||
+	       streq(name, "net") || streq(name, "queues") || streq(name, "statistics");
+}
+
+struct dirent64_raw {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+/* Walk the directory FD (taken over) at REL, named NAME, DEPTH below the device. */
+static int walk_nodes(struct nodes_walk *w, int fd, const char *rel, const char *name, int depth)
 {
 	_cleanup_strv_free_ char **subs = NULL;
+	_cleanup_close_ int dfd = fd;
 	size_t n = 0, alloc = 0;
-	struct dirent *de;
-	DIR *d;
-	int r, fd;
+	bool has_dev = false;
+	char buf[8192] __attribute__((aligned(8)));
+	long k;
+	int r = 0;
 
 	if (depth > NODES_DEPTH_MAX || ++w->dirs > NODES_DIRS_MAX)
 		return 0;
-	if (depth > 0) {
-		r = node_at(w, dirfd, rel, name);
+	/* getdents64 itself: no DIR (and its fcntl and allocation) per directory */
+	while ((k = syscall(SYS_getdents64, dfd, buf, sizeof(buf))) > 0) {
+		for (long off = 0; off < k;) {
+			struct dirent64_raw *de = (struct dirent64_raw *)(buf + off);
+			bool dir = de->d_type == DT_DIR;
+			struct stat st;
+
+			off += de->d_reclen;
+			if (de->d_type == DT_UNKNOWN)
+				dir = fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+				      S_ISDIR(st.st_mode);
+			/* a "dev" file: a class device with a node (read below) */
+			if (!dir && streq(de->d_name, "dev"))
+				has_dev = true;
+			if (!dir || streq(de->d_name, ".") || streq(de->d_name, "..") ||
+			    skip_dir(de->d_name))
+				continue;
+			if (n + 2 > alloc) {
+				size_t na = alloc ? alloc * 2 : 8;
+				char **nv = realloc(subs, na * sizeof(*nv));
+
+				if (!nv)
+					return -ENOMEM;
+				subs = nv;
+				alloc = na;
+			}
+			subs[n] = strdup(de->d_name);
+			if (!subs[n])
+				return -ENOMEM;
+			subs[++n] = NULL;
+		}
+	}
+	if (k < 0)
+		return -errno;
+	if (depth > 0 && has_dev) {
+		r = node_at(w, dfd, rel, name);
 		if (r < 0)
 			return r;
 	}
-	fd = dup(dirfd);
-	if (fd < 0)
-		return -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -errno;
-	}
-	rewinddir(d);
-	for (errno = 0; (de = readdir(d)); errno = 0) {
-		bool dir = de->d_type == DT_DIR;
-		struct stat st;
-
-		if (streq(de->d_name, ".") || streq(de->d_name, "..") || is_pci_dir(de->d_name) ||
-		    streq(de->d_name, "power"))
-			continue;
-		if (de->d_type == DT_UNKNOWN)
-			dir = fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-			      S_ISDIR(st.st_mode);
-		if (!dir)
-			continue;
-		if (n + 2 > alloc) {
-			size_t na = alloc ? alloc * 2 : 8;
-			char **nv = realloc(subs, na * sizeof(*nv));
-
-			if (!nv) {
-				closedir(d);
-				return -ENOMEM;
-			}
-			subs = nv;
-			alloc = na;
-		}
-		subs[n] = strdup(de->d_name);
-		if (!subs[n]) {
-			closedir(d);
-			return -ENOMEM;
-		}
-		subs[++n] = NULL;
-	}
-	closedir(d);
-	if (!subs)
-		return 0;
-	qsort(subs, n, sizeof(*subs), cmp_str);
+	if (subs)
+		qsort(subs, n, sizeof(*subs), cmp_str);
 	for (size_t i = 0; i < n; i++) {
-		_cleanup_close_ int sfd = openat(dirfd, subs[i],
-						 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int sfd = openat(dfd, subs[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		char srel[PATH_MAX];
 
 		if (sfd < 0)
 			continue; /* gone, or replaced by a symlink meanwhile */
-		if (join_path(srel, sizeof(srel), rel, subs[i]) < 0)
+		if (join_path(srel, sizeof(srel), rel, subs[i]) < 0) {
+			close(sfd);
 			continue;
+		}
 		r = walk_nodes(w, sfd, srel, subs[i], depth + 1);
 		if (r < 0)
 			return r;
@@ -931,9 +946,8 @@ static int walk_nodes(struct nodes_walk *w, int dirfd, const char *rel, const ch
 int sysfs_find_nodes(struct sysfs *s, struct sysfs_node **ret, const char *fmt, ...)
 {
 	struct nodes_walk w = { 0 };
-	_cleanup_close_ int fd = -1;
 	char path[PATH_MAX];
-	int r;
+	int fd, r;
 
 	FORMAT_PATH(path, fmt);
 	fd = open_beneath(s, path, O_RDONLY | O_DIRECTORY);

@@ -13,7 +13,7 @@
 # Usage: agree.sh [FIXTURE...]   (BUILD, default build)
 . tests/engine/lib.sh
 fake=$BUILD/pcibind-fake
-fixtures=${*:-"laptop laptop-guards sriov domains qemu-q35 xen-dom0"}
+fixtures=${*:-"laptop laptop-guards sriov domains qemu-q35 xen-dom0 holders desktop"}
 
 verdicts=0 agree=0 runs=0 planned=0 fail=0
 bad() { fail=$((fail + 1)); echo "FAIL $*"; }

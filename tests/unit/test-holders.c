@@ -172,17 +172,21 @@ static void test_proc_read(void **state)
 	_cleanup_free_ struct proc_file *f = NULL;
 	_cleanup_free_ int *pids = NULL;
 	struct sysfs_node snd = node("pcmC0D0p", "snd/pcmC0D0p", false, 116, 3);
-	struct sysfs_node nul = node("null", "null", false, 1, 3);
+	struct sysfs_node kmsg = node("kmsg", "kmsg", false, 1, 11);
 	struct holders h = { 0 };
 	size_t n = 0;
 
 	unit_write_str(d->root, "10/comm", "pipewire\n");
 	unit_symlink(d->root, "10/fd/31", "/dev/snd/pcmC0D0p");
 	unit_symlink(d->root, "10/fd/3", "socket:[4242]");
-	unit_symlink(d->root, "10/fd/4", "/dev/null");
+	unit_symlink(d->root, "10/fd/4", "/dev/kmsg");
+	unit_symlink(d->root, "10/fd/5", "/dev/null"); /* every process has it: left out */
 	unit_write_str(d->root, "10/maps",
 		       "7f0c2a000000-7f0c2a100000 rw-s 00000000 00:05 1042   /dev/snd/pcmC0D0p\n"
 		       "7f0c2b000000-7f0c2b021000 r-xp 00000000 08:01 4242   /usr/bin/pipewire\n");
+	/* a node whose name vanished while it was open: still held */
+	unit_write_str(d->root, "13/comm", "vanished\n");
+	unit_symlink(d->root, "13/fd/7", "/dev/snd/pcmC0D0p (deleted)");
 	/* exited mid-scan: the directory is there, its fd/ is gone */
 	unit_write_str(d->root, "11/comm", "gone\n");
 	/* its fds cannot be read (as hidepid= or another namespace make them) */
@@ -193,41 +197,49 @@ static void test_proc_read(void **state)
 
 	assert_int_equal(proc_open(d->root, &p), 0);
 	assert_int_equal(proc_list_pids(p, &pids, &n), 0);
-	assert_int_equal(n, 3);
+	assert_int_equal(n, 4);
 	assert_int_equal(pids[0], 10);
 	assert_int_equal(pids[2], 12);
+	assert_int_equal(pids[3], 13);
 
-	/* path only: /dev/null exists here, but a fixture's link is never stat()ed */
+	/* path only: /dev/kmsg exists here, but a fixture's link is never stat()ed */
 	assert_int_equal(proc_pid_files(p, 10, false, &f, &n), 0);
 	assert_int_equal(n, 3); /* two fds that may be nodes, one mapping */
 	for (size_t i = 0; i < n; i++)
 		assert_false(f[i].node);
 	free(f);
 	f = NULL;
-	/* stat()ed, the fixture's /dev/null would be this host's 1:3: why fixtures never are */
-	assert_int_equal(proc_pid_files(p, 10, true, &f, &n), 0);
-	for (size_t i = 0; i < n; i++)
-		if (streq(f[i].path, "/dev/null")) {
-			assert_true(f[i].node);
-			assert_int_equal(f[i].major, 1);
-			assert_int_equal(f[i].minor, 3);
-		}
+	/* stat()ed, the fixture's /dev/kmsg is this host's (1:11, a memory device, left
+	 * out): what a fixture would match if it were stat()ed */
+	if (access("/dev/kmsg", F_OK) == 0) {
+		size_t nstat = 0;
+
+		assert_int_equal(proc_pid_files(p, 10, true, &f, &nstat), 0);
+		assert_int_equal(nstat, 2);
+		for (size_t i = 0; i < nstat; i++)
+			assert_string_not_equal(f[i].path, "/dev/kmsg");
+		free(f);
+		f = NULL;
+	}
 	assert_int_equal(proc_pid_files(p, 11, false, &f, &n), -ENOENT);
 	assert_true(proc_pid_files(p, 12, false, &f, &n) < 0);
 
 	assert_int_equal(holders_index_read(p, false, &ix), 0);
 	assert_int_equal(holders_match(ix, "0000:02:00.1", NULL, &snd, 1, &h), 0);
-	assert_int_equal(h.n, 2);
+	assert_int_equal(h.n, 3);
 	assert_int_equal(h.v[0].kind, HOLDER_PROCESS);
 	assert_int_equal(h.v[0].pid, 10);
 	assert_string_equal(h.v[0].comm, "pipewire");
-	assert_int_equal(h.v[1].kind, HOLDER_UNREADABLE);
-	assert_int_equal(h.v[1].pid, 12);
-	assert_string_equal(h.v[1].comm, "hidden");
+	assert_int_equal(h.v[1].kind, HOLDER_PROCESS);
+	assert_int_equal(h.v[1].pid, 13);
+	assert_string_equal(h.v[1].node, "/dev/snd/pcmC0D0p");
+	assert_int_equal(h.v[2].kind, HOLDER_UNREADABLE);
+	assert_int_equal(h.v[2].pid, 12);
+	assert_string_equal(h.v[2].comm, "hidden");
 	holders_done(&h);
-	/* the host's /dev/null of the fixture matches by its path, never by this host's rdev */
-	assert_int_equal(holders_match(ix, "x", NULL, &nul, 1, &h), 0);
-	assert_int_equal(h.n, 2);
+	/* the fixture's /dev/kmsg matches by its path, never by this host's rdev */
+	assert_int_equal(holders_match(ix, "x", NULL, &kmsg, 1, &h), 0);
+	assert_int_equal(h.n, 2); /* pid 10's kmsg, and the unreadable pid 12 */
 	holders_done(&h);
 }
 
@@ -274,8 +286,10 @@ static void test_holders_of(void **state)
 	_cleanup_(holders_index_freep) struct holders_index *ix = NULL;
 	_cleanup_free_ struct sysfs_node *nodes = NULL;
 	struct proc_file top = pfile("/dev/dm-1", false);
-	struct pcidev dev = { .bdf = "0000:03:00.0", .iommu_group = -1, .sriov_numvfs = -1 };
-	struct pcidev gone = { .bdf = "0000:09:00.0", .iommu_group = -1, .sriov_numvfs = -1 };
+	struct pcidev dev = { .bdf = "0000:03:00.0", .driver = "nvme", .iommu_group = -1,
+			      .sriov_numvfs = -1 };
+	struct pcidev gone = { .bdf = "0000:09:00.0", .driver = "nvme", .iommu_group = -1,
+			       .sriov_numvfs = -1 };
 	struct holders h = { 0 };
 	int n;
 
