@@ -449,7 +449,7 @@ int cmd_boot(struct pb_ctx *c, int argc, char **argv)
 			boot_help();
 			return PB_EXIT_OK;
 		default:
-			return cmd_option_error("boot", argv);
+			return cmd_option_error("boot", argv, options);
 		}
 	}
 	if (optind < argc)

@@ -441,9 +441,8 @@ int cmd_explain(struct pb_ctx *c, int argc, char **argv)
 			o.iommu_group = true;
 			break;
 		case OPT_DRIVER:
-			if (cmd_stub_option(optarg) != 0)
+			if (cmd_stub_option(optarg, &o.driver) != 0)
 				return PB_EXIT_USAGE;
-			o.driver = optarg;
 			break;
 		case 'j':
 			c->json = true;
@@ -458,7 +457,7 @@ int cmd_explain(struct pb_ctx *c, int argc, char **argv)
 			       "With --json, the same as one JSON object.\n");
 			return PB_EXIT_OK;
 		default:
-			return cmd_option_error("explain", argv);
+			return cmd_option_error("explain", argv, options);
 		}
 	}
 	if (argc - optind < 1 || argc - optind > 2)

@@ -27,13 +27,14 @@ static bool selected(const struct selector *sel, size_t nsel, const struct selec
 	return any_sel && any_id;
 }
 
-static void list_text(const struct pcidev *d, const struct describe *names)
+/* One line; KERNEL_ADDR (-D) puts the kernel's address first, as lspci -D does. */
+static void list_text(const struct pcidev *d, const struct describe *names, bool kernel_addr)
 {
 	char line[1024];
 
 	describe_line(d, names, line, sizeof(line));
-	printf("%s  %s  driver: %s%s\n", d->qubes, line, d->driver ? d->driver : "none",
-	       d->stub ? " (stub)" : "");
+	printf("%s  %s  driver: %s%s\n", kernel_addr ? d->bdf : d->qubes, line,
+	       d->driver ? d->driver : "none", d->stub ? " (stub)" : "");
 }
 
 static void list_json(struct out *o, const struct pcidev *d, const struct describe *names)
@@ -59,13 +60,18 @@ static void list_json(struct out *o, const struct pcidev *d, const struct descri
 
 static void list_help(void)
 {
-	printf("Usage: pcibind [OPTIONS] list [SELECTOR...] [-d VENDOR:DEVICE[:CLASS]]\n"
+	printf("Usage: pcibind [OPTIONS] list [SELECTOR...] [-s SLOT] [-d VENDOR:DEVICE[:CLASS]]\n"
+	       "                [-D] [--json]\n"
 	       "\n"
 	       "List PCI functions: Qubes address, class, names, IDs and driver.\n"
-	       "A function is listed if it matches any SELECTOR (or none is given)\n"
+	       "A function is listed if it matches any SELECTOR or -s (or none is given)\n"
 	       "and any -d filter (or none is given).\n"
 	       "\n"
+	       "  -s, --slot SLOT  a selector, as lspci -s ([[DOMAIN:]BUS:]SLOT[.FUNC])\n"
 	       "  -d, --id ID   vendor:device[:class[:prog-if]] filter, as lspci -d\n"
+	       "  -D, --kernel-address  the kernel's address (0000:00:1d.0) first, as lspci -D\n"
+	       "  -k, -n, -nn   accepted for lspci's sake: the driver, names and IDs are\n"
+	       "                always shown (pcibind's -v is --verbose; 'show' has the detail)\n"
 	       "  -j, --json    print JSON\n"
 	       "\n"
 	       "Class names: %s\n",
@@ -77,6 +83,8 @@ int cmd_list(struct pb_ctx *c, int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "id", required_argument, NULL, 'd' },
+		{ "slot", required_argument, NULL, 's' },
+		{ "kernel-address", no_argument, NULL, 'D' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -86,11 +94,31 @@ int cmd_list(struct pb_ctx *c, int argc, char **argv)
 	_cleanup_(out_freep) struct out *o = NULL;
 	struct selector sel[MAX_SELECTORS], ids[MAX_SELECTORS];
 	size_t nsel = 0, nids = 0;
+	bool kernel_addr = false;
 	const char *why;
 	int opt, r;
 
-	while ((opt = getopt_long(argc, argv, "d:jh", options, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, "d:s:Dknjh", options, NULL)) >= 0) {
 		switch (opt) {
+		case 's':
+			if (nsel >= MAX_SELECTORS)
+				return cmd_usage_error("too many selectors (at most %d)",
+						       MAX_SELECTORS);
+			r = select_parse(optarg, &sel[nsel], &why);
+			if (r == -ENOENT)
+				return cmd_class_name_error(optarg);
+			if (r < 0)
+				return cmd_usage_error("invalid -s slot '%s': %s (expected "
+						       "[[DOMAIN:]BUS:]SLOT[.FUNC], e.g. 00:1d.0)",
+						       optarg, why);
+			nsel++;
+			break;
+		case 'D':
+			kernel_addr = true;
+			break;
+		case 'k':
+		case 'n':
+			break; /* lspci's: pcibind always shows the driver, names and IDs */
 		case 'd':
 			if (nids >= MAX_SELECTORS)
 				return cmd_usage_error("too many -d filters (at most %d)",
@@ -109,13 +137,16 @@ int cmd_list(struct pb_ctx *c, int argc, char **argv)
 			list_help();
 			return PB_EXIT_OK;
 		default:
-			return cmd_option_error("list", argv);
+			return cmd_option_error("list", argv, options);
 		}
 	}
 	for (int i = optind; i < argc; i++) {
 		if (nsel >= MAX_SELECTORS)
 			return cmd_usage_error("too many selectors (at most %d)", MAX_SELECTORS);
-		if (select_parse(argv[i], &sel[nsel], &why) < 0)
+		r = select_parse(argv[i], &sel[nsel], &why);
+		if (r == -ENOENT)
+			return cmd_class_name_error(argv[i]);
+		if (r < 0)
 			return cmd_usage_error("invalid selector '%s': %s (expected e.g. "
 					       "0000:00:1d.0, 00:1d.*, dom0:00_1d.0 or a class "
 					       "name such as usb)",
@@ -149,7 +180,7 @@ int cmd_list(struct pb_ctx *c, int argc, char **argv)
 		if (c->json)
 			list_json(o, d, &dn);
 		else
-			list_text(d, &dn);
+			list_text(d, &dn, kernel_addr);
 	}
 	if (c->json)
 		out_end_array(o);

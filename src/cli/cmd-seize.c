@@ -321,9 +321,8 @@ static int change_main(struct pb_ctx *c, enum plan_op op, int argc, char **argv)
 			if (op != PLAN_SEIZE)
 				return cmd_usage_error("--driver goes with seize; release returns "
 						       "to the native driver");
-			if (cmd_stub_option(optarg) != 0)
+			if (cmd_stub_option(optarg, &o.driver) != 0)
 				return PB_EXIT_USAGE;
-			o.driver = optarg;
 			break;
 		case 'o':
 			r = cmd_parse_o(optarg, &o);
@@ -360,7 +359,7 @@ static int change_main(struct pb_ctx *c, enum plan_op op, int argc, char **argv)
 			change_help(op);
 			return PB_EXIT_OK;
 		default:
-			return cmd_option_error(change_op_name(op), argv);
+			return cmd_option_error(change_op_name(op), argv, options);
 		}
 	}
 	if (o.permissive && o.driver && !streq(o.driver, "pciback"))

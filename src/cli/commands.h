@@ -2,6 +2,7 @@
 /* What main() hands to every command, and the documented exit codes. */
 #pragma once
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -19,6 +20,21 @@ enum {
 	PB_EXIT_ROLLED_BACK = 4, /* a change failed and was undone */
 	PB_EXIT_STRANDED = 5,	/* a change failed and could not be undone */
 };
+
+/* The global options' values beyond their short letters (j v q h V). */
+enum {
+	OPT_SYSFS_ROOT = 0x100 + 1,
+	OPT_MODULES_DIR,
+	OPT_PCI_IDS,
+	OPT_STATE_DIR,
+	OPT_PROBE_TIMEOUT,
+	OPT_LOCK_TIMEOUT,
+	OPT_POLICY_DIR,
+	OPT_PROC_ROOT,
+};
+
+/* The global options: before the command, or anywhere after it. */
+extern const struct option cmd_global_options[];
 
 struct engine;
 struct change;
@@ -68,8 +84,9 @@ void cmd_log_stats(struct pb_ctx *c);
 int cmd_scan_flags(struct pb_ctx *c, unsigned int flags, struct pcidev_list **ret);
 int cmd_resolve_device(struct pb_ctx *c, const struct pcidev_list *l, const char *text,
 		       struct pcidev **ret);
-int cmd_option_error(const char *cmd, char **argv);
-int cmd_stub_option(const char *arg);
+int cmd_option_error(const char *cmd, char **argv, const struct option *options);
+int cmd_class_name_error(const char *text);
+int cmd_stub_option(const char *arg, const char **ret);
 int cmd_json_only_options(struct pb_ctx *c, int argc, char **argv, const char *cmd,
 			  const char *help);
 int cmd_parse_o(const char *arg, struct change_opts *o);

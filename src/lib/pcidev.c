@@ -33,6 +33,29 @@ enum pcidev_stub pcidev_stub_from_driver(const char *driver)
 	return PCIDEV_STUB_NONE;
 }
 
+/*
+ * The stub a user's spelling names: the kernel's driver names (pciback,
+ * vfio-pci, pci-stub), the modules' (xen_pciback, vfio_pci, pci_stub) and
+ * Xen's xen-pciback, as the kernel command line takes them. PCIDEV_STUB_NONE
+ * for anything else; pcidev_stub_name() gives the canonical spelling.
+ */
+enum pcidev_stub pcidev_stub_from_spelling(const char *spelling)
+{
+	static const struct {
+		const char *name;
+		enum pcidev_stub stub;
+	} alt[] = {
+		{ "xen-pciback", PCIDEV_STUB_PCIBACK }, { "xen_pciback", PCIDEV_STUB_PCIBACK },
+		{ "vfio_pci", PCIDEV_STUB_VFIO_PCI },	{ "pci_stub", PCIDEV_STUB_PCI_STUB },
+	};
+	enum pcidev_stub s = pcidev_stub_from_driver(spelling);
+
+	for (size_t i = 0; s == PCIDEV_STUB_NONE && spelling && i < ELEMENTSOF(alt); i++)
+		if (streq(spelling, alt[i].name))
+			s = alt[i].stub;
+	return s;
+}
+
 static bool slots_list(const char *slots, const char *bdf);
 
 /* A vfio variant driver's name: "mlx5_vfio_pci", "xe-vfio-pci". */

@@ -92,6 +92,7 @@ bool pcidev_driver_registered(const struct pcidev_list *l, const char *driver);
 bool pcidev_permissive(const struct pcidev_list *l, const struct pcidev *d);
 const char *pcidev_stub_name(enum pcidev_stub stub);
 enum pcidev_stub pcidev_stub_from_driver(const char *driver);
+enum pcidev_stub pcidev_stub_from_spelling(const char *spelling);
 
 size_t pcidev_slot_functions(const struct pcidev_list *l, const struct pcidev *d,
 			     struct pcidev **out, size_t max);
