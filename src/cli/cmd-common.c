@@ -209,7 +209,7 @@ int cmd_load_policy(struct pb_ctx *c, bool mutating, const struct policy **ret)
 			log_error("refusing to change anything while the policy has an error "
 				  "outside a rule: fix the file(s) above ('pcibind policy check' "
 				  "lists them)");
-			return PB_EXIT_REFUSED;
+			return PB_EXIT_POLICY;
 		}
 	return PB_EXIT_OK;
 }

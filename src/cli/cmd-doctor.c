@@ -46,7 +46,7 @@ static void print_report(struct pb_ctx *c, const struct doctor_report *r)
 	(void)out_finish(o);
 }
 
-/* pcibind doctor [--json]. Exit 0 unless a check FAILs. */
+/* pcibind doctor [--json]. Exit 0, or PB_EXIT_NOT_READY when a check FAILs. */
 int cmd_doctor(struct pb_ctx *c, int argc, char **argv)
 {
 	struct doctor_report r = { 0 };
@@ -59,7 +59,7 @@ int cmd_doctor(struct pb_ctx *c, int argc, char **argv)
 		"or FAIL with the fix: the IOMMU and its groups, interrupt remapping,\n"
 		"the kernel command line, Xen's pciback, the stub modules, and for\n"
 		"each seized or policy-named device its group, viability and reset.\n"
-		"Read-only. Exit 0 unless a check FAILs.\n");
+		"Read-only. Exit 0, or 7 when a check FAILs (not ready).\n");
 	if (ret >= 0)
 		return ret;
 	k = engine_doctor(c->engine, &r);
@@ -69,7 +69,7 @@ int cmd_doctor(struct pb_ctx *c, int argc, char **argv)
 		return PB_EXIT_FAILURE;
 	}
 	print_report(c, &r);
-	ret = doctor_worst(&r) == DOCTOR_FAIL ? PB_EXIT_FAILURE : PB_EXIT_OK;
+	ret = doctor_worst(&r) == DOCTOR_FAIL ? PB_EXIT_NOT_READY : PB_EXIT_OK;
 	doctor_report_done(&r);
 	return ret;
 }

@@ -544,7 +544,7 @@ static int policy_check_json(const struct policy *p, const struct policy_warning
 	out_end_array(o);
 	if (out_finish(o) < 0)
 		return PB_EXIT_FAILURE;
-	return p->n_errors ? PB_EXIT_FAILURE : PB_EXIT_OK;
+	return p->n_errors ? PB_EXIT_POLICY : PB_EXIT_OK;
 }
 
 /* pcibind policy check: errors, rules that match nothing here, contradictions. */
@@ -603,5 +603,5 @@ int cmd_policy(struct pb_ctx *c, int argc, char **argv)
 	printf("%zu file%s, %zu rule%s: %zu error%s, %zu warning%s\n", p->n_files,
 	       p->n_files == 1 ? "" : "s", p->n_rules, p->n_rules == 1 ? "" : "s", p->n_errors,
 	       p->n_errors == 1 ? "" : "s", nw, nw == 1 ? "" : "s");
-	return p->n_errors ? PB_EXIT_FAILURE : PB_EXIT_OK;
+	return p->n_errors ? PB_EXIT_POLICY : PB_EXIT_OK;
 }

@@ -17,6 +17,7 @@
 #include "output.h"
 #include "pcidev.h"
 #include "plan.h"
+#include "policy.h"
 
 #define MAX_DEVICES 256
 
@@ -207,6 +208,31 @@ int cmd_begin(struct pb_ctx *c, bool dry_run)
 }
 
 /*
+ * The exit code of CH, a change that did not happen: a refusal because the
+ * policy has an error that could name the refused function is
+ * PB_EXIT_POLICY, as 'policy check' exits for the same files.
+ */
+static int change_exit(struct pb_ctx *c, const struct change *ch, const struct pcidev_list *l,
+		       struct pcidev *const *devs, size_t n)
+{
+	const struct policy *pol;
+	const struct pcidev *d;
+
+	if (ch->outcome != CHANGE_REFUSED || engine_policy(c->engine, &pol) < 0 || !pol->n_errors)
+		return cmd_change_exit(ch);
+	d = ch->refused_bdf[0] ? pcidev_find_bdf(l, ch->refused_bdf) : NULL;
+	if (d && policy_blocks(pol, l, d, NULL))
+		return PB_EXIT_POLICY;
+	for (size_t i = 0; !d && i < ch->n_fns; i++)
+		if (policy_blocks(pol, l, ch->fns[i].dev, NULL))
+			return PB_EXIT_POLICY;
+	for (size_t i = 0; !d && i < n; i++)
+		if (policy_blocks(pol, l, devs[i], NULL))
+			return PB_EXIT_POLICY;
+	return cmd_change_exit(ch);
+}
+
+/*
  * Seize or release the functions ARGS name, as one transaction through the
  * engine's stages: begin (lock, recover), decide (prepare + plan),
  * execute, finalize. Reports once on stderr. Returns an exit code.
@@ -240,7 +266,7 @@ int cmd_change(struct pb_ctx *c, const struct change_opts *o, char **args, int n
 		(void)engine_execute(c->engine, ch);
 	cmd_report_change(c, ch);
 	if (ch->outcome != CHANGE_DONE)
-		return cmd_change_exit(ch);
+		return change_exit(c, ch, l, devs, (size_t)nargs);
 	r = engine_finalize(c->engine, ch);
 	if (r < 0) {
 		log_error_errno(r, "the %s is done, but %s could not record it; the journal has it "

@@ -19,6 +19,8 @@ enum {
 	PB_EXIT_REFUSED = 3,	/* refused by policy or a safety guard */
 	PB_EXIT_ROLLED_BACK = 4, /* a change failed and was undone */
 	PB_EXIT_STRANDED = 5,	/* a change failed and could not be undone */
+	PB_EXIT_POLICY = 6,	/* the policy has an error (that could name the function) */
+	PB_EXIT_NOT_READY = 7,	/* doctor: a check failed, the host is not ready */
 };
 
 /* The global options' values beyond their short letters (j v q h V). */
