@@ -38,6 +38,7 @@ const struct option cmd_global_options[] = {
 	{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
 	{ "policy-dir", required_argument, NULL, OPT_POLICY_DIR },
 	{ "proc-root", required_argument, NULL, OPT_PROC_ROOT },
+	{ "driverctl-dir", required_argument, NULL, OPT_DRIVERCTL_DIR },
 	{ "json", no_argument, NULL, 'j' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },

@@ -2,6 +2,7 @@
 /* pcibind list: one line per PCI function, the Qubes address first. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -55,13 +56,18 @@ static void list_json(struct out *o, const struct pcidev *d, const struct descri
 	out_string(o, "driver", NULL, d->driver);
 	out_string(o, "module", NULL, d->driver_module);
 	out_bool(o, "stub", NULL, d->stub != PCIDEV_STUB_NONE);
+	out_string(o, "driver_override", NULL, d->driver_override);
+	if (d->iommu_group >= 0)
+		out_int(o, "iommu_group", NULL, d->iommu_group);
+	else
+		out_null(o, "iommu_group", NULL, NULL);
 	out_end_object(o);
 }
 
 static void list_help(void)
 {
 	printf("Usage: pcibind [OPTIONS] list [SELECTOR...] [-s SLOT] [-d VENDOR:DEVICE[:CLASS]]\n"
-	       "                [-D] [--json]\n"
+	       "                [-D] [--stub] [--json]\n"
 	       "\n"
 	       "List PCI functions: Qubes address, class, names, IDs and driver.\n"
 	       "A function is listed if it matches any SELECTOR or -s (or none is given)\n"
@@ -70,6 +76,8 @@ static void list_help(void)
 	       "  -s, --slot SLOT  a selector, as lspci -s ([[DOMAIN:]BUS:]SLOT[.FUNC])\n"
 	       "  -d, --id ID   vendor:device[:class[:prog-if]] filter, as lspci -d\n"
 	       "  -D, --kernel-address  the kernel's address (0000:00:1d.0) first, as lspci -D\n"
+	       "  --stub        only functions on a stub or with a driver_override, whoever\n"
+	       "                put them there (xl pci-assignable-list, driverctl list-overrides)\n"
 	       "  -k, -n, -nn   accepted for lspci's sake: the driver, names and IDs are\n"
 	       "                always shown (pcibind's -v is --verbose; 'show' has the detail)\n"
 	       "  -j, --json    print JSON\n"
@@ -81,10 +89,12 @@ static void list_help(void)
 /* pcibind list: see list_help(). Returns an exit code. */
 int cmd_list(struct pb_ctx *c, int argc, char **argv)
 {
+	enum { OPT_STUB = CHAR_MAX + 1 };
 	static const struct option options[] = {
 		{ "id", required_argument, NULL, 'd' },
 		{ "slot", required_argument, NULL, 's' },
 		{ "kernel-address", no_argument, NULL, 'D' },
+		{ "stub", no_argument, NULL, OPT_STUB },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -94,7 +104,7 @@ int cmd_list(struct pb_ctx *c, int argc, char **argv)
 	_cleanup_(out_freep) struct out *o = NULL;
 	struct selector sel[MAX_SELECTORS], ids[MAX_SELECTORS];
 	size_t nsel = 0, nids = 0;
-	bool kernel_addr = false;
+	bool kernel_addr = false, stub_only = false;
 	const char *why;
 	int opt, r;
 
@@ -115,6 +125,9 @@ int cmd_list(struct pb_ctx *c, int argc, char **argv)
 			break;
 		case 'D':
 			kernel_addr = true;
+			break;
+		case OPT_STUB:
+			stub_only = true;
 			break;
 		case 'k':
 		case 'n':
@@ -154,7 +167,9 @@ int cmd_list(struct pb_ctx *c, int argc, char **argv)
 		nsel++;
 	}
 
-	r = cmd_scan_flags(c, PCIDEV_SCAN_BASIC, &l);
+	r = cmd_scan_flags(c,
+			   PCIDEV_SCAN_BASIC | (c->json || stub_only ? PCIDEV_SCAN_OVERRIDE : 0),
+			   &l);
 	if (r != PB_EXIT_OK)
 		return r;
 	r = pciname_new(c->roots.pci_ids, &names);
@@ -174,6 +189,9 @@ int cmd_list(struct pb_ctx *c, int argc, char **argv)
 		struct describe dn;
 
 		if (!selected(sel, nsel, ids, nids, d))
+			continue;
+		/* --stub: what xl pci-assignable-list and driverctl list-overrides show */
+		if (stub_only && d->stub == PCIDEV_STUB_NONE && !d->driver_override)
 			continue;
 		/* pciname caches each (vendor, device, subsystem, class) tuple */
 		describe_device(names, d, &dn);

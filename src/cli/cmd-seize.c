@@ -262,6 +262,7 @@ int cmd_change(struct pb_ctx *c, const struct change_opts *o, char **args, int n
 	if (r < 0)
 		return log_error_errno(r, "cannot decide the %s", change_op_name(o->op)),
 		       PB_EXIT_FAILURE;
+	cmd_release_origins(c, ch);
 	if (ch->outcome == CHANGE_PLANNED && !o->dry_run)
 		(void)engine_execute(c->engine, ch);
 	cmd_report_change(c, ch);

@@ -14,6 +14,7 @@
 #include "policy.h"
 #include "sysfs.h"
 #include "pcidev.h"
+#include "plan.h"
 #include "vfio.h"
 
 static void format_time(long long t, char *buf, size_t size)
@@ -132,6 +133,107 @@ static void status_device(struct out *o, struct pb_ctx *c, const struct journal_
 	out_end_object(o);
 }
 
+/* Whether the journal has a record of BDF. */
+static bool recorded(const struct journal_device *devs, size_t n, const char *bdf)
+{
+	for (size_t i = 0; i < n; i++)
+		if (streq(devs[i].bdf, bdf))
+			return true;
+	return false;
+}
+
+/*
+ * Every function on a stub or with a driver_override that pcibind has no
+ * record of (driverctl, libvirt, a script, xl pci-assignable-add put it
+ * there), with who did if it left a record. Returns an exit code.
+ */
+static int status_others(struct out *o, struct pb_ctx *c, const struct journal_device *devs,
+			 size_t n)
+{
+	_cleanup_(pcidev_list_freep) struct pcidev_list *l = NULL;
+	bool header = false;
+	int r;
+
+	r = cmd_scan_flags(c, PCIDEV_SCAN_BASIC | PCIDEV_SCAN_OVERRIDE, &l);
+	if (r != PB_EXIT_OK)
+		return r;
+	if (out_is_json(o))
+		out_begin_array(o, "others", NULL);
+	for (size_t i = 0; i < l->n; i++) {
+		const struct pcidev *d = l->devs[i];
+		struct engine_origin from;
+
+		if ((d->stub == PCIDEV_STUB_NONE && !d->driver_override) ||
+		    recorded(devs, n, d->bdf))
+			continue;
+		if (engine_foreign_origin(c->engine, d->bdf, &from) < 0)
+			from = (struct engine_origin){ .who = "not recorded" };
+		if (out_is_json(o)) {
+			out_begin_object(o, NULL);
+			out_string(o, "address", NULL, d->bdf);
+			out_string(o, "qubes_address", NULL, d->qubes);
+			out_string(o, "driver", NULL, d->driver);
+			out_string(o, "driver_override", NULL, d->driver_override);
+			out_bool(o, "stub", NULL, d->stub != PCIDEV_STUB_NONE);
+			out_string(o, "recorded_by", NULL,
+				   streq(from.who, "not recorded") ? NULL : from.who);
+			out_string(o, "record_file", NULL, from.file[0] ? from.file : NULL);
+			out_end_object(o);
+			continue;
+		}
+		if (!header)
+			printf("on a stub or with a driver_override, not seized by pcibind "
+			       "(release returns them to their native drivers too):\n");
+		header = true;
+		printf("%s  %s  on %s  driver_override %s  origin %s%s%s%s\n", d->qubes, d->bdf,
+		       d->driver ? d->driver : "no driver",
+		       d->driver_override ? d->driver_override : "none", from.who,
+		       from.file[0] ? " (" : "", from.file, from.file[0] ? ")" : "");
+	}
+	if (out_is_json(o))
+		out_end_array(o);
+	return PB_EXIT_OK;
+}
+
+/*
+ * A planned release (real or dry run; before it runs, while the journal
+ * still has its records): for each function of CH that pcibind has no
+ * record of, where it came from, on stderr: driverctl's saved override
+ * (which puts it back at the next boot or hot-plug) or nothing known.
+ */
+void cmd_release_origins(struct pb_ctx *c, const struct change *ch)
+{
+	_cleanup_free_ struct journal_device *devs = NULL;
+	size_t n = 0;
+	int r;
+
+	if (ch->opts.op != PLAN_RELEASE || ch->outcome != CHANGE_PLANNED)
+		return;
+	r = engine_records(c->engine, &devs, &n);
+	if (r < 0 && r != -ENOENT)
+		return;
+	for (size_t i = 0; i < ch->n_fns; i++) {
+		struct engine_origin from;
+
+		if (recorded(devs, n, ch->fns[i].bdf) ||
+		    engine_foreign_origin(c->engine, ch->fns[i].bdf, &from) < 0)
+			continue;
+		if (streq(from.who, "driverctl"))
+			fprintf(stderr,
+				"pcibind: %s was not seized by pcibind: driverctl's saved override "
+				"%s puts it back on %s at the next boot or hot-plug; "
+				"'driverctl unset-override %s' removes it\n",
+				ch->fns[i].bdf, from.file, from.driver[0] ? from.driver : "a stub",
+				ch->fns[i].bdf);
+		else if (ch->fns[i].before[0] && pcidev_stub_from_driver(ch->fns[i].before))
+			fprintf(stderr,
+				"pcibind: %s was not seized by pcibind, and nothing records who put "
+				"it on %s (not recorded); its native driver is the module index's "
+				"(libkmod)\n",
+				ch->fns[i].bdf, ch->fns[i].before);
+	}
+}
+
 /*
  * Boot records the digest of the policy it read (the initramfs's copy). When
  * the policy here differs, the next boot will not follow it: say so.
@@ -178,27 +280,22 @@ int cmd_status(struct pb_ctx *c, int argc, char **argv)
 	_cleanup_(out_freep) struct out *o = NULL;
 	_cleanup_free_ struct journal_device *devs = NULL;
 	struct engine_pending t;
+	bool no_journal;
 	size_t n = 0;
 	int r;
 
 	r = cmd_json_only_options(c, argc, argv, "status",
 				  "Usage: pcibind [OPTIONS] status [--json]\n\n"
 				  "What pcibind has seized: the stub, the driver now, the native driver\n"
-				  "and module, who seized it (cli, boot, udev) and since when.\n");
+				  "and module, who seized it (cli, boot, udev) and since when; then\n"
+				  "every other function on a stub or with a driver_override, and who\n"
+				  "put it there when a record says (driverctl), else 'not recorded'.\n");
 	if (r >= 0)
 		return r;
 
 	r = engine_records(c->engine, &devs, &n);
-	if (r == -ENOENT) {
-		if (c->json)
-			printf("{\n  \"seized\": [],\n  \"transaction\": null\n}\n");
-		else
-			printf("nothing seized (no journal in %s)\n", c->roots.state_dir);
-		if (!c->json)
-			cmd_xen_status(c);
-		return PB_EXIT_OK;
-	}
-	if (r < 0) {
+	no_journal = r == -ENOENT;
+	if (r < 0 && !no_journal) {
 		log_error_errno(r, "cannot read the journal in '%s'", c->roots.state_dir);
 		return PB_EXIT_FAILURE;
 	}
@@ -212,9 +309,14 @@ int cmd_status(struct pb_ctx *c, int argc, char **argv)
 	if (c->json)
 		out_end_array(o);
 	else if (!n)
-		printf("nothing seized (journal: %s)\n", c->roots.state_dir);
+		printf(no_journal ? "nothing seized by pcibind (no journal in %s)\n"
+				  : "nothing seized by pcibind (journal: %s)\n",
+		       c->roots.state_dir);
+	r = status_others(o, c, devs, n);
+	if (r != PB_EXIT_OK)
+		return r;
 
-	r = engine_pending(c->engine, &t);
+	r = no_journal ? -ENOENT : engine_pending(c->engine, &t);
 	if (r == 0) {
 		if (c->json) {
 			out_begin_object(o, "transaction");

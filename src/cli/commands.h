@@ -33,6 +33,7 @@ enum {
 	OPT_LOCK_TIMEOUT,
 	OPT_POLICY_DIR,
 	OPT_PROC_ROOT,
+	OPT_DRIVERCTL_DIR,
 };
 
 /* The global options: before the command, or anywhere after it. */
@@ -53,6 +54,7 @@ struct pb_ctx {
 int cmd_change(struct pb_ctx *c, const struct change_opts *o, char **args, int nargs);
 int cmd_change_exit(const struct change *ch);
 void cmd_report_change(struct pb_ctx *c, const struct change *ch);
+void cmd_release_origins(struct pb_ctx *c, const struct change *ch);
 int cmd_begin(struct pb_ctx *c, bool dry_run);
 
 struct policy;

@@ -78,6 +78,7 @@ static void help(void)
 	       "                     /usr/lib/pcibind/policy.d and /etc/pcibind/policy.d\n"
 	       "                     (repeatable: later directories replace same names)\n"
 	       "  --proc-root DIR    /proc for the safety guards (default /proc)\n"
+	       "  --driverctl-dir DIR  driverctl's saved overrides (default /etc/driverctl.d)\n"
 	       "  -j, --json         print JSON instead of text\n"
 	       "  -v, --verbose      say more on stderr\n"
 	       "  -q, --quiet        print only errors on stderr\n"
@@ -177,6 +178,9 @@ static int global_option(struct pb_ctx *c, size_t *n_policy_dirs, int opt, char 
 		break;
 	case OPT_PROC_ROOT:
 		c->roots.proc_root = arg;
+		break;
+	case OPT_DRIVERCTL_DIR:
+		c->roots.driverctl_dir = arg;
 		break;
 	case OPT_PROBE_TIMEOUT:
 		if (parse_ms("--probe-timeout", arg, &c->probe_timeout_ms))

@@ -14,6 +14,7 @@
 #include <syslog.h>
 #include <time.h>
 
+#include "driverctl.h"
 #include "engine.h"
 #include "guard.h"
 #include "kmodq.h"
@@ -74,6 +75,8 @@ int engine_new(const struct engine_roots *roots, struct sysfs *s, struct engine 
 		e->roots.state_dir = journal_default_dir;
 	if (!e->roots.proc_root)
 		e->roots.proc_root = proc_default_root;
+	if (!e->roots.driverctl_dir)
+		e->roots.driverctl_dir = driverctl_default_dir;
 	e->s = s;
 	e->probe_timeout_ms = 5000;
 	e->lock_timeout_ms = 10000;
@@ -335,6 +338,27 @@ int engine_record_file(struct engine *e, const char *bdf, char *buf, size_t size
 	if (r < 0)
 		return r;
 	return journal_record_path(j, bdf, buf, size);
+}
+
+/*
+ * Who put BDF where it is, when pcibind has no record of it: driverctl's
+ * saved override (ret->who "driverctl", ret->file its file, ret->driver the
+ * driver it names), else "not recorded". Returns 0 or -errno; an unusable
+ * driverctl file is "driverctl" with an empty driver.
+ */
+int engine_foreign_origin(struct engine *e, const char *bdf, struct engine_origin *ret)
+{
+	int r;
+
+	*ret = (struct engine_origin){ .who = "not recorded" };
+	r = driverctl_saved(e->roots.driverctl_dir, bdf, ret->driver, sizeof(ret->driver),
+			    ret->file, sizeof(ret->file));
+	if (r == 0 || r == -EBADMSG) {
+		snprintf(ret->who, sizeof(ret->who), "driverctl");
+		return 0;
+	}
+	ret->file[0] = '\0';
+	return r == -ENOENT || r == -EACCES ? 0 : r;
 }
 
 /*

@@ -70,6 +70,7 @@ struct pcidev_list {
 /* pcidev_scan() flags */
 #define PCIDEV_SCAN_BASIC 1u	/* identity, driver, bridges' secondary bus: list's needs */
 #define PCIDEV_SCAN_LAZY 2u	/* the same cheap pass; pcidev_load_details() reads the rest */
+#define PCIDEV_SCAN_OVERRIDE 4u	/* with BASIC: driver_override and the IOMMU group too */
 
 int pcidev_scan(struct sysfs *s, unsigned int flags, struct pcidev_list **ret);
 int pcidev_load_details(struct sysfs *s, struct pcidev_list *l, struct pcidev *d);
