@@ -16,6 +16,7 @@
 #include "pcidev.h"
 #include "plan.h"
 #include "vfio.h"
+#include "xen.h"
 
 static void format_time(long long t, char *buf, size_t size)
 {
@@ -143,6 +144,20 @@ static bool recorded(const struct journal_device *devs, size_t n, const char *bd
 }
 
 /*
+ * Who put D on its stub, pcibind having no record: driverctl's saved
+ * override, else libxl's xenstore record (X: a dom0's, may be NULL), else
+ * "not recorded".
+ */
+static void origin_of(struct pb_ctx *c, struct xen *x, const struct pcidev *d,
+		      struct engine_origin *ret)
+{
+	if (engine_foreign_origin(c->engine, d->bdf, ret) < 0)
+		*ret = (struct engine_origin){ .who = "not recorded" };
+	if (streq(ret->who, "not recorded") && d->stub == PCIDEV_STUB_PCIBACK)
+		(void)cmd_xen_libxl(x, d, ret);
+}
+
+/*
  * Every function on a stub or with a driver_override that pcibind has no
  * record of (driverctl, libvirt, a script, xl pci-assignable-add put it
  * there), with who did if it left a record. Returns an exit code.
@@ -151,12 +166,15 @@ static int status_others(struct out *o, struct pb_ctx *c, const struct journal_d
 			 size_t n)
 {
 	_cleanup_(pcidev_list_freep) struct pcidev_list *l = NULL;
+	_cleanup_(xen_closep) struct xen *x = NULL;
 	bool header = false;
 	int r;
 
 	r = cmd_scan_flags(c, PCIDEV_SCAN_BASIC | PCIDEV_SCAN_OVERRIDE, &l);
 	if (r != PB_EXIT_OK)
 		return r;
+	if (cmd_xen_open(c, 0, &x) < 0)
+		x = NULL;
 	if (out_is_json(o))
 		out_begin_array(o, "others", NULL);
 	for (size_t i = 0; i < l->n; i++) {
@@ -166,8 +184,7 @@ static int status_others(struct out *o, struct pb_ctx *c, const struct journal_d
 		if ((d->stub == PCIDEV_STUB_NONE && !d->driver_override) ||
 		    recorded(devs, n, d->bdf))
 			continue;
-		if (engine_foreign_origin(c->engine, d->bdf, &from) < 0)
-			from = (struct engine_origin){ .who = "not recorded" };
+		origin_of(c, x, d, &from);
 		if (out_is_json(o)) {
 			out_begin_object(o, NULL);
 			out_string(o, "address", NULL, d->bdf);
@@ -209,15 +226,16 @@ void cmd_release_origins(struct pb_ctx *c, const struct change *ch)
 
 	if (ch->opts.op != PLAN_RELEASE || ch->outcome != CHANGE_PLANNED)
 		return;
+	/* xenstore is not read here: it is slow to ask and can hang (status asks it) */
 	r = engine_records(c->engine, &devs, &n);
 	if (r < 0 && r != -ENOENT)
 		return;
 	for (size_t i = 0; i < ch->n_fns; i++) {
 		struct engine_origin from;
 
-		if (recorded(devs, n, ch->fns[i].bdf) ||
-		    engine_foreign_origin(c->engine, ch->fns[i].bdf, &from) < 0)
+		if (recorded(devs, n, ch->fns[i].bdf))
 			continue;
+		origin_of(c, NULL, ch->fns[i].dev, &from);
 		if (streq(from.who, "driverctl"))
 			fprintf(stderr,
 				"pcibind: %s was not seized by pcibind: driverctl's saved override "
@@ -227,9 +245,9 @@ void cmd_release_origins(struct pb_ctx *c, const struct change *ch)
 				ch->fns[i].bdf);
 		else if (ch->fns[i].before[0] && pcidev_stub_from_driver(ch->fns[i].before))
 			fprintf(stderr,
-				"pcibind: %s was not seized by pcibind, and nothing records who put "
-				"it on %s (not recorded); its native driver is the module index's "
-				"(libkmod)\n",
+				"pcibind: %s was not seized by pcibind, and neither pcibind nor "
+				"driverctl records who put it on %s; its native driver is the module "
+				"index's (libkmod)\n",
 				ch->fns[i].bdf, ch->fns[i].before);
 	}
 }

@@ -82,6 +82,7 @@ struct xen;
 int cmd_xen_open(struct pb_ctx *c, unsigned int flags, struct xen **ret);
 bool cmd_xen_holder(struct xen *x, const struct pcidev *d, char *buf, size_t size);
 void cmd_xen_status(struct pb_ctx *c);
+bool cmd_xen_libxl(struct xen *x, const struct pcidev *d, struct engine_origin *ret);
 
 int cmd_scan(struct pb_ctx *c, struct pcidev_list **ret);
 void cmd_log_stats(struct pb_ctx *c);

@@ -93,7 +93,7 @@ int engine_check_record(struct engine *e, const char *bdf, char *why, size_t siz
 
 /* Who else put a function on a stub or set its driver_override. */
 struct engine_origin {
-	char who[16];		/* "driverctl" or "not recorded" */
+	char who[16];		/* "driverctl", "libxl" (the CLI asks Xen) or "not recorded" */
 	char file[4096];	/* driverctl: its saved override; "" otherwise */
 	char driver[64];	/* driverctl: the driver it names ("" if unusable) */
 };
