@@ -266,6 +266,7 @@ int cmd_change(struct pb_ctx *c, const struct change_opts *o, char **args, int n
 	if (ch->outcome == CHANGE_PLANNED && !o->dry_run)
 		(void)engine_execute(c->engine, ch);
 	cmd_report_change(c, ch);
+	cmd_release_rules(c, o, ch, devs, (size_t)nargs);
 	if (ch->outcome != CHANGE_DONE)
 		return change_exit(c, ch, l, devs, (size_t)nargs);
 	r = engine_finalize(c->engine, ch);
@@ -279,8 +280,9 @@ int cmd_change(struct pb_ctx *c, const struct change_opts *o, char **args, int n
 	if (ch->persisted[0])
 		fprintf(stderr,
 			"pcibind: %s %s; the initramfs keeps its own copy of the policy: rebuild it "
-			"(dracut -f) for boot to follow it\n",
-			o->op == PLAN_SEIZE ? "recorded in" : "removed from", ch->persisted);
+			"(%s) for boot to follow it\n",
+			o->op == PLAN_SEIZE ? "recorded in" : "removed from", ch->persisted,
+			cmd_initramfs_rebuild());
 	return PB_EXIT_OK;
 }
 

@@ -271,8 +271,8 @@ static void initramfs_policy_note(struct pb_ctx *c)
 	if (strcmp(now, boot))
 		fprintf(stderr,
 			"pcibind: the policy changed since this boot read its copy in the initramfs "
-			"(%s, now %s): rebuild the initramfs (dracut -f) so the next boot follows it\n",
-			boot, now);
+			"(%s, now %s): rebuild the initramfs (%s) so the next boot follows it\n",
+			boot, now, cmd_initramfs_rebuild());
 }
 
 /* Why the transaction could not be read, in words. */

@@ -55,6 +55,9 @@ int cmd_change(struct pb_ctx *c, const struct change_opts *o, char **args, int n
 int cmd_change_exit(const struct change *ch);
 void cmd_report_change(struct pb_ctx *c, const struct change *ch);
 void cmd_release_origins(struct pb_ctx *c, const struct change *ch);
+void cmd_release_rules(struct pb_ctx *c, const struct change_opts *o, const struct change *ch,
+		       struct pcidev *const *devs, size_t n);
+const char *cmd_initramfs_rebuild(void);
 int cmd_begin(struct pb_ctx *c, bool dry_run);
 
 struct policy;

@@ -1435,6 +1435,32 @@ static int persist(struct engine *e, struct change *ch)
 }
 
 /*
+ * release --persistent of a function that is not on a stub (nothing to
+ * release): remove its "[persistent BDF]" rule all the same, if the admin
+ * file has one. FILE (SIZE bytes) names the file. Returns 1 (removed), 0
+ * (no such rule) or -errno.
+ */
+int engine_unpersist(struct engine *e, const char *bdf, char *file, size_t size)
+{
+	char section[64];
+	const struct policy *p;
+	bool found = false;
+	int r;
+
+	persist_file(e, file, size);
+	r = engine_policy(e, &p);
+	if (r < 0)
+		return r;
+	snprintf(section, sizeof(section), "persistent %s", bdf);
+	for (size_t i = 0; i < p->n_rules && !found; i++)
+		found = streq(p->rules[i].name, section) && streq(p->rules[i].file, file);
+	if (!found)
+		return 0;
+	r = persist_update(file, section, NULL);
+	return r < 0 ? r : 1;
+}
+
+/*
  * After a DONE change: let udev finish on this system (the netdev going, or
  * coming back), except when udev itself runs us; with --persistent, write
  * or remove the admin's rules (ch->persisted names the file). Returns 0 or

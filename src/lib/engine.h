@@ -173,6 +173,7 @@ int engine_decide(struct engine *e, const struct change_opts *o, struct pcidev *
 		  size_t n, struct change **ret);
 int engine_execute(struct engine *e, struct change *ch);
 int engine_finalize(struct engine *e, struct change *ch);
+int engine_unpersist(struct engine *e, const char *bdf, char *file, size_t size);
 
 /* engine_recover() found nothing, undid a transaction, or could not. */
 struct recovery {
