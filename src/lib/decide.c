@@ -204,6 +204,23 @@ int decide_policy_warnings(const struct policy *p, const struct pcidev_list *l,
 		snprintf(w->message, sizeof(w->message), "[%s] matches no PCI function here",
 			 rule->name);
 	}
+	/* A stub that cannot exist on this kernel: boot and hot-plug leave it alone. */
+	for (size_t i = 0; i < p->n_rules && !l->xen; i++) {
+		const struct policy_rule *rule = &p->rules[i];
+		struct policy_warning *w;
+
+		if (!rule->set[PK_DRIVER] || !streq(rule->v.driver, "pciback"))
+			continue;
+		w = warning_add(&v, &nv);
+		if (!w)
+			return -ENOMEM;
+		w->file = rule->file;
+		w->line = rule->key_line[PK_DRIVER];
+		snprintf(w->message, sizeof(w->message),
+			 "[%s] says driver = pciback, but " DECIDE_NO_PCIBACK
+			 ": boot and hot-plug leave what it names alone",
+			 rule->name);
+	}
 	for (size_t k = 0; k < l->n; k++) {
 		const struct pcidev *d = l->devs[k];
 		struct policy_warning *w;
