@@ -45,7 +45,7 @@ bool cmd_xen_holder(struct xen *x, const struct pcidev *d, char *buf, size_t siz
 		snprintf(buf, size, "no Xen guest holds it");
 	} else {
 		snprintf(buf, size, "unknown: neither libxenctrl nor xenstore answered (%s)",
-			 strerror(-r));
+			 xen_strerror(r));
 	}
 	return true;
 }

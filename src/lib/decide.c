@@ -75,7 +75,7 @@ void decide_seize(const struct pcidev *d, const struct policy_eval *e, const str
 				i ? "; " : "", g->hits[i].detail);
 	if (g->n && !e->v.force) {
 		say(v, false,
-		    "%s is one dom0 cannot lose: %s. A rule naming exactly this address with "
+		    "%s is one this system cannot lose: %s. A rule naming exactly this address with "
 		    "force = yes overrides this (see pcibind.conf(5))",
 		    d->bdf, guards);
 		return;
@@ -88,7 +88,13 @@ void decide_seize(const struct pcidev *d, const struct policy_eval *e, const str
 	say(v, true, "allowed: not protected, no safety guard applies");
 }
 
-/* Decide whether D may return to dom0. */
+/* "dom0" on a Xen dom0, "the host" elsewhere: what a function returns to. */
+static const char *host(const struct pcidev_list *l)
+{
+	return l && l->xen ? "dom0" : "the host";
+}
+
+/* Decide whether D may return to dom0 (the host). */
 void decide_release(const struct pcidev_list *l, const struct pcidev *d,
 		    const struct policy_eval *e, struct verdict *v)
 {
@@ -104,8 +110,8 @@ void decide_release(const struct pcidev_list *l, const struct pcidev *d,
 		return;
 	}
 	if (e->v.release == RELEASE_NEVER) {
-		say(v, false, "%s may never return to dom0 (release = never, %s); reboot to get it back",
-		    d->bdf, src);
+		say(v, false, "%s may never return to %s (release = never, %s); reboot to get it back",
+		    d->bdf, host(l), src);
 		return;
 	}
 	if (pcidev_reset_works(l, d)) {
@@ -124,9 +130,9 @@ void decide_release(const struct pcidev_list *l, const struct pcidev *d,
 		return;
 	}
 	say(v, false,
-	    "%s cannot be reset, so whatever its last user left in it would reach dom0 (%s). "
+	    "%s cannot be reset, so whatever its last user left in it would reach %s (%s). "
 	    "Reboot to get it back safely, or accept the risk with -o no-strict-reset",
-	    d->bdf, why);
+	    d->bdf, host(l), why);
 }
 
 /*
@@ -152,7 +158,7 @@ void decide_xen_holder(const struct pcidev *d, int held, const struct xen_user *
 		    "hypervisor (libxenctrl) nor xenstore answered (%s). Taking a device from a "
 		    "running guest breaks both, so pcibind does not guess: install Xen's "
 		    "libraries (libxenctrl, libxenstore) or start xenstored, then try again",
-		    d->bdf, strerror(-held));
+		    d->bdf, xen_strerror(held));
 		return;
 	}
 	xen_user_format(u, who, sizeof(who));

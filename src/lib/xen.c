@@ -192,7 +192,7 @@ static int libs_open_xc(struct xen_libs *lib)
 	if (!lib->xc_so) {
 		lib->xc_so = open_xenctrl();
 		if (!lib->xc_so)
-			return -ENOENT;
+			return -ELIBACC;
 	}
 	if (!SYM(lib->xc_so, lib, xc_interface_open) || !SYM(lib->xc_so, lib, xc_interface_close) ||
 	    !SYM(lib->xc_so, lib, xc_deassign_device) ||
@@ -326,7 +326,7 @@ static int real_store_dump(void *ctx, int timeout_ms, struct xen_store *ret)
 	if (!lib->xs_so) {
 		lib->xs_so = dlopen("libxenstore.so.4", RTLD_NOW | RTLD_LOCAL);
 		if (!lib->xs_so)
-			return -ENOENT;
+			return -ELIBACC;
 	}
 	if (!SYM(lib->xs_so, lib, xs_open) || !SYM(lib->xs_so, lib, xs_close) ||
 	    !SYM(lib->xs_so, lib, xs_directory) || !SYM(lib->xs_so, lib, xs_read))
@@ -515,12 +515,11 @@ void xen_dq_describe(int r, const char *bdf, char *buf, size_t size)
 				 "cannot take %s out of Xen's quarantine (DOM_IO): the sysfs root "
 				 "is not this system's, so this system's Xen cannot be asked",
 				 bdf);
-		else if (r == -ENOENT)
+		else if (r == -ELIBACC)
 			snprintf(buf, size,
-				 "cannot take %s out of Xen's quarantine (DOM_IO): libxenctrl "
-				 "(libxenctrl.so.4.NN, Debian's libxenmisc4.NN) is not installed; "
-				 "dom0's driver would get no MSI and no DMA",
-				 bdf);
+				 "cannot take %s out of Xen's quarantine (DOM_IO): %s; dom0's "
+				 "driver would get no MSI and no DMA",
+				 bdf, xen_strerror(r));
 		else if (r == -EACCES)
 			snprintf(buf, size,
 				 "Xen refused to take %s out of its quarantine (DOM_IO): %s (a "
@@ -533,6 +532,27 @@ void xen_dq_describe(int r, const char *bdf, char *buf, size_t size)
 				 "driver would get no MSI and no DMA",
 				 bdf, strerror(-r));
 		break;
+	}
+}
+
+/*
+ * R (a -errno of this adapter) in words for a message: a missing library
+ * names the Debian packages that provide it, and a fixture's Xen says why
+ * it is not asked, instead of strerror()'s "Object is remote".
+ */
+const char *xen_strerror(int r)
+{
+	switch (r) {
+	case -ELIBACC:
+		return "Xen's libraries are not installed (libxenctrl.so.4.NN from Debian's "
+		       "libxenmisc4.NN, e.g. libxenmisc4.17, and libxenstore.so.4 from "
+		       "libxenstore4)";
+	case -EREMOTE:
+		return "the sysfs root is not this system's, so this system's Xen is not asked";
+	case -ENOSYS:
+		return "the installed Xen library lacks a function pcibind needs";
+	default:
+		return strerror(-r);
 	}
 }
 

@@ -192,9 +192,10 @@ check hv-free-wins '[ "$rc" = 0 ] && [ ! -e "$x/store-dumps" ]'
 
 # Nobody can tell (no libxenctrl, no xenstore): fail closed.
 fresh
-echo ENOENT >"$x/test-assign-errno"
+echo ELIBACC >"$x/test-assign-errno"
 pb release 02:00.0
 check unknown-fails-closed '[ "$rc" = 3 ] && has "$work/err" "cannot determine whether 0000:02:00.0"'
+check unknown-names-packages 'has "$work/err" "libxenmisc4.17" && has "$work/err" "libxenstore4"'
 check unknown-nothing-changed '[ "$(driver 0000:02:00.0)" = pciback ]'
 # ... but a readable xenstore that lists nothing is an answer.
 mkdir -p "$x/store/local/domain/0"
