@@ -167,7 +167,7 @@ check-policy: all fixtures
 	@BUILD=$(BUILD) sh tests/policy/hostile.sh
 
 check-fast: all $(BUILD)/asan/pcibind check-headers check-gateway check-layers check-unit check-cli \
-	check-cli-asan check-engine check-policy
+	check-cli-asan check-json check-engine check-policy
 
 check: deps-check
 	$(MAKE) check-fast

@@ -19,13 +19,14 @@
 /* Report a usage error once, with the way to help. Returns PB_EXIT_USAGE. */
 int cmd_usage_error(const char *fmt, ...)
 {
+	char msg[1536];
 	va_list ap;
 
-	fputs("pcibind: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputs("\nTry 'pcibind --help'.\n", stderr);
+	log_remember_error(msg);
+	fprintf(stderr, "pcibind: %s\nTry 'pcibind --help'.\n", msg);
 	return PB_EXIT_USAGE;
 }
 
@@ -87,15 +88,19 @@ int cmd_option_error(const char *cmd, char **argv, const struct option *options)
 	 * optind still points at the cluster and argv[optind - 1] is something
 	 * else (the command's name). A long option leaves optopt 0 or its value.
 	 */
+	char msg[512];
+
 	if (optopt > 0 && optopt < 128 && isgraph(optopt))
-		fprintf(stderr, "pcibind: %s%sinvalid option '-%c', or it needs a value\n",
-			cmd ? cmd : "", cmd ? ": " : "", optopt);
+		snprintf(msg, sizeof(msg), "%s%sinvalid option '-%c', or it needs a value",
+			 cmd ? cmd : "", cmd ? ": " : "", optopt);
 	else if (near)
-		fprintf(stderr, "pcibind: %s%sinvalid option '%s'; did you mean '--%s'?\n",
-			cmd ? cmd : "", cmd ? ": " : "", arg, near);
+		snprintf(msg, sizeof(msg), "%s%sinvalid option '%s'; did you mean '--%s'?",
+			 cmd ? cmd : "", cmd ? ": " : "", arg, near);
 	else
-		fprintf(stderr, "pcibind: %s%sinvalid option '%s', or it needs a value\n",
-			cmd ? cmd : "", cmd ? ": " : "", arg);
+		snprintf(msg, sizeof(msg), "%s%sinvalid option '%s', or it needs a value",
+			 cmd ? cmd : "", cmd ? ": " : "", arg);
+	log_remember_error(msg);
+	fprintf(stderr, "pcibind: %s\n", msg);
 	fprintf(stderr, "Try 'pcibind %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
 	return PB_EXIT_USAGE;
 }

@@ -63,7 +63,7 @@ static void print_dry_run(struct pb_ctx *c, const struct change *ch)
 
 		out_begin_object(out, NULL);
 		out_string(out, "op", NULL, plan_op_name(st->op));
-		out_string(out, "device", NULL, st->bdf[0] ? st->bdf : NULL);
+		out_string(out, "address", NULL, st->bdf[0] ? st->bdf : NULL);
 		out_string(out, "path", NULL, st->op == STEP_WRITE ? st->path : NULL);
 		out_string(out, "value", NULL, st->op == STEP_WRITE ? st->value : NULL);
 		out_string(out, "module", NULL, st->module[0] ? st->module : NULL);

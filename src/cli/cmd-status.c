@@ -77,10 +77,25 @@ static void in_use(struct pb_ctx *c, const char *bdf, const char *now, char *buf
 		(void)engine_vfio_users(c->engine, d, buf, size);
 }
 
-static void status_device(struct out *o, struct pb_ctx *c, const struct journal_device *d)
+/* On a dom0, for a function on pciback: which guest holds it (cmd_xen_holder()), else "". */
+static void xen_guest(struct pb_ctx *c, struct xen *x, const char *bdf, char *buf, size_t size)
+{
+	struct pcidev_list *l;
+	const struct pcidev *d;
+
+	buf[0] = '\0';
+	if (!x || engine_snapshot(c->engine, &l) < 0)
+		return;
+	d = pcidev_find_bdf(l, bdf);
+	if (!d || !cmd_xen_holder(x, d, buf, size))
+		buf[0] = '\0';
+}
+
+static void status_device(struct out *o, struct pb_ctx *c, struct xen *x,
+			  const struct journal_device *d)
 {
 	char now[NAME_MAX + 1] = "", since[32], why[PATH_MAX + 512] = "", file[PATH_MAX] = "";
-	char users[512];
+	char users[512], guest[300];
 	struct pci_addr a;
 	char qubes[ADDR_QUBES_MAX] = "";
 	enum record_state st;
@@ -131,6 +146,11 @@ static void status_device(struct out *o, struct pb_ctx *c, const struct journal_
 	out_bool(o, "stranded", NULL, d->stranded);
 	if (users[0])
 		out_stringf(o, "in_use", NULL, "in use by %s", users);
+	else
+		out_null(o, "in_use", NULL, NULL);
+	/* what the text's Xen section says of it (null off a dom0 or off pciback) */
+	xen_guest(c, x, d->bdf, guest, sizeof(guest));
+	out_string(o, "xen_guest", NULL, guest[0] ? guest : NULL);
 	out_end_object(o);
 }
 
@@ -162,19 +182,17 @@ static void origin_of(struct pb_ctx *c, struct xen *x, const struct pcidev *d,
  * record of (driverctl, libvirt, a script, xl pci-assignable-add put it
  * there), with who did if it left a record. Returns an exit code.
  */
-static int status_others(struct out *o, struct pb_ctx *c, const struct journal_device *devs,
-			 size_t n)
+static int status_others(struct out *o, struct pb_ctx *c, struct xen *x,
+			 const struct journal_device *devs, size_t n)
 {
 	_cleanup_(pcidev_list_freep) struct pcidev_list *l = NULL;
-	_cleanup_(xen_closep) struct xen *x = NULL;
 	bool header = false;
+	char guest[300];
 	int r;
 
 	r = cmd_scan_flags(c, PCIDEV_SCAN_BASIC | PCIDEV_SCAN_OVERRIDE, &l);
 	if (r != PB_EXIT_OK)
 		return r;
-	if (cmd_xen_open(c, 0, &x) < 0)
-		x = NULL;
 	if (out_is_json(o))
 		out_begin_array(o, "others", NULL);
 	for (size_t i = 0; i < l->n; i++) {
@@ -195,6 +213,9 @@ static int status_others(struct out *o, struct pb_ctx *c, const struct journal_d
 			out_string(o, "recorded_by", NULL,
 				   streq(from.who, "not recorded") ? NULL : from.who);
 			out_string(o, "record_file", NULL, from.file[0] ? from.file : NULL);
+			if (!x || !cmd_xen_holder(x, d, guest, sizeof(guest)))
+				guest[0] = '\0';
+			out_string(o, "xen_guest", NULL, guest[0] ? guest : NULL);
 			out_end_object(o);
 			continue;
 		}
@@ -297,6 +318,7 @@ int cmd_status(struct pb_ctx *c, int argc, char **argv)
 {
 	_cleanup_(out_freep) struct out *o = NULL;
 	_cleanup_free_ struct journal_device *devs = NULL;
+	_cleanup_(xen_closep) struct xen *x = NULL;
 	struct engine_pending t;
 	bool no_journal;
 	size_t n = 0;
@@ -322,15 +344,17 @@ int cmd_status(struct pb_ctx *c, int argc, char **argv)
 		return PB_EXIT_FAILURE;
 	if (c->json)
 		out_begin_array(o, "seized", NULL);
+	if (cmd_xen_open(c, 0, &x) < 0)
+		x = NULL;
 	for (size_t i = 0; i < n; i++)
-		status_device(o, c, &devs[i]);
+		status_device(o, c, x, &devs[i]);
 	if (c->json)
 		out_end_array(o);
 	else if (!n)
 		printf(no_journal ? "nothing seized by pcibind (no journal in %s)\n"
 				  : "nothing seized by pcibind (journal: %s)\n",
 		       c->roots.state_dir);
-	r = status_others(o, c, devs, n);
+	r = status_others(o, c, x, devs, n);
 	if (r != PB_EXIT_OK)
 		return r;
 

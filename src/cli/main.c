@@ -11,6 +11,7 @@
 
 #include "commands.h"
 #include "log.h"
+#include "output.h"
 #include "macro.h"
 #include "pcidev.h"
 #include "proc.h"
@@ -274,16 +275,12 @@ static int global_options_after(struct pb_ctx *c, size_t *n_policy_dirs, bool cm
 	return -1;
 }
 
-int main(int argc, char **argv)
+/* Everything main() does but the JSON error object; *RET_CMD is the command, once known. */
+static int run(struct pb_ctx *cp, int argc, char **argv, const struct command **ret_cmd)
 {
 	_cleanup_(sysfs_closep) struct sysfs *sysfs = NULL;
 	_cleanup_(engine_freep) struct engine *engine = NULL;
-	struct pb_ctx c = {
-		.roots.sysfs_root = sysfs_default_root,
-		.roots.proc_root = proc_default_root,
-		.probe_timeout_ms = 5000,
-		.lock_timeout_ms = 10000,
-	};
+	struct pb_ctx *c = cp;
 	const struct command *cmd = NULL;
 	size_t n_policy_dirs = 0;
 	int opt, r;
@@ -291,7 +288,7 @@ int main(int argc, char **argv)
 	trace_start();
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+jvqhV", cmd_global_options, NULL)) >= 0) {
-		r = global_option(&c, &n_policy_dirs, opt, optarg);
+		r = global_option(c, &n_policy_dirs, opt, optarg);
 		if (r == PB_EXIT_USAGE && opt == '?')
 			return cmd_option_error(NULL, argv, NULL);
 		if (r >= 0)
@@ -314,35 +311,89 @@ int main(int argc, char **argv)
 		return cmd_usage_error("unknown command '%s' (one of: %s)", argv[optind],
 				       command_names());
 	}
+	*ret_cmd = cmd;
 	argc -= optind;
 	argv += optind;
-	r = global_options_after(&c, &n_policy_dirs, cmd->json, &argc, argv);
+	r = global_options_after(c, &n_policy_dirs, cmd->json, &argc, argv);
 	if (r >= 0)
 		return r;
-	if (c.json && !cmd->json)
+	if (c->json && !cmd->json)
 		return cmd_usage_error("--json: %s has no JSON output (it logs what it does, "
 				       "one line each); drop --json",
 				       cmd->name);
 
-	r = sysfs_open(c.roots.sysfs_root, &sysfs);
+	r = sysfs_open(c->roots.sysfs_root, &sysfs);
 	if (r < 0) {
 		log_error_errno(r, "cannot open sysfs root '%s' (give the directory that holds "
 				   "bus/pci, e.g. --sysfs-root /sys)",
-				c.roots.sysfs_root);
+				c->roots.sysfs_root);
 		return PB_EXIT_USAGE;
 	}
-	c.sysfs = sysfs;
-	r = engine_new(&c.roots, sysfs, &engine);
+	c->sysfs = sysfs;
+	r = engine_new(&c->roots, sysfs, &engine);
 	if (r < 0)
 		return log_error_errno(r, "cannot set up"), PB_EXIT_FAILURE;
 	engine_set_log_fn(engine, log_engine, NULL);
-	engine_set_timeouts(engine, c.probe_timeout_ms, c.lock_timeout_ms);
+	engine_set_timeouts(engine, c->probe_timeout_ms, c->lock_timeout_ms);
 	/* every function's details up front: the tests compare it with the lazy snapshot */
 	engine_set_full_snapshot(engine, streq_ptr(getenv("PCIBIND_SNAPSHOT"), "full"));
-	c.engine = engine;
-	c.roots = *engine_roots(engine); /* with the engine's defaults filled in */
+	c->engine = engine;
+	c->roots = *engine_roots(engine); /* with the engine's defaults filled in */
 
 	/* Commands parse their own options from their name on. */
 	optind = 0;
-	return cmd->fn(&c, argc, argv);
+	return cmd->fn(c, argc, argv);
+}
+
+static const char *exit_kind(int r)
+{
+	switch (r) {
+	case PB_EXIT_FAILURE:
+		return "failure";
+	case PB_EXIT_USAGE:
+		return "usage";
+	case PB_EXIT_REFUSED:
+		return "refused";
+	case PB_EXIT_ROLLED_BACK:
+		return "rolled-back";
+	case PB_EXIT_STRANDED:
+		return "stranded";
+	case PB_EXIT_POLICY:
+		return "policy-error";
+	case PB_EXIT_NOT_READY:
+		return "not-ready";
+	default:
+		return "failure";
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct pb_ctx c = {
+		.roots.sysfs_root = sysfs_default_root,
+		.roots.proc_root = proc_default_root,
+		.probe_timeout_ms = 5000,
+		.lock_timeout_ms = 10000,
+	};
+	const struct command *cmd = NULL;
+	int r = run(&c, argc, argv, &cmd);
+
+	/*
+	 * Under --json a refusal or failure that printed no document still
+	 * prints one on stdout: {"error": {...}} (the text stays on stderr).
+	 */
+	if (r != PB_EXIT_OK && c.json && (!cmd || cmd->json) && !out_json_written()) {
+		_cleanup_(out_freep) struct out *o = out_new(true, stdout);
+
+		if (o) {
+			out_begin_object(o, "error");
+			out_string(o, "kind", NULL, exit_kind(r));
+			out_int(o, "exit_code", NULL, r);
+			out_string(o, "message", NULL,
+				   log_first_error()[0] ? log_first_error() : NULL);
+			out_end_object(o);
+			(void)out_finish(o);
+		}
+	}
+	return r;
 }
