@@ -42,6 +42,24 @@ def read_settled(fd, quiet=0.25, limit=10.0):
     return out.decode("utf-8", "replace")
 
 
+def read_until(fd, marker, limit=30.0):
+    """Everything bash writes until MARKER (the run fails if it never comes)."""
+    out = ""
+    end = time.time() + limit
+    while marker not in out.replace("\r", "") and time.time() < end:
+        r, _, _ = select.select([fd], [], [], 0.5)
+        if r:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk.decode("utf-8", "replace")
+    cut = out.replace("\r", "")
+    return cut[: cut.find(marker)] if marker in cut else cut
+
+
 def clean(text):
     text = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)
     text = re.sub(r"\x1b[()][A-Z0-9]", "", text)
@@ -73,10 +91,11 @@ def main():
 
     passed = failed = 0
     for kind, word, typed in cases:
-        os.write(fd, (typed + "\t").encode())
-        shown = clean(read_settled(fd))
-        os.write(fd, b"\x15\n")  # kill the line, new prompt
-        read_settled(fd, quiet=0.1)
+        # readline runs the completion for TAB before it reads the keys after
+        # it: kill the line, and a marker that only the command's output has
+        os.write(fd, (typed + "\t" + "\x15" + "echo __DO''NE__\n").encode())
+        shown = read_until(fd, "\n__DONE__")
+        shown = clean(shown)
         # the matches listed, or the line with the word completed in place
         tokens = set(shown.split())
         tokens |= {t.rstrip("/") for t in tokens}
