@@ -24,29 +24,18 @@ ROOT = os.path.join(BUILD, "fixtures", "laptop", "sys")
 PROMPT = "PCIBIND-TEST$ "
 
 
-def read_settled(fd, quiet=0.25, limit=10.0):
-    """Everything bash writes until it has been quiet for QUIET seconds."""
-    out = b""
-    end = time.time() + limit
-    while time.time() < end:
-        r, _, _ = select.select([fd], [], [], quiet)
-        if not r:
-            break
-        try:
-            chunk = os.read(fd, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        out += chunk
-    return out.decode("utf-8", "replace")
-
-
 def read_until(fd, marker, limit=30.0):
-    """Everything bash writes until MARKER (the run fails if it never comes)."""
+    """Everything bash writes until MARKER, after reading on to the prompt
+    that follows it: input typed before readline is back would meet the
+    tty's cooked mode (TAB echoed, ^U erasing the line)."""
     out = ""
     end = time.time() + limit
-    while marker not in out.replace("\r", "") and time.time() < end:
+
+    def done():
+        cut = out.replace("\r", "")
+        return marker in cut and PROMPT in cut[cut.find(marker):]
+
+    while not done() and time.time() < end:
         r, _, _ = select.select([fd], [], [], 0.5)
         if r:
             try:
@@ -86,8 +75,8 @@ def main():
         "bind 'set horizontal-scroll-mode on'; stty cols 1000; "
         ". completion/pcibind.bash; PS1='%s'\n" % PROMPT
     )
-    os.write(fd, setup.encode())
-    read_settled(fd, quiet=0.5)
+    os.write(fd, setup.encode() + b"echo __SET''UP__\n")
+    read_until(fd, "\n__SETUP__")
 
     passed = failed = 0
     for kind, word, typed in cases:
