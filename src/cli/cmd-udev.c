@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "decide.h"
 #include "log.h"
 #include "pcidev.h"
 #include "plan.h"
@@ -94,6 +95,15 @@ int cmd_udev(struct pb_ctx *c, int argc, char **argv)
 	if (!e.v.hotplug) {
 		policy_eval_done(&e);
 		log_debug("%s: the policy does not seize it on hot-plug", bdf);
+		return PB_EXIT_OK;
+	}
+	/* as boot: a rule's pciback where there is none is left alone, said once */
+	if (streq(e.v.driver, "pciback") && !l->xen) {
+		log_warning("%s: rule [%s] %s:%d says driver = pciback, but " DECIDE_NO_PCIBACK
+			    ": left alone",
+			    bdf, e.source[PK_DRIVER]->name, e.source[PK_DRIVER]->file,
+			    e.source[PK_DRIVER]->key_line[PK_DRIVER]);
+		policy_eval_done(&e);
 		return PB_EXIT_OK;
 	}
 	policy_eval_done(&e);

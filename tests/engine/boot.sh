@@ -104,6 +104,16 @@ check rule-pciback-no-seize sh -c "! grep -q 'seizing' $w/kmsg"
 "$BUILD/pcibind-fake" --sysfs-root "$w/sys" --policy-dir "$w/pol" --proc-root tests/fixtures/proc/none \
 	policy check >"$w/out" 2>&1
 check rule-pciback-policy-check grep -q "$w/pol/60-nic.conf:3: warning: \[nic to pciback\] says driver = pciback, but this kernel does not run as a Xen dom0" "$w/out"
+# hot-plug: the same rule with hotplug = yes, the same reason, left alone
+echo 'hotplug = yes' >>"$w/pol/60-nic.conf"
+env ACTION=add SUBSYSTEM=pci SEQNUM=1 DEVPATH=/devices/pci0000:00/0000:00:1c.0/0000:01:00.0 \
+	"$BUILD/pcibind-fake" --sysfs-root "$w/sys" --modules-dir "$BUILD/fixtures/$fx/modules" \
+	--pci-ids tests/fixtures/pci.ids --state-dir "$w/state" --policy-dir "$w/pol" \
+	--proc-root tests/fixtures/proc/none udev >"$w/out" 2>&1
+check udev-pciback-exit-0 [ $? -eq 0 ]
+check udev-pciback-alone [ "$(drv 0000:01:00.0)" = e1000e ]
+check udev-pciback-warned grep -q "0000:01:00.0: rule \[nic to pciback\] $w/pol/60-nic.conf:3 says driver = pciback, but this kernel does not run as a Xen dom0" "$w/out"
+sed -i '/^hotplug = yes$/d' "$w/pol/60-nic.conf"
 sed -i 's/driver = pciback/driver = pci_stub/' "$w/pol/60-nic.conf"
 : >"$w/kmsg"
 boot ""; check rule-stub-exit-0 [ $? -eq 0 ]
