@@ -381,10 +381,13 @@ static int boot_policy_picks(struct pb_ctx *c, struct boot *b, const struct pcid
 			continue;
 		}
 		if (streq(e.v.driver, "pciback") && !l->xen) {
+			char t1[256], t2[4096];
+
 			say(b, LOG_WARNING,
 			    "%s (%s): rule [%s] %s:%d says driver = pciback, but " DECIDE_NO_PCIBACK
 			    ": left alone",
-			    d->bdf, d->qubes, e.source[PK_DRIVER]->name, e.source[PK_DRIVER]->file,
+			    d->bdf, d->qubes, cmd_term(e.source[PK_DRIVER]->name, t1, sizeof(t1)),
+			    cmd_term(e.source[PK_DRIVER]->file, t2, sizeof(t2)),
 			    e.source[PK_DRIVER]->key_line[PK_DRIVER]);
 			policy_eval_done(&e);
 			continue;

@@ -363,3 +363,21 @@ int cmd_parse_o(const char *arg, struct change_opts *o)
 	}
 	return 0;
 }
+
+/*
+ * S, a string pcibind did not write (a sysfs attribute, a file name, a
+ * policy rule's name), fit for the terminal: control bytes become '?'.
+ * Into BUF (SIZE bytes); returns BUF, or "(null)" for NULL. A stand-in until
+ * the output layer's escaping ("trust") is there: switch the callers to it.
+ */
+const char *cmd_term(const char *s, char *buf, size_t size)
+{
+	size_t i = 0;
+
+	if (!s)
+		return "(null)";
+	for (; s[i] && i + 1 < size; i++)
+		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+	buf[i] = '\0';
+	return buf;
+}

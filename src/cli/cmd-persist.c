@@ -76,6 +76,7 @@ void cmd_release_rules(struct pb_ctx *c, const struct change_opts *o, const stru
 	for (size_t i = 0; i < n; i++) {
 		struct policy_eval ev = { 0 };
 		const struct policy_rule *rule;
+		char t1[256], t2[4096];
 		const char *what;
 
 		if (engine_eval(c->engine, devs[i], NULL, &ev) < 0)
@@ -89,7 +90,8 @@ void cmd_release_rules(struct pb_ctx *c, const struct change_opts *o, const stru
 			bool mine = !strncmp(rule->name, "persistent ", 11);
 
 			log_warning("%s: the rule [%s] at %s:%d seizes it again at %s; %s%s%s",
-				    devs[i]->bdf, rule->name, rule->file, rule->line, what,
+				    devs[i]->bdf, cmd_term(rule->name, t1, sizeof(t1)),
+				    cmd_term(rule->file, t2, sizeof(t2)), rule->line, what,
 				    mine ? "'pcibind release --persistent " : "edit that rule",
 				    mine ? devs[i]->bdf : "", mine ? "' removes the rule" : "");
 		}

@@ -187,7 +187,7 @@ static int status_others(struct out *o, struct pb_ctx *c, struct xen *x,
 {
 	_cleanup_(pcidev_list_freep) struct pcidev_list *l = NULL;
 	bool header = false;
-	char guest[300];
+	char guest[300], t1[256], t2[256], t3[4096];
 	int r;
 
 	r = cmd_scan_flags(c, PCIDEV_SCAN_BASIC | PCIDEV_SCAN_OVERRIDE, &l);
@@ -224,9 +224,10 @@ static int status_others(struct out *o, struct pb_ctx *c, struct xen *x,
 			       "(release returns them to their native drivers too):\n");
 		header = true;
 		printf("%s  %s  on %s  driver_override %s  origin %s%s%s%s\n", d->qubes, d->bdf,
-		       d->driver ? d->driver : "no driver",
-		       d->driver_override ? d->driver_override : "none", from.who,
-		       from.file[0] ? " (" : "", from.file, from.file[0] ? ")" : "");
+		       d->driver ? cmd_term(d->driver, t1, sizeof(t1)) : "no driver",
+		       d->driver_override ? cmd_term(d->driver_override, t2, sizeof(t2)) : "none",
+		       from.who, from.file[0] ? " (" : "", cmd_term(from.file, t3, sizeof(t3)),
+		       from.file[0] ? ")" : "");
 	}
 	if (out_is_json(o))
 		out_end_array(o);
@@ -253,6 +254,7 @@ void cmd_release_origins(struct pb_ctx *c, const struct change *ch)
 		return;
 	for (size_t i = 0; i < ch->n_fns; i++) {
 		struct engine_origin from;
+		char t1[4096], t2[256];
 
 		if (recorded(devs, n, ch->fns[i].bdf))
 			continue;
@@ -262,14 +264,14 @@ void cmd_release_origins(struct pb_ctx *c, const struct change *ch)
 				"pcibind: %s was not seized by pcibind: driverctl's saved override "
 				"%s puts it back on %s at the next boot or hot-plug; "
 				"'driverctl unset-override %s' removes it\n",
-				ch->fns[i].bdf, from.file, from.driver[0] ? from.driver : "a stub",
-				ch->fns[i].bdf);
+				ch->fns[i].bdf, cmd_term(from.file, t1, sizeof(t1)),
+				from.driver[0] ? from.driver : "a stub", ch->fns[i].bdf);
 		else if (ch->fns[i].before[0] && pcidev_stub_from_driver(ch->fns[i].before))
 			fprintf(stderr,
 				"pcibind: %s was not seized by pcibind, and neither pcibind nor "
 				"driverctl records who put it on %s; its native driver is the module "
 				"index's (libkmod)\n",
-				ch->fns[i].bdf, ch->fns[i].before);
+				ch->fns[i].bdf, cmd_term(ch->fns[i].before, t2, sizeof(t2)));
 	}
 }
 

@@ -29,7 +29,7 @@ int cmd_udev(struct pb_ctx *c, int argc, char **argv)
 	struct pcidev_list *l;
 	struct change_opts o = { .op = PLAN_SEIZE, .origin = "udev" };
 	struct pcidev *fns[SLOT_MAX];
-	char bdf[64], action[32], *args[1];
+	char bdf[64], action[32], *args[1], t1[256], t2[4096];
 	struct policy_eval e;
 	struct pcidev *d;
 	size_t n;
@@ -101,7 +101,8 @@ int cmd_udev(struct pb_ctx *c, int argc, char **argv)
 	if (streq(e.v.driver, "pciback") && !l->xen) {
 		log_warning("%s: rule [%s] %s:%d says driver = pciback, but " DECIDE_NO_PCIBACK
 			    ": left alone",
-			    bdf, e.source[PK_DRIVER]->name, e.source[PK_DRIVER]->file,
+			    bdf, cmd_term(e.source[PK_DRIVER]->name, t1, sizeof(t1)),
+			    cmd_term(e.source[PK_DRIVER]->file, t2, sizeof(t2)),
 			    e.source[PK_DRIVER]->key_line[PK_DRIVER]);
 		policy_eval_done(&e);
 		return PB_EXIT_OK;

@@ -94,6 +94,7 @@ int cmd_resolve_device(struct pb_ctx *c, const struct pcidev_list *l, const char
 		       struct pcidev **ret);
 int cmd_option_error(const char *cmd, char **argv, const struct option *options);
 int cmd_class_name_error(const char *text);
+const char *cmd_term(const char *s, char *buf, size_t size);
 int cmd_stub_option(const char *arg, const char **ret);
 int cmd_json_only_options(struct pb_ctx *c, int argc, char **argv, const char *cmd,
 			  const char *help);
