@@ -104,8 +104,11 @@ $(BUILD)/unit/test-cli-%: tests/unit/test-cli-%.c tests/unit/unit.h $(UNIT_CLI_O
 
 $(BUILD)/unit/test-%: tests/unit/test-%.c tests/unit/unit.h $(BUILD)/asan/libpcibind.a \
 		| $(BUILD)/unit
-	$(CC) $(PB_CFLAGS) $(LIB_INC) -O1 -g $(SAN) -o $@ $< $(BUILD)/asan/libpcibind.a \
-		$(PB_LIBS) $$($(PKG_CONFIG) --libs cmocka)
+	$(CC) $(PB_CFLAGS) $(LIB_INC) -O1 -g $(SAN) -o $@ $< $(UNIT_WRAP) \
+		$(BUILD)/asan/libpcibind.a $(PB_LIBS) $$($(PKG_CONFIG) --libs cmocka)
+
+# A test that wraps a library function (ld --wrap, as the fake kernel does).
+$(BUILD)/unit/test-policy-read: UNIT_WRAP = -Wl,--wrap=util_read_fd
 
 check-unit: $(UNIT_TESTS)
 	@fail=0; for t in $(UNIT_TESTS); do \
@@ -145,6 +148,7 @@ check-engine: $(BUILD)/pcibind-fake $(BUILD)/fixture-tool fixtures $(BUILD)/lazy
 	@BUILD=$(BUILD) sh tests/engine/vfio.sh
 	@BUILD=$(BUILD) sh tests/engine/agree.sh
 	@BUILD=$(BUILD) sh tests/engine/xen.sh
+	@BUILD=$(BUILD) sh tests/engine/gate.sh
 
 # The layers: the library includes no CLI header, and the commands call the
 # engine, never the journal, rebind, libkmod, libudev or --persistent

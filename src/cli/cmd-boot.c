@@ -24,6 +24,7 @@
 #include "commands.h"
 #include "log.h"
 #include "macro.h"
+#include "output.h"
 #include "pcidev.h"
 #include "plan.h"
 #include "util.h"
@@ -43,13 +44,17 @@ struct boot {
 _printf_(3, 4) static void say(struct boot *b, int level, const char *fmt, ...)
 {
 	const char *tag = level <= LOG_ERR ? "error: " : level == LOG_WARNING ? "warning: " : "";
-	char msg[1536], line[1700];
+	_cleanup_free_ char *msg = NULL;
+	char line[1700];
 	va_list ap;
 	int n;
 
+	/* it quotes the command line and the policy: escaped, as every log line */
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = out_vasprintf(&msg, fmt, ap);
 	va_end(ap);
+	if (n < 0)
+		return;
 	if (b->fd < 0) {
 		fprintf(stderr, "pcibind: %s%s\n", tag, msg);
 		return;
@@ -520,6 +525,16 @@ int cmd_boot(struct pb_ctx *c, int argc, char **argv)
 	if (req->disabled) {
 		say(&b, LOG_NOTICE, "rd.pcibind=0: leaving every device alone");
 		goto out;
+	}
+	/* Lock, then look: the snapshot every slot is decided from is read under the lock. */
+	engine_set_origin(c->engine, "boot");
+	if (!dry_run) {
+		if (cmd_begin(c, false) != PB_EXIT_OK) {
+			say(&b, LOG_ERR, "cannot take the journal's lock or finish what a killed "
+					 "pcibind left (above): leaving every device alone");
+			goto out;
+		}
+		b.begun = true;
 	}
 	if (cmd_scan(c, &l) != PB_EXIT_OK) {
 		say(&b, LOG_ERR, "cannot read the PCI devices under %s: leaving every device alone",

@@ -9,7 +9,9 @@
 
 #include "commands.h"
 #include "guard.h"
+#include "holders.h"
 #include "log.h"
+#include "output.h"
 #include "pcidev.h"
 #include "plan.h"
 #include "policy.h"
@@ -19,14 +21,16 @@
 /* Report a usage error once, with the way to help. Returns PB_EXIT_USAGE. */
 int cmd_usage_error(const char *fmt, ...)
 {
-	char msg[1536];
+	_cleanup_free_ char *msg = NULL;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/* the arguments are the user's words: written escaped (out_vfprintf()) */
+	if (out_vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
 	va_end(ap);
-	log_remember_error(msg);
-	fprintf(stderr, "pcibind: %s\nTry 'pcibind --help'.\n", msg);
+	log_remember_error(msg ? msg : fmt);
+	fprintf(stderr, "pcibind: %s\nTry 'pcibind --help'.\n", msg ? msg : fmt);
 	return PB_EXIT_USAGE;
 }
 
@@ -100,7 +104,8 @@ int cmd_option_error(const char *cmd, char **argv, const struct option *options)
 		snprintf(msg, sizeof(msg), "%s%sinvalid option '%s', or it needs a value",
 			 cmd ? cmd : "", cmd ? ": " : "", arg);
 	log_remember_error(msg);
-	fprintf(stderr, "pcibind: %s\n", msg);
+	/* ARG is the user's: written escaped */
+	out_printf(stderr, "pcibind: %s\n", msg);
 	fprintf(stderr, "Try 'pcibind %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
 	return PB_EXIT_USAGE;
 }
@@ -325,6 +330,29 @@ int cmd_resolve_device(struct pb_ctx *c, const struct pcidev_list *l, const char
 }
 
 /*
+ * cmd_resolve_device() for a command that changes something (seize,
+ * release): TEXT must be an address of one function (0000:00:1f.6,
+ * 00:1f.6, dom0:00_1f.6 or a Qubes PCI path), as pcibind(8) says; a class
+ * name, a wildcard or a slot is a usage error, even when it names one
+ * function now. Read commands keep class names. Returns an exit code.
+ */
+int cmd_resolve_address(struct pb_ctx *c, const struct pcidev_list *l, const char *text,
+			struct pcidev **ret)
+{
+	struct selector sel;
+	const char *why;
+
+	if (select_parse(text, &sel, &why) == 0 &&
+	    (sel.n_hops > 1 || (sel.f.bus >= 0 && sel.f.slot >= 0 && sel.f.func >= 0 &&
+				sel.f.device_class < 0 && sel.f.vendor < 0 && sel.f.device < 0)))
+		return cmd_resolve_device(c, l, text, ret);
+	return cmd_usage_error("'%s' is not the address of one PCI function: seize and release "
+			       "take addresses only (give one such as 0000:00:1f.6, dom0:00_1f.6 "
+			       "or a Qubes PCI path; 'pcibind list %s' shows what it names)",
+			       text, text);
+}
+
+/*
  * "-o permissive", "-o no-strict-reset=true": the qvm-pci spellings, with the
  * policy's boolean words. permissive is for seize (and explain), not for
  * release. Returns 0, or PB_EXIT_USAGE after reporting.
@@ -366,18 +394,65 @@ int cmd_parse_o(const char *arg, struct change_opts *o)
 
 /*
  * S, a string pcibind did not write (a sysfs attribute, a file name, a
- * policy rule's name), fit for the terminal: control bytes become '?'.
- * Into BUF (SIZE bytes); returns BUF, or "(null)" for NULL. A stand-in until
- * the output layer's escaping ("trust") is there: switch the callers to it.
+ * policy rule's name), escaped for the terminal by the output layer
+ * (out_escape()), into BUF (SIZE bytes). Returns BUF, or "(null)" for NULL.
  */
 const char *cmd_term(const char *s, char *buf, size_t size)
 {
-	size_t i = 0;
+	_cleanup_free_ char *e = NULL;
 
 	if (!s)
 		return "(null)";
-	for (; s[i] && i + 1 < size; i++)
-		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
-	buf[i] = '\0';
+	e = out_escape(s, 0);
+	snprintf(buf, size, "%s", e ? e : "?");
 	return buf;
+}
+
+/*
+ * What holds D ("Held by:", JSON "holders"): one line each in text, one
+ * object each in JSON, the shape pcibind(8) documents. Process names are
+ * the processes' own: holder_text() shows their control bytes as '?'.
+ */
+void cmd_out_holders(struct pb_ctx *c, struct out *o, const struct pcidev *d)
+{
+	struct holders h = { 0 };
+	int r = engine_holders(c->engine, d, &h);
+
+	if (r < 0) {
+		out_stringf(o, "holders_error", "Held by:", "cannot tell: %s", strerror(-r));
+		return;
+	}
+	out_begin_array(o, "holders", "Held by:");
+	if (!h.n && !out_is_json(o))
+		out_string(o, NULL, NULL, "nothing pcibind can see");
+	for (size_t i = 0; i < h.n; i++) {
+		const struct holder *x = &h.v[i];
+		char text[512], comm[64];
+
+		if (!out_is_json(o)) {
+			(void)holder_text(x, text, sizeof(text));
+			out_string(o, NULL, NULL, text);
+			continue;
+		}
+		holders_clean(x->comm, comm, sizeof(comm));
+		out_begin_object(o, NULL);
+		out_string(o, "kind", NULL, holder_kind_name(x->kind));
+		out_string(o, "address", NULL, x->bdf);
+		out_string(o, "via", NULL, x->via[0] ? x->via : NULL);
+		if (x->kind == HOLDER_PROCESS || (x->kind == HOLDER_UNREADABLE && x->pid)) {
+			out_int(o, "pid", NULL, x->pid);
+			out_string(o, "command", NULL, comm);
+		} else {
+			out_null(o, "pid", NULL, NULL);
+			out_null(o, "command", NULL, NULL);
+		}
+		out_string(o, "node", NULL, x->node[0] ? x->node : NULL);
+		out_string(o, "on", NULL, x->kind == HOLDER_STACK ? x->on : NULL);
+		out_string(o, "driver", NULL,
+			   x->kind == HOLDER_VF && x->on[0] ? x->on : NULL);
+		out_string(o, "error", NULL, x->error ? strerror(-x->error) : NULL);
+		out_end_object(o);
+	}
+	out_end_array(o);
+	holders_done(&h);
 }

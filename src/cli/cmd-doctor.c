@@ -20,13 +20,15 @@ static void print_report(struct pb_ctx *c, const struct doctor_report *r)
 		for (size_t i = 0; i < r->n; i++) {
 			const struct doctor_check *k = &r->checks[i];
 
-			printf("%s  %-28s %s\n", doctor_status_name(k->status), k->name, k->detail);
+			out_printf(stdout, "%s  %-28s %s\n", doctor_status_name(k->status), k->name,
+				   k->detail);
 			if (k->fix[0] && k->status != DOCTOR_PASS)
-				printf("      %-28s fix: %s\n", "", k->fix);
+				out_printf(stdout, "      %-28s fix: %s\n", "", k->fix);
 		}
-		printf("%s\n", w == DOCTOR_FAIL   ? "Not ready: fix the FAIL lines above."
-			       : w == DOCTOR_WARN ? "Ready, with warnings."
-						  : "Ready.");
+		out_printf(stdout, "%s\n",
+			   w == DOCTOR_FAIL   ? "Not ready: fix the FAIL lines above."
+			   : w == DOCTOR_WARN ? "Ready, with warnings."
+					      : "Ready.");
 		return;
 	}
 	o = out_new(true, stdout);

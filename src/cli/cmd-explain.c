@@ -28,7 +28,8 @@ static void print_slot(const struct pcidev_list *l, const struct pcidev *d, cons
 	size_t n = pcidev_slot_functions(l, d, fns, SLOT_MAX);
 
 	for (size_t i = 0; i < n && i < SLOT_MAX; i++)
-		printf("%s%s (%s)", i ? sep : "", fns[i]->bdf, fns[i]->driver ? fns[i]->driver : "none");
+		out_printf(stdout, "%s%s (%s)", i ? sep : "", fns[i]->bdf,
+			   fns[i]->driver ? fns[i]->driver : "none");
 }
 
 static void print_rule_keys(const struct policy_rule *r)
@@ -41,12 +42,12 @@ static void print_rule_keys(const struct policy_rule *r)
 
 		if (!r->set[k] || policy_format_value(&one, k, buf, sizeof(buf)) < 0)
 			continue;
-		printf("%s%s = %s (line %d)", first ? "" : ", ", policy_key_name(k), buf,
-		       r->key_line[k]);
+		out_printf(stdout, "%s%s = %s (line %d)", first ? "" : ", ", policy_key_name(k),
+			   buf, r->key_line[k]);
 		first = false;
 	}
 	if (first)
-		printf("matches, sets nothing");
+		out_printf(stdout, "matches, sets nothing");
 }
 
 /* The short explanation that follows a refusal: facts, rules, where to read more. */
@@ -113,42 +114,57 @@ static void print_verdict(struct pb_ctx *c, struct pcidev *d, const struct chang
 		one.permissive = false;
 	}
 	if (engine_decide(c->engine, &one, &d, 1, &ch) < 0) {
-		printf("%sunknown: out of memory\n", label);
+		out_printf(stdout, "%sunknown: out of memory\n", label);
 		return;
 	}
 	switch (ch->outcome) {
 	case CHANGE_PLANNED:
 		if (!ch->plan.n) {
-			printf("%snothing to do: %s is already where a %s puts it (%s)", label,
-			       d->bdf, change_op_name(op), d->driver ? d->driver : "no driver");
+			out_printf(stdout, "%snothing to do: %s is already where a %s puts it (%s)",
+				   label, d->bdf, change_op_name(op),
+				   d->driver ? d->driver : "no driver");
 			for (size_t i = 0; i < ch->n_fns; i++)
 				if (ch->fns[i].dev == d)
-					printf("; the policy: %s", ch->fns[i].verdict.reason);
+					out_printf(stdout, "; the policy: %s",
+						   ch->fns[i].verdict.reason);
 			printf("\n");
 			break;
 		}
-		printf("%s", label);
+		out_printf(stdout, "%s", label);
 		for (size_t i = 0; i < ch->n_fns; i++)
 			if (ch->fns[i].dev == d)
-				printf("%s", ch->fns[i].verdict.reason);
+				out_printf(stdout, "%s", ch->fns[i].verdict.reason);
 		if (op == PLAN_SEIZE)
-			printf("; to %s (%s)", ch->stub, ch->stub_source);
+			out_printf(stdout, "; to %s (%s)", ch->stub, ch->stub_source);
 		if (ch->n_fns > 1) {
-			printf("; moves together with");
+			out_printf(stdout, "; moves together with");
 			for (size_t i = 0; i < ch->n_fns; i++)
 				if (ch->fns[i].dev != d)
-					printf(" %s", ch->fns[i].bdf);
+					out_printf(stdout, " %s", ch->fns[i].bdf);
 		}
-		printf("; %zu step%s in its --dry-run plan\n", ch->plan.n, ch->plan.n == 1 ? "" : "s");
+		out_printf(stdout, "; %zu step%s in its --dry-run plan\n", ch->plan.n,
+			   ch->plan.n == 1 ? "" : "s");
 		/* Which vfio driver (a variant or vfio-pci), and why. */
-		fputs(ch->drivers, stdout);
+		out_fputs_escaped(ch->drivers, OUT_ESCAPE_KEEP_NEWLINE, stdout);
 		break;
 	case CHANGE_REFUSED:
-		printf("%srefused: %s\n", label, ch->reason);
+		/* every reason, each with its fix */
+		out_printf(stdout, "%srefused: %s\n", label, ch->reason);
+		for (size_t i = 0; i < ch->n_blockers; i++) {
+			const struct change_blocker *b = &ch->blockers[i];
+
+			if (i)
+				out_printf(stdout, "  also refused: %s\n", b->text);
+			if (b->fix[0])
+				out_printf(stdout, "  fix: %s\n", b->fix);
+		}
+		if (ch->n_blockers > 1)
+			printf("  %zu reasons: it does not move until every one is resolved\n",
+			       ch->n_blockers);
 		break;
 	default:
-		printf("%scannot tell: %s%s%s\n", label, ch->reason, ch->error ? ": " : "",
-		       ch->error ? strerror(-ch->error) : "");
+		out_printf(stdout, "%scannot tell: %s%s%s\n", label, ch->reason,
+			   ch->error ? ": " : "", ch->error ? strerror(-ch->error) : "");
 		break;
 	}
 }
@@ -165,53 +181,69 @@ static void explain_device(struct pb_ctx *c, const struct pcidev_list *l, struct
 
 	if (pcidev_reset_reason(l, d, reason, sizeof(reason)) < 0)
 		reason[0] = '\0';
-	printf("Facts:\n");
-	printf("  Driver:          %s (module %s), driver_override %s%s\n",
-	       d->driver ? d->driver : "none", d->driver_module ? d->driver_module : "none",
-	       d->driver_override ? d->driver_override : "none", d->stub ? ", a passthrough stub" : "");
-	printf("  Reset:           %s\n", reason);
-	printf("  Slot functions:  ");
+	out_printf(stdout, "Facts:\n");
+	out_printf(stdout, "  Driver:          %s (module %s), driver_override %s%s\n",
+		   d->driver ? d->driver : "none", d->driver_module ? d->driver_module : "none",
+		   d->driver_override ? d->driver_override : "none",
+		   d->stub ? ", a passthrough stub" : "");
+	out_printf(stdout, "  Reset:           %s\n", reason);
+	out_printf(stdout, "  Slot functions:  ");
 	print_slot(l, d, ", ");
-	printf("\n  IOMMU group:     ");
+	out_printf(stdout, "\n  IOMMU group:     ");
 	if (d->iommu_group < 0) {
-		printf("none\n");
+		out_printf(stdout, "none\n");
 	} else {
-		printf("%d:", d->iommu_group);
+		out_printf(stdout, "%d:", d->iommu_group);
 		if (pcidev_iommu_members(c->sysfs, d, &members) >= 0)
 			for (char **m = members; m && *m; m++)
-				printf(" %s", *m);
+				out_printf(stdout, " %s", *m);
 		printf("\n");
 	}
 	/* Xen dom0, on pciback: which guest holds it (nothing elsewhere). */
 	if (cmd_xen_open(c, 0, &xen) == 0 && cmd_xen_holder(xen, d, held, sizeof(held)))
-		printf("  Xen guest:       %s\n", held);
+		out_printf(stdout, "  Xen guest:       %s\n", held);
 	if (engine_guard_facts(c->engine, &gf) == 0)
 		guard_check(c->sysfs, gf, d, &g);
-	printf("  Guards:          %s\n", g.n ? "" : "none");
+	out_printf(stdout, "  Guards:          %s\n", g.n ? "" : "none");
 	for (size_t i = 0; i < g.n; i++)
-		printf("    %-9s %s\n", guard_name(g.hits[i].kind), g.hits[i].detail);
+		out_printf(stdout, "    %-9s %s\n", guard_name(g.hits[i].kind), g.hits[i].detail);
+	{
+		struct holders h = { 0 };
+		char text[512];
 
-	printf("Rules (in order; for each key the last matching rule wins):\n");
+		if (engine_holders(c->engine, d, &h) < 0)
+			printf("  Held by:         cannot tell (out of memory)\n");
+		else if (!h.n)
+			printf("  Held by:         nothing pcibind can see\n");
+		for (size_t i = 0; i < h.n; i++) {
+			(void)holder_text(&h.v[i], text, sizeof(text));
+			out_printf(stdout, "  %-16s %s\n", i ? "" : "Held by:", text);
+		}
+		holders_done(&h);
+	}
+
+	out_printf(stdout, "Rules (in order; for each key the last matching rule wins):\n");
 	if (engine_eval(c->engine, d, o, &e) < 0)
 		return;
 	for (size_t i = 0; i < e.n_matched; i++) {
-		printf("  [%s] %s:%d: ", e.matched[i]->name, e.matched[i]->file, e.matched[i]->line);
+		out_printf(stdout, "  [%s] %s:%d: ", e.matched[i]->name, e.matched[i]->file,
+			   e.matched[i]->line);
 		print_rule_keys(e.matched[i]);
 		printf("\n");
 	}
 	for (int k = 0; k < _PK_MAX; k++)
 		if (e.cli_source[k]) {
 			policy_format_value(&e, k, buf, sizeof(buf));
-			printf("  %s on the command line: %s = %s\n", e.cli_source[k], policy_key_name(k),
-			       buf);
+			out_printf(stdout, "  %s on the command line: %s = %s\n", e.cli_source[k],
+				   policy_key_name(k), buf);
 		}
 	if (!e.n_matched)
-		printf("  no rule matches\n");
-	printf("Settings:\n");
+		out_printf(stdout, "  no rule matches\n");
+	out_printf(stdout, "Settings:\n");
 	for (int k = 0; k < _PK_MAX; k++) {
 		policy_format_value(&e, k, buf, sizeof(buf));
 		decide_source(&e, k, src, sizeof(src));
-		printf("  %-13s %-15s %s\n", policy_key_name(k), buf, src);
+		out_printf(stdout, "  %-13s %-15s %s\n", policy_key_name(k), buf, src);
 	}
 	policy_eval_done(&e);
 	if (which != PLAN_RELEASE)
@@ -306,6 +338,19 @@ static void json_verdict(struct out *o, struct pb_ctx *c, struct pcidev *d,
 		out_string(o, "reason", NULL, ch->reason);
 		out_string(o, "refused_function", NULL,
 			   ch->refused_bdf[0] ? ch->refused_bdf : NULL);
+		/* every reason, each with its fix */
+		out_begin_array(o, "blockers", NULL);
+		for (size_t i = 0; i < ch->n_blockers; i++) {
+			const struct change_blocker *b = &ch->blockers[i];
+
+			out_begin_object(o, NULL);
+			out_string(o, "address", NULL, b->bdf[0] ? b->bdf : NULL);
+			out_string(o, "kind", NULL, b->kind);
+			out_string(o, "reason", NULL, b->text);
+			out_string(o, "fix", NULL, b->fix[0] ? b->fix : NULL);
+			out_end_object(o);
+		}
+		out_end_array(o);
 		break;
 	default:
 		out_string(o, "verdict", NULL, "unknown");
@@ -391,6 +436,7 @@ static int explain_json(struct pb_ctx *c, const struct pcidev_list *l, struct pc
 		out_end_object(o);
 	}
 	out_end_array(o);
+	cmd_out_holders(c, o, d);
 	out_end_object(o);
 
 	if (engine_eval(c->engine, d, opts, &e) < 0)
@@ -529,7 +575,7 @@ int cmd_explain(struct pb_ctx *c, int argc, char **argv)
 	if (pciname_new(c->roots.pci_ids, &names) == 0) {
 		describe_device(names, d, &dn);
 		if (describe_line(d, &dn, line, sizeof(line)) == 0)
-			printf("%s  %s\n", d->qubes, line);
+			out_printf(stdout, "%s  %s\n", d->qubes, line);
 	}
 	explain_device(c, l, d, &o, which);
 	return PB_EXIT_OK;
@@ -630,19 +676,21 @@ int cmd_policy(struct pb_ctx *c, int argc, char **argv)
 		return policy_check_json(p, w, nw);
 	for (size_t i = 0; i < p->n_errors; i++) {
 		if (p->errors[i].line > 0)
-			printf("%s:%d: error: %s\n", p->errors[i].file, p->errors[i].line,
-			       p->errors[i].message);
+			out_printf(stdout, "%s:%d: error: %s\n", p->errors[i].file,
+				   p->errors[i].line, p->errors[i].message);
 		else
-			printf("%s: error: %s\n", p->errors[i].file, p->errors[i].message);
+			out_printf(stdout, "%s: error: %s\n", p->errors[i].file,
+				   p->errors[i].message);
 	}
 	for (size_t i = 0; i < nw; i++) {
 		if (w[i].file)
-			printf("%s:%d: warning: %s\n", w[i].file, w[i].line, w[i].message);
+			out_printf(stdout, "%s:%d: warning: %s\n", w[i].file, w[i].line,
+				   w[i].message);
 		else
-			printf("%s: warning: %s\n", w[i].bdf, w[i].message);
+			out_printf(stdout, "%s: warning: %s\n", w[i].bdf, w[i].message);
 	}
-	printf("%zu file%s, %zu rule%s: %zu error%s, %zu warning%s\n", p->n_files,
-	       p->n_files == 1 ? "" : "s", p->n_rules, p->n_rules == 1 ? "" : "s", p->n_errors,
-	       p->n_errors == 1 ? "" : "s", nw, nw == 1 ? "" : "s");
+	out_printf(stdout, "%zu file%s, %zu rule%s: %zu error%s, %zu warning%s\n", p->n_files,
+		   p->n_files == 1 ? "" : "s", p->n_rules, p->n_rules == 1 ? "" : "s", p->n_errors,
+		   p->n_errors == 1 ? "" : "s", nw, nw == 1 ? "" : "s");
 	return p->n_errors ? PB_EXIT_POLICY : PB_EXIT_OK;
 }

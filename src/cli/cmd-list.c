@@ -34,8 +34,8 @@ static void list_text(const struct pcidev *d, const struct describe *names, bool
 	char line[1024];
 
 	describe_line(d, names, line, sizeof(line));
-	printf("%s  %s  driver: %s%s\n", kernel_addr ? d->bdf : d->qubes, line,
-	       d->driver ? d->driver : "none", d->stub ? " (stub)" : "");
+	out_printf(stdout, "%s  %s  driver: %s%s\n", kernel_addr ? d->bdf : d->qubes, line,
+		   d->driver ? d->driver : "none", d->stub ? " (stub)" : "");
 }
 
 static void list_json(struct out *o, const struct pcidev *d, const struct describe *names)

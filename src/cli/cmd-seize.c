@@ -40,6 +40,25 @@ int cmd_change_exit(const struct change *ch)
 	}
 }
 
+/* The plan's lines, escaped: its values and reasons name drivers and modules. */
+static void print_plan(const struct plan *p)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&text, &size);
+
+	if (!f) {
+		log_error_errno(-ENOMEM, "cannot print the plan");
+		return;
+	}
+	plan_print(p, f);
+	if (fclose(f) != 0) {
+		log_error_errno(-ENOMEM, "cannot print the plan");
+		return;
+	}
+	out_fputs_escaped(text, OUT_ESCAPE_KEEP_NEWLINE, stdout);
+}
+
 static void print_dry_run(struct pb_ctx *c, const struct change *ch)
 {
 	_cleanup_(out_freep) struct out *out = NULL;
@@ -47,10 +66,10 @@ static void print_dry_run(struct pb_ctx *c, const struct change *ch)
 
 	if (!c->json) {
 		/* Which vfio driver, and why (seize to vfio-pci, when variants are known). */
-		fputs(ch->drivers, stdout);
+		out_fputs_escaped(ch->drivers, OUT_ESCAPE_KEEP_NEWLINE, stdout);
 		printf("Plan: %s, %zu step%s (--dry-run: nothing is written)\n",
 		       change_op_name(ch->opts.op), p->n, p->n == 1 ? "" : "s");
-		plan_print(p, stdout);
+		print_plan(p);
 		return;
 	}
 	out = out_new(true, stdout);
@@ -100,31 +119,46 @@ void cmd_report_change(struct pb_ctx *c, const struct change *ch)
 		print_dry_run(c, ch);
 		break;
 	case CHANGE_REFUSED:
+		/* Every reason at once, each with its fix; then one conclusion. */
 		log_error("%s refused: %s", op, ch->reason);
+		for (size_t i = 0; i < ch->n_blockers; i++) {
+			const struct change_blocker *b = &ch->blockers[i];
+
+			if (i)
+				log_continue(LOG_ERR, "  also refused: %s", b->text);
+			if (b->fix[0])
+				log_continue(LOG_ERR, "  fix: %s", b->fix);
+		}
 		if (ch->refused_bdf[0] && engine_snapshot(c->engine, &l) == 0) {
 			struct pcidev *d = pcidev_find_bdf(l, ch->refused_bdf);
 
 			if (d && engine_details(c->engine, d) == 0)
 				cmd_explain_short(c, d);
 		}
+		if (ch->n_blockers > 1)
+			log_error("%zu reasons above, each with its fix: nothing was written, and "
+				  "nothing moves until every one is resolved",
+				  ch->n_blockers);
 		break;
 	case CHANGE_NOTHING:
 		/* One line each, without -v: saying nothing would look like a failure. */
 		for (size_t i = 0; i < ch->n_fns; i++)
 			if (ch->opts.op == PLAN_RELEASE && !ch->fns[i].dev->stub)
-				printf("%s: not on a stub (%s), nothing to release\n", ch->fns[i].bdf,
-				       ch->fns[i].before[0] ? ch->fns[i].before : "no driver");
+				out_printf(stdout, "%s: not on a stub (%s), nothing to release\n",
+					   ch->fns[i].bdf,
+					   ch->fns[i].before[0] ? ch->fns[i].before : "no driver");
 			else
-				printf("%s: already on %s, nothing to do\n", ch->fns[i].bdf,
-				       ch->fns[i].before[0] ? ch->fns[i].before : "no driver");
+				out_printf(stdout, "%s: already on %s, nothing to do\n",
+					   ch->fns[i].bdf,
+					   ch->fns[i].before[0] ? ch->fns[i].before : "no driver");
 		break;
 	case CHANGE_DONE:
 		if (ch->skipped[0])
 			log_warning("returned without a reset (no-strict-reset): %s", ch->skipped);
 		for (size_t i = 0; i < ch->n_fns; i++)
-			printf("%s: %s -> %s\n", ch->fns[i].bdf,
-			       ch->fns[i].before[0] ? ch->fns[i].before : "none",
-			       ch->fns[i].after[0] ? ch->fns[i].after : "none");
+			out_printf(stdout, "%s: %s -> %s\n", ch->fns[i].bdf,
+				   ch->fns[i].before[0] ? ch->fns[i].before : "none",
+				   ch->fns[i].after[0] ? ch->fns[i].after : "none");
 		break;
 	case CHANGE_ROLLED_BACK:
 	case CHANGE_STRANDED:
@@ -179,8 +213,18 @@ int cmd_begin(struct pb_ctx *c, bool dry_run)
 	}
 	if (!rec.found)
 		return PB_EXIT_OK;
+	if (rec.retired[0])
+		log_warning("the unfinished %s: %s", rec.op, rec.retired);
 	if (rec.refused[0]) {
 		log_error("%s", rec.refused);
+		return PB_EXIT_REFUSED;
+	}
+	if (rec.held[0]) {
+		/* Not undone behind anybody's back: the gates of a release hold for an undo too. */
+		log_error("an unfinished %s (origin %s, %zu steps done) is pending and was left as "
+			  "it is: %s. When that is resolved, 'pcibind recover' undoes it; until "
+			  "then pcibind changes nothing",
+			  rec.op, rec.origin, rec.steps_done, rec.held);
 		return PB_EXIT_REFUSED;
 	}
 	if (!rec.op[0]) {
@@ -254,7 +298,7 @@ int cmd_change(struct pb_ctx *c, const struct change_opts *o, char **args, int n
 	if (ret != PB_EXIT_OK)
 		return ret;
 	for (int i = 0; i < nargs; i++) {
-		ret = cmd_resolve_device(c, l, args[i], &devs[i]);
+		ret = cmd_resolve_address(c, l, args[i], &devs[i]);
 		if (ret != PB_EXIT_OK)
 			return ret;
 	}
@@ -293,6 +337,7 @@ enum {
 	OPT_PERSISTENT,
 	OPT_TO,
 	OPT_GROUP,
+	OPT_IGNORE_UNREADABLE,
 };
 
 static void change_help(enum plan_op op)
@@ -320,6 +365,9 @@ static void change_help(enum plan_op op)
 	printf("  -o NAME[=BOOL]     %s (qvm-pci spelling)\n"
 	       "  --all-functions    move every function of the slot together\n"
 	       "  --group            move every endpoint of the IOMMU group together\n"
+	       "  --ignore-unreadable-holders\n"
+	       "                     a process whose open files cannot be read holds\n"
+	       "                     nothing (default: it holds the device; refused)\n"
 	       "  --persistent       also write (seize) or remove (release) a rule in\n"
 	       "                     /etc/pcibind/policy.d/90-persistent.conf\n"
 	       "  -n, --dry-run      print the sysfs writes in order, change nothing\n"
@@ -336,6 +384,7 @@ static int change_main(struct pb_ctx *c, enum plan_op op, int argc, char **argv)
 		{ "persistent", no_argument, NULL, OPT_PERSISTENT },
 		{ "to", required_argument, NULL, OPT_TO },
 		{ "group", no_argument, NULL, OPT_GROUP },
+		{ "ignore-unreadable-holders", no_argument, NULL, OPT_IGNORE_UNREADABLE },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
@@ -377,6 +426,9 @@ static int change_main(struct pb_ctx *c, enum plan_op op, int argc, char **argv)
 			break;
 		case OPT_GROUP:
 			o.iommu_group = true;
+			break;
+		case OPT_IGNORE_UNREADABLE:
+			o.ignore_unreadable = true;
 			break;
 		case 'n':
 			o.dry_run = true;
@@ -426,7 +478,7 @@ int cmd_recover(struct pb_ctx *c, int argc, char **argv)
 		return PB_EXIT_FAILURE;
 	}
 	for (size_t i = 0; cleared && cleared[i]; i++)
-		fprintf(stderr, "pcibind: cleared %s\n", cleared[i]);
+		out_printf(stderr, "pcibind: cleared %s\n", cleared[i]);
 	return PB_EXIT_OK;
 }
 

@@ -247,7 +247,9 @@ static void show_help(void)
 	       "Show everything pcibind knows about one PCI function: identity, driver\n"
 	       "and module, driver_override, modalias and the modules it resolves to,\n"
 	       "IOMMU group, reset methods and why it is or is not resettable, the\n"
-	       "slot's other functions, SR-IOV links and pciback slot membership.\n"
+	       "slot's other functions, SR-IOV links, pciback slot membership and what\n"
+	       "holds it (processes with its device nodes open, block devices built on\n"
+	       "its disks, enabled SR-IOV VFs).\n"
 	       "\n"
 	       "  -j, --json    print JSON\n");
 }
@@ -314,6 +316,7 @@ int cmd_show(struct pb_ctx *c, int argc, char **argv)
 		return PB_EXIT_FAILURE;
 	show_reset(o, l, d);
 	show_sriov(o, d);
+	cmd_out_holders(c, o, d);
 	r = out_finish(o);
 	if (r < 0) {
 		log_error_errno(r, "cannot print");

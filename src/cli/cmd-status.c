@@ -95,45 +95,59 @@ static void status_device(struct out *o, struct pb_ctx *c, struct xen *x,
 			  const struct journal_device *d)
 {
 	char now[NAME_MAX + 1] = "", since[32], why[PATH_MAX + 512] = "", file[PATH_MAX] = "";
-	char users[512], guest[300];
+	char users[512] = "", guest[300];
 	struct pci_addr a;
 	char qubes[ADDR_QUBES_MAX] = "";
 	enum record_state st;
 
 	if (addr_parse_bdf(d->bdf, &a) == 0)
 		addr_format_qubes(&a, qubes);
-	(void)engine_record_file(c->engine, d->bdf, file, sizeof(file));
-	(void)sysfs_read_link_name(c->sysfs, now, sizeof(now), "bus/pci/devices/%s/driver", d->bdf);
+	/* a file not named as a record is shown under its own name, as it is */
+	(void)engine_record_file(c->engine, d->bdf[0] ? d->bdf : d->file, file, sizeof(file));
+	if (d->bdf[0]) {
+		(void)sysfs_read_link_name(c->sysfs, now, sizeof(now), "bus/pci/devices/%s/driver",
+					   d->bdf);
+		in_use(c, d->bdf, now, users, sizeof(users));
+	}
 	format_time(d->since, since, sizeof(since));
 	st = check_record(c, d, now, why, sizeof(why));
-	in_use(c, d->bdf, now, users, sizeof(users));
 	if (!out_is_json(o)) {
 		bool off = d->stub[0] && !streq(now, d->stub);
 
+		if (st == REC_UNUSABLE && d->newer) {
+			out_printf(stdout,
+				   "%s  %s  RECORD OF A NEWER PCIBIND %s: %s; this pcibind will "
+				   "neither act on it nor remove it: use the newer pcibind\n",
+				   qubes, d->bdf, file, why);
+			return;
+		}
 		if (st == REC_UNUSABLE) {
-			printf("%s  %s  UNUSABLE RECORD %s: %s; pcibind will not act on it: "
-			       "remove it (pcibind recover clears it)\n",
-			       qubes, d->bdf, file, why);
+			out_printf(stdout,
+				   "%s  %s  UNUSABLE RECORD %s: %s; pcibind will not act on it: "
+				   "remove it (pcibind recover clears it)\n",
+				   d->bdf[0] ? qubes : "-", d->bdf[0] ? d->bdf : d->file, file,
+				   why);
 			return;
 		}
 		/* off its stub: "on no driver (recorded: vfio-pci)" */
-		printf("%s  %s  on %s%s%s%s  native %s%s%s%s  origin %s  since %s%s%s%s\n", qubes,
-		       d->bdf, now[0] ? now : "no driver", off ? " (recorded: " : "",
-		       off ? d->stub : "", off ? ")" : "",
-		       d->driver[0] ? d->driver : "unknown (libkmod decides at release)",
-		       d->module[0] ? " (module " : "", d->module, d->module[0] ? ")" : "",
-		       d->origin[0] ? d->origin : "unknown", since,
-		       d->stranded ? "  STRANDED: see pcibind(8)" : "",
-		       users[0] ? "  in use by " : "", users);
+		out_printf(stdout,
+			   "%s  %s  on %s%s%s%s  native %s%s%s%s  origin %s  since %s%s%s%s\n",
+			   qubes, d->bdf, now[0] ? now : "no driver", off ? " (recorded: " : "",
+			   off ? d->stub : "", off ? ")" : "",
+			   d->driver[0] ? d->driver : "unknown (libkmod decides at release)",
+			   d->module[0] ? " (module " : "", d->module, d->module[0] ? ")" : "",
+			   d->origin[0] ? d->origin : "unknown", since,
+			   d->stranded ? "  STRANDED: see pcibind(8)" : "",
+			   users[0] ? "  in use by " : "", users);
 		if (st == REC_GONE)
-			printf("    GONE: %s\n", why);
+			out_printf(stdout, "    GONE: %s\n", why);
 		else if (st == REC_MISMATCH)
-			printf("    NOT THIS DEVICE: %s\n", why);
+			out_printf(stdout, "    NOT THIS DEVICE: %s\n", why);
 		return;
 	}
 	out_begin_object(o, NULL);
-	out_string(o, "address", NULL, d->bdf);
-	out_string(o, "qubes_address", NULL, qubes);
+	out_string(o, "address", NULL, d->bdf[0] ? d->bdf : NULL);
+	out_string(o, "qubes_address", NULL, qubes[0] ? qubes : NULL);
 	out_string(o, "state", NULL, state_names[st]);
 	out_string(o, "problem", NULL, why[0] ? why : NULL);
 	out_string(o, "record_file", NULL, file[0] ? file : NULL);
@@ -292,7 +306,8 @@ static void initramfs_policy_note(struct pb_ctx *c)
 		return;
 	snprintf(now, sizeof(now), "%016llx", (unsigned long long)p->digest);
 	if (strcmp(now, boot))
-		fprintf(stderr,
+		out_printf(
+			stderr,
 			"pcibind: the policy changed since this boot read its copy in the initramfs "
 			"(%s, now %s): rebuild the initramfs (%s) so the next boot follows it\n",
 			boot, now, cmd_initramfs_rebuild());
@@ -353,9 +368,10 @@ int cmd_status(struct pb_ctx *c, int argc, char **argv)
 	if (c->json)
 		out_end_array(o);
 	else if (!n)
-		printf(no_journal ? "nothing seized by pcibind (no journal in %s)\n"
-				  : "nothing seized by pcibind (journal: %s)\n",
-		       c->roots.state_dir);
+		out_printf(stdout,
+			   no_journal ? "nothing seized by pcibind (no journal in %s)\n"
+				      : "nothing seized by pcibind (journal: %s)\n",
+			   c->roots.state_dir);
 	r = status_others(o, c, x, devs, n);
 	if (r != PB_EXIT_OK)
 		return r;
@@ -372,9 +388,12 @@ int cmd_status(struct pb_ctx *c, int argc, char **argv)
 			out_null(o, "problem", NULL, NULL);
 			out_end_object(o);
 		} else {
-			printf("unfinished %s of %s (origin %s, %zu steps done, %s): run pcibind "
-			       "recover to undo it (the next seize or release does it first)\n",
-			       t.op, t.what, t.origin[0] ? t.origin : "unknown", t.steps_done, t.file);
+			out_printf(
+				stdout,
+				"unfinished %s of %s (origin %s, %zu steps done, %s): run pcibind "
+				"recover to undo it (the next seize or release does it first)\n",
+				t.op, t.what, t.origin[0] ? t.origin : "unknown", t.steps_done,
+				t.file);
 		}
 	} else if (r != -ENOENT) {
 		/* A transaction is there and cannot be read: nothing can undo it by itself. */
@@ -388,10 +407,12 @@ int cmd_status(struct pb_ctx *c, int argc, char **argv)
 			out_string(o, "problem", NULL, txn_problem(r));
 			out_end_object(o);
 		} else {
-			printf("unreadable transaction %s: %s; seize, release and recover refuse to "
-			       "go on: look at it, put the functions it names back by hand, then "
-			       "remove it\n",
-			       t.file, txn_problem(r));
+			out_printf(
+				stdout,
+				"unreadable transaction %s: %s; seize, release and recover refuse to "
+				"go on: look at it, put the functions it names back by hand, then "
+				"remove it\n",
+				t.file, txn_problem(r));
 		}
 	} else if (c->json) {
 		out_null(o, "transaction", NULL, NULL);

@@ -22,17 +22,180 @@
 
 #define SLOT_MAX 8
 
-/* pcibind udev [--dry-run]. Returns an exit code. */
-int cmd_udev(struct pb_ctx *c, int argc, char **argv)
+/*
+ * remove: the record goes only when the function is really gone (or
+ * another device is at its address); a remove event for a function that is
+ * still there (udevadm trigger -c remove, a replayed event) keeps it.
+ */
+static int udev_remove(struct pb_ctx *c, const char *bdf)
 {
-	const struct policy *p;
-	struct pcidev_list *l;
-	struct change_opts o = { .op = PLAN_SEIZE, .origin = "udev" };
+	char why[1024];
+	int r = engine_retire(c->engine, bdf, why, sizeof(why));
+
+	if (r < 0) {
+		log_error_errno(r, "%s was removed, but its record in %s stays", bdf,
+				c->roots.state_dir);
+		return PB_EXIT_FAILURE;
+	}
+	if (r > 0)
+		log_info("%s: removed; its record is retired", bdf);
+	else if (why[0])
+		log_debug("%s: a remove event, but %s", bdf, why);
+	return PB_EXIT_OK;
+}
+
+/*
+ * Fail closed: the seize of a hot-plugged device the policy wants cannot
+ * run now (WHY); pin driver_override to STUB so that its native driver
+ * cannot take it meanwhile, and say how to finish.
+ */
+static void udev_pin(struct pb_ctx *c, const char *bdf, const char *stub, const char *why)
+{
+	int r = engine_pin(c->engine, bdf, stub);
+
+	if (r > 0)
+		log_warning("%s: hot-plugged, and the policy seizes it, but %s: driver_override is "
+			    "pinned to %s so that no native driver takes it; finish with 'pcibind "
+			    "seize %s' (after 'pcibind recover' if a change is pending)",
+			    bdf, why, stub, bdf);
+	else
+		log_error_errno(r, "%s: hot-plugged, and the policy seizes it, but %s; it could "
+				   "not be pinned to %s either, so its native driver may take it: "
+				   "run 'pcibind seize %s'",
+				bdf, why, stub, bdf);
+}
+
+/*
+ * What the policy says of BDF on hot-plug, from the engine's snapshot:
+ * -ENODEV if it is not there; 1 if it is to be seized (STUB: its stub,
+ * ALL: the whole slot goes at this first event), else 0.
+ */
+static int udev_wants(struct pb_ctx *c, const char *bdf, char *stub, size_t size, bool *all)
+{
 	struct pcidev *fns[SLOT_MAX];
-	char bdf[64], action[32], *args[1], t1[256], t2[4096];
+	struct pcidev_list *l;
+	static bool warned;
+	char t1[256], t2[4096];
 	struct policy_eval e;
 	struct pcidev *d;
 	size_t n;
+
+	if (engine_snapshot(c->engine, &l) < 0)
+		return -EIO;
+	d = pcidev_find_bdf(l, bdf);
+	if (!d)
+		return -ENODEV;
+	if (engine_eval(c->engine, d, NULL, &e) < 0)
+		return -ENOMEM;
+	if (!e.v.hotplug) {
+		policy_eval_done(&e);
+		return 0;
+	}
+	/* as boot: a rule's pciback where there is none is left alone, said once */
+	if (streq(e.v.driver, "pciback") && !l->xen) {
+		if (!warned)
+			log_warning("%s: rule [%s] %s:%d says driver = pciback, but " DECIDE_NO_PCIBACK
+				    ": left alone",
+				    bdf, cmd_term(e.source[PK_DRIVER]->name, t1, sizeof(t1)),
+				    cmd_term(e.source[PK_DRIVER]->file, t2, sizeof(t2)),
+				    e.source[PK_DRIVER]->key_line[PK_DRIVER]);
+		warned = true;
+		policy_eval_done(&e);
+		return 0;
+	}
+	snprintf(stub, size, "%s", e.v.driver[0] ? e.v.driver : engine_default_stub(l));
+	policy_eval_done(&e);
+	/* A multi-function device arrives one function per event: take the whole
+	 * slot at the first one when the policy names every function of it. */
+	n = pcidev_slot_functions(l, d, fns, SLOT_MAX);
+	*all = n > 1 && n <= SLOT_MAX;
+	for (size_t i = 0; i < n && i < SLOT_MAX && *all; i++) {
+		if (engine_eval(c->engine, fns[i], NULL, &e) < 0)
+			return -ENOMEM;
+		*all = e.v.hotplug;
+		policy_eval_done(&e);
+	}
+	return 1;
+}
+
+/*
+ * add: a look without the lock decides whether the event is ours at all
+ * (most are not); then the lock, what the journal says of an earlier
+ * device at BDF retired, the pending transaction undone, and the decision
+ * made again from what the kernel says under the lock. A seize that cannot
+ * run now fails closed (udev_pin()).
+ */
+static int udev_add(struct pb_ctx *c, char *bdf, struct change_opts *o)
+{
+	const struct policy *p;
+	char stub[64] = "", note[1024];
+	bool all = false, old;
+	char *args[1] = { bdf };
+	int r, want;
+
+	r = cmd_scan(c, &(struct pcidev_list *){ NULL });
+	if (r != PB_EXIT_OK)
+		return r;
+	r = cmd_load_policy(c, true, &p);
+	if (r != PB_EXIT_OK)
+		return r;
+	want = udev_wants(c, bdf, stub, sizeof(stub), &all);
+	if (want == -ENODEV)
+		return PB_EXIT_OK; /* gone again */
+	if (want < 0)
+		return log_error_errno(want, "%s: cannot evaluate the policy", bdf), PB_EXIT_FAILURE;
+	old = engine_journal_names(c->engine, bdf);
+	if (!want && !old) {
+		log_debug("%s: the policy does not seize it on hot-plug", bdf);
+		return PB_EXIT_OK;
+	}
+	if (o->dry_run) {
+		if (!want)
+			return PB_EXIT_OK;
+		o->all_functions = all;
+		return cmd_change(c, o, args, 1);
+	}
+
+	/* Lock, then look: the snapshot above is dropped. */
+	r = engine_forget_old(c->engine, bdf, note, sizeof(note));
+	if (r == -EWOULDBLOCK) {
+		log_error("another pcibind holds %s/lock (waited %d ms)", c->roots.state_dir,
+			  c->lock_timeout_ms);
+		if (want)
+			udev_pin(c, bdf, stub, "another pcibind holds the lock");
+		return PB_EXIT_FAILURE;
+	}
+	if (r < 0) {
+		log_error_errno(r, "%s: cannot check the journal in %s", bdf, c->roots.state_dir);
+		if (want)
+			udev_pin(c, bdf, stub, "the journal cannot be read");
+		return PB_EXIT_FAILURE;
+	}
+	if (note[0])
+		log_warning("%s", note);
+	r = cmd_begin(c, false);
+	if (r != PB_EXIT_OK) {
+		want = udev_wants(c, bdf, stub, sizeof(stub), &all);
+		if (want > 0)
+			udev_pin(c, bdf, stub, "a pending change holds it up (above)");
+		return r;
+	}
+	want = udev_wants(c, bdf, stub, sizeof(stub), &all);
+	if (want == -ENODEV || want == 0)
+		return PB_EXIT_OK;
+	if (want < 0)
+		return log_error_errno(want, "%s: cannot evaluate the policy", bdf), PB_EXIT_FAILURE;
+	log_info("%s: hot-plugged, and the policy says hotplug = yes: seizing it", bdf);
+	o->all_functions = all;
+	/* The same engine: the policy is not read a second time. */
+	return cmd_change(c, o, args, 1);
+}
+
+/* pcibind udev [--dry-run]. Returns an exit code. */
+int cmd_udev(struct pb_ctx *c, int argc, char **argv)
+{
+	struct change_opts o = { .op = PLAN_SEIZE, .origin = "udev" };
+	char bdf[64], action[32];
 	int r;
 
 	for (int i = 1; i < argc; i++) {
@@ -64,65 +227,14 @@ int cmd_udev(struct pb_ctx *c, int argc, char **argv)
 		log_error_errno(r, "cannot read the udev event");
 		return PB_EXIT_FAILURE;
 	}
-	if (!strcmp(action, "remove")) {
-		/* Gone: its record goes too, so that what is plugged in there starts clean. */
-		r = engine_retire(c->engine, bdf);
-		if (r < 0) {
-			log_error_errno(r, "%s was removed, but its record in %s stays", bdf,
-					c->roots.state_dir);
-			return PB_EXIT_FAILURE;
-		}
-		if (r > 0)
-			log_info("%s: removed; its record is retired", bdf);
-		return PB_EXIT_OK;
-	}
+	engine_set_origin(c->engine, "udev");
+	if (!strcmp(action, "remove"))
+		return udev_remove(c, bdf);
 	if (strcmp(action, "add")) {
 		log_debug("%s: ignoring '%s' (pcibind acts on add and remove only)", bdf, action);
 		return PB_EXIT_OK;
 	}
-
-	r = cmd_scan(c, &l);
-	if (r != PB_EXIT_OK)
-		return r;
-	d = pcidev_find_bdf(l, bdf);
-	if (!d)
-		return PB_EXIT_OK; /* gone again */
-	r = cmd_load_policy(c, true, &p);
-	if (r != PB_EXIT_OK)
-		return r;
-	if (engine_eval(c->engine, d, NULL, &e) < 0)
-		return PB_EXIT_FAILURE;
-	if (!e.v.hotplug) {
-		policy_eval_done(&e);
-		log_debug("%s: the policy does not seize it on hot-plug", bdf);
-		return PB_EXIT_OK;
-	}
-	/* as boot: a rule's pciback where there is none is left alone, said once */
-	if (streq(e.v.driver, "pciback") && !l->xen) {
-		log_warning("%s: rule [%s] %s:%d says driver = pciback, but " DECIDE_NO_PCIBACK
-			    ": left alone",
-			    bdf, cmd_term(e.source[PK_DRIVER]->name, t1, sizeof(t1)),
-			    cmd_term(e.source[PK_DRIVER]->file, t2, sizeof(t2)),
-			    e.source[PK_DRIVER]->key_line[PK_DRIVER]);
-		policy_eval_done(&e);
-		return PB_EXIT_OK;
-	}
-	policy_eval_done(&e);
-
-	/* A multi-function device arrives one function per event: take the whole
-	 * slot at the first one when the policy names every function of it. */
-	n = pcidev_slot_functions(l, d, fns, SLOT_MAX);
-	o.all_functions = n > 1 && n <= SLOT_MAX;
-	for (size_t i = 0; i < n && i < SLOT_MAX && o.all_functions; i++) {
-		if (engine_eval(c->engine, fns[i], NULL, &e) < 0)
-			return PB_EXIT_FAILURE;
-		o.all_functions = e.v.hotplug;
-		policy_eval_done(&e);
-	}
-	log_info("%s: hot-plugged, and the policy says hotplug = yes: seizing it", bdf);
-	args[0] = bdf;
-	/* The same engine: its snapshot and policy are not read a second time. */
-	r = cmd_change(c, &o, args, 1);
+	r = udev_add(c, bdf, &o);
 	cmd_log_stats(c);
 	return r;
 }

@@ -6,6 +6,7 @@
 
 #include "commands.h"
 #include "macro.h"
+#include "output.h"
 #include "pcidev.h"
 #include "proc.h"
 #include "xen.h"
@@ -63,7 +64,7 @@ void cmd_xen_status(struct pb_ctx *c)
 		return;
 	for (size_t i = 0; i < l->n; i++)
 		if (cmd_xen_holder(x, l->devs[i], what, sizeof(what)))
-			printf("%s  on pciback, %s\n", l->devs[i]->bdf, what);
+			out_printf(stdout, "%s  on pciback, %s\n", l->devs[i]->bdf, what);
 }
 
 /*

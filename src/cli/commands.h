@@ -66,6 +66,8 @@ struct pcidev;
 int cmd_load_policy(struct pb_ctx *c, bool mutating, const struct policy **ret);
 int cmd_load_guards(struct pb_ctx *c, const struct guard_facts **ret);
 void cmd_explain_short(struct pb_ctx *c, const struct pcidev *d);
+struct out;
+void cmd_out_holders(struct pb_ctx *c, struct out *o, const struct pcidev *d);
 int cmd_explain(struct pb_ctx *c, int argc, char **argv);
 int cmd_policy(struct pb_ctx *c, int argc, char **argv);
 int cmd_udev(struct pb_ctx *c, int argc, char **argv);
@@ -92,6 +94,8 @@ void cmd_log_stats(struct pb_ctx *c);
 int cmd_scan_flags(struct pb_ctx *c, unsigned int flags, struct pcidev_list **ret);
 int cmd_resolve_device(struct pb_ctx *c, const struct pcidev_list *l, const char *text,
 		       struct pcidev **ret);
+int cmd_resolve_address(struct pb_ctx *c, const struct pcidev_list *l, const char *text,
+			struct pcidev **ret);
 int cmd_option_error(const char *cmd, char **argv, const struct option *options);
 int cmd_class_name_error(const char *text);
 const char *cmd_term(const char *s, char *buf, size_t size);

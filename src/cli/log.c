@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* CLI logging: one line per message on stderr, prefixed with the program name. */
+/*
+ * CLI logging: one line per message on stderr, prefixed with the program
+ * name, escaped for a terminal (it may quote what pcibind did not write).
+ */
 #include <stdarg.h>
 #include <string.h>
 
 #include "log.h"
+#include "output.h"
 #include "sysfs.h"
 
 static int max_level = LOG_WARNING;
@@ -28,11 +32,26 @@ int log_get_max_level(void)
 }
 
 /*
+ * MESSAGE formatted, then escaped whole (out_escape()): it may quote a
+ * process name, a mount point or a policy line, and pcibind's own words
+ * have no control bytes. NULL on OOM.
+ */
+_printf_(1, 0) static char *format_escaped(const char *fmt, va_list ap)
+{
+	_cleanup_free_ char *raw = NULL;
+
+	if (vasprintf(&raw, fmt, ap) < 0)
+		return NULL;
+	return out_escape(raw, 0);
+}
+
+/*
  * Print "pcibind: MESSAGE" (and ": strerror(ERROR)" when ERROR is not 0)
- * if LEVEL is enabled. Returns -|ERROR|.
+ * if LEVEL is enabled, MESSAGE escaped for a terminal. Returns -|ERROR|.
  */
 int log_full_errno(int level, int error, const char *fmt, ...)
 {
+	_cleanup_free_ char *msg = NULL;
 	int e = error < 0 ? -error : error;
 	va_list ap;
 
@@ -47,46 +66,51 @@ int log_full_errno(int level, int error, const char *fmt, ...)
 	}
 	if (level > max_level)
 		return -e;
+	va_start(ap, fmt);
+	msg = format_escaped(fmt, ap);
+	va_end(ap);
+	if (!msg)
+		return -e;
 	if (sink) {
-		char msg[1536];
-		int n;
+		_cleanup_free_ char *full = NULL;
 
-		va_start(ap, fmt);
-		n = vsnprintf(msg, sizeof(msg), fmt, ap);
-		va_end(ap);
-		if (e && n >= 0 && (size_t)n < sizeof(msg))
-			snprintf(msg + n, sizeof(msg) - (size_t)n, ": %s", strerror(e));
-		sink(sink_data, level, msg);
+		if (e && asprintf(&full, "%s: %s", msg, strerror(e)) >= 0)
+			sink(sink_data, level, full);
+		else
+			sink(sink_data, level, msg);
 		return -e;
 	}
 	fputs("pcibind: ", stderr);
 	if (level == LOG_WARNING)
 		fputs("warning: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	if (e == EXDEV && sysfs_escape()[0])
+	fputs(msg, stderr);
+	if (e == EXDEV && sysfs_escape()[0]) {
 		/* the gateway refused a path; the kernel's word for it says nothing */
-		fprintf(stderr, ": %s is a symlink that leads out of the sysfs root", sysfs_escape());
-	else if (e == EXDEV)
+		fputs(": ", stderr);
+		out_fputs_escaped(sysfs_escape(), 0, stderr);
+		fputs(" is a symlink that leads out of the sysfs root", stderr);
+	} else if (e == EXDEV) {
 		fputs(": a path leads out of the sysfs root", stderr);
-	else if (e)
+	} else if (e) {
 		fprintf(stderr, ": %s", strerror(e));
+	}
 	fputc('\n', stderr);
 	return -e;
 }
 
-/* A continuation of the message before it: on stderr without the prefix. */
+/* A continuation of the message before it: on stderr without the prefix, escaped. */
 void log_continue(int level, const char *fmt, ...)
 {
-	char msg[1536];
+	_cleanup_free_ char *msg = NULL;
 	va_list ap;
 
 	if (level > max_level)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg = format_escaped(fmt, ap);
 	va_end(ap);
+	if (!msg)
+		return;
 	if (sink)
 		sink(sink_data, level, msg);
 	else

@@ -337,6 +337,9 @@ static int run(struct pb_ctx *cp, int argc, char **argv, const struct command **
 	engine_set_timeouts(engine, c->probe_timeout_ms, c->lock_timeout_ms);
 	/* every function's details up front: the tests compare it with the lazy snapshot */
 	engine_set_full_snapshot(engine, streq_ptr(getenv("PCIBIND_SNAPSHOT"), "full"));
+	/* test hook (docs/HACKING.md): stop after step N of a change */
+	engine_set_stop_after_step(engine,
+				   strtoul(getenv("PCIBIND_TEST_STOP_AFTER_STEP") ?: "0", NULL, 10));
 	c->engine = engine;
 	c->roots = *engine_roots(engine); /* with the engine's defaults filled in */
 

@@ -6,6 +6,7 @@
  */
 #pragma once
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 
@@ -38,3 +39,23 @@ void out_int(struct out *o, const char *key, const char *label, long long value)
 void out_bool(struct out *o, const char *key, const char *label, bool value);
 void out_null(struct out *o, const char *key, const char *label, const char *text);
 void out_textf(struct out *o, const char *fmt, ...) _printf_(2, 3);
+
+/*
+ * Text from outside pcibind (process names, mount points, sysfs attributes,
+ * pci.ids names, policy and journal text) reaches a terminal only escaped:
+ * control bytes as \e, \n, \t, \r or \xHH, C1 controls and Unicode's
+ * direction and line-separator controls as \uHHHH, a byte that is not
+ * UTF-8 as \xHH; printable ASCII and other valid UTF-8 pass as they are.
+ * JSON gets valid UTF-8 instead (a byte that is not UTF-8 becomes U+FFFD)
+ * and json-c quotes it. out_string() and out_textf() do both by themselves.
+ */
+enum {
+	OUT_ESCAPE_KEEP_NEWLINE = 1 << 0, /* a newline stays one (multi-line text) */
+};
+bool out_utf8_valid(const char *s);
+char *out_utf8(const char *s);
+char *out_escape(const char *s, unsigned int flags);
+void out_fputs_escaped(const char *s, unsigned int flags, FILE *f);
+int out_vfprintf(FILE *f, const char *fmt, va_list ap) _printf_(2, 0);
+int out_printf(FILE *f, const char *fmt, ...) _printf_(2, 3);
+int out_vasprintf(char **ret, const char *fmt, va_list ap) _printf_(2, 0);

@@ -14,8 +14,9 @@
  *    reported with its reason and only that item is ignored;
  *  - any of rd.qubes.hide_all_usb, rd.qubes.hide_pci, rd.qubes.dom0_usb
  *    brings Qubes' rule: network controllers are seized, USB controllers
- *    too with hide_all_usb (which, like dracut's getargbool, is false only
- *    for 0, no and off).
+ *    too with hide_all_usb;
+ *  - a boolean (rd.pcibind, rd.qubes.hide_all_usb) is read as dracut's
+ *    getargbool reads it: false only for exactly 0, no and off.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -246,29 +247,28 @@ static int add_list(struct cmdline_request *r, bool keep, const char *key, const
 	return 0;
 }
 
-/* dracut's getargbool: absent value is true; 0, no and off are false. */
-static int parse_bool(const char *value, bool strict, bool *ret)
+/*
+ * dracut's getargbool (dracut-lib.sh) for every boolean option: false only
+ * for exactly 0, no and off (case matters); the bare key, an empty value and
+ * any other value are true. Returns 0, or 1 for a value that is true but
+ * none of 1, yes, on, true (worth a word: "false", "NO" and "Off" are true).
+ */
+static int getargbool(const char *value, bool *ret)
 {
-	static const char *const yes[] = { "1", "yes", "on", "true", "y" };
-	static const char *const no[] = { "0", "no", "off", "false", "n" };
+	static const char *const no[] = { "0", "no", "off" };
+	static const char *const yes[] = { "1", "yes", "on", "true" };
 
-	if (!value || !*value) {
-		*ret = true;
+	*ret = true;
+	if (!value || !*value)
 		return 0;
-	}
 	for (size_t i = 0; i < ELEMENTSOF(no); i++)
-		if (strcasecmp(value, no[i]) == 0) {
+		if (streq(value, no[i])) {
 			*ret = false;
 			return 0;
 		}
 	for (size_t i = 0; i < ELEMENTSOF(yes); i++)
-		if (strcasecmp(value, yes[i]) == 0) {
-			*ret = true;
+		if (streq(value, yes[i]))
 			return 0;
-		}
-	if (strict)
-		return -EINVAL;
-	*ret = true;
 	return 1;
 }
 
@@ -305,12 +305,13 @@ static int handle_param(struct cmdline_request *r, const char *key, const char *
 	int q;
 
 	if (streq(key, "rd.pcibind")) {
-		q = parse_bool(value, true, &b);
-		if (q < 0)
-			return add_error(&r->errors, &r->n_errors, key, value,
-					 "not a boolean (0, no or off disable pcibind; 1, yes or "
-					 "on enable it)");
+		q = getargbool(value, &b);
 		r->disabled = !b;
+		if (q > 0)
+			return add_error(
+				&r->errors, &r->n_errors, key, value,
+				"not 0, no or off, so pcibind acts, as dracut's getargbool "
+				"reads it (rd.pcibind=0 disables pcibind)");
 		return 0;
 	}
 	if (streq(key, "rd.pcibind.driver")) {
@@ -324,11 +325,11 @@ static int handle_param(struct cmdline_request *r, const char *key, const char *
 	}
 	if (streq(key, "rd.qubes.hide_all_usb")) {
 		r->qubes = true;
-		q = parse_bool(value, false, &b);
+		q = getargbool(value, &b);
 		r->hide_all_usb = b;
 		if (q > 0)
 			return add_error(&r->errors, &r->n_errors, key, value,
-					 "not a boolean; taken as true, as dracut's getargbool "
+					 "not 0, no or off: taken as true, as dracut's getargbool "
 					 "does");
 		return 0;
 	}

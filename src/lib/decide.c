@@ -73,6 +73,13 @@ void decide_seize(const struct pcidev *d, const struct policy_eval *e, const str
 	for (size_t i = 0; i < g->n; i++)
 		len += snprintf(guards + len, len < sizeof(guards) ? sizeof(guards) - len : 0, "%s%s",
 				i ? "; " : "", g->hits[i].detail);
+	/* A bridge, or what the machine runs on: no advice ends at forcing it. */
+	if (g->n && !e->v.force && (pcidev_is_bridge(d) || pcidev_essential(d))) {
+		say(v, false,
+		    "%s is one dom0 cannot lose: %s. It stays with dom0: the machine depends on it",
+		    d->bdf, guards);
+		return;
+	}
 	if (g->n && !e->v.force) {
 		say(v, false,
 		    "%s is one this system cannot lose: %s. A rule naming exactly this address with "

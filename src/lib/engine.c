@@ -17,6 +17,7 @@
 #include "driverctl.h"
 #include "engine.h"
 #include "guard.h"
+#include "holders.h"
 #include "kmodq.h"
 #include "macro.h"
 #include "pcidev.h"
@@ -40,6 +41,7 @@ struct engine {
 
 	struct pcidev_list *l;
 	bool full_snapshot;	/* every function's details up front, not on demand */
+	size_t stop_after_step;	/* test hook, 0: off */
 	struct policy *pol;
 	struct guard_facts *gf;
 	struct journal *j;
@@ -47,6 +49,10 @@ struct engine {
 	struct kmodq *kq;
 	bool kq_tried;
 	struct xen *xen;	/* opened by the first change: its origin decides xenstore */
+	const char *origin;	/* cli, boot or udev: the command this context serves */
+	bool begun;		/* engine_begin() locked the journal and recovered */
+	char retire_at[ADDR_BDF_MAX];	/* udev add: what the journal says of it is old */
+	struct holders_index *hix;	/* every process's open files: read once, on first use */
 	struct engine_stats stats;
 };
 
@@ -78,6 +84,7 @@ int engine_new(const struct engine_roots *roots, struct sysfs *s, struct engine 
 	if (!e->roots.driverctl_dir)
 		e->roots.driverctl_dir = driverctl_default_dir;
 	e->s = s;
+	e->origin = "cli";
 	e->probe_timeout_ms = 5000;
 	e->lock_timeout_ms = 10000;
 	*ret = e;
@@ -94,6 +101,7 @@ struct engine *engine_free(struct engine *e)
 	pcidev_list_free(e->l);
 	kmodq_free(e->kq);
 	xen_close(e->xen);
+	holders_index_free(e->hix);
 	journal_close(e->j);
 	free(e);
 	return NULL;
@@ -118,6 +126,22 @@ void engine_set_timeouts(struct engine *e, int probe_timeout_ms, int lock_timeou
 void engine_set_full_snapshot(struct engine *e, bool full)
 {
 	e->full_snapshot = full;
+}
+
+/* The command this context serves (cli, boot, udev): the undo of a killed run opens Xen as it would. */
+void engine_set_origin(struct engine *e, const char *origin)
+{
+	e->origin = origin;
+}
+
+/*
+ * Test hook: a change stops itself (SIGSTOP) once step N is written,
+ * verified and recorded in the journal, so that a test can kill it there or
+ * change the machine under it. 0 turns it off.
+ */
+void engine_set_stop_after_step(struct engine *e, size_t n)
+{
+	e->stop_after_step = n;
 }
 
 struct sysfs *engine_sysfs(const struct engine *e)
@@ -439,23 +463,130 @@ int engine_udev_problem(char *why, size_t size)
 }
 
 /*
- * A function was removed (udev's "remove"): its record is retired, so that
- * a device plugged in there later starts clean. Returns 1 if there was a
- * record, 0 if not, or -errno (-EWOULDBLOCK: another pcibind holds the lock).
+ * udev said a function was removed: its record is retired, so that a
+ * device plugged in there later starts clean, but only when the function
+ * is really gone, or another device is at its address. A remove event
+ * also comes for a device that is still there (udevadm trigger -c remove,
+ * a replayed event, a remove and add in between): its record stays, and
+ * WHY says so. Reads sysfs under the lock. Returns 1 if a record was
+ * retired, 0 if there was none or it stays (WHY), or -errno
+ * (-EWOULDBLOCK: another pcibind holds the lock).
  */
-int engine_retire(struct engine *e, const char *bdf)
+int engine_retire(struct engine *e, const char *bdf, char *why, size_t size)
 {
 	struct journal_device rec;
+	struct pcidev_list *l;
 	struct journal *j;
-	int r = engine_journal(e, true, &j);
+	int r;
 
+	why[0] = '\0';
+	r = engine_journal(e, true, &j);
 	if (r < 0)
 		return r;
-	r = journal_get(j, bdf, &rec);
-	if (r == -ENOENT)
+	e->l = pcidev_list_free(e->l); /* what the kernel says now, under the lock */
+	r = engine_snapshot(e, &l);
+	if (r < 0)
+		return r;
+	r = record_check(j, l, bdf, &rec, why, size);
+	if (r == -ENOENT) {
+		why[0] = '\0';
 		return 0;
-	/* an unusable file goes too: nothing can be done with it for a gone device */
+	}
+	if (r == 0) {
+		snprintf(why, size, "%s is still there (%04x:%04x, on %s): its record stays", bdf,
+			 rec.vendor, rec.device, pcidev_find_bdf(l, bdf)->driver ?: "no driver");
+		return 0;
+	}
+	if (r == -EPROTONOSUPPORT)
+		return 0; /* a newer pcibind's record: WHY says so, and it stays */
+	/* Gone, another device, or a file that cannot be used: nothing can be done with it. */
 	r = journal_del(j, bdf);
+	return r < 0 ? r : 1;
+}
+
+/* Whether the journal (unlocked) has a record of BDF or a transaction naming it. */
+bool engine_journal_names(struct engine *e, const char *bdf)
+{
+	struct journal_device rec;
+	struct journal_txn t;
+	struct journal *j;
+	bool named = false;
+
+	if (engine_journal(e, false, &j) < 0)
+		return false;
+	if (journal_get_why(j, bdf, &rec, NULL, 0) != -ENOENT)
+		return true;
+	if (journal_txn_read(j, &t) < 0)
+		return false;
+	for (size_t i = 0; i < t.n && !named; i++)
+		named = streq(t.devs[i].before.bdf, bdf);
+	journal_txn_done(&t);
+	return named;
+}
+
+/*
+ * udev's add of BDF: the kernel made a new device there (or the event is
+ * replayed). Under the lock, with a snapshot read under it, what the
+ * journal says of an earlier device at BDF is retired: its record, when it
+ * is about another device or the function arrived as a new one does (not
+ * on the recorded stub, no driver_override); and, through engine_recover(),
+ * the pending transaction's part for it. NOTE says what was retired.
+ * Returns 0 or -errno (-EWOULDBLOCK: another pcibind holds the lock).
+ */
+int engine_forget_old(struct engine *e, const char *bdf, char *note, size_t size)
+{
+	struct journal_device rec;
+	struct pcidev_list *l;
+	struct pcidev *d;
+	struct journal *j;
+	char why[RECORD_WHY_MAX];
+	int r;
+
+	note[0] = '\0';
+	r = engine_journal(e, true, &j);
+	if (r < 0)
+		return r;
+	e->l = pcidev_list_free(e->l);
+	r = engine_snapshot(e, &l);
+	if (r < 0)
+		return r;
+	snprintf(e->retire_at, sizeof(e->retire_at), "%s", bdf);
+	d = pcidev_find_bdf(l, bdf);
+	r = record_check(j, l, bdf, &rec, why, sizeof(why));
+	if (r == -ENOENT || r == -EPROTONOSUPPORT || !d)
+		return 0; /* none, or a newer pcibind's: not ours to remove */
+	if (r == 0 && (streq_ptr(d->driver, rec.stub) || streq_ptr(d->driver_override, rec.stub)))
+		return 0; /* a replayed add of a function that is where its record says */
+	if (r == 0)
+		snprintf(why, sizeof(why),
+			 "%s arrived as a new device (on %s, driver_override %s), not on %s as its "
+			 "record said",
+			 bdf, d->driver ?: "no driver", d->driver_override ?: "(none)", rec.stub);
+	r = journal_del(j, bdf);
+	if (r < 0)
+		return r;
+	snprintf(note, size, "retired the record of %s: %s", bdf, why);
+	return 0;
+}
+
+/*
+ * Fail closed: pin BDF's driver_override to STUB so that no native driver
+ * takes a hot-plugged device while its seize cannot run yet. Only a
+ * function with no driver_override is pinned. Returns 1 if pinned, 0 if
+ * it was not (gone, or another override is set), or -errno.
+ */
+int engine_pin(struct engine *e, const char *bdf, const char *stub)
+{
+	char path[PATH_MAX], cur[NAME_MAX + 1] = "";
+	int r;
+
+	r = sysfs_read_attr(e->s, cur, sizeof(cur), "bus/pci/devices/%s/driver_override", bdf);
+	if (r < 0)
+		return r == -ENOENT ? 0 : r;
+	if (cur[0] && !streq(cur, "(null)"))
+		return streq(cur, stub);
+	snprintf(path, sizeof(path), "bus/pci/devices/%s/driver_override", bdf);
+	r = sysfs_write(e->s, path, stub);
 	return r < 0 ? r : 1;
 }
 
@@ -520,18 +651,59 @@ struct change *change_free(struct change *ch)
 		return NULL;
 	plan_done(&ch->plan);
 	free(ch->fns);
+	free(ch->blockers);
+	holders_done(&ch->holders);
 	free(ch);
 	return NULL;
+}
+
+/*
+ * Add a blocker to CH (KIND, its text, its FIX or "" when the text says
+ * it); the first is also CH's reason. The same text twice is one blocker.
+ * Returns 0; without memory the reason still says the first.
+ */
+_printf_(5, 0) static int vblock(struct change *ch, const char *bdf, const char *kind,
+				 const char *fix, const char *fmt, va_list ap)
+{
+	struct change_blocker b = { 0 }, *nv;
+
+	snprintf(b.bdf, sizeof(b.bdf), "%s", bdf ? bdf : "");
+	snprintf(b.kind, sizeof(b.kind), "%s", kind);
+	snprintf(b.fix, sizeof(b.fix), "%s", fix ? fix : "");
+	vsnprintf(b.text, sizeof(b.text), fmt, ap);
+	for (size_t i = 0; i < ch->n_blockers; i++)
+		if (streq(ch->blockers[i].text, b.text) && streq(ch->blockers[i].bdf, b.bdf))
+			return 0;
+	if (ch->outcome != CHANGE_REFUSED) {
+		ch->outcome = CHANGE_REFUSED;
+		snprintf(ch->refused_bdf, sizeof(ch->refused_bdf), "%s", b.bdf);
+		snprintf(ch->reason, sizeof(ch->reason), "%s", b.text);
+	}
+	nv = realloc(ch->blockers, (ch->n_blockers + 1) * sizeof(*nv));
+	if (!nv)
+		return 0;
+	ch->blockers = nv;
+	nv[ch->n_blockers++] = b;
+	return 0;
+}
+
+_printf_(5, 6) static int block(struct change *ch, const char *bdf, const char *kind,
+				const char *fix, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vblock(ch, bdf, kind, fix, fmt, ap);
+	va_end(ap);
+	return 0;
 }
 
 _printf_(3, 4) static int refuse(struct change *ch, const char *bdf, const char *fmt, ...)
 {
 	va_list ap;
 
-	ch->outcome = CHANGE_REFUSED;
-	snprintf(ch->refused_bdf, sizeof(ch->refused_bdf), "%s", bdf ? bdf : "");
 	va_start(ap, fmt);
-	vsnprintf(ch->reason, sizeof(ch->reason), fmt, ap);
+	vblock(ch, bdf, "policy", NULL, fmt, ap);
 	va_end(ap);
 	return 0;
 }
@@ -704,7 +876,6 @@ static int judge(struct engine *e, struct change *ch, struct pcidev *const *set,
 {
 	const struct change_opts *o = &ch->opts;
 	const struct guard_facts *gf = NULL;
-	const char *refused = NULL;
 	int r;
 
 	if (o->op == PLAN_SEIZE) {
@@ -736,12 +907,201 @@ static int judge(struct engine *e, struct change *ch, struct pcidev *const *set,
 		}
 		judge_xen(e, ch, set[i], &f->verdict);
 		policy_eval_done(&pe);
-		if (!f->verdict.allowed && !refused) {
-			refused = f->bdf;
-			refuse(ch, f->bdf, "%s", f->verdict.reason);
-		}
+		if (!f->verdict.allowed)
+			block(ch, f->bdf, o->op == PLAN_SEIZE ? "guard" : "release", NULL, "%s",
+			      f->verdict.reason);
 	}
 	return 0;
+}
+
+/* ---- holders -------------------------------------------------------------- */
+
+
+static int load_index(void *userdata, const struct holders_index **ret)
+{
+	struct engine *e = userdata;
+	_cleanup_(proc_closep) struct proc *p = NULL;
+	int r;
+
+	if (!e->hix) {
+		/*
+		 * A fixture's /proc names nodes of another machine: stat() would
+		 * find this host's devices, so a tree that is not this system's
+		 * sysfs is matched by path only.
+		 */
+		bool by_rdev = sysfs_is_default_root(e->s);
+
+		r = proc_open(e->roots.proc_root, &p);
+		if (r < 0) {
+			int error = r;
+
+			r = holders_index_new(by_rdev, &e->hix);
+			if (r < 0)
+				return r;
+			holders_index_set_error(e->hix, error);
+			r = holders_index_seal(e->hix);
+		} else {
+			r = holders_index_read(p, by_rdev, &e->hix);
+		}
+		if (r < 0)
+			return r;
+		e->stats.holder_scans++;
+		trace_point("read /proc: %zu open files", holders_index_files(e->hix));
+	}
+	*ret = e->hix;
+	return 0;
+}
+
+/* Who holds D: its nodes (with /proc read once per context), stacks and VFs. */
+int engine_holders(struct engine *e, const struct pcidev *d, struct holders *out)
+{
+	if (e->l && d->virtfns)
+		for (char **vf = d->virtfns; *vf; vf++) {
+			struct pcidev *v = pcidev_find_bdf(e->l, *vf);
+
+			if (v && !v->details)
+				(void)engine_details(e, v);
+		}
+	return holders_of(e->s, e->l, d, load_index, e, out);
+}
+
+static void block_holder(struct engine *e, struct change *ch, const struct holder *h)
+{
+	static const char stop[] = "stop it (or make it close the device) first: no policy key "
+				   "or option overrides a process that holds a device";
+	static const char unreadable[] = "run pcibind as root (hidepid= and other users' "
+					 "processes hide their files), or pass "
+					 "--ignore-unreadable-holders to treat what cannot be read "
+					 "as holding nothing";
+	char comm[64], via[64] = "";
+
+	holders_clean(h->comm, comm, sizeof(comm));
+	if (h->via[0])
+		snprintf(via, sizeof(via), " through its VF %s", h->via);
+	switch (h->kind) {
+	case HOLDER_PROCESS:
+		if (h->via[0]) {
+			block(ch, h->bdf, "holder", stop,
+			      "%s is held through its VF %s: pid %d (%s) has %s %s", h->bdf, h->via,
+			      h->pid, comm, h->node, h->map ? "mapped" : "open");
+			break;
+		}
+		if (!strncmp(h->node, "/dev/vfio/", 10)) {
+			block(ch, h->bdf, "holder", "stop it first; there is no override",
+			      "%s is in use by pid %d (%s), which holds %s open: a VM (or another "
+			      "program) still drives it, and no native driver can bind while its "
+			      "group is claimed",
+			      h->bdf, h->pid, comm, h->node);
+			break;
+		}
+		block(ch, h->bdf, "holder", stop,
+		      "%s is in use: pid %d (%s) has %s %s, and unbinding its driver pulls the "
+		      "device from under it",
+		      h->bdf, h->pid, comm, h->node, h->map ? "mapped" : "open");
+		break;
+	case HOLDER_UNREADABLE:
+	case HOLDER_UNKNOWN:
+		if (ch->opts.ignore_unreadable) {
+			char t[512];
+
+			(void)holder_text(h, t, sizeof(t));
+			elog(e, LOG_WARNING, "%s: %s; going on without it (--ignore-unreadable-holders)",
+			     h->bdf, t);
+			break;
+		}
+		if (h->kind == HOLDER_UNKNOWN)
+			block(ch, h->bdf, "holder", unreadable,
+			      "cannot tell what holds %s%s: its device nodes could not be read (%s)",
+			      h->bdf, via, strerror(-h->error));
+		else if (h->pid)
+			block(ch, h->bdf, "holder", unreadable,
+			      "cannot tell whether pid %d (%s) holds %s%s: its open files could not "
+			      "be read (%s)",
+			      h->pid, comm, h->bdf, via, strerror(-h->error));
+		else
+			block(ch, h->bdf, "holder", unreadable,
+			      "cannot tell whether a process holds %s%s: %s could not be read (%s)",
+			      h->bdf, via, e->roots.proc_root, strerror(-h->error));
+		break;
+	case HOLDER_STACK:
+		block(ch, h->bdf, "holder",
+		      "take it down first (umount it, then dmsetup remove, vgchange -an, cryptsetup "
+		      "close, mdadm --stop or losetup -d)",
+		      "%s%s: %s is built on its block device %s (device-mapper, md or loop; mounted "
+		      "or not), and would lose its disk",
+		      h->bdf, via, h->node, h->on);
+		break;
+	case HOLDER_VF:
+	default:
+		break; /* one blocker for all of a PF's VFs (holders_gate_vfs) */
+	}
+}
+
+/* A PF with VFs enabled: one blocker naming them all, with the kernel's reason. */
+static void holders_gate_vfs(struct change *ch, const struct pcidev *d, const struct holders *h,
+			     size_t from)
+{
+	char vfs[600] = "", fix[300];
+	size_t len = 0, n = 0;
+
+	for (size_t i = from; i < h->n; i++) {
+		if (h->v[i].kind != HOLDER_VF)
+			continue;
+		n++;
+		len += snprintf(vfs + (len < sizeof(vfs) ? len : sizeof(vfs)),
+				len < sizeof(vfs) ? sizeof(vfs) - len : 0, "%s%s (%s)",
+				len ? ", " : "", h->v[i].node,
+				h->v[i].on[0] ? h->v[i].on : "no driver");
+	}
+	if (!n)
+		return;
+	snprintf(fix, sizeof(fix),
+		 "stop what uses its VFs, then disable them (write 0 to %s's sriov_numvfs)",
+		 d->bdf);
+	if (ch->opts.op == PLAN_SEIZE && streq(ch->stub, "vfio-pci"))
+		block(ch, d->bdf, "sriov", fix,
+		      "%s is an SR-IOV PF with %zu VF%s enabled: %s. vfio-pci does not bind a PF with "
+		      "SR-IOV enabled (the kernel refuses: \"Cannot bind to PF with SR-IOV "
+		      "enabled\"), and its driver would be gone by then",
+		      d->bdf, n, n == 1 ? "" : "s", vfs);
+	else
+		block(ch, d->bdf, "sriov", fix,
+		      "%s is an SR-IOV PF with %zu VF%s enabled: %s. Taking its driver away leaves "
+		      "them without the PF driver that manages them (the kernel: \"driver left "
+		      "SR-IOV enabled after remove\")",
+		      d->bdf, n, n == 1 ? "" : "s", vfs);
+}
+
+/*
+ * The holders gate: a blocker in CH for everything that holds one of the N
+ * functions of SET (processes with its nodes, block stacks, enabled VFs
+ * and what holds them; what could not be read holds it, unless
+ * ignore_unreadable). Keeps the holders in CH for explain. Returns 0 or
+ * -ENOMEM.
+ */
+int engine_holders_gate(struct engine *e, struct change *ch, struct pcidev *const *set,
+			size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t from = ch->holders.n;
+		int r = engine_holders(e, set[i], &ch->holders);
+
+		if (r < 0)
+			return r;
+		holders_gate_vfs(ch, set[i], &ch->holders, from);
+		for (size_t k = from; k < ch->holders.n; k++)
+			block_holder(e, ch, &ch->holders.v[k]);
+	}
+	return 0;
+}
+
+/* engine_decide()'s holders gate, after judge(): every holder is a blocker. */
+static int holders_gate_decide(struct engine *e, struct change *ch, struct pcidev *const *set,
+			       size_t n)
+{
+	int r = engine_holders_gate(e, ch, set, n);
+
+	return r == -ENOMEM ? r : 0;
 }
 
 /*
@@ -800,9 +1160,9 @@ static int find_natives(struct engine *e, struct change *ch, struct pcidev *cons
 }
 
 /*
- * The VFIO gates (vfio.c). A function on a vfio driver that a process holds
- * open (/dev/vfio/GROUP, /dev/vfio/devices/vfioN) never leaves it: no
- * override. A seize to vfio-pci without --driver takes the most specific
+ * The VFIO gate (vfio.c); who holds /dev/vfio/GROUP or
+ * /dev/vfio/devices/vfioN open is the holders gate's. A seize to vfio-pci
+ * without --driver takes the most specific
  * variant driver the module index has for each function (CHOICES: N
  * entries, kept for the plan; REQ points at VARIANTS). Returns 0 or -errno;
  * a refusal is in CH.
@@ -813,34 +1173,6 @@ static int vfio_gates(struct engine *e, struct change *ch, struct plan_request *
 {
 	size_t len = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		_cleanup_(proc_closep) struct proc *p = NULL;
-		_cleanup_free_ struct vfio_user *u = NULL;
-		const struct pcidev *d = set[i];
-		char who[512];
-		size_t nu = 0;
-		int r;
-
-		if (!vfio_holds(d))
-			continue;
-		r = proc_open(e->roots.proc_root, &p);
-		if (r == 0)
-			r = vfio_users(p, d->iommu_group, d->vfio_dev, &u, &nu);
-		if (r < 0)
-			return refuse(ch, d->bdf,
-				      "cannot tell whether a process holds %s (reading %s: %s); it "
-				      "stays on %s",
-				      d->bdf, e->roots.proc_root, strerror(-r), d->driver);
-		if (!nu)
-			continue;
-		(void)vfio_users_text(u, nu, who, sizeof(who));
-		return refuse(ch, d->bdf,
-			      "%s is in use by %s, which holds /dev/vfio/%d%s%s open: a VM (or "
-			      "another program) still drives it, and no native driver can bind "
-			      "while its group is claimed. Stop it first; there is no override",
-			      d->bdf, who, d->iommu_group, d->vfio_dev ? " or /dev/vfio/devices/" : "",
-			      d->vfio_dev ? d->vfio_dev : "");
-	}
 	if (ch->opts.op != PLAN_SEIZE || ch->opts.driver || !streq_ptr(req->stub, "vfio-pci"))
 		return 0;
 	for (size_t i = 0; i < n; i++) {
@@ -885,7 +1217,9 @@ static int plan_it(struct engine *e, struct change *ch, struct plan_request *req
 		r = plan_release(e->l, req, nat, n, &ch->plan, &why);
 	}
 	if (r == -EPERM)
-		return refuse(ch, why.bdf, "%s", why.reason);
+		return block(ch, why.bdf, "plan", NULL, "%s", why.reason);
+	if (ch->outcome == CHANGE_REFUSED)
+		return 0; /* asked for its reasons only */
 	if (r < 0)
 		return failed(ch, r, "cannot plan the %s", change_op_name(ch->opts.op));
 	ch->outcome = CHANGE_PLANNED;
@@ -947,16 +1281,18 @@ int engine_decide(struct engine *e, const struct change_opts *o, struct pcidev *
 
 	r = plan_group(l, &req, &set, &n_set, &why);
 	if (r == -EPERM) {
-		refuse(ch, why.bdf, "%s", why.reason);
-		goto out;
+		/* Every other reason too: judge what was asked for, as if it could go alone. */
+		block(ch, why.bdf, "grouping", NULL, "%s", why.reason);
+		req.no_strict_reset = true;
+		r = plan_group(l, &req, &set, &n_set, &why);
+		if (r == -EPERM)
+			goto out;
 	}
 	if (r < 0)
 		return r;
 	r = trust_gate(e, ch, pol, set, n_set);
 	if (r < 0)
 		return r;
-	if (ch->outcome == CHANGE_REFUSED)
-		goto out;
 	r = judge(e, ch, set, n_set);
 	if (r == -ENOMEM)
 		return r;
@@ -968,25 +1304,33 @@ int engine_decide(struct engine *e, const struct change_opts *o, struct pcidev *
 		       e->roots.proc_root);
 		goto out;
 	}
-	if (ch->outcome == CHANGE_REFUSED)
-		goto out;
+	r = holders_gate_decide(e, ch, set, n_set);
+	if (r < 0)
+		return r;
 	req.xen_dom0 = xen_is_dom0(engine_xen(e, o->origin));
 	choices = calloc(n_set + 1, sizeof(*choices));
 	variants = calloc(n_set + 1, sizeof(*variants));
 	if (!choices || !variants)
 		return -ENOMEM;
 	r = vfio_gates(e, ch, &req, set, n_set, choices, variants);
-	if (r < 0) {
+	if (r < 0 && !ch->n_blockers) {
 		failed(ch, r, "cannot look up the vfio variant drivers");
 		goto out;
 	}
-	if (ch->outcome == CHANGE_REFUSED)
-		goto out;
+	if (ch->n_blockers) {
+		/* What the planner would say too (group viability, no native driver). */
+		(void)plan_it(e, ch, &req, set, n_set);
+		plan_done(&ch->plan);
+		plan_init(&ch->plan);
+		ch->outcome = CHANGE_REFUSED;
+		goto decided;
+	}
 	r = plan_it(e, ch, &req, set, n_set);
 	if (r < 0) {
 		failed(ch, r, "cannot find the native drivers");
 		goto out;
 	}
+decided:
 	trace_point("decided: %s, %zu steps",
 		    ch->outcome == CHANGE_PLANNED	? "planned"
 		    : ch->outcome == CHANGE_NOTHING ? "nothing to do"
@@ -1190,14 +1534,72 @@ static void retire_gone(struct engine *e, struct journal *j)
 }
 
 /*
- * Undo the transaction a killed pcibind left, if any. RET says whether one
- * was found and undone. Returns 0 (also when nothing was found or the
- * undo failed: see RET) or -errno when the journal cannot be opened.
+ * The gates an undo passes, as any change does: a function the undo moves
+ * is not held by anybody (engine_holders_gate(): a process with one of its
+ * device nodes or its VFIO group open, a block stack, a VF in use), and one
+ * it takes off pciback is not held by a running Xen domain (judge_xen()).
+ * L is the snapshot read under the lock. Refused: WHY says every holder,
+ * each with its fix. Returns 0 (see WHY) or -ENOMEM.
+ */
+static int undo_gate(struct engine *e, const struct journal_txn *t, struct pcidev_list *l,
+		     char *why, size_t size)
+{
+	_cleanup_(change_freep) struct change *ch = calloc(1, sizeof(*ch));
+	_cleanup_free_ struct pcidev **set = calloc(t->n + 1, sizeof(*set));
+	size_t n = 0, len = 0;
+	int r;
+
+	why[0] = '\0';
+	if (!ch || !set)
+		return -ENOMEM;
+	ch->opts = (struct change_opts){ .op = PLAN_RELEASE, .origin = e->origin };
+	for (size_t i = 0; i < t->n; i++) {
+		const struct journal_device *b = &t->devs[i].before;
+		struct pcidev *d = pcidev_find_bdf(l, b->bdf);
+		struct verdict v = { .allowed = true };
+
+		if (!d || streq(b->driver, d->driver ? d->driver : ""))
+			continue; /* gone, or where the undo would put it */
+		if (pcidev_load_details(e->s, l, d) < 0)
+			continue; /* gone since: nothing to hold */
+		set[n++] = d;
+		judge_xen(e, ch, d, &v);
+		if (!v.allowed)
+			block(ch, d->bdf, "xen",
+			      "shut the domain down or detach the device from it (xl pci-detach)",
+			      "%s", v.reason);
+	}
+	r = engine_holders_gate(e, ch, set, n);
+	if (r == -ENOMEM)
+		return r;
+	for (size_t i = 0; i < ch->n_blockers && len < size; i++) {
+		const struct change_blocker *b = &ch->blockers[i];
+
+		len += snprintf(why + len, size - len, "%s%s%s%s", i ? "; " : "", b->text,
+				b->fix[0] ? " (fix: " : "", b->fix[0] ? b->fix : "");
+		if (b->fix[0] && len < size)
+			len += snprintf(why + len, size - len, ")");
+	}
+	return 0;
+}
+
+/*
+ * Undo the transaction a killed pcibind left, if any, under the lock and
+ * from a snapshot read under it. Functions that are gone are taken out of
+ * it first (logged); the undo is refused, and the transaction kept, when
+ * it is about another device now or when a gate says no (a domain or a
+ * process holds a function it would take off its stub). Xen is opened
+ * first, so that a function leaving pciback leaves DOM_IO too. RET says
+ * what happened. Returns 0 (also when nothing was found or the undo was
+ * refused or failed: see RET) or -errno when the journal cannot be opened.
  */
 int engine_recover(struct engine *e, struct recovery *ret)
 {
+	_cleanup_strv_free_ char **pruned = NULL;
+	struct pcidev_list *l;
 	struct journal_txn t;
 	struct journal *j;
+	size_t len = 0;
 	int r;
 
 	*ret = (struct recovery){ 0 };
@@ -1220,24 +1622,41 @@ int engine_recover(struct engine *e, struct recovery *ret)
 	ret->started = t.started;
 	ret->steps_done = t.step;
 	describe_txn(&t, ret->what, sizeof(ret->what));
-	/* Never undo onto another device: a swapped card, a hand-written file. */
-	{
-		struct pcidev_list *l;
-
-		r = engine_snapshot(e, &l);
-		if (r == 0)
-			r = record_check_txn(j, &t, l, ret->refused, sizeof(ret->refused));
-		else
-			snprintf(ret->refused, sizeof(ret->refused),
-				 "cannot read the PCI devices to check the unfinished %s against "
-				 "them: %s; nothing was undone",
-				 t.op, strerror(-r));
-		if (r < 0) {
-			ret->error = r;
-			journal_txn_done(&t);
-			return 0;
-		}
+	r = engine_snapshot(e, &l);
+	if (r < 0) {
+		snprintf(ret->refused, sizeof(ret->refused),
+			 "cannot read the PCI devices to check the unfinished %s against them: %s; "
+			 "nothing was undone",
+			 t.op, strerror(-r));
+		ret->error = r;
+		goto out;
 	}
+	/* Gone since (unplugged): there is nothing to undo for them. */
+	r = record_prune_txn(&t, l, e->retire_at[0] ? e->retire_at : NULL, &pruned);
+	if (r < 0) {
+		ret->error = r;
+		goto out;
+	}
+	for (size_t i = 0; pruned && pruned[i]; i++) {
+		if (len < sizeof(ret->retired))
+			len += snprintf(ret->retired + len, sizeof(ret->retired) - len, "%s%s",
+					i ? "; " : "", pruned[i]);
+	}
+	/* Never undo onto another device: a swapped card, a hand-written file. */
+	r = record_check_txn(j, &t, l, ret->refused, sizeof(ret->refused));
+	if (r < 0) {
+		ret->error = r;
+		goto out;
+	}
+	r = undo_gate(e, &t, l, ret->held, sizeof(ret->held));
+	if (r < 0) {
+		ret->error = r;
+		goto out;
+	}
+	if (ret->held[0])
+		goto out;
+	/* Xen's handle before the undo: out of pciback means out of DOM_IO. */
+	(void)engine_xen(e, e->origin ? e->origin : t.origin);
 	r = undo_txn(e, j, &t, &ret->failure);
 	ret->error = r;
 	ret->undone = r == 0;
@@ -1248,15 +1667,19 @@ int engine_recover(struct engine *e, struct recovery *ret)
 			bdfs[i] = t.devs[i].before.bdf;
 		engine_refresh(e, bdfs, t.n);
 	}
+out:
 	journal_txn_done(&t);
 	return 0;
 }
 
 /*
  * Before a change: the journal (locked, unless DRY_RUN), and a transaction
- * a killed pcibind left undone first (REC says what happened). A dry run
- * with no state directory yet is fine. Returns 0 or -errno (-EWOULDBLOCK:
- * another pcibind holds the lock).
+ * a killed pcibind left undone first (REC says what happened). Lock, then
+ * look: a snapshot read before the lock is dropped, so that the decision
+ * is made from what the kernel says while nobody else can change it (its
+ * pointers are invalid afterwards). Once begun, a context does not begin
+ * again. A dry run with no state directory yet is fine. Returns 0 or
+ * -errno (-EWOULDBLOCK: another pcibind holds the lock).
  */
 int engine_begin(struct engine *e, bool dry_run, struct recovery *rec)
 {
@@ -1264,8 +1687,15 @@ int engine_begin(struct engine *e, bool dry_run, struct recovery *rec)
 	int r;
 
 	*rec = (struct recovery){ 0 };
-	if (!dry_run)
-		return engine_recover(e, rec);
+	if (!dry_run) {
+		if (e->begun)
+			return 0;
+		if (e->l && !e->j_locked)
+			e->l = pcidev_list_free(e->l);
+		r = engine_recover(e, rec);
+		e->begun = r == 0 && (!rec->found || rec->undone);
+		return r;
+	}
 	r = engine_journal(e, false, &j);
 	return r == -ENOENT ? 0 : r;
 }
@@ -1328,6 +1758,7 @@ int engine_execute(struct engine *e, struct change *ch)
 	}
 	rb = rebind_of(e, j);
 	rb.txn = &txn;
+	rb.stop_after_step = e->stop_after_step;
 	r = rebind_execute(&rb, &ch->plan, &ch->failure);
 	snprintf(ch->skipped, sizeof(ch->skipped), "%s", rb.skipped);
 	if (r < 0) {
@@ -1479,12 +1910,14 @@ int engine_finalize(struct engine *e, struct change *ch)
 
 /* ---- doctor --------------------------------------------------------------- */
 
-/* Who holds D open through VFIO, "pid 412 (qemu-system-x86)" in BUF ("" if nobody). */
+/*
+ * Who holds D open through VFIO, "pid 412 (qemu-system-x86)" in BUF ("" if
+ * nobody): the holders of its /dev/vfio nodes, from the one read of /proc.
+ */
 int engine_vfio_users(struct engine *e, const struct pcidev *d, char *buf, size_t size)
 {
-	_cleanup_(proc_closep) struct proc *p = NULL;
-	_cleanup_free_ struct vfio_user *u = NULL;
-	size_t n = 0;
+	struct holders h = { 0 };
+	size_t len = 0;
 	int r;
 
 	buf[0] = '\0';
@@ -1501,13 +1934,23 @@ int engine_vfio_users(struct engine *e, const struct pcidev *d, char *buf, size_
 	}
 	if (!vfio_holds(d))
 		return 0;
-	r = proc_open(e->roots.proc_root, &p);
+	r = engine_holders(e, d, &h);
 	if (r < 0)
 		return r;
-	r = vfio_users(p, d->iommu_group, d->vfio_dev, &u, &n);
-	if (r < 0)
-		return r;
-	return vfio_users_text(u, n, buf, size);
+	for (size_t i = 0, last = 0; i < h.n; i++) {
+		const struct holder *x = &h.v[i];
+		char comm[64];
+
+		if (x->kind != HOLDER_PROCESS || x->via[0] || strncmp(x->node, "/dev/vfio/", 10) ||
+		    (len && (size_t)x->pid == last))
+			continue; /* one entry per process */
+		last = (size_t)x->pid;
+		holders_clean(x->comm, comm, sizeof(comm));
+		len += snprintf(buf + (len < size ? len : size), len < size ? size - len : 0,
+				"%spid %d (%s)", len ? ", " : "", x->pid, comm);
+	}
+	holders_done(&h);
+	return len < size ? 0 : -ENOSPC;
 }
 
 /*

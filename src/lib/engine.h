@@ -24,6 +24,7 @@
 
 #include "addr.h"
 #include "decide.h"
+#include "holders.h"
 #include "journal.h"
 #include "plan.h"
 #include "rebind.h"
@@ -60,12 +61,15 @@ static inline void engine_freep(struct engine **e)
 void engine_set_log_fn(struct engine *e, engine_log_fn fn, void *userdata);
 void engine_set_timeouts(struct engine *e, int probe_timeout_ms, int lock_timeout_ms);
 void engine_set_full_snapshot(struct engine *e, bool full);
+void engine_set_origin(struct engine *e, const char *origin);
+void engine_set_stop_after_step(struct engine *e, size_t n);
 struct sysfs *engine_sysfs(const struct engine *e);
 const struct engine_roots *engine_roots(const struct engine *e);
 
 /* What the context has loaded so far (boot and udev: each once per run). */
 struct engine_stats {
 	unsigned int scans, refreshes, policy_loads, guard_loads, journal_opens, kmod_loads;
+	unsigned int holder_scans;	/* /proc walks for who holds what */
 };
 void engine_get_stats(const struct engine *e, struct engine_stats *ret);
 
@@ -103,7 +107,10 @@ int engine_note(struct engine *e, const char *name, char **ret);
 int engine_write_note(struct engine *e, const char *name, const char *text);
 int engine_udev_event(char *bdf, size_t bdf_size, char *action, size_t action_size);
 int engine_udev_problem(char *why, size_t size);
-int engine_retire(struct engine *e, const char *bdf);
+int engine_retire(struct engine *e, const char *bdf, char *why, size_t size);
+bool engine_journal_names(struct engine *e, const char *bdf);
+int engine_forget_old(struct engine *e, const char *bdf, char *note, size_t size);
+int engine_pin(struct engine *e, const char *bdf, const char *stub);
 int engine_native_modules(struct engine *e, const struct pcidev *d, char ***ret,
 			  char ***ret_blacklisted);
 
@@ -120,6 +127,7 @@ struct change_opts {
 	bool keyboard_ok;	/* boot: named by address, so the keyboard guard yields */
 	bool to_none;		/* release: back to no driver, whatever its native one */
 	bool iommu_group;	/* --group: every endpoint of the IOMMU group moves */
+	bool ignore_unreadable;	/* --ignore-unreadable-holders: what cannot be read holds nothing */
 };
 
 /* How a change ended; the caller turns it into an exit code. */
@@ -143,6 +151,14 @@ struct change_function {
 	char after[JOURNAL_NAME_MAX];
 };
 
+/* One reason a change cannot go ahead, with its own fix. */
+struct change_blocker {
+	char bdf[ADDR_BDF_MAX];	/* the function, "" for the request */
+	char kind[16];		/* policy, guard, grouping, viability, holder, xen, vfio, sriov, ... */
+	char text[1024];
+	char fix[512];		/* "" when the text says it */
+};
+
 struct change {
 	struct change_opts opts;
 	enum change_outcome outcome;
@@ -150,7 +166,10 @@ struct change {
 	char stub[JOURNAL_NAME_MAX];	/* seize: the stub chosen, and by what */
 	char stub_source[160];
 	char refused_bdf[ADDR_BDF_MAX];	/* REFUSED: the function, "" for the request */
-	char reason[1024];		/* REFUSED: why; FAILED: what could not be done */
+	char reason[1024];		/* REFUSED: the first blocker; FAILED: what could not be done */
+	struct change_blocker *blockers;	/* REFUSED: every reason, in the order found */
+	size_t n_blockers;
+	struct holders holders;		/* decide: what holds the functions that move */
 	struct change_function *fns;	/* every function that moves (decide) */
 	size_t n_fns;
 	struct plan plan;
@@ -186,6 +205,8 @@ struct recovery {
 	struct rebind_failure failure;
 	int error;
 	char refused[PATH_MAX + 512];	/* not undone: it is not about the devices there now */
+	char held[1024];		/* not undone: a gate said no (who holds what, the fix) */
+	char retired[1024];		/* functions taken out of it: gone, or a new device */
 };
 int engine_recover(struct engine *e, struct recovery *ret);
 int engine_begin(struct engine *e, bool dry_run, struct recovery *rec);
@@ -197,4 +218,10 @@ int engine_eval(struct engine *e, const struct pcidev *d, const struct change_op
 /* VFIO: who holds a function open; pcibind doctor's report (doctor.h). */
 struct doctor_report;
 int engine_vfio_users(struct engine *e, const struct pcidev *d, char *buf, size_t size);
+
+/* Who holds D (holders.h); /proc is read once per context. */
+int engine_holders(struct engine *e, const struct pcidev *d, struct holders *out);
+/* Adds a blocker to CH for each holder of the N functions of SET (seize, release, undo). */
+int engine_holders_gate(struct engine *e, struct change *ch, struct pcidev *const *set,
+			size_t n);
 int engine_doctor(struct engine *e, struct doctor_report *rep);

@@ -239,7 +239,7 @@ int journal_format_device(const struct journal_device *d, char *buf, size_t size
 
 	if (!f)
 		return -errno;
-	fputs("# pcibind device record v1\n", f);
+	fprintf(f, "# pcibind device record v%d\n", JOURNAL_VERSION);
 	format_device(f, d);
 	if (fclose(f) != 0 || strlen(buf) + 1 >= size)
 		return -ENOSPC;
@@ -345,8 +345,35 @@ static bool next_line(char **p, char **key, char **value)
 }
 
 /*
- * Parse a device record. Returns 0, or -EBADMSG with the offending key in
- * *ret_error (static storage) for a bad or unknown line or a missing bdf.
+ * The format version a "# pcibind <WHAT> vN" header line at the start of
+ * TEXT names; 0 if there is none (a record written by hand is read as ours).
+ */
+static unsigned long header_version(const char *text, const char *what)
+{
+	char prefix[64];
+	const char *p;
+	char *end;
+	unsigned long v;
+
+	snprintf(prefix, sizeof(prefix), "# pcibind %s v", what);
+	if (strncmp(text, prefix, strlen(prefix)))
+		return 0;
+	p = text + strlen(prefix);
+	if (*p < '0' || *p > '9')
+		return 0;
+	errno = 0;
+	v = strtoul(p, &end, 10);
+	if (errno || (*end && *end != '\n' && *end != ' '))
+		return 0;
+	return v;
+}
+
+/*
+ * Parse a device record. Returns 0; -EBADMSG with the offending key in
+ * *ret_error (static storage) for a bad or unknown line or a missing bdf;
+ * or -EPROTONOSUPPORT for a record whose header says a newer pcibind wrote
+ * it (*ret_error: "device record vN"): its lines may mean what this one
+ * cannot know.
  */
 int journal_parse_device(const char *text, struct journal_device *ret, const char **ret_error)
 {
@@ -354,11 +381,16 @@ int journal_parse_device(const char *text, struct journal_device *ret, const cha
 	_cleanup_free_ char *copy = strdup(text);
 	struct journal_device d = { 0 };
 	char *p = copy, *key, *value;
-
+	unsigned long version = header_version(text, "device record");
 	bool id = false;
 
 	if (!copy)
 		return -ENOMEM;
+	if (version > JOURNAL_VERSION) {
+		snprintf(bad, sizeof(bad), "device record v%lu", version);
+		*ret_error = bad;
+		return -EPROTONOSUPPORT;
+	}
 	while (next_line(&p, &key, &value)) {
 		if (device_key(&d, key, value) != 0) {
 			snprintf(bad, sizeof(bad), "bad line '%.40s'", key);
@@ -383,8 +415,9 @@ int journal_parse_device(const char *text, struct journal_device *ret, const cha
 /*
  * The record of BDF. Returns 0, -ENOENT if there is none, or, for a file
  * that cannot be trusted or parsed, -ELOOP (a symlink), -EPERM (not a
- * regular file of ours), -EFBIG or -EBADMSG, with the reason in WHY (may
- * be NULL): see journal_record_path() for the file to name.
+ * regular file of ours), -EFBIG, -EBADMSG or -EPROTONOSUPPORT (a newer
+ * pcibind's format: to be kept), with the reason in WHY (may be NULL): see
+ * journal_record_path() for the file to name.
  */
 int journal_get_why(struct journal *j, const char *bdf, struct journal_device *ret, char *why,
 		    size_t size)
@@ -400,6 +433,11 @@ int journal_get_why(struct journal *j, const char *bdf, struct journal_device *r
 	if (r < 0)
 		return r;
 	r = journal_parse_device(text, &d, &e);
+	if (r == -EPROTONOSUPPORT) {
+		say(why, size, "a newer pcibind wrote it (%s; this one reads v%d)", e,
+		    JOURNAL_VERSION);
+		return r;
+	}
 	if (r < 0) {
 		say(why, size, "it is not a pcibind record (%s)", e);
 		return r;
@@ -471,10 +509,14 @@ int journal_put(struct journal *j, const struct journal_device *d)
 	return write_atomic(j->devices_fd, d->bdf, buf);
 }
 
-/* Remove BDF's record; no record is not an error. Returns 0 or -errno. */
+/*
+ * Remove the record file NAME (BDF, or a file journal_list() found under
+ * another name); no record is not an error. Returns 0 or -errno.
+ */
 int journal_del(struct journal *j, const char *bdf)
 {
-	if (!sysfs_valid_name(bdf))
+	/* a name read from the directory: never a path */
+	if (!*bdf || strchr(bdf, '/') || streq(bdf, ".") || streq(bdf, ".."))
 		return -EINVAL;
 	if (unlinkat(j->devices_fd, bdf, 0) < 0 && errno != ENOENT)
 		return -errno;
@@ -484,15 +526,21 @@ int journal_del(struct journal *j, const char *bdf)
 
 static int cmp_device(const void *a, const void *b)
 {
-	return strcmp(((const struct journal_device *)a)->bdf,
-		      ((const struct journal_device *)b)->bdf);
+	const struct journal_device *x = a, *y = b;
+	int c = strcmp(x->bdf, y->bdf);
+
+	return c ? c : strcmp(x->file, y->file);
 }
 
 /*
- * Every record, sorted by address. A file that cannot be trusted or parsed
- * is returned with stranded set, its driver empty and the reason in bad,
- * so that it is shown, not hidden.
- * Returns 0 or -errno.
+ * Every file under devices/ but dot files (temporary ones), sorted by
+ * address. A file that cannot be trusted or parsed is returned with
+ * stranded set, its driver empty and the reason in bad, so that it is
+ * shown, not hidden; one a newer pcibind wrote also has newer set. A file
+ * whose name is not a function's full address as addr_format_bdf() writes
+ * it ("00:14.0", "0000:00:14.00") is no record: it comes with bdf "" and
+ * is shown and removed under its own name (file), never as the address it
+ * might mean. Returns 0 or -errno.
  */
 int journal_list(struct journal *j, struct journal_device **ret, size_t *ret_n)
 {
@@ -511,10 +559,13 @@ int journal_list(struct journal *j, struct journal_device **ret, size_t *ret_n)
 		return -errno;
 	}
 	while ((de = readdir(d))) {
+		char canonical[ADDR_BDF_MAX] = "";
 		struct pci_addr a;
 
-		if (de->d_name[0] == '.' || addr_parse_bdf(de->d_name, &a) < 0)
+		if (de->d_name[0] == '.')
 			continue;
+		if (addr_parse_bdf(de->d_name, &a) == 0)
+			addr_format_bdf(&a, canonical);
 		if (n == alloc) {
 			size_t na = alloc ? alloc * 2 : 8;
 			struct journal_device *nv = realloc(v, na * sizeof(*nv));
@@ -526,6 +577,15 @@ int journal_list(struct journal *j, struct journal_device **ret, size_t *ret_n)
 			v = nv;
 			alloc = na;
 		}
+		if (!streq(canonical, de->d_name)) {
+			v[n] = (struct journal_device){ .stranded = true };
+			snprintf(v[n].file, sizeof(v[n].file), "%s", de->d_name);
+			snprintf(v[n].bad, sizeof(v[n].bad),
+				 "its name is not a record's (a record is named by the full "
+				 "address of its function, as 0000:00:14.0)");
+			n++;
+			continue;
+		}
 		{
 			char why[JOURNAL_WHY_MAX] = "";
 
@@ -535,12 +595,14 @@ int journal_list(struct journal *j, struct journal_device **ret, size_t *ret_n)
 				continue; /* removed since readdir() */
 			}
 			if (r < 0) {
-				v[n] = (struct journal_device){ .stranded = true };
-				addr_format_bdf(&a, v[n].bdf);
+				v[n] = (struct journal_device){ .stranded = true,
+								.newer = r == -EPROTONOSUPPORT };
+				strcpy(v[n].bdf, canonical);
 				snprintf(v[n].bad, sizeof(v[n].bad), "%s",
 					 why[0] ? why : strerror(-r));
 				r = 0;
 			}
+			snprintf(v[n].file, sizeof(v[n].file), "%s", de->d_name);
 		}
 		n++;
 	}

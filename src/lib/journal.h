@@ -2,6 +2,7 @@
 /* The journal: what pcibind seized and from where, and the transaction in flight. */
 #pragma once
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -10,6 +11,8 @@
 #define JOURNAL_NAME_MAX 64
 /* A Qubes PCI path of any depth the kernel can build: 256 buses, 8 bytes a hop. */
 #define JOURNAL_PATH_MAX 2064
+/* The format of the records and transactions this pcibind writes and reads. */
+#define JOURNAL_VERSION 1
 /* Why a record cannot be used ("a symbolic link", "bad line 'id'", ...). */
 #define JOURNAL_WHY_MAX 160
 
@@ -28,6 +31,9 @@ struct journal_device {
 	long long since;		/* seconds since the epoch */
 	bool stranded;			/* a failed change could not put it back */
 	char bad[JOURNAL_WHY_MAX];	/* journal_list(): why the file is unusable; "" if fine */
+	/* journal_list(): the file's name under devices/; bdf is "" when it is not a record's */
+	char file[NAME_MAX + 1];
+	bool newer;			/* journal_list(): written by a newer pcibind: keep it */
 };
 
 /* A transaction: every function it moves, as it was before, and its record then. */

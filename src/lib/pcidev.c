@@ -115,6 +115,28 @@ bool pcidev_is_bridge(const struct pcidev *d)
 	return (d->class >> 16) == 0x06;
 }
 
+/*
+ * What the machine itself runs on, in words ("the chipset's LPC/ISA
+ * bridge"), or NULL: a host bridge, an ISA/LPC bridge, an SMBus controller
+ * or a platform's SPI flash controller (class 0c80). No advice offers to
+ * move one: dom0 (or the firmware) needs it.
+ */
+const char *pcidev_essential(const struct pcidev *d)
+{
+	switch (d->class >> 8) {
+	case 0x0600:
+		return "the host bridge";
+	case 0x0601:
+		return "the chipset's LPC/ISA bridge";
+	case 0x0c05:
+		return "the SMBus controller";
+	case 0x0c80:
+		return "the chipset's SPI flash controller";
+	default:
+		return NULL;
+	}
+}
+
 static void pcidev_clear(struct pcidev *d);
 
 static struct pcidev *pcidev_free(struct pcidev *d)

@@ -86,6 +86,7 @@ struct pcidev *pcidev_find(const struct pcidev_list *l, const struct pci_addr *a
 struct pcidev *pcidev_find_bdf(const struct pcidev_list *l, const char *bdf);
 
 bool pcidev_is_bridge(const struct pcidev *d);
+const char *pcidev_essential(const struct pcidev *d);
 bool pcidev_is_ehci(const struct pcidev *d);
 bool pcidev_is_usb_companion(const struct pcidev *d);
 bool pcidev_has_function_reset(const struct pcidev *d);

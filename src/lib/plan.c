@@ -434,6 +434,20 @@ static int refuse_split(const struct pcidev_list *l, const struct plan_request *
 		len += snprintf(others + len, len < sizeof(others) ? sizeof(others) - len : 0,
 				"%s%s (%s)", len ? ", " : "", s->bdf, s->driver ? s->driver : "no driver");
 	}
+	for (size_t i = 0; i < nf; i++) {
+		const struct pcidev *s = fns[i];
+		const char *what = pcidev_essential(s);
+
+		if (s == d || in_set(set, n, s) || settled(req, s) || !what)
+			continue;
+		return refuse(why, d,
+			      "%s cannot be reset on its own (no FLR or PM reset), and its slot also "
+			      "holds %s (%s), which the machine cannot do without: the slot cannot "
+			      "move whole, so on this board %s moves only alone, with -o "
+			      "no-strict-reset (what its next user leaves in it could reach its "
+			      "siblings %s)",
+			      d->bdf, what, s->bdf, d->bdf, others);
+	}
 	if (companion_slot(l, d))
 		return refuse(why, d,
 			      "%s is one controller of a USB companion slot (EHCI with UHCI/OHCI); "
@@ -441,6 +455,12 @@ static int refuse_split(const struct pcidev_list *l, const struct plan_request *
 			      "ehci/uhci drivers treat a stub's data as their own and corrupt "
 			      "memory (seen on Linux 6.1), so pcibind never splits it, not even "
 			      "with no-strict-reset: add --all-functions",
+			      d->bdf, others);
+	if (pcidev_is_bridge(d))
+		return refuse(why, d,
+			      "%s is one function of a multi-function device whose other functions "
+			      "%s would stay behind, and the kernel cannot reset it on its own (no "
+			      "FLR or PM reset)",
 			      d->bdf, others);
 	return refuse(why, d,
 		      "%s is one function of a multi-function device whose other functions %s "
@@ -480,11 +500,15 @@ int plan_group(const struct pcidev_list *l, const struct plan_request *req,
 		struct pcidev *fns[SLOT_FNS];
 		size_t nf;
 
-		/* --group: every endpoint of its IOMMU group; bridges stay where they are. */
+		/*
+		 * --group: every endpoint of its IOMMU group; bridges and what the
+		 * machine runs on (SMBus, SPI flash) stay where they are.
+		 */
 		for (size_t j = 0; req->iommu_group && d->iommu_group >= 0 && j < l->n; j++) {
 			struct pcidev *s = l->devs[j];
 
 			if (s->iommu_group == d->iommu_group && !pcidev_is_bridge(s) &&
+			    !pcidev_essential(s) &&
 			    !in_set(set, n, s) && !settled(req, s))
 				set[n++] = s;
 		}
@@ -527,7 +551,7 @@ static const char *stub_module(const char *stub)
  * fails later ("group N is not viable").
  */
 static int refuse_unviable(const struct pcidev_list *l, struct pcidev *const *set, size_t n,
-			   struct plan_refusal *why)
+			   bool req_xen, struct plan_refusal *why)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct pcidev *d = set[i], *m[64];
@@ -554,6 +578,22 @@ static int refuse_unviable(const struct pcidev_list *l, struct pcidev *const *se
 					st == VFIO_MEMBER_MOVING ? ", moves"
 					: st == VFIO_MEMBER_BLOCKS ? ", stays: not viable"
 								   : ", fine");
+		}
+		for (size_t j = 0; j < nm && j < ELEMENTSOF(m); j++) {
+			const char *what = pcidev_essential(m[j]);
+
+			if (!what || vfio_member_state(m[j], set, n) != VFIO_MEMBER_BLOCKS)
+				continue;
+			return refuse(why, d,
+				      "%s: its IOMMU group %d also holds %s (%s, on %s): a VM can claim "
+				      "a VFIO group only when every member has no driver, a vfio driver, "
+				      "pci-stub or (bridges) pcieport, and that one stays with dom0. On "
+				      "this board %s cannot go to vfio-pci; pci-stub%s can take it "
+				      "alone%s. Members: %s",
+				      d->bdf, d->iommu_group, what, m[j]->bdf, m[j]->driver, d->bdf,
+				      req_xen ? " or pciback" : "",
+				      pcidev_has_function_reset(d) ? "" : " (with -o no-strict-reset)",
+				      members);
 		}
 		return refuse(why, d,
 			      "IOMMU group %d would not be viable: a VM can claim a VFIO group only "
@@ -629,7 +669,7 @@ int plan_seize(const struct pcidev_list *l, const struct plan_request *req, stru
 		};
 	}
 	if (streq(req->stub, "vfio-pci")) {
-		r = refuse_unviable(l, set, n, why);
+		r = refuse_unviable(l, set, n, req->xen_dom0, why);
 		if (r < 0)
 			return r;
 	}

@@ -34,6 +34,7 @@
 #include "pcidev.h"
 #include "policy.h"
 #include "sysfs.h"
+#include "util.h"
 
 #define POLICY_FILE_MAX (1024 * 1024)
 #define POLICY_LINE_MAX 196 /* inih's line buffer is 200, with \r\n\0 */
@@ -289,8 +290,23 @@ static char *reader(char *str, int num, void *stream)
 			h += 3;
 		while (*h && isspace((unsigned char)*h))
 			h++;
-		if (*h == '[' && strchr(h, ']'))
+		if (*h == '[' && strchr(h, ']')) {
+			const char *after = strchr(h, ']') + 1;
+
 			st->section_line = st->line;
+			/*
+			 * inih ignores what follows the ']': "[protect usb] match-class
+			 * = usb" would be a rule without its match. Only blanks or a
+			 * comment may follow.
+			 */
+			after += strspn(after, " \t\r\n");
+			if (*after && *after != ';' && *after != '#' &&
+			    add_error(st->p, st->file, st->line,
+				      "text after the section's ']' ('%.*s'): inih ignores it; put "
+				      "each key = value on a line of its own",
+				      (int)strcspn(after, "\r\n"), after) < 0)
+				st->r = -ENOMEM;
+		}
 	}
 	return str;
 }
@@ -528,6 +544,38 @@ static void check_rules(struct policy *p, size_t first)
 }
 
 /*
+ * Line ends are LF, or CRLF throughout. inih splits lines at LF only: with
+ * CR-only line ends a whole file is one line, its rules silently gone; a
+ * stray CR hides what follows it on a terminal; CRLF mixed with LF is a
+ * file pasted together. Returns 0, 1 after adding an error (file and
+ * line) for a file that must not be read, or -ENOMEM.
+ */
+static int check_line_ends(struct policy *p, const char *file, const char *text)
+{
+	int line = 1, crlf = 0, lf = 0;
+
+	for (const char *c = text; *c; c++) {
+		if (*c == '\r' && c[1] != '\n')
+			return add_error(p, file, line,
+					 "a carriage return that does not end a line (CR-only line "
+					 "ends?): the file is not read; save it with LF line ends") ?: 1;
+		if (*c != '\n')
+			continue;
+		if (c > text && c[-1] == '\r')
+			crlf = crlf ? crlf : line;
+		else
+			lf = lf ? lf : line;
+		if (crlf && lf)
+			return add_error(p, file, line,
+					 "mixed line ends (CRLF on line %d, LF on line %d): the file is "
+					 "not read; save it with one kind (LF)",
+					 crlf, lf) ?: 1;
+		line++;
+	}
+	return 0;
+}
+
+/*
  * Parse TEXT as policy file FILE into P (tests, and the loader). Problems
  * are recorded in P's errors. Returns 0 or -ENOMEM.
  */
@@ -539,6 +587,9 @@ int policy_parse_string(struct policy *p, const char *file, const char *text)
 
 	if (memchr(text, '\0', strlen(text)) != NULL)
 		return 0;
+	r = check_line_ends(p, file, text);
+	if (r != 0)
+		return r < 0 ? r : 0;
 	r = ini_parse_stream(reader, &st, handler, &st);
 	if (st.r < 0)
 		return st.r;
@@ -694,12 +745,20 @@ static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
 	return h;
 }
 
+/* Whether the file changed between two fstat()s of it: size, contents' or inode's time. */
+static bool changed(const struct stat *a, const struct stat *b)
+{
+	return a->st_size != b->st_size || a->st_mtim.tv_sec != b->st_mtim.tv_sec ||
+	       a->st_mtim.tv_nsec != b->st_mtim.tv_nsec || a->st_ctim.tv_sec != b->st_ctim.tv_sec ||
+	       a->st_ctim.tv_nsec != b->st_ctim.tv_nsec;
+}
+
 static int load_file(struct policy *p, const char *dir, const char *name)
 {
 	_cleanup_free_ char *path = NULL, *text = NULL;
 	_cleanup_close_ int fd = -1;
-	struct stat st;
-	ssize_t n;
+	struct stat st, after;
+	size_t n;
 	int r;
 
 	if (asprintf(&path, "%s/%s", dir, name) < 0)
@@ -719,13 +778,24 @@ static int load_file(struct policy *p, const char *dir, const char *name)
 				 (unsigned int)(st.st_mode & 07777));
 	if (st.st_size > POLICY_FILE_MAX)
 		return add_error(p, path, 0, "larger than %d bytes", POLICY_FILE_MAX);
-	text = calloc(1, st.st_size + 1);
-	if (!text)
-		return -ENOMEM;
-	n = read(fd, text, st.st_size);
-	if (n < 0)
+	/*
+	 * All of it, to the end; then the same file must still be what was
+	 * read: an editor that rewrites it in place is caught in the middle
+	 * (empty, or half written) as often as not, and its rules would be lost.
+	 */
+	r = util_read_fd(fd, POLICY_FILE_MAX, &text, &n);
+	if (r == -EFBIG)
+		return add_error(p, path, 0, "larger than %d bytes", POLICY_FILE_MAX);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return add_error(p, path, 0, "cannot read: %s", strerror(-r));
+	if (fstat(fd, &after) < 0)
 		return add_error(p, path, 0, "cannot read: %s", strerror(errno));
-	text[n] = '\0';
+	if (changed(&st, &after) || (off_t)n != after.st_size)
+		return add_error(p, path, 0,
+				 "it changed while it was read (size or modification time): "
+				 "nothing in it is used; run the command again once it is written");
 	if (memchr(text, '\0', n))
 		return add_error(p, path, 0, "holds a NUL byte: not a text file");
 	p->digest = fnv1a(p->digest, name, strlen(name) + 1);

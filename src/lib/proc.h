@@ -2,6 +2,7 @@
 /* The /proc gateway for the safety guards: one directory fd, relative reads. */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct proc;
@@ -17,3 +18,17 @@ static inline void proc_closep(struct proc **p)
 int proc_read(struct proc *p, const char *path, char **ret);
 int proc_list_dir(struct proc *p, const char *path, char ***ret);
 int proc_readlink(struct proc *p, const char *path, char *buf, size_t size);
+
+/* What a process has open or mapped that may be a device node. */
+struct proc_file {
+	bool map;		/* from PID/maps, not PID/fd */
+	bool node;		/* stat() said char or block device: the fields below */
+	bool block;
+	unsigned int major, minor;
+	char path[256];		/* the fd's link text or the mapping's path */
+};
+
+int proc_list_pids(struct proc *p, int **ret, size_t *ret_n);
+int proc_pid_comm(struct proc *p, int pid, char *buf, size_t size);
+int proc_pid_files(struct proc *p, int pid, bool stat_nodes, struct proc_file **ret,
+		   size_t *ret_n);

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -387,6 +388,15 @@ int rebind_execute(struct rebind *rb, const struct plan *p, struct rebind_failur
 				return r;
 			}
 		}
+		if (rb->stop_after_step == i + 1) {
+			/* test hook (engine_set_stop_after_step): wait here for SIGCONT or a kill */
+			char msg[64];
+
+			snprintf(msg, sizeof(msg), "stopped after step %zu", i + 1);
+			if (rb->note)
+				rb->note(rb->userdata, LOG_ERR, msg);
+			raise(SIGSTOP);
+		}
 	}
 	return 0;
 }
@@ -452,6 +462,14 @@ int rebind_restore(struct rebind *rb, const struct journal_txn *t, struct plan *
 			.final_override = b->override[0] ? b->override : NULL,
 			.remove_slot = !b->slot_listed,
 			.permissive = b->permissive,
+			/*
+			 * Off a stub to a native driver: reset first, as a release
+			 * does, where the kernel can; the undo goes on without
+			 * one (the gates found nobody holding it).
+			 */
+			.reset_first = d->stub != PCIDEV_STUB_NONE &&
+				       pcidev_stub_from_driver(b->driver) == PCIDEV_STUB_NONE,
+			.reset_optional = true,
 			/* Back out of pciback on Xen: out of DOM_IO too. */
 			.xen_deassign = xen_is_dom0(rb->xen) && d->stub == PCIDEV_STUB_PCIBACK &&
 					!streq(b->driver, "pciback"),

@@ -23,6 +23,7 @@ struct rebind {
 	void (*note)(void *userdata, int level, const char *msg);
 	void *userdata;
 	char skipped[512];		/* optional resets the kernel refused ("" if none) */
+	size_t stop_after_step;		/* test hook: SIGSTOP after this step (0: never) */
 };
 
 struct rebind_failure {

@@ -78,7 +78,8 @@ static int check(struct journal *j, const struct pcidev_list *l, const char *bdf
  * The record of BDF, checked. Returns 0 with *RET filled; -ENOENT when
  * there is none; and, with WHY naming the file, the reason and the fix:
  * -ELOOP, -EPERM, -EFBIG or -EBADMSG for a file that cannot be used,
- * -ENODEV when no function is at BDF, -ESTALE when another device is.
+ * -EPROTONOSUPPORT for one a newer pcibind wrote, -ENODEV when no function
+ * is at BDF, -ESTALE when another device is.
  */
 int record_check(struct journal *j, const struct pcidev_list *l, const char *bdf,
 		 struct journal_device *ret, char *why, size_t size)
@@ -97,6 +98,11 @@ int record_check(struct journal *j, const struct pcidev_list *l, const char *bdf
 		snprintf(why, size,
 			 "the record %s is not about this device: %s; pcibind will not act on "
 			 "it: 'pcibind recover' clears it",
+			 file, reason);
+	else if (r == -EPROTONOSUPPORT)
+		snprintf(why, size,
+			 "the record %s: %s, so this pcibind cannot tell what it says; it will "
+			 "neither act on it nor remove it: use the newer pcibind",
 			 file, reason);
 	else
 		snprintf(why, size,
@@ -140,11 +146,63 @@ int record_check_txn(struct journal *j, const struct journal_txn *t,
 }
 
 /*
- * Remove every record that cannot be used, or whose function is gone or is
+ * Take out of transaction T the functions there is nothing to undo for:
+ * those that are gone (unplugged since), and, when DIFFERENT_AT is given
+ * (a udev add there), the function at that address if it is another device
+ * or arrived as a new one does (no driver, no driver_override: a function
+ * that a change had started on has one or the other). *RET_NOTES gets a line for each one taken out,
+ * NULL-terminated. Returns the count taken out or -ENOMEM.
+ */
+int record_prune_txn(struct journal_txn *t, const struct pcidev_list *l,
+		     const char *different_at, char ***ret_notes)
+{
+	_cleanup_strv_free_ char **out = calloc(t->n + 1, sizeof(*out));
+	size_t k = 0, kept = 0;
+
+	if (!out)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->n; i++) {
+		const struct journal_device *b = &t->devs[i].before;
+		const struct pcidev *d = pcidev_find_bdf(l, b->bdf);
+		char reason[JOURNAL_WHY_MAX];
+		int r = 0;
+
+		if (!d)
+			r = asprintf(&out[k], "%s is gone (unplugged?): nothing to undo for it",
+				     b->bdf);
+		else if (different_at && streq(different_at, b->bdf) &&
+			 same_device(b, d, reason, sizeof(reason)) < 0)
+			r = asprintf(&out[k], "%s is a new device (%s): nothing to undo for it",
+				     b->bdf, reason);
+		else if (different_at && streq(different_at, b->bdf) && !d->driver &&
+			 !d->driver_override)
+			r = asprintf(&out[k],
+				     "%s arrived again, with no driver and no driver_override: "
+				     "nothing to undo for it",
+				     b->bdf);
+		else {
+			t->devs[kept++] = t->devs[i];
+			continue;
+		}
+		if (r < 0) {
+			out[k] = NULL;
+			return -ENOMEM;
+		}
+		k++;
+	}
+	t->n = kept;
+	*ret_notes = TAKE_PTR(out);
+	return (int)k;
+}
+
+/*
+ * Remove every record that cannot be used (a file whose name is not a
+ * record's included, under that name), or whose function is gone or is
  * another device now (recover); with GONE_ONLY, only those whose function
- * is gone (before every change: the device was unplugged). *RET_CLEARED gets "the record FILE: why" for each one
- * (and why it stays, if it cannot be removed), NULL-terminated. Returns the
- * count or -errno.
+ * is gone (before every change: the device was unplugged). A record a newer
+ * pcibind wrote stays: what it says is not ours to judge. *RET_CLEARED
+ * gets "the record FILE: why" for each one (and why it stays, if it cannot
+ * be removed), NULL-terminated. Returns the count or -errno.
  */
 int record_sweep(struct journal *j, const struct pcidev_list *l, bool gone_only,
 		 char ***ret_cleared)
@@ -164,12 +222,23 @@ int record_sweep(struct journal *j, const struct pcidev_list *l, bool gone_only,
 		char file[PATH_MAX], reason[JOURNAL_WHY_MAX];
 		struct journal_device rec;
 
-		r = check(j, l, v[i].bdf, &rec, file, sizeof(file), reason, sizeof(reason));
-		if (r == 0 || r == -ENOENT || (gone_only && r != -ENODEV))
+		if (v[i].newer)
 			continue;
-		if (r == -ENOMEM)
-			return r;
-		r = journal_del(j, v[i].bdf);
+		if (!v[i].bdf[0]) {
+			/* not a record's name: only its own name can remove it */
+			if (gone_only)
+				continue;
+			(void)journal_record_path(j, v[i].file, file, sizeof(file));
+			snprintf(reason, sizeof(reason), "%s", v[i].bad);
+		} else {
+			r = check(j, l, v[i].bdf, &rec, file, sizeof(file), reason, sizeof(reason));
+			if (r == 0 || r == -ENOENT || r == -EPROTONOSUPPORT ||
+			    (gone_only && r != -ENODEV))
+				continue;
+			if (r == -ENOMEM)
+				return r;
+		}
+		r = journal_del(j, v[i].bdf[0] ? v[i].bdf : v[i].file);
 		if (r < 0 ? asprintf(&out[k], "%s: %s, but it cannot be removed: %s", file, reason,
 				     strerror(-r)) < 0
 			  : asprintf(&out[k], "the record %s: %s", file, reason) < 0) {

@@ -19,5 +19,7 @@ int record_check(struct journal *j, const struct pcidev_list *l, const char *bdf
 		 struct journal_device *ret, char *why, size_t size);
 int record_check_txn(struct journal *j, const struct journal_txn *t,
 		     const struct pcidev_list *l, char *why, size_t size);
+int record_prune_txn(struct journal_txn *t, const struct pcidev_list *l,
+		     const char *different_at, char ***ret_notes);
 int record_sweep(struct journal *j, const struct pcidev_list *l, bool gone_only,
 		 char ***ret_cleared);

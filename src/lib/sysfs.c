@@ -754,3 +754,196 @@ int sysfs_open_sub(struct sysfs *s, struct sysfs **ret, const char *fmt, ...)
 	*ret = sub;
 	return 0;
 }
+
+/* ---- device nodes below a device --------------------------------------- */
+
+#define NODES_DEPTH_MAX 10
+#define NODES_DIRS_MAX 4096
+
+/* "0000:00:1f.0": a PCI function's directory (a bridge's children stop the walk). */
+static bool is_pci_dir(const char *name)
+{
+	unsigned int dom, bus, slot, fn;
+	char end;
+
+	return sscanf(name, "%4x:%2x:%2x.%1x%c", &dom, &bus, &slot, &fn, &end) == 4 &&
+	       strlen(name) == 12;
+}
+
+/* The value after KEY= in an uevent text, in BUF ("" if absent). */
+static void uevent_value(const char *text, const char *key, char *buf, size_t size)
+{
+	size_t kl = strlen(key);
+
+	buf[0] = '\0';
+	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		if (strncmp(l, key, kl) || l[kl] != '=')
+			continue;
+		snprintf(buf, size, "%.*s", (int)strcspn(l + kl + 1, "\n"), l + kl + 1);
+		return;
+	}
+}
+
+/* Read a small file NAME of the directory DIRFD (no symlink followed) into BUF. */
+static int read_small_at(int dirfd, const char *name, char *buf, size_t size)
+{
+	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	size_t len;
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	r = read_fd(fd, buf, size - 1, &len);
+	if (r < 0)
+		return r;
+	buf[len] = '\0';
+	return (int)len;
+}
+
+struct nodes_walk {
+	struct sysfs_node *v;
+	size_t n, alloc, dirs;
+};
+
+static int node_at(struct nodes_walk *w, int dirfd, const char *rel, const char *name)
+{
+	char dev[32], uevent[1024], sub[PATH_MAX], devtype[32];
+	struct sysfs_node *nd;
+	unsigned int maj, min;
+	ssize_t k;
+
+	if (read_small_at(dirfd, "dev", dev, sizeof(dev)) < 0 ||
+	    sscanf(dev, "%u:%u", &maj, &min) != 2)
+		return 0;
+	if (read_small_at(dirfd, "uevent", uevent, sizeof(uevent)) < 0)
+		uevent[0] = '\0';
+	if (w->n == w->alloc) {
+		size_t na = w->alloc ? w->alloc * 2 : 8;
+		struct sysfs_node *nv = realloc(w->v, na * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		w->v = nv;
+		w->alloc = na;
+	}
+	nd = &w->v[w->n++];
+	*nd = (struct sysfs_node){ .major = maj, .minor = min };
+	snprintf(nd->path, sizeof(nd->path), "%s", rel);
+	snprintf(nd->name, sizeof(nd->name), "%s", name);
+	uevent_value(uevent, "DEVNAME", nd->devname, sizeof(nd->devname));
+	uevent_value(uevent, "DEVTYPE", devtype, sizeof(devtype));
+	/* block: its subsystem link says so; a recorded tree has only DEVTYPE */
+	k = readlinkat(dirfd, "subsystem", sub, sizeof(sub) - 1);
+	if (k > 0) {
+		const char *base;
+
+		sub[k] = '\0';
+		base = strrchr(sub, '/');
+		nd->block = streq(base ? base + 1 : sub, "block");
+	} else {
+		nd->block = streq(devtype, "disk") || streq(devtype, "partition");
+	}
+	return 0;
+}
+
+static int walk_nodes(struct nodes_walk *w, int dirfd, const char *rel, const char *name,
+		      int depth)
+{
+	_cleanup_strv_free_ char **subs = NULL;
+	size_t n = 0, alloc = 0;
+	struct dirent *de;
+	DIR *d;
+	int r, fd;
+
+	if (depth > NODES_DEPTH_MAX || ++w->dirs > NODES_DIRS_MAX)
+		return 0;
+	if (depth > 0) {
+		r = node_at(w, dirfd, rel, name);
+		if (r < 0)
+			return r;
+	}
+	fd = dup(dirfd);
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	rewinddir(d);
+	for (errno = 0; (de = readdir(d)); errno = 0) {
+		bool dir = de->d_type == DT_DIR;
+		struct stat st;
+
+		if (streq(de->d_name, ".") || streq(de->d_name, "..") || is_pci_dir(de->d_name) ||
+		    streq(de->d_name, "power"))
+			continue;
+		if (de->d_type == DT_UNKNOWN)
+			dir = fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			      S_ISDIR(st.st_mode);
+		if (!dir)
+			continue;
+		if (n + 2 > alloc) {
+			size_t na = alloc ? alloc * 2 : 8;
+			char **nv = realloc(subs, na * sizeof(*nv));
+
+			if (!nv) {
+				closedir(d);
+				return -ENOMEM;
+			}
+			subs = nv;
+			alloc = na;
+		}
+		subs[n] = strdup(de->d_name);
+		if (!subs[n]) {
+			closedir(d);
+			return -ENOMEM;
+		}
+		subs[++n] = NULL;
+	}
+	closedir(d);
+	if (!subs)
+		return 0;
+	qsort(subs, n, sizeof(*subs), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_close_ int sfd = openat(dirfd, subs[i],
+						 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		char srel[PATH_MAX];
+
+		if (sfd < 0)
+			continue; /* gone, or replaced by a symlink meanwhile */
+		if (join_path(srel, sizeof(srel), rel, subs[i]) < 0)
+			continue;
+		r = walk_nodes(w, sfd, srel, subs[i], depth + 1);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/*
+ * Every class device below the device directory DIR (relative to the
+ * root; symlinks are not followed, and a child PCI function's directory
+ * ends the walk) that has a "dev" attribute: its MAJOR:MINOR, its uevent's
+ * DEVNAME and whether it is a block device. Returns the count or -errno;
+ * *ret (free() it) is sorted by path.
+ */
+int sysfs_find_nodes(struct sysfs *s, struct sysfs_node **ret, const char *fmt, ...)
+{
+	struct nodes_walk w = { 0 };
+	_cleanup_close_ int fd = -1;
+	char path[PATH_MAX];
+	int r;
+
+	FORMAT_PATH(path, fmt);
+	fd = open_beneath(s, path, O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return fd;
+	r = walk_nodes(&w, fd, path, "", 0);
+	if (r < 0) {
+		free(w.v);
+		return r;
+	}
+	*ret = w.v;
+	return (int)w.n;
+}

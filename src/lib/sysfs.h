@@ -42,3 +42,14 @@ bool sysfs_exists(struct sysfs *s, const char *fmt, ...) _printf_(2, 3);
 bool sysfs_is_dir(struct sysfs *s, const char *fmt, ...) _printf_(2, 3);
 int sysfs_list_dir(struct sysfs *s, char ***ret, const char *fmt, ...) _printf_(3, 4);
 int sysfs_write(struct sysfs *s, const char *path, const char *value);
+
+/* A class device with a device node, below a device (sysfs_find_nodes()). */
+struct sysfs_node {
+	char path[512];		/* its directory, relative to the root */
+	char name[64];		/* its directory's name: card0, nvme0n1, vfio0 */
+	char devname[128];	/* uevent DEVNAME: dri/card0 ("" if none) */
+	unsigned int major, minor;
+	bool block;
+};
+int sysfs_find_nodes(struct sysfs *s, struct sysfs_node **ret, const char *fmt, ...)
+	_printf_(3, 4);

@@ -11,6 +11,7 @@
 # (FIXTURE "-" drops the --sysfs-root and --modules-dir options) and compares
 # stdout, "--- stderr ---", stderr and "--- exit N ---" with
 # tests/cli/expected/NAME.out.  UPDATE=1 rewrites the expected files instead.
+# A case with --json must print JSON in strict UTF-8 (python3), or nothing.
 # ARGS are split on blanks and never glob-expanded.  Run from the top directory.
 set -u
 
@@ -52,6 +53,17 @@ while read -r name fixture args; do
 	"$PCIBIND" $roots --pci-ids "$PCI_IDS" $args \
 		>"$tmp/stdout" 2>"$tmp/stderr" </dev/null
 	rc=$?
+	# --json output is JSON in strict UTF-8, whatever bytes the fixture holds
+	case " $args " in
+	*" --json "* | *" -j "*)
+		if [ -s "$tmp/stdout" ] && ! python3 -c 'import json, sys
+json.loads(sys.stdin.buffer.read().decode("utf-8", "strict"))' <"$tmp/stdout" 2>"$tmp/json-error"; then
+			echo "FAIL $name (--json printed what is not JSON in UTF-8: $(tail -n 1 "$tmp/json-error"))"
+			fail=$((fail + 1))
+			continue
+		fi
+		;;
+	esac
 	{
 		cat "$tmp/stdout"
 		echo "--- stderr ---"

@@ -3,7 +3,7 @@
 # 'pcibind boot' on fixtures with the fake kernel: what the command line and
 # the policy choose ends on the stub with origin boot, keep wins, rd.pcibind=0
 # and a pciback target on a non-Xen kernel leave everything alone, bad items
-# are reported one by one, and boot always exits 0.
+# are reported one by one (escaped), and boot always exits 0.
 . tests/engine/lib.sh
 # fresh FIXTURE: a new copy in $w
 fresh() {
@@ -79,6 +79,14 @@ check policy-boot-yes [ "$(drv 0000:00:1f.6)" = pci-stub ]
 fresh laptop
 boot "rd.pcibind.seize=network --dry-run-is-not-an-option" --dry-run
 check dry-run-changes-nothing [ "$(drv 0000:00:1f.6)" = e1000e ]
+
+# The command line is text from outside (issue 19.4): an item with terminal
+# escapes and a 0xff byte reaches the kernel log escaped, with its key.
+fresh laptop
+boot "$(printf 'rd.pcibind.seize=network,\033]0;x\007\033[2J\377')"; check hostile-exit-0 [ $? -eq 0 ]
+check hostile-item-escaped logged '\\e]0;x\\x07\\e\[2J\\xff'
+check hostile-log-plain sh -c "! LC_ALL=C grep -q '[[:cntrl:]]' '$w/kmsg' && iconv -f UTF-8 -t UTF-8 '$w/kmsg' >/dev/null"
+check hostile-nic-seized [ "$(drv 0000:00:1f.6)" = pciback ]
 
 # qemu-q35: recorded from a non-Xen kernel; pciback must leave it alone.
 fresh qemu-q35

@@ -65,10 +65,14 @@ scenario() { # scenario NAME "SETUP ARGS" "ARGS" [EXIT-ON-FAULT]
 	rm -rf "$base"; mkdir -p "$base"
 	cp -a "$src/sys" "$base/sys"
 	sh tests/engine/prep.sh "$base/sys" "$src/fixture.aliases"
-	if [ -n "$setup" ]; then
+	# SETUP: pcibind commands separated by ';'
+	rest=$setup
+	while [ -n "$rest" ]; do
+		one=${rest%%;*}
+		case $rest in *\;*) rest=${rest#*;} ;; *) rest= ;; esac
 		# shellcheck disable=SC2086
-		pb "$base" $setup >/dev/null 2>&1 || { bad "$name: setup '$setup' failed"; return; }
-	fi
+		pb "$base" $one >/dev/null 2>&1 || { bad "$name: setup '$one' failed"; return; }
+	done
 	mkdir -p "$base/state/devices"
 	snapshot "$base" "$work/base.tree"
 
@@ -132,15 +136,20 @@ scenario() { # scenario NAME "SETUP ARGS" "ARGS" [EXIT-ON-FAULT]
 }
 
 make -s "$fake" "$tool" >/dev/null || exit 1
-# 00:1f.6 shares IOMMU group 12 with 1f.3 and 1f.4: vfio-pci takes the whole group.
-scenario seize-vfio "" "seize --driver vfio-pci --group -o no-strict-reset 00:1f.6"
+# 00:1f.6 shares IOMMU group 12 with 1f.3 and the SMBus 1f.4: --group never takes
+# the SMBus, so the group is viable only once it is on pci-stub; then vfio-pci
+# takes the rest of the group.
+smbus="seize --driver pci-stub -o no-strict-reset 00:1f.4"
+scenario seize-vfio "$smbus" "seize --driver vfio-pci --group -o no-strict-reset 00:1f.6"
 scenario seize-pciback-permissive "" "seize --driver pciback -o permissive 00:1f.6"
 scenario seize-usb-slot "" "seize --driver pciback --all-functions 00:1d.0"
-scenario release "seize --driver vfio-pci --group -o no-strict-reset 00:1f.6" "release 00:1f.6"
+scenario release "$smbus;seize --driver vfio-pci --group -o no-strict-reset 00:1f.6" \
+	"release 00:1f.6"
 scenario release-usb-slot "seize --driver pciback --all-functions 00:1d.0" \
 	"release --all-functions -o no-strict-reset 00:1d.7"
 scenario release-unloaded-native "" "release 02:00.0"
-scenario move-stub "seize --driver vfio-pci --group -o no-strict-reset 00:1f.6" "seize --driver pci-stub 00:1f.6"
+scenario move-stub "$smbus;seize --driver vfio-pci --group -o no-strict-reset 00:1f.6" \
+	"seize --driver pci-stub 00:1f.6"
 # boot never fails the boot (exit 0), but a slot it could not move is as before.
 printf 'rd.pcibind.seize=00:1d.0,00:1d.1,00:1d.2,00:1d.7 rd.pcibind.driver=pci-stub\n' >"$work/cmdline-usb"
 printf 'rd.pcibind.seize=00:1f.6\n' >"$work/cmdline-nic"

@@ -76,6 +76,23 @@ mk long 50-x.conf 644 "[r]
 match-class = $(head -c 300 /dev/zero | tr '\0' 'x')"
 expect long-line 6 "50-x.conf:2: line longer than" pb --policy-dir "$work/long" seize 00:1f.6 --dry-run
 
+# Files inih would read as other rules than they show (issue 19.5): CR-only
+# line ends, CRLF mixed with LF, a key after the section's ']'. CRLF
+# throughout is read as it is.
+mk cr 50-x.conf 644 ""; printf '[r]\rmatch-address = 00:1f.6\rprotect = yes\r' >"$work/cr/50-x.conf"
+expect cr-only-line-ends 3 "50-x.conf:1: a carriage return that does not end a line" \
+	pb --policy-dir "$work/cr" seize --driver vfio-pci 00:14.0 --dry-run
+mk mixed 50-x.conf 644 ""; printf '[r]\r\nmatch-address = 00:1f.6\nprotect = yes\n' >"$work/mixed/50-x.conf"
+expect mixed-line-ends 3 "50-x.conf:2: mixed line ends (CRLF on line 1, LF on line 2)" \
+	pb --policy-dir "$work/mixed" seize --driver vfio-pci 00:14.0 --dry-run
+mk after 50-x.conf 644 "[r] match-address = 00:1f.6
+protect = yes"
+expect text-after-section 3 "50-x.conf:1: text after the section's ']' ('match-address = 00:1f.6')" \
+	pb --policy-dir "$work/after" seize --driver vfio-pci 00:14.0 --dry-run
+mk crlf 50-x.conf 644 ""; printf '[r]\r\nmatch-address = 00:1f.6\r\nprotect = yes\r\n' >"$work/crlf/50-x.conf"
+expect crlf-protects 3 "is protected (protect = yes" pb --policy-dir "$work/crlf" seize 00:1f.6 --dry-run
+expect crlf-rest-free 0 "" pb --policy-dir "$work/crlf" seize --driver vfio-pci 00:14.0 --dry-run
+
 # A configured directory that is missing, or that others could swap, is an
 # error: the protect rule the admin meant must not silently vanish.
 expect missing-policy-dir 6 "the policy directory does not exist" \
@@ -118,7 +135,7 @@ expect vendor-alone-protects 3 "is protected (protect = yes" pb --policy-dir "$w
 
 # Hostile names never form a path.
 mk empty 10-none.conf 644 "# nothing"
-expect traversal-device 2 "does not name one PCI function" \
+expect traversal-device 2 "is not the address of one PCI function" \
 	pb --policy-dir "$work/empty" seize '../../../etc' --dry-run
 expect traversal-driver 2 "not a stub" pb --policy-dir "$work/empty" seize --driver ../x 00:1f.6
 ln -s /tmp "$work/state-link"
@@ -188,6 +205,36 @@ else
 	fail=$((fail + 1)); echo "FAIL recover-txn-untouched"
 fi
 
+# Only a full address names a record (issue 19.6): "00:14.0" is shown and
+# cleared under its own name, never as 0000:00:14.0. A record a newer pcibind
+# wrote is kept, and nothing acts on its function.
+mkdir -p "$work/jnames/devices"; chmod 700 "$work/jnames" "$work/jnames/devices"
+printf 'bdf=0000:00:14.0\nid=8086:a36d\ndriver=xhci_hcd\nstub=vfio-pci\norigin=cli\nsince=1\n' \
+	>"$work/jnames/devices/00:14.0"
+printf '# pcibind device record v2\nbdf=0000:00:1f.6\nid=8086:15bb\ndriver=e1000e\nstub=vfio-pci\nshiny=1\n' \
+	>"$work/jnames/devices/0000:00:1f.6"
+chmod 600 "$work/jnames/devices/"*
+jn() { pb --policy-dir "$work/empty" --state-dir "$work/jnames" "$@"; }
+expect_out record-own-name 0 "-  00:14.0  UNUSABLE RECORD $work/jnames/devices/00:14.0: its name is not a record's" \
+	jn status
+if grep -q '0000:00:14.0  UNUSABLE' "$work/out"; then
+	fail=$((fail + 1)); echo "FAIL record-not-canonicalised: $(cat "$work/out")"
+else
+	pass=$((pass + 1)); echo "ok record-not-canonicalised"
+fi
+expect_out record-newer-status 0 "RECORD OF A NEWER PCIBIND $work/jnames/devices/0000:00:1f.6: a newer pcibind wrote it (device record v2" \
+	jn status
+expect record-newer-seize 3 "the record $work/jnames/devices/0000:00:1f.6: a newer pcibind wrote it" \
+	jn seize --driver vfio-pci 00:1f.6 --dry-run
+expect record-newer-release 3 "a newer pcibind wrote it" jn release 00:1f.6 --dry-run
+expect recover-clears-own-name 0 "cleared the record $work/jnames/devices/00:14.0: its name is not a record's" \
+	jr --state-dir "$work/jnames" recover
+if [ ! -e "$work/jnames/devices/00:14.0" ] && [ -e "$work/jnames/devices/0000:00:1f.6" ]; then
+	pass=$((pass + 1)); echo "ok recover-keeps-newer"
+else
+	fail=$((fail + 1)); echo "FAIL recover-keeps-newer: $(ls "$work/jnames/devices")"
+fi
+
 # A driver folder that is a symlink out of the sysfs root (to a decoy beside
 # it): nothing is written through it, and the command fails.
 esc=$work/esc
@@ -204,6 +251,64 @@ if [ -s "$esc/decoy/unbind" ]; then
 else
 	pass=$((pass + 1)); echo "ok symlink-escape-decoy"
 fi
+
+# Text pcibind did not write reaches the terminal escaped (issue 19.4), and
+# --json stays UTF-8: a journal line with terminal escapes and a 0xff byte,
+# and on the vfio fixture pid 666, whose name is such bytes, holding the
+# group of a function a record names (tests/fixtures/proc/vfio/666).
+plain() { # plain NAME CMD...: no control byte but newlines, and UTF-8, on stdout and stderr
+	name=$1
+	shift
+	"$@" >"$work/out" 2>"$work/err"
+	if LC_ALL=C grep -q '[[:cntrl:]]' "$work/out" "$work/err" ||
+		! iconv -f UTF-8 -t UTF-8 "$work/out" >/dev/null 2>&1 ||
+		! iconv -f UTF-8 -t UTF-8 "$work/err" >/dev/null 2>&1; then
+		fail=$((fail + 1)); echo "FAIL $name: raw control bytes, or bytes that are not UTF-8:"
+		cat -v "$work/out" "$work/err" | sed 's/^/  /'
+	else
+		pass=$((pass + 1)); echo "ok $name"
+	fi
+}
+utf8_json() { # utf8_json NAME CMD...: stdout is JSON in strict UTF-8
+	name=$1
+	shift
+	"$@" >"$work/out" 2>"$work/err"
+	if python3 -c 'import json, sys
+json.loads(sys.stdin.buffer.read().decode("utf-8", "strict"))' <"$work/out" 2>"$work/json-error"; then
+		pass=$((pass + 1)); echo "ok $name"
+	else
+		fail=$((fail + 1)); echo "FAIL $name: $(tail -n 1 "$work/json-error")"
+	fi
+}
+mkdir -p "$work/jtext/devices"; chmod 700 "$work/jtext" "$work/jtext/devices"
+printf 'bdf=0000:00:14.0\n\033]0;x\007\377=1\n' >"$work/jtext/devices/0000:00:14.0"
+chmod 600 "$work/jtext/devices/0000:00:14.0"
+expect_out journal-text-escaped 0 "it is not a pcibind record (bad line '\\e]0;x\\x07\\xff')" \
+	pb --policy-dir "$work/empty" --state-dir "$work/jtext" status
+plain journal-text-status pb --policy-dir "$work/empty" --state-dir "$work/jtext" status
+utf8_json journal-text-status-json pb --policy-dir "$work/empty" --state-dir "$work/jtext" --json status
+plain journal-text-refusal pb --policy-dir "$work/empty" --state-dir "$work/jtext" seize --driver vfio-pci \
+	00:14.0 --dry-run
+vx=$BUILD/fixtures/vfio
+mkdir -p "$work/vstate/devices"; chmod 700 "$work/vstate" "$work/vstate/devices"
+printf 'bdf=0000:0a:00.0\nid=1af4:1041\ndriver=virtio-pci\nmodule=virtio_pci\nstub=vfio-pci\norigin=cli\nsince=1700000000\n' \
+	>"$work/vstate/devices/0000:0a:00.0"
+chmod 600 "$work/vstate/devices/0000:0a:00.0"
+vs() {
+	"$PCIBIND" --sysfs-root "$vx/sys" --modules-dir "$vx/modules" --pci-ids tests/fixtures/hostile/pci.ids \
+		--proc-root tests/fixtures/proc/vfio --policy-dir "$work/empty" --state-dir "$work/vstate" "$@"
+}
+expect_out status-in-use-escaped 0 'in use by pid 666 (\e]0;x\x07\e[2J\xff)' vs status
+plain status-in-use-plain vs status
+utf8_json status-in-use-json vs --json status
+plain show-in-use-plain vs show 0a:00.0
+utf8_json show-in-use-json vs --json show 0a:00.0
+plain list-names-plain vs list
+plain explain-in-use-plain vs explain 0a:00.0
+plain refusal-in-use-plain vs release 0a:00.0 --dry-run
+expect refusal-in-use-escaped 3 'in use by pid 666 (\e]0;x\x07\e[2J\xff)' vs release 0a:00.0 --dry-run
+plain doctor-in-use-plain vs doctor
+utf8_json doctor-in-use-json vs --json doctor
 
 echo "hostile input: $((pass + fail)) cases, $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

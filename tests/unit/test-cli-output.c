@@ -4,6 +4,7 @@
 
 #include <json.h>
 
+#include "log.h"
 #include "output.h"
 
 /* An in-memory stdout for one printer. */
@@ -223,6 +224,48 @@ static void test_json_escaping(void **state)
 	capture_free(&c);
 }
 
+/*
+ * A string from outside that is not UTF-8 (a process name with 0xff, a
+ * stray continuation byte, an overlong form, a surrogate, a cut sequence)
+ * still makes valid JSON: each such byte is U+FFFD; valid UTF-8 stays.
+ */
+static void test_json_invalid_utf8(void **state)
+{
+	static const char comm[] = "\x1b]0;x\x07\x1b[2J\xff";
+	struct capture c;
+	json_object *j;
+
+	(void)state;
+	capture_begin(&c, true);
+	out_string(c.o, "comm", NULL, comm);
+	out_string(c.o, "mixed", NULL,
+		   "a\x80"
+		   "b\xc0\xaf"
+		   "c\xed\xa0\x80"
+		   "d\xe2\x82"
+		   "\xc3\xa9");
+	out_stringf(c.o, "in_use", NULL, "in use by pid 666 (%s)", comm);
+	out_begin_array(c.o, "list", NULL);
+	out_string(c.o, NULL, NULL, "\xfe\xff");
+	out_end_array(c.o);
+	j = parse_json(capture_end(&c));
+	assert_true(out_utf8_valid(c.buf));
+	/* json-c quotes the control bytes; the 0xff is U+FFFD */
+	assert_non_null(strstr(c.buf, "\"\\u001b]0;x\\u0007\\u001b[2J\xef\xbf\xbd\""));
+	assert_string_equal(member_string(j, "comm"), "\x1b]0;x\x07\x1b[2J\xef\xbf\xbd");
+	assert_string_equal(member_string(j, "mixed"), "a\xef\xbf\xbd"
+						       "b\xef\xbf\xbd\xef\xbf\xbd"
+						       "c\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+						       "d\xef\xbf\xbd\xef\xbf\xbd\xc3\xa9");
+	assert_string_equal(member_string(j, "in_use"),
+			    "in use by pid 666 (\x1b]0;x\x07\x1b[2J\xef\xbf\xbd)");
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(
+				    member(j, "list", json_type_array), 0)),
+			    "\xef\xbf\xbd\xef\xbf\xbd");
+	json_object_put(j);
+	capture_free(&c);
+}
+
 static void test_json_empty(void **state)
 {
 	struct capture c;
@@ -344,27 +387,31 @@ static void test_text_array_of_objects(void **state)
  * The printer writes the document as it goes; the bytes must be those
  * json-c prints for the same tree (JSON_C_TO_STRING_PRETTY | _SPACED |
  * _NOSLASHESCAPE, what pcibind printed before and the goldens hold): nested
- * and empty objects and arrays, nulls in arrays, and every byte 1..255 in a
- * key and a value.
+ * and empty objects and arrays, nulls in arrays, every ASCII byte 1..127 in a
+ * key and a value, and valid UTF-8 of two, three and four bytes. (Bytes that
+ * are not UTF-8 do not reach json-c: test_json_invalid_utf8.)
  */
 static void test_json_same_bytes_as_json_c(void **state)
 {
 	static const char *const keys[] = { "k0", "k1", "k2" };
 	json_object *root = json_object_new_object(), *arr, *obj, *inner;
-	static char all[256]; /* a key lives as long as the program (output.h) */
+	static const char utf8[] = "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80";
+	static char all[128]; /* a key lives as long as the program (output.h) */
 	struct capture c;
 	const char *want;
 
 	(void)state;
-	for (int i = 1; i < 256; i++)
+	for (int i = 1; i < 128; i++)
 		all[i - 1] = (char)i;
-	all[255] = '\0';
+	all[127] = '\0';
 
 	capture_begin(&c, true);
 	out_string(c.o, "name", NULL, "a/b \"q\" \\ tab\t");
 	json_object_object_add(root, "name", json_object_new_string("a/b \"q\" \\ tab\t"));
 	out_string(c.o, all, NULL, all);
 	json_object_object_add(root, all, json_object_new_string(all));
+	out_string(c.o, "utf8", NULL, utf8);
+	json_object_object_add(root, "utf8", json_object_new_string(utf8));
 	out_int(c.o, "neg", NULL, -42);
 	json_object_object_add(root, "neg", json_object_new_int64(-42));
 	out_int(c.o, "big", NULL, 1LL << 62);
@@ -490,6 +537,185 @@ static void test_stream_then_member_fails(void **state)
 	capture_free(&c);
 }
 
+/* ---- escaping ------------------------------------------------------------ */
+
+static void check_escape(const char *in, unsigned int flags, const char *want)
+{
+	_cleanup_free_ char *got = out_escape(in, flags);
+	_cleanup_free_ char *again = NULL;
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f;
+
+	assert_non_null(got);
+	if (strcmp(got, want))
+		fail_msg("out_escape(\"%s\"): \"%s\", expected \"%s\"", want, got, want);
+	/* the escaped text is plain: escaping it again changes nothing */
+	again = out_escape(got, flags);
+	assert_string_equal(again, got);
+	/* out_fputs_escaped() writes the same */
+	f = open_memstream(&buf, &size);
+	assert_non_null(f);
+	out_fputs_escaped(in, flags, f);
+	assert_int_equal(fclose(f), 0);
+	assert_string_equal(buf, want);
+	free(buf);
+}
+
+/* Control bytes, C1 and bidi controls, bytes that are not UTF-8: escaped; the rest stays. */
+static void test_escape(void **state)
+{
+	(void)state;
+	check_escape("", 0, "");
+	check_escape("qemu-system-x86", 0, "qemu-system-x86");
+	check_escape("/mnt/a b\\c", 0, "/mnt/a b\\c");
+	/* a process name that retitles and clears the terminal, and a 0xff */
+	check_escape("\x1b]0;x\x07\x1b[2J\xff", 0, "\\e]0;x\\x07\\e[2J\\xff");
+	check_escape("a\nb\tc\rd\x01\x1f\x7f", 0, "a\\nb\\tc\\rd\\x01\\x1f\\x7f");
+	check_escape("two\nlines\r\n", OUT_ESCAPE_KEEP_NEWLINE, "two\nlines\\r\n");
+	/* valid UTF-8 passes: two, three and four bytes */
+	check_escape("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 0,
+		     "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+	/* C1 controls (CSI U+009B), right-to-left override, line separator */
+	check_escape("\xc2\x9b"
+		     "2J",
+		     0, "\\u009b2J");
+	check_escape("\xc2\x80\xc2\x9f\xc2\xa0", 0, "\\u0080\\u009f\xc2\xa0");
+	check_escape("a\xe2\x80\xae"
+		     "b\xe2\x80\xa8"
+		     "c\xe2\x81\xa6"
+		     "d\xd8\x9c",
+		     0, "a\\u202eb\\u2028c\\u2066d\\u061c");
+	/* not UTF-8: stray continuation, overlong, surrogate, beyond U+10FFFF, cut short */
+	check_escape("\x80", 0, "\\x80");
+	check_escape("\xc0\xaf\xc1\xbf", 0, "\\xc0\\xaf\\xc1\\xbf");
+	check_escape("\xe0\x80\xaf", 0, "\\xe0\\x80\\xaf");
+	check_escape("\xed\xa0\x80", 0, "\\xed\\xa0\\x80");
+	check_escape("\xf4\x90\x80\x80", 0, "\\xf4\\x90\\x80\\x80");
+	check_escape("\xf5\x80", 0, "\\xf5\\x80");
+	check_escape("\xe2\x82", 0, "\\xe2\\x82");
+	check_escape("\xe2\x82x", 0, "\\xe2\\x82x");
+	check_escape("\xf0\x9f\x98", 0, "\\xf0\\x9f\\x98");
+}
+
+static void test_utf8(void **state)
+{
+	char *s;
+
+	(void)state;
+	assert_true(out_utf8_valid(""));
+	assert_true(out_utf8_valid("ascii \x1b control"));
+	assert_true(out_utf8_valid("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf"));
+	assert_false(out_utf8_valid("\xff"));
+	assert_false(out_utf8_valid("\xc3"));
+	assert_false(out_utf8_valid("\xc0\x80"));
+	assert_false(out_utf8_valid("\xed\xbf\xbf"));
+	assert_false(out_utf8_valid("\xf4\x90\x80\x80"));
+	s = out_utf8("ok\xff\xc3\xa9\xc3");
+	assert_string_equal(s, "ok\xef\xbf\xbd\xc3\xa9\xef\xbf\xbd");
+	assert_true(out_utf8_valid(s));
+	free(s);
+}
+
+/* out_printf(): the string arguments escaped, the format and numbers as printf does them. */
+static void test_printf(void **state)
+{
+	char *buf = NULL, *s = NULL, want[256];
+	size_t size = 0;
+	FILE *f;
+
+	(void)state;
+	f = open_memstream(&buf, &size);
+	assert_non_null(f);
+	assert_int_equal(out_printf(f, "%s: in use by pid %d (%s)\n", "0000:06:00.0", 666,
+				    "\x1b]0;x\x07\x1b[2J\xff"),
+			 0);
+	assert_int_equal(out_printf(f, "[%-6s|%6s|%.2s|%*s|%-*s|%c%c]\n", "ab", "\x07", "xyz", 3,
+				    "a", 3, "b", 'q', '\x1b'),
+			 0);
+	assert_int_equal(out_printf(f,
+				    "%zu %zd %lld %llx %lu %ld %u %x %X %o %05d %+d %hhu %hd "
+				    "%jd %td %.3f %g %e %Lf %p %%\n",
+				    (size_t)7, (ssize_t)-7, -8LL, 0xabcdefULL, 9UL, -10L, 11U, 255U,
+				    255U, 8U, 42, 5, (unsigned char)200, (short)-3, (intmax_t)-12,
+				    (ptrdiff_t)13, 1.5, 0.25, 1e10, (long double)2.5,
+				    (void *)0x1234),
+			 0);
+	assert_int_equal(fclose(f), 0);
+	snprintf(
+		want, sizeof(want),
+		"%zu %zd %lld %llx %lu %ld %u %x %X %o %05d %+d %hhu %hd %jd %td %.3f %g %e %Lf %p "
+		"%%\n",
+		(size_t)7, (ssize_t)-7, -8LL, 0xabcdefULL, 9UL, -10L, 11U, 255U, 255U, 8U, 42, 5,
+		(unsigned char)200, (short)-3, (intmax_t)-12, (ptrdiff_t)13, 1.5, 0.25, 1e10,
+		(long double)2.5, (void *)0x1234);
+	assert_true(asprintf(&s,
+			     "0000:06:00.0: in use by pid 666 (\\e]0;x\\x07\\e[2J\\xff)\n"
+			     "[ab    |  \\x07|xy|  a|b  |q\\e]\n%s",
+			     want) > 0);
+	assert_string_equal(buf, s);
+	free(s);
+	free(buf);
+}
+
+/* Text mode: out_string(), out_stringf() and out_textf() escape what they print. */
+static void test_text_escaped(void **state)
+{
+	static const char comm[] = "\x1b]0;x\x07\x1b[2J\xff";
+	struct capture c;
+
+	(void)state;
+	capture_begin(&c, false);
+	out_stringf(c.o, "in_use", "In use:", "in use by pid 666 (%s)", comm);
+	out_string(c.o, "driver", "Driver:", "vfio-pci\n\x1b[31mFAKE");
+	out_begin_array(c.o, "mounts", "Mounts:");
+	out_string(c.o, NULL, NULL, "/mnt/\x1b]0;x\x07");
+	out_string(c.o, NULL, NULL, "/home");
+	out_end_array(c.o);
+	out_begin_array(c.o, "slot_functions", "Slot functions:");
+	out_begin_object(c.o, NULL);
+	out_string(c.o, "address", NULL, "0000:00:1d.0");
+	out_string(c.o, "driver", NULL, "\x9b");
+	out_end_object(c.o);
+	out_end_array(c.o);
+	out_textf(c.o, "%s  %s", "dom0:06_00.0",
+		  "\xe2\x80\xae"
+		  "evil");
+	assert_string_equal(capture_end(&c),
+			    "In use:            in use by pid 666 (\\e]0;x\\x07\\e[2J\\xff)\n"
+			    "Driver:            vfio-pci\\n\\e[31mFAKE\n"
+			    "Mounts:            /mnt/\\e]0;x\\x07, /home\n"
+			    "Slot functions:    0000:00:1d.0  \\x9b\n"
+			    "dom0:06_00.0  \\u202eevil\n");
+	capture_free(&c);
+}
+
+static char *sunk;
+
+static void sink(void *userdata, int level, const char *msg)
+{
+	(void)userdata;
+	(void)level;
+	free(sunk);
+	sunk = strdup(msg);
+}
+
+/* The logger escapes its whole message: the refusal quotes a process name. */
+static void test_log_escaped(void **state)
+{
+	(void)state;
+	log_set_sink(sink, NULL);
+	assert_int_equal(log_error("release refused: in use by pid 666 (%s)", "\x1b]0;x\x07\xff"),
+			 0);
+	assert_string_equal(sunk, "release refused: in use by pid 666 (\\e]0;x\\x07\\xff)");
+	assert_int_equal(log_error_errno(-EBUSY, "mounted on %s", "/mnt/\x1b[2J"), -EBUSY);
+	assert_string_equal(sunk, "mounted on /mnt/\\e[2J: Device or resource busy");
+	log_continue(LOG_ERR, "  rules: [%s]", "\x07");
+	assert_string_equal(sunk, "  rules: [\\x07]");
+	log_set_sink(NULL, NULL);
+	sunk = mfree(sunk);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -497,6 +723,7 @@ int main(void)
 		cmocka_unit_test(test_json_nested),
 		cmocka_unit_test(test_json_list_shape),
 		cmocka_unit_test(test_json_escaping),
+		cmocka_unit_test(test_json_invalid_utf8),
 		cmocka_unit_test(test_json_empty),
 		cmocka_unit_test(test_json_same_bytes_as_json_c),
 		cmocka_unit_test(test_stream_same_bytes_as_json_c),
@@ -505,6 +732,11 @@ int main(void)
 		cmocka_unit_test(test_text_labels),
 		cmocka_unit_test(test_text_arrays),
 		cmocka_unit_test(test_text_array_of_objects),
+		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_printf),
+		cmocka_unit_test(test_text_escaped),
+		cmocka_unit_test(test_log_escaped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

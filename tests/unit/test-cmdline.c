@@ -168,6 +168,17 @@ static void test_bad_items(void **state)
 	assert_non_null(strstr(r->errors[1].why, "class name"));
 }
 
+/* dracut's getargbool (dracut-lib.sh): false is exactly 0, no or off. */
+static const char *const getargbool_false[] = { "0", "no", "off" };
+static const struct {
+	const char *value; /* NULL: the bare key */
+	bool reported; /* true, with a word that it is not a boolean */
+} getargbool_true[] = {
+	{ NULL, false },   { "", false },     { "1", false }, { "yes", false }, { "on", false },
+	{ "true", false }, { "false", true }, { "n", true },  { "NO", true },	{ "Off", true },
+	{ "No", true },	   { "FALSE", true }, { "2", true },  { "y", true },
+};
+
 static void test_options(void **state)
 {
 	struct cmdline_request *r;
@@ -188,6 +199,29 @@ static void test_options(void **state)
 	assert_false(r->disabled);
 	assert_string_equal(errors(r->errors, r->n_errors), "rd.pcibind:maybe");
 	cmdline_request_free(r);
+	/* dracut's getargbool: only 0, no and off, as written, are false */
+	for (size_t i = 0; i < ELEMENTSOF(getargbool_false); i++) {
+		char text[64];
+
+		snprintf(text, sizeof(text), "rd.pcibind=%s", getargbool_false[i]);
+		r = parse(text);
+		assert_true(r->disabled);
+		assert_int_equal(r->n_errors, 0);
+		cmdline_request_free(r);
+	}
+	for (size_t i = 0; i < ELEMENTSOF(getargbool_true); i++) {
+		char text[64], want[64];
+
+		snprintf(text, sizeof(text), "rd.pcibind%s%s", getargbool_true[i].value ? "=" : "",
+			 getargbool_true[i].value ? getargbool_true[i].value : "");
+		r = parse(text);
+		if (r->disabled)
+			fail_msg("%s disabled pcibind", text);
+		snprintf(want, sizeof(want), "rd.pcibind:%s", getargbool_true[i].value);
+		assert_string_equal(errors(r->errors, r->n_errors),
+				    getargbool_true[i].reported ? want : "");
+		cmdline_request_free(r);
+	}
 
 	r = parse("rd.pcibind.driver=pciback rd.pcibind.driver=vfio_pci");
 	assert_string_equal(r->driver, "vfio-pci");
@@ -288,6 +322,32 @@ static void test_qubes(void **state)
 	assert_true(r->hide_all_usb);
 	assert_string_equal(errors(r->errors, r->n_errors), "rd.qubes.hide_all_usb:perhaps");
 	cmdline_request_free(r);
+	/* Qubes' module reads it with getargbool: false, n, NO, Off hide USB too */
+	for (size_t i = 0; i < ELEMENTSOF(getargbool_false); i++) {
+		char text[64];
+
+		snprintf(text, sizeof(text), "rd.qubes.hide_all_usb=%s", getargbool_false[i]);
+		r = parse(text);
+		assert_false(r->hide_all_usb);
+		assert_string_equal(texts(r->seize, r->n_seize), "network");
+		assert_int_equal(r->n_errors, 0);
+		cmdline_request_free(r);
+	}
+	for (size_t i = 0; i < ELEMENTSOF(getargbool_true); i++) {
+		char text[64], want[64];
+
+		snprintf(text, sizeof(text), "rd.qubes.hide_all_usb%s%s",
+			 getargbool_true[i].value ? "=" : "",
+			 getargbool_true[i].value ? getargbool_true[i].value : "");
+		r = parse(text);
+		if (!r->hide_all_usb)
+			fail_msg("%s left USB in dom0", text);
+		assert_string_equal(texts(r->seize, r->n_seize), "network usb");
+		snprintf(want, sizeof(want), "rd.qubes.hide_all_usb:%s", getargbool_true[i].value);
+		assert_string_equal(errors(r->errors, r->n_errors),
+				    getargbool_true[i].reported ? want : "");
+		cmdline_request_free(r);
+	}
 	r = parse("rd.qubes.hide_pci=00:04.0,0000_00_1c.0-00_00.0-00_00.0 rd.qubes.dom0_usb=00:1d.0");
 	assert_string_equal(texts(r->seize, r->n_seize),
 			    "00:04.0 0000_00_1c.0-00_00.0-00_00.0 network");

@@ -4,6 +4,8 @@
 
 #include "journal.h"
 #include "macro.h"
+#include "pcidev.h"
+#include "record.h"
 
 static const char good[] = "bdf=0000:00:1f.6\nid=8086:15bb\npath=00_1f.6\ndriver=e1000e\n"
 			   "module=e1000e\nstub=vfio-pci\norigin=cli\nsince=1700000000\n";
@@ -122,6 +124,74 @@ static void test_untrusted_files_named(void **state)
 	assert_string_equal(v[4].bad, "");
 }
 
+/*
+ * Only a function's full address names a record: "00:14.0" is listed under
+ * its own name (never as 0000:00:14.0) and the sweep removes it by that
+ * name. A record whose header says a newer pcibind wrote it is unusable
+ * here, named so, and kept.
+ */
+static void test_names_and_versions(void **state)
+{
+	static const char newer[] = "# pcibind device record v2\nbdf=0000:00:1f.6\nid=8086:15bb\n"
+				    "shiny=1\n";
+	struct unit_dir *d = *state;
+	_cleanup_(journal_closep) struct journal *j = open_state(d);
+	_cleanup_free_ struct journal_device *v = NULL;
+	_cleanup_strv_free_ char **cleared = NULL;
+	struct pcidev_list none = { 0 };
+	struct journal_device rec;
+	const char *e = NULL;
+	char why[RECORD_WHY_MAX], path[PATH_MAX];
+	size_t n = 0;
+
+	put_file(d, "00:14.0", "bdf=0000:00:14.0\nid=8086:a36d\n");
+	put_file(d, "0000:00:14.00", "bdf=0000:00:14.0\nid=8086:a36d\n");
+	put_file(d, "notes", "x\n");
+	put_file(d, "0000:00:1f.6", newer);
+	put_file(d, "0000:00:1d.0", "# pcibind device record v1\nbdf=0000:00:1d.0\nid=8086:2934\n");
+
+	assert_int_equal(journal_parse_device(newer, &rec, &e), -EPROTONOSUPPORT);
+	assert_string_equal(e, "device record v2");
+	assert_int_equal(journal_get_why(j, "0000:00:1f.6", &rec, why, sizeof(why)),
+			 -EPROTONOSUPPORT);
+	assert_string_equal(why, "a newer pcibind wrote it (device record v2; this one reads v1)");
+	assert_int_equal(journal_get_why(j, "0000:00:1d.0", &rec, why, sizeof(why)), 0);
+	assert_int_equal(journal_get_why(j, "0000:00:14.0", &rec, why, sizeof(why)), -ENOENT);
+
+	assert_int_equal(journal_list(j, &v, &n), 0);
+	assert_int_equal(n, 5);
+	/* the three that are no record's, under their own names, first */
+	assert_string_equal(v[0].bdf, "");
+	assert_string_equal(v[0].file, "0000:00:14.00");
+	assert_string_equal(v[1].bdf, "");
+	assert_string_equal(v[1].file, "00:14.0");
+	assert_non_null(strstr(v[1].bad, "its name is not a record's"));
+	assert_string_equal(v[2].file, "notes");
+	assert_string_equal(v[3].bdf, "0000:00:1d.0");
+	assert_string_equal(v[3].bad, "");
+	assert_string_equal(v[4].bdf, "0000:00:1f.6");
+	assert_true(v[4].newer);
+	assert_non_null(strstr(v[4].bad, "a newer pcibind wrote it"));
+	for (size_t i = 0; i < n; i++)
+		assert_string_not_equal(v[i].bdf, "0000:00:14.0");
+
+	/* recover's sweep: the misnamed ones go, by their names; the newer one stays */
+	assert_int_equal(record_sweep(j, &none, false, &cleared), 4);
+	assert_non_null(strstr(cleared[1], "/devices/00:14.0: its name is not a record's"));
+	assert_false(unit_exists(d->root, "state/devices/00:14.0"));
+	assert_false(unit_exists(d->root, "state/devices/0000:00:14.00"));
+	assert_false(unit_exists(d->root, "state/devices/notes"));
+	assert_true(unit_exists(d->root, "state/devices/0000:00:1f.6"));
+	/* 0000:00:1d.0: its function is gone (the list is empty) */
+	assert_false(unit_exists(d->root, "state/devices/0000:00:1d.0"));
+	/* and a change is refused with the file named */
+	assert_int_equal(record_check(j, &none, "0000:00:1f.6", &rec, why, sizeof(why)),
+			 -EPROTONOSUPPORT);
+	assert_non_null(strstr(why, unit_path(d->root, "state/devices/0000:00:1f.6", path)));
+	assert_non_null(strstr(why, "a newer pcibind wrote it"));
+	assert_non_null(strstr(why, "neither act on it nor remove it"));
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, unit_setup_dir, unit_teardown_dir)
@@ -130,6 +200,7 @@ int main(void)
 		cmocka_unit_test(test_check_device),
 		cmocka_unit_test(test_parse_requires_id),
 		T(test_untrusted_files_named),
+		T(test_names_and_versions),
 	};
 #undef T
 

@@ -112,6 +112,58 @@ static void test_global_error_blocks_all(void **state)
 	assert_true(policy_blocks(p, NULL, &usb, NULL));
 }
 
+/*
+ * Line ends and section lines that would make inih read other rules than
+ * the file shows are errors outside a rule (file and line): they hold up
+ * every change. CRLF throughout, and a comment after ']', are fine.
+ */
+static void test_lost_rules_fail_closed(void **state)
+{
+	static const char *const bad[] = {
+		"[protect usb]\rmatch-class = usb\rprotect = yes\r",
+		"# c\n[protect usb]\nmatch-class = usb\rprotect = yes\n",
+		"[protect usb]\r\nmatch-class = usb\nprotect = yes\n",
+		"[protect usb]\nmatch-class = usb\r\nprotect = yes\r\n",
+		"[protect usb] match-class = usb\nprotect = yes\n",
+		"[nic]\nmatch-address = 00:1f.6\n[protect usb]match-class=usb\nprotect = yes\n",
+	};
+	static const int line[] = { 1, 3, 2, 2, 1, 3 };
+	struct pcidev usb = dev(0, 0, 0x14, 0, 0x0c0330), nic = dev(0, 0, 0x1f, 6, 0x020000);
+
+	(void)state;
+	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+		_cleanup_(policy_freep) struct policy *p = parse(bad[i]);
+		const struct policy_diag *why = NULL;
+
+		if (p->n_errors != 1)
+			fail_msg("case %zu: %zu errors", i, p->n_errors);
+		assert_int_equal(p->errors[0].line, line[i]);
+		assert_string_equal(p->errors[0].file, "t.conf");
+		assert_int_equal(p->errors[0].rule, -1);
+		assert_true(policy_blocks(p, NULL, &usb, &why));
+		assert_ptr_equal(why, &p->errors[0]);
+		assert_true(policy_blocks(p, NULL, &nic, NULL));
+	}
+	{
+		_cleanup_(policy_freep) struct policy *p =
+			parse("[protect usb]\r\nmatch-class = usb\r\nprotect = yes\r\n");
+		_cleanup_(policy_freep) struct policy *q =
+			parse("[protect usb]  ; the USB controllers\nmatch-class = usb\nprotect = yes");
+		struct policy_eval e;
+
+		assert_int_equal(p->n_errors, 0);
+		assert_int_equal(q->n_errors, 0);
+		assert_int_equal(p->n_rules, 1);
+		assert_int_equal(q->n_rules, 1);
+		assert_int_equal(policy_eval(p, NULL, &usb, &e), 0);
+		assert_true(e.v.protect);
+		policy_eval_done(&e);
+		assert_int_equal(policy_eval(q, NULL, &nic, &e), 0);
+		assert_false(e.v.protect);
+		policy_eval_done(&e);
+	}
+}
+
 static bool has_error(const struct policy *p, const char *text)
 {
 	for (size_t i = 0; i < p->n_errors; i++)
@@ -204,6 +256,7 @@ int main(void)
 		cmocka_unit_test(test_bad_match_fails_closed),
 		cmocka_unit_test(test_misspelt_match_key),
 		cmocka_unit_test(test_global_error_blocks_all),
+		cmocka_unit_test(test_lost_rules_fail_closed),
 		T(test_missing_dir),
 		T(test_check_path),
 	};

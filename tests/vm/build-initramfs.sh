@@ -49,7 +49,8 @@ KVER=$(vm_kver)
 MODULES="e1000e e1000 xhci_pci ehci_pci uhci_hcd vfio-pci vfio_iommu_type1 pci-stub
 	ahci lpc_ich i2c_i801
 	xen-pciback xen-evtchn xenfs xen-gntdev xen-gntalloc xen-privcmd
-	virtio_pci virtio_net virtio_console usbhid"
+	virtio_pci virtio_net virtio_console usbhid
+	bochs snd_hda_intel snd_hda_codec_generic nvme dm_mod"
 
 # --- the cached module tree ---------------------------------------------------
 build_modules()
@@ -139,6 +140,8 @@ copy_bin "$(command -v setpci)" /usr/bin/setpci
 copy_bin "$(command -v jq)" /usr/bin/jq
 # iproute2's ip as ip-full: busybox ip has no netns (testlib's dma_check).
 copy_bin "$(readlink -f "$(command -v ip)")" /usr/bin/ip-full
+# dmsetup: a device-mapper target on the NVMe namespace (issue 20's holders).
+copy_bin "$(command -v dmsetup)" /usr/sbin/dmsetup
 cp /usr/share/misc/pci.ids "$stage/usr/share/misc/pci.ids"
 [ -x "$PCIBIND" ] && copy_bin "$PCIBIND" /usr/bin/pcibind
 [ -x "$FIXTURE_TOOL" ] && copy_bin "$FIXTURE_TOOL" /usr/bin/fixture-tool
@@ -173,9 +176,46 @@ if [ "$overlay" = 0 ] && [ "$kind" = xen ]; then
 fi
 printf '%s\n' "$kind" >"$stage/vmtest/kind"
 printf '%s\n' "$KVER" >"$stage/vmtest/kver"
+# The machine's optional parts (run-guest.sh adds them for these scenarios).
+vm_machine_of ${scenarios[@]+"${scenarios[@]}"} >"$stage/vmtest/machine"
+
+# A scenario with "# vm-needs: qemu" runs a real QEMU inside the guest (a
+# paused VM that holds a VFIO device): the binary with the libraries ldd
+# lists, its firmware and modules, about 50 MB. They go into an archive of
+# their own, cached in build/vm/guest-qemu-HASH.cpio.gz and appended (the
+# kernel unpacks concatenated archives), so only those boots pay for them.
+qemu_cpio=
+if [ ${#scenarios[@]} -gt 0 ] && grep -qx '# vm-needs: qemu' "${scenarios[@]}"; then
+	[ "$overlay" = 0 ] || die "# vm-needs: qemu: only the debian and xen kinds carry QEMU"
+	qbin=$(command -v qemu-system-x86_64) || die "no qemu-system-x86_64: install qemu-system-x86"
+	qemu_cpio=$VM_BUILD/guest-qemu-$(vm_hash "$qbin" "$(ldd "$qbin" | grep -oE "/[^ ]+")" \
+		"$(ls -lR /usr/share/qemu /usr/share/seabios /usr/lib/x86_64-linux-gnu/qemu)").cpio.gz
+	if [ ! -f "$qemu_cpio" ]; then
+		log "building $qemu_cpio"
+		qstage=$qemu_cpio.d
+		rm -rf "$qstage"
+		mkdir -p "$qstage/usr/bin" "$qstage/usr/share" "$qstage/usr/lib/x86_64-linux-gnu"
+		cp -L "$qbin" "$qstage/usr/bin/qemu-system-x86_64"
+		for lib in $(ldd "$qbin" | grep -oE '/[^ ]+'); do
+			mkdir -p "$qstage$(dirname "$lib")"
+			cp -L "$lib" "$qstage$lib"
+		done
+		# x86 firmware only: leave out other architectures' blobs.
+		cp -a /usr/share/qemu /usr/share/seabios "$qstage/usr/share/"
+		(cd "$qstage/usr/share/qemu" && rm -f openbios-* skiboot.lid slof.bin \
+			hppa-firmware.img s390-* opensbi-* palcode-* ./*.dtb npcm7xx_bootrom.bin \
+			trace-events-all)
+		cp -a /usr/lib/x86_64-linux-gnu/qemu "$qstage/usr/lib/x86_64-linux-gnu/"
+		(cd "$qstage" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) \
+			| gzip -1 >"$qemu_cpio.tmp"
+		mv "$qemu_cpio.tmp" "$qemu_cpio"
+		rm -rf "$qstage"
+	fi
+fi
 
 # Pack. newc, owned by root, gzip -1 (size matters less than time).
 (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) \
 	| gzip -1 >"$out.tmp"
+[ -z "$qemu_cpio" ] || cat "$qemu_cpio" >>"$out.tmp"
 mv "$out.tmp" "$out"
 rm -rf "$stage"

@@ -73,6 +73,13 @@ if [ ${#scenarios[@]} -eq 0 ]; then
 fi
 [ ${#scenarios[@]} -gt 0 ] || die "no scenario for kind $kind"
 iommu_arg=intel_iommu=on
+# "# vm-machine: gpu-sriov" (in any scenario of the boot) adds the GPU-shaped
+# slot and the SR-IOV NVMe PF (see the machine below); "# vm-needs: qemu"
+# (a QEMU inside the guest, build-initramfs.sh) gives the guest 2 GB.
+gpu_sriov=0
+guest_qemu=0
+if vm_machine_of "${scenarios[@]}" | grep -qx gpu-sriov; then gpu_sriov=1; fi
+if grep -qx '# vm-needs: qemu' "${scenarios[@]}"; then guest_qemu=1; fi
 for s in "${scenarios[@]}"; do
 	a=$(sed -n 's/^# vm-append: *//p' "$s")
 	[ -z "$a" ] || append="$append $a"
@@ -163,6 +170,33 @@ devices=(
 if [ -z "$iommu_arg" ]; then
 	devices=("${devices[@]:2}") # drop "-device intel-iommu,intremap=on"
 fi
+# gpu-sriov: two more root ports after the others, so buses 01..06 stay:
+# * 00:08.0 -> bus 07, a GPU-shaped slot: bochs-display at 07:00.0
+#   (multifunction, class 0380, bochs-drm, /dev/dri/card0) and its HD-audio
+#   function ich9-intel-hda at 07:00.1 (snd_hda_intel, /dev/snd/*) with a
+#   codec on a silent audio backend; one IOMMU group, one bus;
+# * 00:09.0 -> bus 08, an NVMe PF at 08:00.0 in an NVMe subsystem with
+#   SR-IOV (sriov_max_vfs=2: "echo 2 > sriov_numvfs" makes 08:00.1 and
+#   08:00.2) and one 64 MB namespace (nvme0n1) on a sparse file of the run.
+#   QEMU insists on max_ioqpairs - sriov_vq_flexible >= 2.
+if [ "$gpu_sriov" = 1 ]; then
+	truncate -s 64M "$run/nvme0n1.img"
+	# shellcheck disable=SC2054
+	devices+=(
+		-device pcie-root-port,id=rp4,bus=pcie.0,addr=08.0,chassis=6,port=6
+		-device bochs-display,bus=rp4,addr=00.0,multifunction=on,id=gpu0
+		-device ich9-intel-hda,bus=rp4,addr=00.1,id=hda0
+		-audiodev none,id=snd0
+		-device hda-duplex,bus=hda0.0,audiodev=snd0
+		-device pcie-root-port,id=rp5,bus=pcie.0,addr=09.0,chassis=7,port=7
+		-drive "if=none,id=nvm0,format=raw,file=$run/nvme0n1.img"
+		-device nvme-subsys,id=nvmsub0,nqn=pcibind-vmtest
+		-device nvme,bus=rp5,addr=00.0,id=nvme0,serial=pf0,subsys=nvmsub0,sriov_max_vfs=2,sriov_vq_flexible=8,sriov_vi_flexible=4,max_ioqpairs=12,msix_qsize=8
+		-device nvme-ns,bus=nvme0,drive=nvm0,nsid=1
+	)
+fi
+mem_debian=1024
+[ "$guest_qemu" = 1 ] && mem_debian=2048
 # shellcheck disable=SC2054,SC2206 # $VM_ACCEL is a word list
 common=(
 	$VM_ACCEL -M q35,kernel-irqchip=split -smp 2
@@ -176,7 +210,7 @@ kargs="panic=-1 oops=panic softlockup_panic=1 no_timer_check $iommu_arg loglevel
 case $kind in
 debian)
 	cpu=max; [ "$VM_KVM" = 1 ] && cpu=host
-	cmd=(qemu-system-x86_64 "${common[@]}" -cpu "$cpu" -m 1024 "${devices[@]}"
+	cmd=(qemu-system-x86_64 "${common[@]}" -cpu "$cpu" -m "$mem_debian" "${devices[@]}"
 		-kernel "/boot/vmlinuz-$KVER" -initrd "$initrd"
 		-append "console=ttyS0,115200 $kargs")
 	timeout=${timeout:-600}

@@ -7,7 +7,8 @@
 # The result channel is the second serial port (a file of its own on the
 # host, free of kernel messages) when the kernel drives it, else the console.
 # Lines: VMTEST BEGIN, then per scenario "SCENARIO name", its PASS/FAIL/SKIP
-# lines and "SUMMARY ...", "ABORT name: ..." if it died, finally VMTEST DONE.
+# lines and "SUMMARY ...", "ABORT name: ..." if it died, "TIME name SECS s"
+# (guest uptime it took, for the budget of issue 23), finally VMTEST DONE.
 
 VMTEST_OUT=/dev/console
 if [ -c /dev/ttyS1 ] && grep -q '^1: uart:16550' /proc/tty/driver/serial 2>/dev/null; then
@@ -20,7 +21,8 @@ export VMTEST_OUT VMTEST_KIND VMTEST_KVER
 
 vmtest_say() { echo "$*" >"$VMTEST_OUT"; }
 
-vmtest_say "VMTEST BEGIN kind=$VMTEST_KIND kernel=$VMTEST_KVER uptime=$(cut -d' ' -f1 /proc/uptime)"
+t0=$(cut -d' ' -f1 /proc/uptime)
+vmtest_say "VMTEST BEGIN kind=$VMTEST_KIND kernel=$VMTEST_KVER uptime=$t0"
 for s in /vmtest/scenarios/*.sh; do
 	[ -f "$s" ] || continue
 	name=$(basename "$s" .sh)
@@ -35,5 +37,8 @@ for s in /vmtest/scenarios/*.sh; do
 	) >"$VMTEST_OUT" 2>&1 </dev/null
 	rc=$?
 	[ "$rc" = 0 ] || vmtest_say "ABORT $name: scenario exited with status $rc"
+	t1=$(cut -d' ' -f1 /proc/uptime)
+	vmtest_say "TIME $name $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s"
+	t0=$t1
 done
 vmtest_say "VMTEST DONE uptime=$(cut -d' ' -f1 /proc/uptime)"

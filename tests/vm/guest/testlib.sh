@@ -214,6 +214,10 @@ sysfs_id()
 	echo "${_v#0x}:${_d#0x}"
 }
 
+# True if the machine has the optional part WORD ("# vm-machine: WORD" in a
+# scenario of this boot), e.g. gpu-sriov.
+vm_machine_has() { grep -qx "$1" /vmtest/machine 2>/dev/null; }
+
 # True if the guest is a Xen dom0.
 is_xen() { [ "$(cat /sys/hypervisor/type 2>/dev/null)" = xen ]; }
 

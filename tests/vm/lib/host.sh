@@ -76,3 +76,14 @@ vm_pick_accel()
 # Monotonic-ish seconds with a fraction, for wall times.
 vm_now() { date +%s.%N; }
 vm_elapsed() { awk -v a="$1" -v b="$(vm_now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# The machine's optional parts that SCENARIO... ask for with "# vm-machine:
+# WORD..." (one boot's scenarios together), one per line: run-guest.sh adds
+# the devices, build-initramfs.sh tells the guest (/vmtest/machine).
+vm_machine_of()
+{
+	local s
+	for s in "$@"; do
+		sed -n 's/^# vm-machine://p' "$s"
+	done | tr -s ' \t' '\n' | grep -x 'gpu-sriov' | sort -u || true
+}
