@@ -137,10 +137,10 @@ _pcibind()
 		opts="--json --help"
 		devs=$(_pcibind_devices) ;;
 	seize)
-		opts="--driver --option --all-functions --group --persistent --dry-run --json --help"
+		opts="--driver --option --all-functions --group --persistent --ignore-unreadable-holders --dry-run --json --help"
 		devs=$(_pcibind_devices) ;;
 	release | reattach)
-		opts="--to --option --all-functions --group --persistent --dry-run --json --help"
+		opts="--to --option --all-functions --group --persistent --ignore-unreadable-holders --dry-run --json --help"
 		devs=$(_pcibind_devices stub) ;;
 	explain)
 		opts="--option --driver --all-functions --group --json --help"
