@@ -80,14 +80,14 @@ expect long-line 6 "50-x.conf:2: line longer than" pb --policy-dir "$work/long" 
 # line ends, CRLF mixed with LF, a key after the section's ']'. CRLF
 # throughout is read as it is.
 mk cr 50-x.conf 644 ""; printf '[r]\rmatch-address = 00:1f.6\rprotect = yes\r' >"$work/cr/50-x.conf"
-expect cr-only-line-ends 3 "50-x.conf:1: a carriage return that does not end a line" \
+expect cr-only-line-ends 6 "50-x.conf:1: a carriage return that does not end a line" \
 	pb --policy-dir "$work/cr" seize --driver vfio-pci 00:14.0 --dry-run
 mk mixed 50-x.conf 644 ""; printf '[r]\r\nmatch-address = 00:1f.6\nprotect = yes\n' >"$work/mixed/50-x.conf"
-expect mixed-line-ends 3 "50-x.conf:2: mixed line ends (CRLF on line 1, LF on line 2)" \
+expect mixed-line-ends 6 "50-x.conf:2: mixed line ends (CRLF on line 1, LF on line 2)" \
 	pb --policy-dir "$work/mixed" seize --driver vfio-pci 00:14.0 --dry-run
 mk after 50-x.conf 644 "[r] match-address = 00:1f.6
 protect = yes"
-expect text-after-section 3 "50-x.conf:1: text after the section's ']' ('match-address = 00:1f.6')" \
+expect text-after-section 6 "50-x.conf:1: text after the section's ']' ('match-address = 00:1f.6')" \
 	pb --policy-dir "$work/after" seize --driver vfio-pci 00:14.0 --dry-run
 mk crlf 50-x.conf 644 ""; printf '[r]\r\nmatch-address = 00:1f.6\r\nprotect = yes\r\n' >"$work/crlf/50-x.conf"
 expect crlf-protects 3 "is protected (protect = yes" pb --policy-dir "$work/crlf" seize 00:1f.6 --dry-run
