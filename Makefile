@@ -41,7 +41,7 @@ HDRS := $(LIB_HDRS) $(wildcard src/cli/*.h)
 LIB_INC := -Isrc/lib
 CLI_INC := -Isrc/lib -Isrc/cli
 
-.PHONY: all deps deps-check demo demo-xen check check-fast check-unit check-headers check-gateway \
+.PHONY: all deps deps-demo deps-check demo demo-xen check check-fast check-unit check-headers check-gateway \
 	check-engine check-layers check-policy install clean
 
 all: $(BUILD)/pcibind
@@ -49,9 +49,15 @@ all: $(BUILD)/pcibind
 deps:
 	@tools/deps.sh tools/packages-build.txt
 
+# make demo: the build, and the Debian guest (no Xen, no dracut on the host).
+DEMO_PACKAGES := tools/packages-build.txt tests/vm/packages.txt
+deps-demo:
+	@tools/deps.sh $(DEMO_PACKAGES)
+
 deps-check: deps
 	@tools/deps.sh tools/packages-check.txt tests/fixtures/packages.txt \
-		tests/cli/packages.txt tests/vm/packages.txt tests/pkg/packages.txt
+		tests/cli/packages.txt tests/vm/packages.txt tests/vm/packages-xen.txt \
+		tests/vm/packages-dracut.txt tests/pkg/packages.txt
 
 $(BUILD)/obj/%.o: src/lib/%.c $(LIB_HDRS) | $(BUILD)/obj
 	$(CC) $(PB_CFLAGS) $(LIB_INC) $(CFLAGS) -c -o $@ $<
@@ -168,7 +174,7 @@ check-policy: all fixtures
 	@BUILD=$(BUILD) sh tests/policy/hostile.sh
 
 check-fast: all $(BUILD)/asan/pcibind check-headers check-gateway check-layers check-unit check-cli \
-	check-cli-asan check-engine check-policy
+	check-cli-asan check-json check-engine check-policy
 
 check: deps-check
 	$(MAKE) check-fast
@@ -184,7 +190,7 @@ check: deps-check
 # on a real Debian kernel, list, a --dry-run plan, a seize, status, a
 # refusal with its reasons, a release and explain (tests/vm/demo.sh).
 # Nothing is written to this machine's /sys.
-demo: deps-check
+demo: deps-demo
 	$(MAKE) all
 	@echo "== pcibind list (this machine, read-only)"
 	@$(PCIBIND) list
@@ -198,7 +204,8 @@ demo: deps-check
 # the domU runs (naming it), and after xl destroy it takes the NIC out of
 # Xen's quarantine and returns it with working DMA (tests/vm/demo-xen.sh;
 # several minutes under TCG). Nothing is written to this machine's /sys.
-demo-xen: deps-check
+demo-xen: deps-demo
+	@tools/deps.sh tests/vm/packages-xen.txt
 	$(MAKE) all
 	@BUILD=$(BUILD) PCIBIND=$(PCIBIND) tests/vm/demo-xen.sh
 

@@ -17,6 +17,7 @@ PKG_FILES := \
 	0644:docs/pcibind.8:$(MANDIR)/man8/pcibind.8 \
 	0644:docs/pcibind.conf.5:$(MANDIR)/man5/pcibind.conf.5 \
 	0644:docs/pcibind-dracut.7:$(MANDIR)/man7/pcibind-dracut.7 \
+	0644:docs/pcibind-json.7:$(MANDIR)/man7/pcibind-json.7 \
 	$(foreach f,$(wildcard policy.d/*.conf),0644:$(f):$(POLICYDIR)/$(notdir $(f))) \
 	0644c:pkg/50-local.conf:$(SYSCONFDIR)/pcibind/policy.d/50-local.conf \
 	0644:policy.d/50-qubes-net-usb.conf.example:$(DATADIR)/examples/50-qubes-net-usb.conf \

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cmdline.h"
+#include "decide.h"
 #include "policy.h"
 #include "proc.h"
 #include "commands.h"
@@ -253,6 +254,7 @@ static bool chosen(const struct cmdline_pick *p)
 
 struct boot_counts {
 	size_t seized, already, kept, failed_slots, slots;
+	bool other_stub;	/* a slot went to its rule's stub, not the boot's */
 };
 
 /*
@@ -264,9 +266,11 @@ static void boot_slot(struct pb_ctx *c, struct boot *b, const struct pcidev_list
 		      const struct cmdline_selection *s, const long *at, const struct pcidev *first,
 		      const char *stub, const char *forced, bool dry_run, struct boot_counts *cnt)
 {
-	struct pcidev *fns[BOOT_SLOT_MAX];
+	struct pcidev *fns[BOOT_SLOT_MAX], *lead = NULL;
 	char *args[BOOT_SLOT_MAX];
-	char list[BOOT_SLOT_MAX * (ADDR_BDF_MAX + 80)] = "";
+	char list[BOOT_SLOT_MAX * (ADDR_BDF_MAX + 80)] = "", rule_stub[16] = "";
+	struct policy_eval ev;
+	const char *target;
 	size_t nf, len = 0;
 	int n = 0, ret;
 	bool whole = true, by_address = true;
@@ -284,6 +288,8 @@ static void boot_slot(struct pb_ctx *c, struct boot *b, const struct pcidev_list
 		if (pcidev_stub_from_driver(fns[i]->driver) != PCIDEV_STUB_NONE &&
 		    streq_ptr(fns[i]->driver, stub))
 			continue;
+		if (!lead)
+			lead = fns[i];
 		args[n++] = fns[i]->bdf;
 		by_address = by_address && (p->seized_by->kind == CMDLINE_ADDRESS ||
 					    p->seized_by->kind == CMDLINE_PATH) &&
@@ -298,8 +304,19 @@ static void boot_slot(struct pb_ctx *c, struct boot *b, const struct pcidev_list
 	if (n == 0)
 		return;
 	cnt->slots++;
-	say(b, LOG_NOTICE, "seizing %s -> %s%s%s", list, forced ? forced : stub,
-	    forced ? "" : " (unless the policy names another stub)",
+	/* the stub this slot really goes to: the command line's, else its rule's */
+	target = forced ? forced : stub;
+	if (!forced && engine_eval(c->engine, lead, NULL, &ev) == 0) {
+		if (ev.v.driver[0])
+			snprintf(rule_stub, sizeof(rule_stub), "%s", ev.v.driver);
+		policy_eval_done(&ev);
+		if (rule_stub[0])
+			target = rule_stub;
+	}
+	if (!streq(target, stub))
+		cnt->other_stub = true;
+	say(b, LOG_NOTICE, "seizing %s -> %s%s%s", list, target,
+	    streq(target, stub) ? "" : " (the policy's stub)",
 	    whole && nf > 1 ? " (every function of the slot)" : "");
 	ret = boot_change(c, b,
 			  &(struct change_opts){ .op = PLAN_SEIZE,
@@ -406,6 +423,18 @@ static int boot_policy_picks(struct pb_ctx *c, struct boot *b, const struct pcid
 			policy_eval_done(&e);
 			continue;
 		}
+		if (streq(e.v.driver, "pciback") && !l->xen) {
+			char t1[256], t2[4096];
+
+			say(b, LOG_WARNING,
+			    "%s (%s): rule [%s] %s:%d says driver = pciback, but " DECIDE_NO_PCIBACK
+			    ": left alone",
+			    d->bdf, d->qubes, cmd_term(e.source[PK_DRIVER]->name, t1, sizeof(t1)),
+			    cmd_term(e.source[PK_DRIVER]->file, t2, sizeof(t2)),
+			    e.source[PK_DRIVER]->key_line[PK_DRIVER]);
+			policy_eval_done(&e);
+			continue;
+		}
 		r = asprintf(&items[n].text, "[%s] %s:%d (boot = yes)", e.source[PK_BOOT]->name,
 			     e.source[PK_BOOT]->file, e.source[PK_BOOT]->key_line[PK_BOOT]);
 		policy_eval_done(&e);
@@ -492,7 +521,7 @@ int cmd_boot(struct pb_ctx *c, int argc, char **argv)
 			boot_help();
 			return PB_EXIT_OK;
 		default:
-			return cmd_option_error("boot", argv);
+			return cmd_option_error("boot", argv, options);
 		}
 	}
 	if (optind < argc)
@@ -553,9 +582,8 @@ int cmd_boot(struct pb_ctx *c, int argc, char **argv)
 	stub = req->driver ? req->driver : engine_default_stub(l);
 	if (streq(stub, "pciback") && !l->xen) {
 		say(&b, LOG_WARNING,
-		    "rd.pcibind.driver=pciback, but this kernel does not run as a Xen dom0 "
-		    "(hypervisor/type is not xen): leaving every device alone so that this boot "
-		    "works as before");
+		    "rd.pcibind.driver=pciback, but " DECIDE_NO_PCIBACK
+		    ": leaving every device alone so that this boot works as before");
 		goto out;
 	}
 	r = cmdline_resolve(req, l, &sel);
@@ -572,7 +600,7 @@ int cmd_boot(struct pb_ctx *c, int argc, char **argv)
 	}
 	if (!cmdline_wants_something(req) && !n_policy_items) {
 		say(&b, LOG_INFO, "nothing to seize (no rd.pcibind.seize= or rd.qubes.* option, "
-				  "no policy rule with boot = yes)");
+				  "no policy rule with boot = yes that applies)");
 		boot_vfs(c, &b, l, dry_run);
 		goto out;
 	}
@@ -613,7 +641,7 @@ int cmd_boot(struct pb_ctx *c, int argc, char **argv)
 	    "%s%zu function%s %s %s in %zu slot%s, %zu already there, %zu kept, %zu slot%s "
 	    "left alone after an error, %zu bad item%s, %lld ms",
 	    dry_run ? "dry run: " : "", cnt.seized, cnt.seized == 1 ? "" : "s",
-	    dry_run ? "would go to" : "seized to", stub,
+	    dry_run ? "would go to" : "seized to", cnt.other_stub ? "their stubs" : stub,
 	    cnt.slots - cnt.failed_slots, cnt.slots - cnt.failed_slots == 1 ? "" : "s",
 	    cnt.already, cnt.kept, cnt.failed_slots, cnt.failed_slots == 1 ? "" : "s",
 	    req->n_errors + sel->n_errors, req->n_errors + sel->n_errors == 1 ? "" : "s",

@@ -16,39 +16,96 @@
 #include "plan.h"
 #include "policy.h"
 #include "select.h"
+#include "util.h"
 
 /* Report a usage error once, with the way to help. Returns PB_EXIT_USAGE. */
 int cmd_usage_error(const char *fmt, ...)
 {
+	_cleanup_free_ char *msg = NULL;
 	va_list ap;
 
-	fputs("pcibind: ", stderr);
 	va_start(ap, fmt);
-	(void)out_vfprintf(stderr, fmt, ap); /* the arguments are the user's words */
+	/* the arguments are the user's words: written escaped (out_vfprintf()) */
+	if (out_vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
 	va_end(ap);
-	fputs("\nTry 'pcibind --help'.\n", stderr);
+	log_remember_error(msg ? msg : fmt);
+	fprintf(stderr, "pcibind: %s\nTry 'pcibind --help'.\n", msg ? msg : fmt);
 	return PB_EXIT_USAGE;
+}
+
+const struct option cmd_global_options[] = {
+	{ "sysfs-root", required_argument, NULL, OPT_SYSFS_ROOT },
+	{ "modules-dir", required_argument, NULL, OPT_MODULES_DIR },
+	{ "pci-ids", required_argument, NULL, OPT_PCI_IDS },
+	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
+	{ "probe-timeout", required_argument, NULL, OPT_PROBE_TIMEOUT },
+	{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
+	{ "policy-dir", required_argument, NULL, OPT_POLICY_DIR },
+	{ "proc-root", required_argument, NULL, OPT_PROC_ROOT },
+	{ "driverctl-dir", required_argument, NULL, OPT_DRIVERCTL_DIR },
+	{ "json", no_argument, NULL, 'j' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{},
+};
+
+/* "--jsno": the closest long option of OPTIONS and the global ones, or NULL. */
+static const char *closest_option(const char *arg, const struct option *options)
+{
+	const char *names[64];
+	size_t n = 0, len;
+	char word[64];
+
+	if (strncmp(arg, "--", 2) != 0)
+		return NULL;
+	len = strcspn(arg + 2, "=");
+	if (len >= sizeof(word))
+		return NULL;
+	memcpy(word, arg + 2, len);
+	word[len] = '\0';
+	for (const struct option *o = options; o && o->name && n < ELEMENTSOF(names); o++)
+		names[n++] = o->name;
+	for (const struct option *o = cmd_global_options; o->name && n < ELEMENTSOF(names); o++)
+		names[n++] = o->name;
+	for (size_t i = 0; i < n; i++)
+		if (streq(names[i], word))
+			return NULL; /* a known option that lacks its value */
+	return util_closest(word, names, n);
 }
 
 /*
  * Report an option getopt refused (opterr is off, so getopt prints nothing
- * that carries the binary's path). Returns PB_EXIT_USAGE.
+ * that carries the binary's path), with the closest of the command's
+ * OPTIONS or the global ones when it looks like a typo. Returns
+ * PB_EXIT_USAGE.
  */
-int cmd_option_error(const char *cmd, char **argv)
+int cmd_option_error(const char *cmd, char **argv, const struct option *options)
 {
 	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	const char *near = closest_option(arg, options);
 
 	/*
 	 * A short option: optopt names it, also inside a cluster ("-xy"), where
 	 * optind still points at the cluster and argv[optind - 1] is something
 	 * else (the command's name). A long option leaves optopt 0 or its value.
 	 */
+	char msg[512];
+
 	if (optopt > 0 && optopt < 128 && isgraph(optopt))
-		fprintf(stderr, "pcibind: %s%sinvalid option '-%c', or it needs a value\n",
-			cmd ? cmd : "", cmd ? ": " : "", optopt);
+		snprintf(msg, sizeof(msg), "%s%sinvalid option '-%c', or it needs a value",
+			 cmd ? cmd : "", cmd ? ": " : "", optopt);
+	else if (near)
+		snprintf(msg, sizeof(msg), "%s%sinvalid option '%s'; did you mean '--%s'?",
+			 cmd ? cmd : "", cmd ? ": " : "", arg, near);
 	else
-		out_printf(stderr, "pcibind: %s%sinvalid option '%s', or it needs a value\n",
-			   cmd ? cmd : "", cmd ? ": " : "", arg);
+		snprintf(msg, sizeof(msg), "%s%sinvalid option '%s', or it needs a value",
+			 cmd ? cmd : "", cmd ? ": " : "", arg);
+	log_remember_error(msg);
+	/* ARG is the user's: written escaped */
+	out_printf(stderr, "pcibind: %s\n", msg);
 	fprintf(stderr, "Try 'pcibind %s%s--help'.\n", cmd ? cmd : "", cmd ? " " : "");
 	return PB_EXIT_USAGE;
 }
@@ -77,7 +134,7 @@ int cmd_json_only_options(struct pb_ctx *c, int argc, char **argv, const char *c
 			fputs(help, stdout);
 			return PB_EXIT_OK;
 		default:
-			return cmd_option_error(cmd, argv);
+			return cmd_option_error(cmd, argv, options);
 		}
 	}
 	if (optind < argc)
@@ -85,12 +142,27 @@ int cmd_json_only_options(struct pb_ctx *c, int argc, char **argv, const char *c
 	return -1;
 }
 
-/* --driver ARG of seize and explain: a stub. Returns 0, or PB_EXIT_USAGE (reported). */
-int cmd_stub_option(const char *arg)
+/*
+ * --driver ARG of seize and explain: a stub, in any spelling the kernel
+ * command line takes (vfio_pci, xen-pciback, ...); *ret is its canonical
+ * name. Returns 0, or PB_EXIT_USAGE (reported).
+ */
+int cmd_stub_option(const char *arg, const char **ret)
 {
-	if (pcidev_stub_from_driver(arg) == PCIDEV_STUB_NONE)
-		return cmd_usage_error("--driver %s: not a stub (one of pciback, vfio-pci, pci-stub)",
-				       arg);
+	static const char *const spellings[] = { "pciback",  "vfio-pci",    "pci-stub",
+						  "vfio_pci", "pci_stub",    "xen-pciback",
+						  "xen_pciback" };
+	enum pcidev_stub s = pcidev_stub_from_spelling(arg);
+	const char *near;
+
+	if (s == PCIDEV_STUB_NONE) {
+		near = util_closest(arg, spellings, ELEMENTSOF(spellings));
+		return cmd_usage_error("--driver %s: not a stub (one of pciback, vfio-pci, "
+				       "pci-stub)%s%s%s",
+				       arg, near ? "; did you mean '" : "", near ? near : "",
+				       near ? "'?" : "");
+	}
+	*ret = pcidev_stub_name(s);
 	return 0;
 }
 
@@ -148,7 +220,7 @@ int cmd_load_policy(struct pb_ctx *c, bool mutating, const struct policy **ret)
 			log_error("refusing to change anything while the policy has an error "
 				  "outside a rule: fix the file(s) above ('pcibind policy check' "
 				  "lists them)");
-			return PB_EXIT_REFUSED;
+			return PB_EXIT_POLICY;
 		}
 	return PB_EXIT_OK;
 }
@@ -186,6 +258,46 @@ void cmd_log_stats(struct pb_ctx *c)
 }
 
 /*
+ * A selector that is a word but no class name ("usbb"): the closest class
+ * name and all of them. Returns PB_EXIT_USAGE.
+ */
+int cmd_class_name_error(const char *text)
+{
+	char names[512], *save = NULL;
+	const char *cands[64], *near;
+	size_t n = 0;
+
+	snprintf(names, sizeof(names), "%s", select_class_names());
+	for (char *w = strtok_r(names, " ", &save); w && n < ELEMENTSOF(cands);
+	     w = strtok_r(NULL, " ", &save))
+		cands[n++] = w;
+	near = util_closest(text, cands, n);
+	return cmd_usage_error("'%s' is not a class name%s%s%s (class names: %s)", text,
+			       near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "",
+			       select_class_names());
+}
+
+/* TEXT matches several functions of L: name them (the first 8). Returns PB_EXIT_USAGE. */
+static int ambiguous(const struct pcidev_list *l, const char *text)
+{
+	struct selector sel;
+	const char *why;
+	char buf[256] = "";
+	size_t n = 0;
+
+	if (select_parse(text, &sel, &why) == 0)
+		for (size_t i = 0; i < l->n; i++) {
+			if (!select_match(&sel, l->devs[i]))
+				continue;
+			if (n++ < 8)
+				snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s",
+					 n > 1 ? ", " : "", l->devs[i]->bdf);
+		}
+	return cmd_usage_error("'%s' matches %zu functions: %s%s; give one address", text, n,
+			       buf, n > 8 ? ", ..." : "");
+}
+
+/*
  * Resolve TEXT to exactly one function of L (the engine's snapshot), and
  * read its details, reporting an unknown device or a selector that names
  * none or several once. Returns an exit code.
@@ -201,6 +313,10 @@ int cmd_resolve_device(struct pb_ctx *c, const struct pcidev_list *l, const char
 			  c->roots.sysfs_root);
 		return PB_EXIT_USAGE;
 	}
+	if (r == -ENOENT)
+		return cmd_class_name_error(text);
+	if (r == -E2BIG)
+		return ambiguous(l, text);
 	if (r < 0)
 		return cmd_usage_error("'%s' does not name one PCI function: %s (give an address "
 				       "such as 0000:00:1d.0 or dom0:00_1d.0)",
@@ -262,11 +378,34 @@ int cmd_parse_o(const char *arg, struct change_opts *o)
 		o->permissive = on;
 	else if (!strcmp(name, "no-strict-reset"))
 		o->no_strict_reset = on;
-	else
+	else {
+		static const char *const words[] = { "no-strict-reset", "permissive" };
+		const char *near = util_closest(name, words, o->op == PLAN_RELEASE ? 1 : 2);
+
+		if (near)
+			return cmd_usage_error("-o %s: unknown option; did you mean '%s'?", name,
+					       near);
 		return cmd_usage_error("-o %s: unknown option (%s)", name,
 				       o->op == PLAN_RELEASE ? "release takes no-strict-reset"
 							     : "permissive or no-strict-reset");
+	}
 	return 0;
+}
+
+/*
+ * S, a string pcibind did not write (a sysfs attribute, a file name, a
+ * policy rule's name), escaped for the terminal by the output layer
+ * (out_escape()), into BUF (SIZE bytes). Returns BUF, or "(null)" for NULL.
+ */
+const char *cmd_term(const char *s, char *buf, size_t size)
+{
+	_cleanup_free_ char *e = NULL;
+
+	if (!s)
+		return "(null)";
+	e = out_escape(s, 0);
+	snprintf(buf, size, "%s", e ? e : "?");
+	return buf;
 }
 
 /*
@@ -298,7 +437,7 @@ void cmd_out_holders(struct pb_ctx *c, struct out *o, const struct pcidev *d)
 		holders_clean(x->comm, comm, sizeof(comm));
 		out_begin_object(o, NULL);
 		out_string(o, "kind", NULL, holder_kind_name(x->kind));
-		out_string(o, "function", NULL, x->bdf);
+		out_string(o, "address", NULL, x->bdf);
 		out_string(o, "via", NULL, x->via[0] ? x->via : NULL);
 		if (x->kind == HOLDER_PROCESS || (x->kind == HOLDER_UNREADABLE && x->pid)) {
 			out_int(o, "pid", NULL, x->pid);

@@ -264,10 +264,27 @@ static void json_rule(struct out *o, const struct policy_rule *r)
 {
 	char buf[64];
 
+	static const char *const match_keys[_MATCH_KIND_MAX] = {
+		[MATCH_ADDRESS] = "match-address",
+		[MATCH_ID] = "match-id",
+		[MATCH_CLASS] = "match-class",
+		[MATCH_DRIVER] = "match-driver",
+	};
+
 	out_begin_object(o, NULL);
 	out_string(o, "name", NULL, r->name);
 	out_string(o, "file", NULL, r->file);
 	out_int(o, "line", NULL, r->line);
+	/* a rule with an error is dropped: it matches nothing and holds up what it could name */
+	out_bool(o, "dropped", NULL, r->broken);
+	out_begin_array(o, "matches", NULL);
+	for (size_t i = 0; i < r->n_matches; i++) {
+		out_begin_object(o, NULL);
+		out_string(o, "key", NULL, match_keys[r->matches[i].kind]);
+		out_string(o, "value", NULL, r->matches[i].text);
+		out_end_object(o);
+	}
+	out_end_array(o);
 	out_begin_array(o, "sets", NULL);
 	for (int k = 0; k < _PK_MAX; k++) {
 		struct policy_eval one = { .v = r->v };
@@ -306,12 +323,13 @@ static void json_verdict(struct out *o, struct pb_ctx *c, struct pcidev *d,
 	}
 	switch (ch->outcome) {
 	case CHANGE_PLANNED:
-		out_string(o, "verdict", NULL, ch->plan.n ? "allowed" : "nothing to do");
+		out_string(o, "verdict", NULL, ch->plan.n ? "allowed" : "nothing-to-do");
 		for (size_t i = 0; i < ch->n_fns; i++)
 			if (ch->fns[i].dev == d)
 				out_string(o, "reason", NULL, ch->fns[i].verdict.reason);
 		if (op == PLAN_SEIZE) {
-			out_string(o, "stub", NULL, ch->stub[0] ? ch->stub : NULL);
+			/* the stub's name: "stub" is a boolean everywhere else */
+			out_string(o, "stub_driver", NULL, ch->stub[0] ? ch->stub : NULL);
 			out_string(o, "stub_source", NULL, ch->stub_source[0] ? ch->stub_source : NULL);
 		}
 		out_begin_array(o, "moves_with", NULL);
@@ -332,7 +350,7 @@ static void json_verdict(struct out *o, struct pb_ctx *c, struct pcidev *d,
 			const struct change_blocker *b = &ch->blockers[i];
 
 			out_begin_object(o, NULL);
-			out_string(o, "function", NULL, b->bdf[0] ? b->bdf : NULL);
+			out_string(o, "address", NULL, b->bdf[0] ? b->bdf : NULL);
 			out_string(o, "kind", NULL, b->kind);
 			out_string(o, "reason", NULL, b->text);
 			out_string(o, "fix", NULL, b->fix[0] ? b->fix : NULL);
@@ -349,6 +367,23 @@ static void json_verdict(struct out *o, struct pb_ctx *c, struct pcidev *d,
 	if (ch->bus_reset[0])
 		out_string(o, "bus_reset", NULL, ch->bus_reset);
 	out_end_object(o);
+}
+
+/*
+ * A policy key as a JSON key: its name in snake_case (strict-reset ->
+ * strict_reset), kept for the program's life (output.c does not copy keys).
+ */
+static const char *snake_key(int k)
+{
+	static char names[_PK_MAX][32];
+
+	if (!names[k][0]) {
+		snprintf(names[k], sizeof(names[k]), "%s", policy_key_name(k));
+		for (char *p = names[k]; *p; p++)
+			if (*p == '-')
+				*p = '_';
+	}
+	return names[k];
 }
 
 static int explain_json(struct pb_ctx *c, const struct pcidev_list *l, struct pcidev *d,
@@ -377,14 +412,20 @@ static int explain_json(struct pb_ctx *c, const struct pcidev_list *l, struct pc
 		out_string(o, "reset_reason", NULL, reason);
 	else
 		out_null(o, "reset_reason", NULL, NULL);
+	/* as show's: {address, driver} */
 	out_begin_array(o, "slot_functions", NULL);
 	n = pcidev_slot_functions(l, d, fns, SLOT_MAX);
-	for (size_t i = 0; i < n && i < SLOT_MAX; i++)
-		out_string(o, NULL, NULL, fns[i]->bdf);
+	for (size_t i = 0; i < n && i < SLOT_MAX; i++) {
+		out_begin_object(o, NULL);
+		out_string(o, "address", NULL, fns[i]->bdf);
+		out_string(o, "driver", NULL, fns[i]->driver);
+		out_end_object(o);
+	}
 	out_end_array(o);
 	if (d->iommu_group < 0) {
 		out_null(o, "iommu_group", NULL, NULL);
-		out_null(o, "iommu_group_members", NULL, NULL);
+		out_begin_array(o, "iommu_group_members", NULL); /* as show's: none */
+		out_end_array(o);
 	} else {
 		out_int(o, "iommu_group", NULL, d->iommu_group);
 		out_begin_array(o, "iommu_group_members", NULL);
@@ -429,7 +470,7 @@ static int explain_json(struct pb_ctx *c, const struct pcidev_list *l, struct pc
 			continue;
 		policy_format_value(&e, k, buf, sizeof(buf));
 		decide_source(&e, k, src, sizeof(src));
-		out_begin_object(o, policy_key_name(k));
+		out_begin_object(o, snake_key(k));
 		if ((k == PK_DRIVER && !e.v.driver[0]) ||
 		    (k == PK_EXPECT_ID && e.v.expect_vendor < 0) || (k == PK_VFS && e.v.vfs < 0))
 			out_null(o, "value", NULL, NULL); /* pcibind's default stub; any ID */
@@ -497,9 +538,8 @@ int cmd_explain(struct pb_ctx *c, int argc, char **argv)
 			o.iommu_group = true;
 			break;
 		case OPT_DRIVER:
-			if (cmd_stub_option(optarg) != 0)
+			if (cmd_stub_option(optarg, &o.driver) != 0)
 				return PB_EXIT_USAGE;
-			o.driver = optarg;
 			break;
 		case 'j':
 			c->json = true;
@@ -514,7 +554,7 @@ int cmd_explain(struct pb_ctx *c, int argc, char **argv)
 			       "With --json, the same as one JSON object.\n");
 			return PB_EXIT_OK;
 		default:
-			return cmd_option_error("explain", argv);
+			return cmd_option_error("explain", argv, options);
 		}
 	}
 	if (argc - optind < 1 || argc - optind > 2)
@@ -601,7 +641,7 @@ static int policy_check_json(const struct policy *p, const struct policy_warning
 	out_end_array(o);
 	if (out_finish(o) < 0)
 		return PB_EXIT_FAILURE;
-	return p->n_errors ? PB_EXIT_FAILURE : PB_EXIT_OK;
+	return p->n_errors ? PB_EXIT_POLICY : PB_EXIT_OK;
 }
 
 /* pcibind policy check: errors, rules that match nothing here, contradictions. */
@@ -669,5 +709,5 @@ int cmd_policy(struct pb_ctx *c, int argc, char **argv)
 	out_printf(stdout, "%zu file%s, %zu rule%s: %zu error%s, %zu warning%s\n", p->n_files,
 		   p->n_files == 1 ? "" : "s", p->n_rules, p->n_rules == 1 ? "" : "s", p->n_errors,
 		   p->n_errors == 1 ? "" : "s", nw, nw == 1 ? "" : "s");
-	return p->n_errors ? PB_EXIT_FAILURE : PB_EXIT_OK;
+	return p->n_errors ? PB_EXIT_POLICY : PB_EXIT_OK;
 }

@@ -2,6 +2,7 @@
 /* pcibind list: one line per PCI function, the Qubes address first. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdint.h>
@@ -100,7 +101,8 @@ static int list_holders(struct pb_ctx *c, const struct pcidev *d, struct holders
 	return 0;
 }
 
-static void list_text(const struct pcidev *d, const struct describe *names,
+/* One line; KERNEL_ADDR (-D) puts the kernel's address first, as lspci -D does. */
+static void list_text(const struct pcidev *d, const struct describe *names, bool kernel_addr,
 		      const struct holders *h)
 {
 	char line[1024], users[1024] = "";
@@ -108,9 +110,8 @@ static void list_text(const struct pcidev *d, const struct describe *names,
 	describe_line(d, names, line, sizeof(line));
 	if (h)
 		used_by(h, users, sizeof(users));
-	/* the process names in USERS are their own: out_printf() escapes them */
-	out_printf(stdout, "%s  %s  driver: %s%s", d->qubes, line, d->driver ? d->driver : "none",
-		   d->stub ? " (stub)" : "");
+	out_printf(stdout, "%s  %s  driver: %s%s", kernel_addr ? d->bdf : d->qubes, line,
+		   d->driver ? d->driver : "none", d->stub ? " (stub)" : "");
 	/* SR-IOV: a PF's VF count, a VF's number and PF */
 	if (d->sriov_totalvfs >= 0)
 		printf("  VFs: %d of %d", d->sriov_numvfs, d->sriov_totalvfs);
@@ -139,6 +140,11 @@ static void list_json(struct out *o, const struct pcidev *d, const struct descri
 	out_string(o, "driver", NULL, d->driver);
 	out_string(o, "module", NULL, d->driver_module);
 	out_bool(o, "stub", NULL, d->stub != PCIDEV_STUB_NONE);
+	out_string(o, "driver_override", NULL, d->driver_override);
+	if (d->iommu_group >= 0)
+		out_int(o, "iommu_group", NULL, d->iommu_group);
+	else
+		out_null(o, "iommu_group", NULL, NULL);
 	/* SR-IOV keys only where they mean something: a PF's, a VF's (its VFs: show) */
 	if (d->sriov_totalvfs >= 0) {
 		out_int(o, "sriov_totalvfs", NULL, d->sriov_totalvfs);
@@ -159,16 +165,23 @@ static void list_json(struct out *o, const struct pcidev *d, const struct descri
 
 static void list_help(void)
 {
-	printf("Usage: pcibind [OPTIONS] list [SELECTOR...] [-d VENDOR:DEVICE[:CLASS]]\n"
+	printf("Usage: pcibind [OPTIONS] list [SELECTOR...] [-s SLOT] [-d VENDOR:DEVICE[:CLASS]]\n"
+	       "                [-D] [--stub] [--used] [--json]\n"
 	       "\n"
 	       "List PCI functions: Qubes address, class, names, IDs and driver.\n"
-	       "A function is listed if it matches any SELECTOR (or none is given)\n"
+	       "A function is listed if it matches any SELECTOR or -s (or none is given)\n"
 	       "and any -d filter (or none is given).\n"
 	       "\n"
+	       "  -s, --slot SLOT  a selector, as lspci -s ([[DOMAIN:]BUS:]SLOT[.FUNC])\n"
 	       "  -d, --id ID   vendor:device[:class[:prog-if]] filter, as lspci -d\n"
+	       "  -D, --kernel-address  the kernel's address (0000:00:1d.0) first, as lspci -D\n"
+	       "  --stub        only functions on a stub or with a driver_override, whoever\n"
+	       "                put them there (xl pci-assignable-list, driverctl list-overrides)\n"
 	       "  -u, --used    add who uses each function (processes with its device nodes\n"
 	       "                open, block devices built on its disks, enabled VFs): reads\n"
 	       "                every process's open files once\n"
+	       "  -k, -n, -nn   accepted for lspci's sake: the driver, names and IDs are\n"
+	       "                always shown (pcibind's -v is --verbose; 'show' has the detail)\n"
 	       "  -j, --json    print JSON\n"
 	       "\n"
 	       "Class names: %s\n",
@@ -178,8 +191,12 @@ static void list_help(void)
 /* pcibind list: see list_help(). Returns an exit code. */
 int cmd_list(struct pb_ctx *c, int argc, char **argv)
 {
+	enum { OPT_STUB = CHAR_MAX + 1 };
 	static const struct option options[] = {
 		{ "id", required_argument, NULL, 'd' },
+		{ "slot", required_argument, NULL, 's' },
+		{ "kernel-address", no_argument, NULL, 'D' },
+		{ "stub", no_argument, NULL, OPT_STUB },
 		{ "used", no_argument, NULL, 'u' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
@@ -190,12 +207,37 @@ int cmd_list(struct pb_ctx *c, int argc, char **argv)
 	_cleanup_(out_freep) struct out *o = NULL;
 	struct selector sel[MAX_SELECTORS], ids[MAX_SELECTORS];
 	size_t nsel = 0, nids = 0;
+	bool kernel_addr = false, stub_only = false, used = false;
 	const char *why;
-	bool used = false;
 	int opt, r;
 
-	while ((opt = getopt_long(argc, argv, "d:ujh", options, NULL)) >= 0) {
+	while ((opt = getopt_long(argc, argv, "d:s:Dknujh", options, NULL)) >= 0) {
 		switch (opt) {
+		case 's':
+			if (nsel >= MAX_SELECTORS)
+				return cmd_usage_error("too many selectors (at most %d)",
+						       MAX_SELECTORS);
+			r = select_parse(optarg, &sel[nsel], &why);
+			if (r == -ENOENT)
+				return cmd_class_name_error(optarg);
+			if (r < 0)
+				return cmd_usage_error("invalid -s slot '%s': %s (expected "
+						       "[[DOMAIN:]BUS:]SLOT[.FUNC], e.g. 00:1d.0)",
+						       optarg, why);
+			nsel++;
+			break;
+		case 'D':
+			kernel_addr = true;
+			break;
+		case 'u':
+			used = true;
+			break;
+		case OPT_STUB:
+			stub_only = true;
+			break;
+		case 'k':
+		case 'n':
+			break; /* lspci's: pcibind always shows the driver, names and IDs */
 		case 'd':
 			if (nids >= MAX_SELECTORS)
 				return cmd_usage_error("too many -d filters (at most %d)",
@@ -207,9 +249,6 @@ int cmd_list(struct pb_ctx *c, int argc, char **argv)
 						       optarg, why);
 			nids++;
 			break;
-		case 'u':
-			used = true;
-			break;
 		case 'j':
 			c->json = true;
 			break;
@@ -217,13 +256,16 @@ int cmd_list(struct pb_ctx *c, int argc, char **argv)
 			list_help();
 			return PB_EXIT_OK;
 		default:
-			return cmd_option_error("list", argv);
+			return cmd_option_error("list", argv, options);
 		}
 	}
 	for (int i = optind; i < argc; i++) {
 		if (nsel >= MAX_SELECTORS)
 			return cmd_usage_error("too many selectors (at most %d)", MAX_SELECTORS);
-		if (select_parse(argv[i], &sel[nsel], &why) < 0)
+		r = select_parse(argv[i], &sel[nsel], &why);
+		if (r == -ENOENT)
+			return cmd_class_name_error(argv[i]);
+		if (r < 0)
 			return cmd_usage_error("invalid selector '%s': %s (expected e.g. "
 					       "0000:00:1d.0, 00:1d.*, dom0:00_1d.0 or a class "
 					       "name such as usb)",
@@ -231,7 +273,9 @@ int cmd_list(struct pb_ctx *c, int argc, char **argv)
 		nsel++;
 	}
 
-	r = cmd_scan_flags(c, PCIDEV_SCAN_BASIC, &l);
+	r = cmd_scan_flags(c,
+			   PCIDEV_SCAN_BASIC | (c->json || stub_only ? PCIDEV_SCAN_OVERRIDE : 0),
+			   &l);
 	if (r != PB_EXIT_OK)
 		return r;
 	r = pciname_new(c->roots.pci_ids, &names);
@@ -253,15 +297,18 @@ int cmd_list(struct pb_ctx *c, int argc, char **argv)
 
 		if (!selected(sel, nsel, ids, nids, d))
 			continue;
+		/* --stub: what xl pci-assignable-list and driverctl list-overrides show */
+		if (stub_only && d->stub == PCIDEV_STUB_NONE && !d->driver_override)
+			continue;
+		/* pciname caches each (vendor, device, subsystem, class) tuple */
+		describe_device(names, d, &dn);
 		/* --used: the one read of /proc, and each listed function's nodes */
 		if (used && list_holders(c, d, &h) < 0)
 			return log_error_errno(-ENOMEM, "cannot list"), PB_EXIT_FAILURE;
-		/* pciname caches each (vendor, device, subsystem, class) tuple */
-		describe_device(names, d, &dn);
 		if (c->json)
 			list_json(o, d, &dn, used ? &h : NULL);
 		else
-			list_text(d, &dn, used ? &h : NULL);
+			list_text(d, &dn, kernel_addr, used ? &h : NULL);
 		holders_done(&h);
 	}
 	if (c->json)

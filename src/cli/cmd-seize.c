@@ -17,6 +17,7 @@
 #include "output.h"
 #include "pcidev.h"
 #include "plan.h"
+#include "policy.h"
 
 #define MAX_DEVICES 256
 
@@ -81,7 +82,7 @@ static void print_dry_run(struct pb_ctx *c, const struct change *ch)
 
 		out_begin_object(out, NULL);
 		out_string(out, "op", NULL, plan_op_name(st->op));
-		out_string(out, "device", NULL, st->bdf[0] ? st->bdf : NULL);
+		out_string(out, "address", NULL, st->bdf[0] ? st->bdf : NULL);
 		out_string(out, "path", NULL, st->op == STEP_WRITE ? st->path : NULL);
 		out_string(out, "value", NULL, st->op == STEP_WRITE ? st->value : NULL);
 		out_string(out, "module", NULL, st->module[0] ? st->module : NULL);
@@ -264,6 +265,31 @@ int cmd_begin(struct pb_ctx *c, bool dry_run)
 }
 
 /*
+ * The exit code of CH, a change that did not happen: a refusal because the
+ * policy has an error that could name the refused function is
+ * PB_EXIT_POLICY, as 'policy check' exits for the same files.
+ */
+static int change_exit(struct pb_ctx *c, const struct change *ch, const struct pcidev_list *l,
+		       struct pcidev *const *devs, size_t n)
+{
+	const struct policy *pol;
+	const struct pcidev *d;
+
+	if (ch->outcome != CHANGE_REFUSED || engine_policy(c->engine, &pol) < 0 || !pol->n_errors)
+		return cmd_change_exit(ch);
+	d = ch->refused_bdf[0] ? pcidev_find_bdf(l, ch->refused_bdf) : NULL;
+	if (d && policy_blocks(pol, l, d, NULL))
+		return PB_EXIT_POLICY;
+	for (size_t i = 0; !d && i < ch->n_fns; i++)
+		if (policy_blocks(pol, l, ch->fns[i].dev, NULL))
+			return PB_EXIT_POLICY;
+	for (size_t i = 0; !d && i < n; i++)
+		if (policy_blocks(pol, l, devs[i], NULL))
+			return PB_EXIT_POLICY;
+	return cmd_change_exit(ch);
+}
+
+/*
  * Seize or release the functions ARGS name, as one transaction through the
  * engine's stages: begin (lock, recover), decide (prepare + plan),
  * execute, finalize. Reports once on stderr. Returns an exit code.
@@ -293,11 +319,13 @@ int cmd_change(struct pb_ctx *c, const struct change_opts *o, char **args, int n
 	if (r < 0)
 		return log_error_errno(r, "cannot decide the %s", change_op_name(o->op)),
 		       PB_EXIT_FAILURE;
+	cmd_release_origins(c, ch);
 	if (ch->outcome == CHANGE_PLANNED && !o->dry_run)
 		(void)engine_execute(c->engine, ch);
 	cmd_report_change(c, ch);
+	cmd_release_rules(c, o, ch, devs, (size_t)nargs);
 	if (ch->outcome != CHANGE_DONE)
-		return cmd_change_exit(ch);
+		return change_exit(c, ch, l, devs, (size_t)nargs);
 	r = engine_finalize(c->engine, ch);
 	if (r < 0) {
 		log_error_errno(r, "the %s is done, but %s could not record it; the journal has it "
@@ -309,8 +337,9 @@ int cmd_change(struct pb_ctx *c, const struct change_opts *o, char **args, int n
 	if (ch->persisted[0])
 		fprintf(stderr,
 			"pcibind: %s %s; the initramfs keeps its own copy of the policy: rebuild it "
-			"(dracut -f) for boot to follow it\n",
-			o->op == PLAN_SEIZE ? "recorded in" : "removed from", ch->persisted);
+			"(%s) for boot to follow it\n",
+			o->op == PLAN_SEIZE ? "recorded in" : "removed from", ch->persisted,
+			cmd_initramfs_rebuild());
 	return PB_EXIT_OK;
 }
 
@@ -383,9 +412,8 @@ static int change_main(struct pb_ctx *c, enum plan_op op, int argc, char **argv)
 			if (op != PLAN_SEIZE)
 				return cmd_usage_error("--driver goes with seize; release returns "
 						       "to the native driver");
-			if (cmd_stub_option(optarg) != 0)
+			if (cmd_stub_option(optarg, &o.driver) != 0)
 				return PB_EXIT_USAGE;
-			o.driver = optarg;
 			break;
 		case 'o':
 			r = cmd_parse_o(optarg, &o);
@@ -425,7 +453,7 @@ static int change_main(struct pb_ctx *c, enum plan_op op, int argc, char **argv)
 			change_help(op);
 			return PB_EXIT_OK;
 		default:
-			return cmd_option_error(change_op_name(op), argv);
+			return cmd_option_error(change_op_name(op), argv, options);
 		}
 	}
 	if (o.permissive && o.driver && !streq(o.driver, "pciback"))

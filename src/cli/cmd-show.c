@@ -283,7 +283,7 @@ int cmd_show(struct pb_ctx *c, int argc, char **argv)
 			show_help();
 			return PB_EXIT_OK;
 		default:
-			return cmd_option_error("show", argv);
+			return cmd_option_error("show", argv, options);
 		}
 	}
 	if (argc - optind != 1)

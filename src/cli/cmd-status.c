@@ -14,7 +14,9 @@
 #include "policy.h"
 #include "sysfs.h"
 #include "pcidev.h"
+#include "plan.h"
 #include "vfio.h"
+#include "xen.h"
 
 static void format_time(long long t, char *buf, size_t size)
 {
@@ -75,10 +77,25 @@ static void in_use(struct pb_ctx *c, const char *bdf, const char *now, char *buf
 		(void)engine_vfio_users(c->engine, d, buf, size);
 }
 
-static void status_device(struct out *o, struct pb_ctx *c, const struct journal_device *d)
+/* On a dom0, for a function on pciback: which guest holds it (cmd_xen_holder()), else "". */
+static void xen_guest(struct pb_ctx *c, struct xen *x, const char *bdf, char *buf, size_t size)
+{
+	struct pcidev_list *l;
+	const struct pcidev *d;
+
+	buf[0] = '\0';
+	if (!x || engine_snapshot(c->engine, &l) < 0)
+		return;
+	d = pcidev_find_bdf(l, bdf);
+	if (!d || !cmd_xen_holder(x, d, buf, size))
+		buf[0] = '\0';
+}
+
+static void status_device(struct out *o, struct pb_ctx *c, struct xen *x,
+			  const struct journal_device *d)
 {
 	char now[NAME_MAX + 1] = "", since[32], why[PATH_MAX + 512] = "", file[PATH_MAX] = "";
-	char users[512] = "";
+	char users[512] = "", guest[300];
 	struct pci_addr a;
 	char qubes[ADDR_QUBES_MAX] = "";
 	enum record_state st;
@@ -143,7 +160,133 @@ static void status_device(struct out *o, struct pb_ctx *c, const struct journal_
 	out_bool(o, "stranded", NULL, d->stranded);
 	if (users[0])
 		out_stringf(o, "in_use", NULL, "in use by %s", users);
+	else
+		out_null(o, "in_use", NULL, NULL);
+	/* what the text's Xen section says of it (null off a dom0 or off pciback) */
+	xen_guest(c, x, d->bdf, guest, sizeof(guest));
+	out_string(o, "xen_guest", NULL, guest[0] ? guest : NULL);
 	out_end_object(o);
+}
+
+/* Whether the journal has a record of BDF. */
+static bool recorded(const struct journal_device *devs, size_t n, const char *bdf)
+{
+	for (size_t i = 0; i < n; i++)
+		if (streq(devs[i].bdf, bdf))
+			return true;
+	return false;
+}
+
+/*
+ * Who put D on its stub, pcibind having no record: driverctl's saved
+ * override, else libxl's xenstore record (X: a dom0's, may be NULL), else
+ * "not recorded".
+ */
+static void origin_of(struct pb_ctx *c, struct xen *x, const struct pcidev *d,
+		      struct engine_origin *ret)
+{
+	if (engine_foreign_origin(c->engine, d->bdf, ret) < 0)
+		*ret = (struct engine_origin){ .who = "not recorded" };
+	if (streq(ret->who, "not recorded") && d->stub == PCIDEV_STUB_PCIBACK)
+		(void)cmd_xen_libxl(x, d, ret);
+}
+
+/*
+ * Every function on a stub or with a driver_override that pcibind has no
+ * record of (driverctl, libvirt, a script, xl pci-assignable-add put it
+ * there), with who did if it left a record. Returns an exit code.
+ */
+static int status_others(struct out *o, struct pb_ctx *c, struct xen *x,
+			 const struct journal_device *devs, size_t n)
+{
+	_cleanup_(pcidev_list_freep) struct pcidev_list *l = NULL;
+	bool header = false;
+	char guest[300], t1[256], t2[256], t3[4096];
+	int r;
+
+	r = cmd_scan_flags(c, PCIDEV_SCAN_BASIC | PCIDEV_SCAN_OVERRIDE, &l);
+	if (r != PB_EXIT_OK)
+		return r;
+	if (out_is_json(o))
+		out_begin_array(o, "others", NULL);
+	for (size_t i = 0; i < l->n; i++) {
+		const struct pcidev *d = l->devs[i];
+		struct engine_origin from;
+
+		if ((d->stub == PCIDEV_STUB_NONE && !d->driver_override) ||
+		    recorded(devs, n, d->bdf))
+			continue;
+		origin_of(c, x, d, &from);
+		if (out_is_json(o)) {
+			out_begin_object(o, NULL);
+			out_string(o, "address", NULL, d->bdf);
+			out_string(o, "qubes_address", NULL, d->qubes);
+			out_string(o, "driver", NULL, d->driver);
+			out_string(o, "driver_override", NULL, d->driver_override);
+			out_bool(o, "stub", NULL, d->stub != PCIDEV_STUB_NONE);
+			out_string(o, "recorded_by", NULL,
+				   streq(from.who, "not recorded") ? NULL : from.who);
+			out_string(o, "record_file", NULL, from.file[0] ? from.file : NULL);
+			if (!x || !cmd_xen_holder(x, d, guest, sizeof(guest)))
+				guest[0] = '\0';
+			out_string(o, "xen_guest", NULL, guest[0] ? guest : NULL);
+			out_end_object(o);
+			continue;
+		}
+		if (!header)
+			printf("on a stub or with a driver_override, not seized by pcibind "
+			       "(release returns them to their native drivers too):\n");
+		header = true;
+		printf("%s  %s  on %s  driver_override %s  origin %s%s%s%s\n", d->qubes, d->bdf,
+		       d->driver ? cmd_term(d->driver, t1, sizeof(t1)) : "no driver",
+		       d->driver_override ? cmd_term(d->driver_override, t2, sizeof(t2)) : "none",
+		       from.who, from.file[0] ? " (" : "", cmd_term(from.file, t3, sizeof(t3)),
+		       from.file[0] ? ")" : "");
+	}
+	if (out_is_json(o))
+		out_end_array(o);
+	return PB_EXIT_OK;
+}
+
+/*
+ * A planned release (real or dry run; before it runs, while the journal
+ * still has its records): for each function of CH that pcibind has no
+ * record of, where it came from, on stderr: driverctl's saved override
+ * (which puts it back at the next boot or hot-plug) or nothing known.
+ */
+void cmd_release_origins(struct pb_ctx *c, const struct change *ch)
+{
+	_cleanup_free_ struct journal_device *devs = NULL;
+	size_t n = 0;
+	int r;
+
+	if (ch->opts.op != PLAN_RELEASE || ch->outcome != CHANGE_PLANNED)
+		return;
+	/* xenstore is not read here: it is slow to ask and can hang (status asks it) */
+	r = engine_records(c->engine, &devs, &n);
+	if (r < 0 && r != -ENOENT)
+		return;
+	for (size_t i = 0; i < ch->n_fns; i++) {
+		struct engine_origin from;
+		char t1[4096], t2[256];
+
+		if (recorded(devs, n, ch->fns[i].bdf))
+			continue;
+		origin_of(c, NULL, ch->fns[i].dev, &from);
+		if (streq(from.who, "driverctl"))
+			fprintf(stderr,
+				"pcibind: %s was not seized by pcibind: driverctl's saved override "
+				"%s puts it back on %s at the next boot or hot-plug; "
+				"'driverctl unset-override %s' removes it\n",
+				ch->fns[i].bdf, cmd_term(from.file, t1, sizeof(t1)),
+				from.driver[0] ? from.driver : "a stub", ch->fns[i].bdf);
+		else if (ch->fns[i].before[0] && pcidev_stub_from_driver(ch->fns[i].before))
+			fprintf(stderr,
+				"pcibind: %s was not seized by pcibind, and neither pcibind nor "
+				"driverctl records who put it on %s; its native driver is the module "
+				"index's (libkmod)\n",
+				ch->fns[i].bdf, cmd_term(ch->fns[i].before, t2, sizeof(t2)));
+	}
 }
 
 /*
@@ -166,8 +309,8 @@ static void initramfs_policy_note(struct pb_ctx *c)
 		out_printf(
 			stderr,
 			"pcibind: the policy changed since this boot read its copy in the initramfs "
-			"(%s, now %s): rebuild the initramfs (dracut -f) so the next boot follows it\n",
-			boot, now);
+			"(%s, now %s): rebuild the initramfs (%s) so the next boot follows it\n",
+			boot, now, cmd_initramfs_rebuild());
 }
 
 /* Why the transaction could not be read, in words. */
@@ -192,29 +335,24 @@ int cmd_status(struct pb_ctx *c, int argc, char **argv)
 {
 	_cleanup_(out_freep) struct out *o = NULL;
 	_cleanup_free_ struct journal_device *devs = NULL;
+	_cleanup_(xen_closep) struct xen *x = NULL;
 	struct engine_pending t;
+	bool no_journal;
 	size_t n = 0;
 	int r;
 
 	r = cmd_json_only_options(c, argc, argv, "status",
 				  "Usage: pcibind [OPTIONS] status [--json]\n\n"
 				  "What pcibind has seized: the stub, the driver now, the native driver\n"
-				  "and module, who seized it (cli, boot, udev) and since when.\n");
+				  "and module, who seized it (cli, boot, udev) and since when; then\n"
+				  "every other function on a stub or with a driver_override, and who\n"
+				  "put it there when a record says (driverctl), else 'not recorded'.\n");
 	if (r >= 0)
 		return r;
 
 	r = engine_records(c->engine, &devs, &n);
-	if (r == -ENOENT) {
-		if (c->json)
-			out_printf(stdout, "{\n  \"seized\": [],\n  \"transaction\": null\n}\n");
-		else
-			out_printf(stdout, "nothing seized (no journal in %s)\n",
-				   c->roots.state_dir);
-		if (!c->json)
-			cmd_xen_status(c);
-		return PB_EXIT_OK;
-	}
-	if (r < 0) {
+	no_journal = r == -ENOENT;
+	if (r < 0 && !no_journal) {
 		log_error_errno(r, "cannot read the journal in '%s'", c->roots.state_dir);
 		return PB_EXIT_FAILURE;
 	}
@@ -223,14 +361,22 @@ int cmd_status(struct pb_ctx *c, int argc, char **argv)
 		return PB_EXIT_FAILURE;
 	if (c->json)
 		out_begin_array(o, "seized", NULL);
+	if (cmd_xen_open(c, 0, &x) < 0)
+		x = NULL;
 	for (size_t i = 0; i < n; i++)
-		status_device(o, c, &devs[i]);
+		status_device(o, c, x, &devs[i]);
 	if (c->json)
 		out_end_array(o);
 	else if (!n)
-		out_printf(stdout, "nothing seized (journal: %s)\n", c->roots.state_dir);
+		out_printf(stdout,
+			   no_journal ? "nothing seized by pcibind (no journal in %s)\n"
+				      : "nothing seized by pcibind (journal: %s)\n",
+			   c->roots.state_dir);
+	r = status_others(o, c, x, devs, n);
+	if (r != PB_EXIT_OK)
+		return r;
 
-	r = engine_pending(c->engine, &t);
+	r = no_journal ? -ENOENT : engine_pending(c->engine, &t);
 	if (r == 0) {
 		if (c->json) {
 			out_begin_object(o, "transaction");

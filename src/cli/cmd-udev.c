@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "decide.h"
 #include "log.h"
 #include "pcidev.h"
 #include "plan.h"
@@ -74,6 +75,8 @@ static int udev_wants(struct pb_ctx *c, const char *bdf, char *stub, size_t size
 {
 	struct pcidev *fns[SLOT_MAX];
 	struct pcidev_list *l;
+	static bool warned;
+	char t1[256], t2[4096];
 	struct policy_eval e;
 	struct pcidev *d;
 	size_t n;
@@ -86,6 +89,18 @@ static int udev_wants(struct pb_ctx *c, const char *bdf, char *stub, size_t size
 	if (engine_eval(c->engine, d, NULL, &e) < 0)
 		return -ENOMEM;
 	if (!e.v.hotplug) {
+		policy_eval_done(&e);
+		return 0;
+	}
+	/* as boot: a rule's pciback where there is none is left alone, said once */
+	if (streq(e.v.driver, "pciback") && !l->xen) {
+		if (!warned)
+			log_warning("%s: rule [%s] %s:%d says driver = pciback, but " DECIDE_NO_PCIBACK
+				    ": left alone",
+				    bdf, cmd_term(e.source[PK_DRIVER]->name, t1, sizeof(t1)),
+				    cmd_term(e.source[PK_DRIVER]->file, t2, sizeof(t2)),
+				    e.source[PK_DRIVER]->key_line[PK_DRIVER]);
+		warned = true;
 		policy_eval_done(&e);
 		return 0;
 	}

@@ -86,7 +86,7 @@ int cmd_vfs(struct pb_ctx *c, int argc, char **argv)
 			help();
 			return PB_EXIT_OK;
 		default:
-			return cmd_option_error("vfs", argv);
+			return cmd_option_error("vfs", argv, options);
 		}
 	}
 	if (argc - optind != 2)

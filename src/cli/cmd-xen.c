@@ -46,7 +46,7 @@ bool cmd_xen_holder(struct xen *x, const struct pcidev *d, char *buf, size_t siz
 		snprintf(buf, size, "no Xen guest holds it");
 	} else {
 		snprintf(buf, size, "unknown: neither libxenctrl nor xenstore answered (%s)",
-			 strerror(-r));
+			 xen_strerror(r));
 	}
 	return true;
 }
@@ -65,4 +65,22 @@ void cmd_xen_status(struct pb_ctx *c)
 	for (size_t i = 0; i < l->n; i++)
 		if (cmd_xen_holder(x, l->devs[i], what, sizeof(what)))
 			out_printf(stdout, "%s  on pciback, %s\n", l->devs[i]->bdf, what);
+}
+
+/*
+ * On a dom0: libxl's record of D ('xl pci-assignable-add' took it from its
+ * driver) into RET ("libxl", the xenstore node, the driver it names).
+ * Returns false elsewhere, or when libxl recorded nothing.
+ */
+bool cmd_xen_libxl(struct xen *x, const struct pcidev *d, struct engine_origin *ret)
+{
+	char driver[sizeof(ret->driver)], node[128];
+
+	if (!x || !xen_is_dom0(x) ||
+	    xen_libxl_record(x, &d->addr, driver, sizeof(driver), node, sizeof(node)) <= 0)
+		return false;
+	*ret = (struct engine_origin){ .who = "libxl" };
+	snprintf(ret->file, sizeof(ret->file), "xenstore %s", node);
+	snprintf(ret->driver, sizeof(ret->driver), "%s", driver);
+	return true;
 }

@@ -2,6 +2,7 @@
 /* What main() hands to every command, and the documented exit codes. */
 #pragma once
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -18,7 +19,25 @@ enum {
 	PB_EXIT_REFUSED = 3,	/* refused by policy or a safety guard */
 	PB_EXIT_ROLLED_BACK = 4, /* a change failed and was undone */
 	PB_EXIT_STRANDED = 5,	/* a change failed and could not be undone */
+	PB_EXIT_POLICY = 6,	/* the policy has an error (that could name the function) */
+	PB_EXIT_NOT_READY = 7,	/* doctor: a check failed, the host is not ready */
 };
+
+/* The global options' values beyond their short letters (j v q h V). */
+enum {
+	OPT_SYSFS_ROOT = 0x100 + 1,
+	OPT_MODULES_DIR,
+	OPT_PCI_IDS,
+	OPT_STATE_DIR,
+	OPT_PROBE_TIMEOUT,
+	OPT_LOCK_TIMEOUT,
+	OPT_POLICY_DIR,
+	OPT_PROC_ROOT,
+	OPT_DRIVERCTL_DIR,
+};
+
+/* The global options: before the command, or anywhere after it. */
+extern const struct option cmd_global_options[];
 
 struct engine;
 struct change;
@@ -35,6 +54,10 @@ struct pb_ctx {
 int cmd_change(struct pb_ctx *c, const struct change_opts *o, char **args, int nargs);
 int cmd_change_exit(const struct change *ch);
 void cmd_report_change(struct pb_ctx *c, const struct change *ch);
+void cmd_release_origins(struct pb_ctx *c, const struct change *ch);
+void cmd_release_rules(struct pb_ctx *c, const struct change_opts *o, const struct change *ch,
+		       struct pcidev *const *devs, size_t n);
+const char *cmd_initramfs_rebuild(void);
 int cmd_begin(struct pb_ctx *c, bool dry_run);
 
 struct policy;
@@ -67,6 +90,7 @@ struct xen;
 int cmd_xen_open(struct pb_ctx *c, unsigned int flags, struct xen **ret);
 bool cmd_xen_holder(struct xen *x, const struct pcidev *d, char *buf, size_t size);
 void cmd_xen_status(struct pb_ctx *c);
+bool cmd_xen_libxl(struct xen *x, const struct pcidev *d, struct engine_origin *ret);
 
 int cmd_scan(struct pb_ctx *c, struct pcidev_list **ret);
 void cmd_log_stats(struct pb_ctx *c);
@@ -75,8 +99,10 @@ int cmd_resolve_device(struct pb_ctx *c, const struct pcidev_list *l, const char
 		       struct pcidev **ret);
 int cmd_resolve_address(struct pb_ctx *c, const struct pcidev_list *l, const char *text,
 			struct pcidev **ret);
-int cmd_option_error(const char *cmd, char **argv);
-int cmd_stub_option(const char *arg);
+int cmd_option_error(const char *cmd, char **argv, const struct option *options);
+int cmd_class_name_error(const char *text);
+const char *cmd_term(const char *s, char *buf, size_t size);
+int cmd_stub_option(const char *arg, const char **ret);
 int cmd_json_only_options(struct pb_ctx *c, int argc, char **argv, const char *cmd,
 			  const char *help);
 int cmd_parse_o(const char *arg, struct change_opts *o);

@@ -11,6 +11,7 @@
 #include "sysfs.h"
 
 static int max_level = LOG_WARNING;
+static char first_error[1536];
 static log_sink_fn sink;
 static void *sink_data;
 
@@ -54,6 +55,15 @@ int log_full_errno(int level, int error, const char *fmt, ...)
 	int e = error < 0 ? -error : error;
 	va_list ap;
 
+	if (level <= LOG_ERR && !first_error[0]) {
+		int n;
+
+		va_start(ap, fmt);
+		n = vsnprintf(first_error, sizeof(first_error), fmt, ap);
+		va_end(ap);
+		if (e && n >= 0 && (size_t)n < sizeof(first_error))
+			snprintf(first_error + n, sizeof(first_error) - (size_t)n, ": %s", strerror(e));
+	}
 	if (level > max_level)
 		return -e;
 	va_start(ap, fmt);
@@ -105,4 +115,17 @@ void log_continue(int level, const char *fmt, ...)
 		sink(sink_data, level, msg);
 	else
 		fprintf(stderr, "%s\n", msg);
+}
+
+/* Remember MSG as the run's error if none was logged yet (usage errors print by themselves). */
+void log_remember_error(const char *msg)
+{
+	if (!first_error[0])
+		snprintf(first_error, sizeof(first_error), "%s", msg);
+}
+
+/* The first error of this run, without "pcibind: " ("" if none): main's JSON error object. */
+const char *log_first_error(void)
+{
+	return first_error;
 }

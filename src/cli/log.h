@@ -14,6 +14,8 @@ void log_continue(int level, const char *fmt, ...) _printf_(2, 3);
 /* Send every message to FN instead of stderr (boot: the kernel log); NULL: stderr. */
 typedef void (*log_sink_fn)(void *userdata, int level, const char *msg);
 void log_set_sink(log_sink_fn fn, void *userdata);
+void log_remember_error(const char *msg);
+const char *log_first_error(void);
 
 /* Log with ": <strerror>" appended and return -|R|, so callers can "return log_error_errno(r, ...)". */
 #define log_error_errno(r, ...) log_full_errno(LOG_ERR, (r), __VA_ARGS__)

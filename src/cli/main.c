@@ -11,11 +11,13 @@
 
 #include "commands.h"
 #include "log.h"
+#include "output.h"
 #include "macro.h"
 #include "pcidev.h"
 #include "proc.h"
 #include "sysfs.h"
 #include "trace.h"
+#include "util.h"
 
 #ifndef PCIBIND_VERSION
 #define PCIBIND_VERSION "0.1"
@@ -78,6 +80,7 @@ static void help(void)
 	       "                     /usr/lib/pcibind/policy.d and /etc/pcibind/policy.d\n"
 	       "                     (repeatable: later directories replace same names)\n"
 	       "  --proc-root DIR    /proc for the safety guards (default /proc)\n"
+	       "  --driverctl-dir DIR  driverctl's saved overrides (default /etc/driverctl.d)\n"
 	       "  -j, --json         print JSON instead of text\n"
 	       "  -v, --verbose      say more on stderr\n"
 	       "  -q, --quiet        print only errors on stderr\n"
@@ -88,17 +91,6 @@ static void help(void)
 	       "lspci's slot syntax with wildcards (00:1d.*, :1d) and class names\n"
 	       "(network, usb, storage, display, ...). See pcibind(8).\n");
 }
-
-enum {
-	OPT_SYSFS_ROOT = CHAR_MAX + 1,
-	OPT_MODULES_DIR,
-	OPT_PCI_IDS,
-	OPT_STATE_DIR,
-	OPT_PROBE_TIMEOUT,
-	OPT_LOCK_TIMEOUT,
-	OPT_POLICY_DIR,
-	OPT_PROC_ROOT,
-};
 
 static int parse_ms(const char *opt, const char *arg, int *ret)
 {
@@ -160,26 +152,227 @@ static void log_engine(void *userdata, int priority, const char *msg)
 	log_full_errno(priority, 0, "%s", msg);
 }
 
-int main(int argc, char **argv)
+/*
+ * One global option OPT (a cmd_global_options value) with its value ARG.
+ * Returns -1 to go on, or the exit code to return (--help, --version, a bad
+ * value).
+ */
+static int global_option(struct pb_ctx *c, size_t *n_policy_dirs, int opt, char *arg)
 {
-	static const struct option options[] = {
-		{ "sysfs-root", required_argument, NULL, OPT_SYSFS_ROOT },
-		{ "modules-dir", required_argument, NULL, OPT_MODULES_DIR },
-		{ "pci-ids", required_argument, NULL, OPT_PCI_IDS },
-		{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
-		{ "probe-timeout", required_argument, NULL, OPT_PROBE_TIMEOUT },
-		{ "lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT },
-		{ "policy-dir", required_argument, NULL, OPT_POLICY_DIR },
-		{ "proc-root", required_argument, NULL, OPT_PROC_ROOT },
-		{ "json", no_argument, NULL, 'j' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{},
-	};
+	switch (opt) {
+	case OPT_SYSFS_ROOT:
+		c->roots.sysfs_root = arg;
+		break;
+	case OPT_MODULES_DIR:
+		c->roots.modules_dir = arg;
+		break;
+	case OPT_PCI_IDS:
+		c->roots.pci_ids = arg;
+		break;
+	case OPT_STATE_DIR:
+		c->roots.state_dir = arg;
+		break;
+	case OPT_POLICY_DIR:
+		if (*n_policy_dirs + 1 >= ELEMENTSOF(c->roots.policy_dirs))
+			return cmd_usage_error("--policy-dir: at most %zu directories",
+					       ELEMENTSOF(c->roots.policy_dirs) - 1);
+		c->roots.policy_dirs[(*n_policy_dirs)++] = arg;
+		break;
+	case OPT_PROC_ROOT:
+		c->roots.proc_root = arg;
+		break;
+	case OPT_DRIVERCTL_DIR:
+		c->roots.driverctl_dir = arg;
+		break;
+	case OPT_PROBE_TIMEOUT:
+		if (parse_ms("--probe-timeout", arg, &c->probe_timeout_ms))
+			return PB_EXIT_USAGE;
+		break;
+	case OPT_LOCK_TIMEOUT:
+		if (parse_ms("--lock-timeout", arg, &c->lock_timeout_ms))
+			return PB_EXIT_USAGE;
+		break;
+	case 'j':
+		c->json = true;
+		break;
+	case 'v':
+		log_set_max_level(log_get_max_level() < LOG_INFO ? LOG_INFO : LOG_DEBUG);
+		break;
+	case 'q':
+		log_set_max_level(LOG_ERR);
+		break;
+	case 'h':
+		help();
+		return PB_EXIT_OK;
+	case 'V':
+		printf("pcibind %s\n", PCIBIND_VERSION);
+		return PB_EXIT_OK;
+	default:
+		return PB_EXIT_USAGE;
+	}
+	return -1;
+}
+
+/*
+ * The global options written after the command ("pcibind list --sysfs-root
+ * X"), taken out of ARGV (from index 1, the command's name at 0) up to "--":
+ * every long one but --help and --version (the command's own), -v and -q
+ * (alone or clustered: no command has a -v or -q of its own), and --json/-j
+ * only for a command that does not parse it itself (so it is refused with
+ * the reason). Returns -1 to go on, or the exit code to return.
+ */
+static int global_options_after(struct pb_ctx *c, size_t *n_policy_dirs, bool cmd_json,
+				int *argc, char **argv)
+{
+	int out = 1, i, r;
+
+	for (i = 1; i < *argc; i++) {
+		char *a = argv[i], *eq;
+		const struct option *g = NULL;
+		size_t len;
+
+		if (streq(a, "--"))
+			break;
+		if (a[0] == '-' && a[1] && a[1] != '-' && strspn(a + 1, "vq") == strlen(a + 1)) {
+			for (char *p = a + 1; *p; p++)
+				(void)global_option(c, n_policy_dirs, *p, NULL);
+			continue;
+		}
+		if (streq(a, "-j") && !cmd_json) {
+			c->json = true;
+			continue;
+		}
+		if (strncmp(a, "--", 2) != 0) {
+			argv[out++] = a;
+			continue;
+		}
+		eq = strchr(a, '=');
+		len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+		for (const struct option *o = cmd_global_options; o->name; o++)
+			if (strlen(o->name) == len && !strncmp(a + 2, o->name, len))
+				g = o;
+		if (!g || g->val == 'h' || g->val == 'V' || (g->val == 'j' && cmd_json)) {
+			argv[out++] = a;
+			continue;
+		}
+		if (g->has_arg == no_argument) {
+			if (eq)
+				return cmd_usage_error("--%s takes no value", g->name);
+			r = global_option(c, n_policy_dirs, g->val, NULL);
+		} else if (eq) {
+			r = global_option(c, n_policy_dirs, g->val, eq + 1);
+		} else if (i + 1 < *argc) {
+			r = global_option(c, n_policy_dirs, g->val, argv[++i]);
+		} else {
+			return cmd_usage_error("--%s needs a value", g->name);
+		}
+		if (r >= 0)
+			return r;
+	}
+	for (; i < *argc; i++)
+		argv[out++] = argv[i];
+	argv[out] = NULL;
+	*argc = out;
+	return -1;
+}
+
+/* Everything main() does but the JSON error object; *RET_CMD is the command, once known. */
+static int run(struct pb_ctx *cp, int argc, char **argv, const struct command **ret_cmd)
+{
 	_cleanup_(sysfs_closep) struct sysfs *sysfs = NULL;
 	_cleanup_(engine_freep) struct engine *engine = NULL;
+	struct pb_ctx *c = cp;
+	const struct command *cmd = NULL;
+	size_t n_policy_dirs = 0;
+	int opt, r;
+
+	trace_start();
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+jvqhV", cmd_global_options, NULL)) >= 0) {
+		r = global_option(c, &n_policy_dirs, opt, optarg);
+		if (r == PB_EXIT_USAGE && opt == '?')
+			return cmd_option_error(NULL, argv, NULL);
+		if (r >= 0)
+			return r;
+	}
+	if (optind >= argc)
+		return cmd_usage_error("no command given (one of: %s)", command_names());
+	for (size_t i = 0; i < ELEMENTSOF(commands); i++)
+		if (streq(argv[optind], commands[i].name))
+			cmd = &commands[i];
+	if (!cmd) {
+		const char *names[ELEMENTSOF(commands)], *near;
+
+		for (size_t i = 0; i < ELEMENTSOF(commands); i++)
+			names[i] = commands[i].name;
+		near = util_closest(argv[optind], names, ELEMENTSOF(names));
+		if (near)
+			return cmd_usage_error("unknown command '%s'; did you mean '%s'?",
+					       argv[optind], near);
+		return cmd_usage_error("unknown command '%s' (one of: %s)", argv[optind],
+				       command_names());
+	}
+	*ret_cmd = cmd;
+	argc -= optind;
+	argv += optind;
+	r = global_options_after(c, &n_policy_dirs, cmd->json, &argc, argv);
+	if (r >= 0)
+		return r;
+	if (c->json && !cmd->json)
+		return cmd_usage_error("--json: %s has no JSON output (it logs what it does, "
+				       "one line each); drop --json",
+				       cmd->name);
+
+	r = sysfs_open(c->roots.sysfs_root, &sysfs);
+	if (r < 0) {
+		log_error_errno(r, "cannot open sysfs root '%s' (give the directory that holds "
+				   "bus/pci, e.g. --sysfs-root /sys)",
+				c->roots.sysfs_root);
+		return PB_EXIT_USAGE;
+	}
+	c->sysfs = sysfs;
+	r = engine_new(&c->roots, sysfs, &engine);
+	if (r < 0)
+		return log_error_errno(r, "cannot set up"), PB_EXIT_FAILURE;
+	engine_set_log_fn(engine, log_engine, NULL);
+	engine_set_timeouts(engine, c->probe_timeout_ms, c->lock_timeout_ms);
+	/* every function's details up front: the tests compare it with the lazy snapshot */
+	engine_set_full_snapshot(engine, streq_ptr(getenv("PCIBIND_SNAPSHOT"), "full"));
+	/* test hook (docs/HACKING.md): stop after step N of a change */
+	engine_set_stop_after_step(engine,
+				   strtoul(getenv("PCIBIND_TEST_STOP_AFTER_STEP") ?: "0", NULL, 10));
+	c->engine = engine;
+	c->roots = *engine_roots(engine); /* with the engine's defaults filled in */
+
+	/* Commands parse their own options from their name on. */
+	optind = 0;
+	return cmd->fn(c, argc, argv);
+}
+
+static const char *exit_kind(int r)
+{
+	switch (r) {
+	case PB_EXIT_FAILURE:
+		return "failure";
+	case PB_EXIT_USAGE:
+		return "usage";
+	case PB_EXIT_REFUSED:
+		return "refused";
+	case PB_EXIT_ROLLED_BACK:
+		return "rolled-back";
+	case PB_EXIT_STRANDED:
+		return "stranded";
+	case PB_EXIT_POLICY:
+		return "policy-error";
+	case PB_EXIT_NOT_READY:
+		return "not-ready";
+	default:
+		return "failure";
+	}
+}
+
+int main(int argc, char **argv)
+{
 	struct pb_ctx c = {
 		.roots.sysfs_root = sysfs_default_root,
 		.roots.proc_root = proc_default_root,
@@ -187,98 +380,24 @@ int main(int argc, char **argv)
 		.lock_timeout_ms = 10000,
 	};
 	const struct command *cmd = NULL;
-	size_t n_policy_dirs = 0;
-	int opt, r;
+	int r = run(&c, argc, argv, &cmd);
 
-	trace_start();
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "+jvqhV", options, NULL)) >= 0) {
-		switch (opt) {
-		case OPT_SYSFS_ROOT:
-			c.roots.sysfs_root = optarg;
-			break;
-		case OPT_MODULES_DIR:
-			c.roots.modules_dir = optarg;
-			break;
-		case OPT_PCI_IDS:
-			c.roots.pci_ids = optarg;
-			break;
-		case OPT_STATE_DIR:
-			c.roots.state_dir = optarg;
-			break;
-		case OPT_POLICY_DIR:
-			if (n_policy_dirs + 1 >= ELEMENTSOF(c.roots.policy_dirs))
-				return cmd_usage_error("--policy-dir: at most %zu directories",
-						       ELEMENTSOF(c.roots.policy_dirs) - 1);
-			c.roots.policy_dirs[n_policy_dirs++] = optarg;
-			break;
-		case OPT_PROC_ROOT:
-			c.roots.proc_root = optarg;
-			break;
-		case OPT_PROBE_TIMEOUT:
-			if (parse_ms("--probe-timeout", optarg, &c.probe_timeout_ms))
-				return PB_EXIT_USAGE;
-			break;
-		case OPT_LOCK_TIMEOUT:
-			if (parse_ms("--lock-timeout", optarg, &c.lock_timeout_ms))
-				return PB_EXIT_USAGE;
-			break;
-		case 'j':
-			c.json = true;
-			break;
-		case 'v':
-			log_set_max_level(log_get_max_level() < LOG_INFO ? LOG_INFO : LOG_DEBUG);
-			break;
-		case 'q':
-			log_set_max_level(LOG_ERR);
-			break;
-		case 'h':
-			help();
-			return PB_EXIT_OK;
-		case 'V':
-			printf("pcibind %s\n", PCIBIND_VERSION);
-			return PB_EXIT_OK;
-		default:
-			return cmd_option_error(NULL, argv);
+	/*
+	 * Under --json a refusal or failure that printed no document still
+	 * prints one on stdout: {"error": {...}} (the text stays on stderr).
+	 */
+	if (r != PB_EXIT_OK && c.json && (!cmd || cmd->json) && !out_json_written()) {
+		_cleanup_(out_freep) struct out *o = out_new(true, stdout);
+
+		if (o) {
+			out_begin_object(o, "error");
+			out_string(o, "kind", NULL, exit_kind(r));
+			out_int(o, "exit_code", NULL, r);
+			out_string(o, "message", NULL,
+				   log_first_error()[0] ? log_first_error() : NULL);
+			out_end_object(o);
+			(void)out_finish(o);
 		}
 	}
-	if (optind >= argc)
-		return cmd_usage_error("no command given (one of: %s)", command_names());
-	for (size_t i = 0; i < ELEMENTSOF(commands); i++)
-		if (streq(argv[optind], commands[i].name))
-			cmd = &commands[i];
-	if (!cmd)
-		return cmd_usage_error("unknown command '%s' (one of: %s)", argv[optind],
-				       command_names());
-	if (c.json && !cmd->json)
-		return cmd_usage_error("--json: %s has no JSON output (it logs what it does, "
-				       "one line each); drop --json",
-				       cmd->name);
-
-	r = sysfs_open(c.roots.sysfs_root, &sysfs);
-	if (r < 0) {
-		log_error_errno(r, "cannot open sysfs root '%s' (give the directory that holds "
-				   "bus/pci, e.g. --sysfs-root /sys)",
-				c.roots.sysfs_root);
-		return PB_EXIT_USAGE;
-	}
-	c.sysfs = sysfs;
-	r = engine_new(&c.roots, sysfs, &engine);
-	if (r < 0)
-		return log_error_errno(r, "cannot set up"), PB_EXIT_FAILURE;
-	engine_set_log_fn(engine, log_engine, NULL);
-	engine_set_timeouts(engine, c.probe_timeout_ms, c.lock_timeout_ms);
-	/* every function's details up front: the tests compare it with the lazy snapshot */
-	engine_set_full_snapshot(engine, streq_ptr(getenv("PCIBIND_SNAPSHOT"), "full"));
-	/* test hook (docs/HACKING.md): stop after step N of a change */
-	engine_set_stop_after_step(engine,
-				   strtoul(getenv("PCIBIND_TEST_STOP_AFTER_STEP") ?: "0", NULL, 10));
-	c.engine = engine;
-	c.roots = *engine_roots(engine); /* with the engine's defaults filled in */
-
-	/* Commands parse their own options from their name on. */
-	argc -= optind;
-	argv += optind;
-	optind = 0;
-	return cmd->fn(&c, argc, argv);
+	return r;
 }

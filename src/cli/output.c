@@ -438,10 +438,20 @@ bool out_is_json(const struct out *o)
 }
 
 /* Print the JSON document (JSON mode). Returns 0, -ENOMEM or -EIO. */
+static bool json_written;
+
+/* Whether a JSON document went to stdout in this run (main's error object goes only where none did). */
+bool out_json_written(void)
+{
+	return json_written;
+}
+
 int out_finish(struct out *o)
 {
 	if (o->failed)
 		return -ENOMEM;
+	if (o->json && o->f == stdout)
+		json_written = true;
 	if (o->json && o->stream_depth) {
 		/* the document was written as it went; it ends with its array */
 		if (!o->stream_done)
@@ -618,6 +628,8 @@ void out_begin_stream(struct out *o, const char *key, const char *label)
 	}
 	/* keys are the program's own snake_case names: nothing to escape */
 	fprintf(o->f, "{\n  \"%s\": [", key);
+	if (o->f == stdout)
+		json_written = true;
 	o->stream_depth = 1;
 	o->array_items = 0;
 	o->stack[++o->depth] = o->stack[0]; /* never added to: see json_add() */

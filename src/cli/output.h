@@ -23,6 +23,7 @@ static inline void out_freep(struct out **o)
 }
 
 bool out_is_json(const struct out *o);
+bool out_json_written(void);
 
 void out_begin_object(struct out *o, const char *key);
 void out_end_object(struct out *o);

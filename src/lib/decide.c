@@ -84,7 +84,7 @@ void decide_seize(const struct pcidev *d, const struct policy_eval *e, const str
 	}
 	if (g->n && !e->v.force) {
 		say(v, false,
-		    "%s is one dom0 cannot lose: %s. A rule naming exactly this address with "
+		    "%s is one this system cannot lose: %s. A rule naming exactly this address with "
 		    "force = yes overrides this (see pcibind.conf(5))",
 		    d->bdf, guards);
 		return;
@@ -97,7 +97,13 @@ void decide_seize(const struct pcidev *d, const struct policy_eval *e, const str
 	say(v, true, "allowed: not protected, no safety guard applies");
 }
 
-/* Decide whether D may return to dom0. */
+/* "dom0" on a Xen dom0, "the host" elsewhere: what a function returns to. */
+static const char *host(const struct pcidev_list *l)
+{
+	return l && l->xen ? "dom0" : "the host";
+}
+
+/* Decide whether D may return to dom0 (the host). */
 void decide_release(const struct pcidev_list *l, const struct pcidev *d,
 		    const struct policy_eval *e, struct verdict *v)
 {
@@ -125,8 +131,8 @@ void decide_release_bus(const struct pcidev_list *l, const struct pcidev *d,
 		return;
 	}
 	if (e->v.release == RELEASE_NEVER) {
-		say(v, false, "%s may never return to dom0 (release = never, %s); reboot to get it back",
-		    d->bdf, src);
+		say(v, false, "%s may never return to %s (release = never, %s); reboot to get it back",
+		    d->bdf, host(l), src);
 		return;
 	}
 	if (pcidev_reset_works(l, d)) {
@@ -154,9 +160,9 @@ void decide_release_bus(const struct pcidev_list *l, const struct pcidev *d,
 		return;
 	}
 	say(v, false,
-	    "%s cannot be reset, so whatever its last user left in it would reach dom0 (%s). "
+	    "%s cannot be reset, so whatever its last user left in it would reach %s (%s). "
 	    "Reboot to get it back safely, or accept the risk with -o no-strict-reset",
-	    d->bdf, why);
+	    d->bdf, host(l), why);
 }
 
 /*
@@ -182,7 +188,7 @@ void decide_xen_holder(const struct pcidev *d, int held, const struct xen_user *
 		    "hypervisor (libxenctrl) nor xenstore answered (%s). Taking a device from a "
 		    "running guest breaks both, so pcibind does not guess: install Xen's "
 		    "libraries (libxenctrl, libxenstore) or start xenstored, then try again",
-		    d->bdf, strerror(-held));
+		    d->bdf, xen_strerror(held));
 		return;
 	}
 	xen_user_format(u, who, sizeof(who));
@@ -238,6 +244,23 @@ int decide_policy_warnings(const struct policy *p, const struct pcidev_list *l,
 		w->file = rule->file;
 		w->line = rule->line;
 		snprintf(w->message, sizeof(w->message), "[%s] matches no PCI function here",
+			 rule->name);
+	}
+	/* A stub that cannot exist on this kernel: boot and hot-plug leave it alone. */
+	for (size_t i = 0; i < p->n_rules && !l->xen; i++) {
+		const struct policy_rule *rule = &p->rules[i];
+		struct policy_warning *w;
+
+		if (!rule->set[PK_DRIVER] || !streq(rule->v.driver, "pciback"))
+			continue;
+		w = warning_add(&v, &nv);
+		if (!w)
+			return -ENOMEM;
+		w->file = rule->file;
+		w->line = rule->key_line[PK_DRIVER];
+		snprintf(w->message, sizeof(w->message),
+			 "[%s] says driver = pciback, but " DECIDE_NO_PCIBACK
+			 ": boot and hot-plug leave what it names alone",
 			 rule->name);
 	}
 	for (size_t k = 0; k < l->n; k++) {

@@ -37,6 +37,11 @@ struct policy_warning {
 	char message[1152];
 };
 
+/* Why a pciback a rule or rd.pcibind.driver names cannot be: one wording for every path. */
+#define DECIDE_NO_PCIBACK                                                                          \
+	"this kernel does not run as a Xen dom0 (hypervisor/type is not xen), so there is no "    \
+	"pciback"
+
 int decide_policy_warnings(const struct policy *p, const struct pcidev_list *l,
 			   struct policy_warning **ret, size_t *n);
 

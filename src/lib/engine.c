@@ -14,6 +14,7 @@
 #include <syslog.h>
 #include <time.h>
 
+#include "driverctl.h"
 #include "engine.h"
 #include "guard.h"
 #include "holders.h"
@@ -80,6 +81,8 @@ int engine_new(const struct engine_roots *roots, struct sysfs *s, struct engine 
 		e->roots.state_dir = journal_default_dir;
 	if (!e->roots.proc_root)
 		e->roots.proc_root = proc_default_root;
+	if (!e->roots.driverctl_dir)
+		e->roots.driverctl_dir = driverctl_default_dir;
 	e->s = s;
 	e->origin = "cli";
 	e->probe_timeout_ms = 5000;
@@ -359,6 +362,27 @@ int engine_record_file(struct engine *e, const char *bdf, char *buf, size_t size
 	if (r < 0)
 		return r;
 	return journal_record_path(j, bdf, buf, size);
+}
+
+/*
+ * Who put BDF where it is, when pcibind has no record of it: driverctl's
+ * saved override (ret->who "driverctl", ret->file its file, ret->driver the
+ * driver it names), else "not recorded". Returns 0 or -errno; an unusable
+ * driverctl file is "driverctl" with an empty driver.
+ */
+int engine_foreign_origin(struct engine *e, const char *bdf, struct engine_origin *ret)
+{
+	int r;
+
+	*ret = (struct engine_origin){ .who = "not recorded" };
+	r = driverctl_saved(e->roots.driverctl_dir, bdf, ret->driver, sizeof(ret->driver),
+			    ret->file, sizeof(ret->file));
+	if (r == 0 || r == -EBADMSG) {
+		snprintf(ret->who, sizeof(ret->who), "driverctl");
+		return 0;
+	}
+	ret->file[0] = '\0';
+	return r == -ENOENT || r == -EACCES ? 0 : r;
 }
 
 /*
@@ -2161,6 +2185,32 @@ static int persist(struct engine *e, struct change *ch)
 	}
 	snprintf(ch->persisted, sizeof(ch->persisted), "%s", file);
 	return 0;
+}
+
+/*
+ * release --persistent of a function that is not on a stub (nothing to
+ * release): remove its "[persistent BDF]" rule all the same, if the admin
+ * file has one. FILE (SIZE bytes) names the file. Returns 1 (removed), 0
+ * (no such rule) or -errno.
+ */
+int engine_unpersist(struct engine *e, const char *bdf, char *file, size_t size)
+{
+	char section[64];
+	const struct policy *p;
+	bool found = false;
+	int r;
+
+	persist_file(e, file, size);
+	r = engine_policy(e, &p);
+	if (r < 0)
+		return r;
+	snprintf(section, sizeof(section), "persistent %s", bdf);
+	for (size_t i = 0; i < p->n_rules && !found; i++)
+		found = streq(p->rules[i].name, section) && streq(p->rules[i].file, file);
+	if (!found)
+		return 0;
+	r = persist_update(file, section, NULL);
+	return r < 0 ? r : 1;
 }
 
 /*

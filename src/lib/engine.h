@@ -44,6 +44,7 @@ struct engine_roots {
 	const char *state_dir;		/* the journal, default /run/pcibind */
 	const char *proc_root;		/* for the safety guards, default /proc */
 	const char *policy_dirs[8];	/* NULL-terminated; default policy_default_dirs */
+	const char *driverctl_dir;	/* driverctl's saved overrides, default /etc/driverctl.d */
 };
 
 /* Receives every message of the engine, at syslog priorities; silent if unset. */
@@ -93,6 +94,14 @@ struct engine_pending {
 int engine_pending(struct engine *e, struct engine_pending *ret);
 int engine_record_file(struct engine *e, const char *bdf, char *buf, size_t size);
 int engine_check_record(struct engine *e, const char *bdf, char *why, size_t size);
+
+/* Who else put a function on a stub or set its driver_override. */
+struct engine_origin {
+	char who[16];		/* "driverctl", "libxl" (the CLI asks Xen) or "not recorded" */
+	char file[4096];	/* driverctl: its saved override; "" otherwise */
+	char driver[64];	/* driverctl: the driver it names ("" if unusable) */
+};
+int engine_foreign_origin(struct engine *e, const char *bdf, struct engine_origin *ret);
 int engine_clear_stale(struct engine *e, char ***ret_cleared);
 int engine_note(struct engine *e, const char *name, char **ret);
 int engine_write_note(struct engine *e, const char *name, const char *text);
@@ -189,6 +198,7 @@ int engine_decide(struct engine *e, const struct change_opts *o, struct pcidev *
 		  size_t n, struct change **ret);
 int engine_execute(struct engine *e, struct change *ch);
 int engine_finalize(struct engine *e, struct change *ch);
+int engine_unpersist(struct engine *e, const char *bdf, char *file, size_t size);
 
 /* engine_recover() found nothing, undid a transaction, or could not. */
 struct recovery {

@@ -361,14 +361,14 @@ void guard_check(struct sysfs *s, const struct guard_facts *f, const struct pcid
 		hit(ret, GUARD_BRIDGE, "it is a bridge (class %04x): what is behind it depends on it",
 		    d->class >> 8);
 	if (d->boot_vga > 0)
-		hit(ret, GUARD_BOOT_VGA, "it is the boot VGA device: dom0's console is on it");
+		hit(ret, GUARD_BOOT_VGA, "it is the boot VGA device: this system's console is on it");
 	for (size_t i = 0; f && i < f->n; i++)
 		if (under(f->h[i].path, d->bdf))
 			hit(ret, f->h[i].kind, "%s", f->h[i].detail);
 	snprintf(dir, sizeof(dir), "bus/pci/devices/%s", d->bdf);
 	if ((d->class >> 8) == 0x0c03 && find_keyboard(s, dir, 0, where, sizeof(where)))
 		hit(ret, GUARD_KEYBOARD,
-		    "a USB keyboard is attached (%s): dom0 would lose it, and with it the disk "
+		    "a USB keyboard is attached (%s): this system would lose it, and with it the disk "
 		    "passphrase prompt",
 		    where);
 }

@@ -33,6 +33,29 @@ enum pcidev_stub pcidev_stub_from_driver(const char *driver)
 	return PCIDEV_STUB_NONE;
 }
 
+/*
+ * The stub a user's spelling names: the kernel's driver names (pciback,
+ * vfio-pci, pci-stub), the modules' (xen_pciback, vfio_pci, pci_stub) and
+ * Xen's xen-pciback, as the kernel command line takes them. PCIDEV_STUB_NONE
+ * for anything else; pcidev_stub_name() gives the canonical spelling.
+ */
+enum pcidev_stub pcidev_stub_from_spelling(const char *spelling)
+{
+	static const struct {
+		const char *name;
+		enum pcidev_stub stub;
+	} alt[] = {
+		{ "xen-pciback", PCIDEV_STUB_PCIBACK }, { "xen_pciback", PCIDEV_STUB_PCIBACK },
+		{ "vfio_pci", PCIDEV_STUB_VFIO_PCI },	{ "pci_stub", PCIDEV_STUB_PCI_STUB },
+	};
+	enum pcidev_stub s = pcidev_stub_from_driver(spelling);
+
+	for (size_t i = 0; s == PCIDEV_STUB_NONE && spelling && i < ELEMENTSOF(alt); i++)
+		if (streq(spelling, alt[i].name))
+			s = alt[i].stub;
+	return s;
+}
+
 static bool slots_list(const char *slots, const char *bdf);
 
 /* A vfio variant driver's name: "mlx5_vfio_pci", "xe-vfio-pci". */
@@ -321,12 +344,13 @@ static void details_unknown(struct pcidev *d)
 	d->sriov_offset = d->sriov_stride = d->sriov_vf_device = -1;
 }
 
-static int scan_details(struct sysfs *s, struct pcidev *d)
+/* driver_override and the IOMMU group of D, from its directory S. Returns 0 or -errno. */
+static int read_override_group(struct sysfs *s, struct pcidev *d)
 {
 	char buf[PATH_MAX];
-	uint8_t config[64];
-	int r, n;
+	int r;
 
+	d->driver_override = mfree(d->driver_override);
 	r = sysfs_read_attr(s, buf, sizeof(buf), "driver_override");
 	if (r >= 0 && !streq(buf, "(null)") && buf[0]) {
 		d->driver_override = strdup(buf);
@@ -335,6 +359,20 @@ static int scan_details(struct sysfs *s, struct pcidev *d)
 	} else if (r < 0 && r != -ENOENT) {
 		return r;
 	}
+	r = sysfs_read_link_name(s, buf, sizeof(buf), "iommu_group");
+	d->iommu_group = r >= 0 ? atoi(buf) : -1;
+	return 0;
+}
+
+static int scan_details(struct sysfs *s, struct pcidev *d)
+{
+	char buf[PATH_MAX];
+	uint8_t config[64];
+	int r, n;
+
+	r = read_override_group(s, d);
+	if (r < 0)
+		return r;
 
 	r = sysfs_read_attr_alloc(s, &d->modalias, "modalias");
 	if (r < 0 && r != -ENOENT)
@@ -349,9 +387,6 @@ static int scan_details(struct sysfs *s, struct pcidev *d)
 	} else if (r != -ENOENT) {
 		return r;
 	}
-
-	r = sysfs_read_link_name(s, buf, sizeof(buf), "iommu_group");
-	d->iommu_group = r >= 0 ? atoi(buf) : -1;
 
 	/*
 	 * The kernel makes these attributes only where they mean something
@@ -567,6 +602,11 @@ static int scan_one(struct sysfs *s, struct sysfs *devs, const char *bdf, struct
 	if (flags & (PCIDEV_SCAN_BASIC | PCIDEV_SCAN_LAZY)) {
 		/* list: IDs and driver, and what a Qubes PCI path needs of a bridge;
 		 * lazy: the rest later, for the functions a change selects */
+		if (flags & PCIDEV_SCAN_OVERRIDE) {
+			r = read_override_group(ds, d);
+			if (r < 0)
+				goto out_free;
+		}
 		if (pcidev_is_bridge(d)) {
 			r = read_optional_int(ds, d->bdf, "secondary_bus_number", &d->secondary_bus);
 			if (r < 0)

@@ -74,6 +74,7 @@ struct pcidev_list {
 /* pcidev_scan() flags */
 #define PCIDEV_SCAN_BASIC 1u	/* identity, driver, bridges' secondary bus: list's needs */
 #define PCIDEV_SCAN_LAZY 2u	/* the same cheap pass; pcidev_load_details() reads the rest */
+#define PCIDEV_SCAN_OVERRIDE 4u	/* with BASIC: driver_override and the IOMMU group too */
 
 int pcidev_scan(struct sysfs *s, unsigned int flags, struct pcidev_list **ret);
 int pcidev_load_details(struct sysfs *s, struct pcidev_list *l, struct pcidev *d);
@@ -98,6 +99,7 @@ bool pcidev_driver_registered(const struct pcidev_list *l, const char *driver);
 bool pcidev_permissive(const struct pcidev_list *l, const struct pcidev *d);
 const char *pcidev_stub_name(enum pcidev_stub stub);
 enum pcidev_stub pcidev_stub_from_driver(const char *driver);
+enum pcidev_stub pcidev_stub_from_spelling(const char *spelling);
 
 size_t pcidev_slot_functions(const struct pcidev_list *l, const struct pcidev *d,
 			     struct pcidev **out, size_t max);

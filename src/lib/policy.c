@@ -441,9 +441,11 @@ static int set_key(struct parse_state *st, struct policy_rule *r, const char *na
 	}
 	switch (k) {
 	case PK_DRIVER:
-		if (pcidev_stub_from_driver(value) == PCIDEV_STUB_NONE)
+		/* any spelling the kernel command line takes; kept canonical */
+		if (pcidev_stub_from_spelling(value) == PCIDEV_STUB_NONE)
 			goto bad_value;
-		snprintf(r->v.driver, sizeof(r->v.driver), "%s", value);
+		snprintf(r->v.driver, sizeof(r->v.driver), "%s",
+			 pcidev_stub_name(pcidev_stub_from_spelling(value)));
 		break;
 	case PK_RELEASE:
 		if (!strcmp(value, "never"))

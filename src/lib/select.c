@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Device selectors: the Qubes forms and class names on top of libpci's filter syntax. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,16 +103,49 @@ static int parse_path(const char *text, struct selector *sel, const char **ret_e
 }
 
 /*
+ * A word that can only mean a class name: letters and '-', and a letter
+ * that is not a hex digit (so "usbb" is a misspelt class, "bad" an address).
+ */
+static bool looks_like_word(const char *text)
+{
+	bool non_hex = false;
+
+	for (const char *c = text; *c; c++) {
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || *c == '-'))
+			return false;
+		if (!strchr("abcdefABCDEF", *c))
+			non_hex = true;
+	}
+	return non_hex;
+}
+
+/* "pci_0000_03_00_0" (libvirt's node device) into "0000:03:00.0" in BUF. */
+static bool libvirt_name(const char *text, char *buf, size_t size)
+{
+	static const char shape[] = "pci_hhhh_hh_hh_h";
+
+	if (strlen(text) != sizeof(shape) - 1 || size < sizeof("0000:00:00.0"))
+		return false;
+	for (size_t i = 0; shape[i]; i++)
+		if (shape[i] == 'h' ? !strchr("0123456789abcdefABCDEF", text[i]) : text[i] != shape[i])
+			return false;
+	snprintf(buf, size, "%.4s:%.2s:%.2s.%c", text + 4, text + 9, text + 12, text[15]);
+	return true;
+}
+
+/*
  * Parse a selector: a class name ("usb"), the Qubes forms ("dom0:00_1d.0",
  * "00_1d.*"), a Qubes PCI path ("00_1c.0-00_00.0"), or lspci's slot syntax
- * ("0000:00:1d.0", "00:1d.*", ":1d"). Returns 0, or -EINVAL with a reason
- * in *ret_error.
+ * ("0000:00:1d.0", "00:1d.*", ":1d"), or libvirt's node-device name
+ * ("pci_0000_00_1d_0"). Returns 0; -ENOENT for a word that is no class name
+ * (select_class_names() lists them), -EINVAL with a reason in *ret_error.
  */
 int select_parse(const char *text, struct selector *ret, const char **ret_error)
 {
 	struct selector sel = { .text = text };
 	_cleanup_free_ char *slot = NULL;
 	const char *p = text;
+	char libvirt[sizeof("0000:00:00.0")];
 	int r;
 
 	if (!text || !*text) {
@@ -126,6 +160,13 @@ int select_parse(const char *text, struct selector *ret, const char **ret_error)
 			*ret = sel;
 			return 0;
 		}
+	if (looks_like_word(text)) {
+		*ret_error = "not a class name";
+		return -ENOENT;
+	}
+	/* libvirt's node-device name, pci_DDDD_BB_SS_F: the kernel address. */
+	if (libvirt_name(text, libvirt, sizeof(libvirt)))
+		p = text = libvirt;
 
 	if (strchr(text, '_') && strchr(text, '-')) {
 		r = parse_path(text, &sel, ret_error);

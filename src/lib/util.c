@@ -142,3 +142,58 @@ bool util_all_digits(const char *s)
 			return false;
 	return true;
 }
+
+/*
+ * The optimal-string-alignment distance between A and B (insertions,
+ * deletions, substitutions and swaps of neighbours, each 1; "lsit" is 1 from
+ * "list"), capped at 64 characters a side: for "did you mean" suggestions.
+ */
+unsigned int util_edit_distance(const char *a, const char *b)
+{
+	enum { N = 64 };
+	unsigned int d[N + 1][N + 1];
+	size_t n = strnlen(a, N), m = strnlen(b, N);
+
+	for (size_t i = 0; i <= n; i++)
+		d[i][0] = (unsigned int)i;
+	for (size_t j = 0; j <= m; j++)
+		d[0][j] = (unsigned int)j;
+	for (size_t i = 1; i <= n; i++)
+		for (size_t j = 1; j <= m; j++) {
+			unsigned int cost = a[i - 1] != b[j - 1], v = d[i - 1][j - 1] + cost;
+
+			if (d[i - 1][j] + 1 < v)
+				v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	return d[n][m];
+}
+
+/*
+ * The candidate of CANDS (N of them) closest to WORD, if it is close enough
+ * to be a typo of it (at most 2 edits, and fewer than WORD has letters), else
+ * NULL.
+ */
+const char *util_closest(const char *word, const char *const *cands, size_t n)
+{
+	const char *best = NULL;
+	unsigned int best_d = 3, len = (unsigned int)strlen(word);
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned int dist;
+
+		if (!cands[i])
+			continue;
+		dist = util_edit_distance(word, cands[i]);
+		if (dist < best_d && dist < len) {
+			best = cands[i];
+			best_d = dist;
+		}
+	}
+	return best;
+}

@@ -11,3 +11,5 @@ int util_read_at(int dir_fd, const char *path, int flags, size_t max, char **ret
 int util_write_atomic_at(int dir_fd, const char *name, const char *content, mode_t mode);
 long long util_now_ms(void);
 bool util_all_digits(const char *s);
+unsigned int util_edit_distance(const char *a, const char *b);
+const char *util_closest(const char *word, const char *const *cands, size_t n);

@@ -192,7 +192,7 @@ static int libs_open_xc(struct xen_libs *lib)
 	if (!lib->xc_so) {
 		lib->xc_so = open_xenctrl();
 		if (!lib->xc_so)
-			return -ENOENT;
+			return -ELIBACC;
 	}
 	if (!SYM(lib->xc_so, lib, xc_interface_open) || !SYM(lib->xc_so, lib, xc_interface_close) ||
 	    !SYM(lib->xc_so, lib, xc_deassign_device) ||
@@ -326,7 +326,7 @@ static int real_store_dump(void *ctx, int timeout_ms, struct xen_store *ret)
 	if (!lib->xs_so) {
 		lib->xs_so = dlopen("libxenstore.so.4", RTLD_NOW | RTLD_LOCAL);
 		if (!lib->xs_so)
-			return -ENOENT;
+			return -ELIBACC;
 	}
 	if (!SYM(lib->xs_so, lib, xs_open) || !SYM(lib->xs_so, lib, xs_close) ||
 	    !SYM(lib->xs_so, lib, xs_directory) || !SYM(lib->xs_so, lib, xs_read))
@@ -515,12 +515,11 @@ void xen_dq_describe(int r, const char *bdf, char *buf, size_t size)
 				 "cannot take %s out of Xen's quarantine (DOM_IO): the sysfs root "
 				 "is not this system's, so this system's Xen cannot be asked",
 				 bdf);
-		else if (r == -ENOENT)
+		else if (r == -ELIBACC)
 			snprintf(buf, size,
-				 "cannot take %s out of Xen's quarantine (DOM_IO): libxenctrl "
-				 "(libxenctrl.so.4.NN, Debian's libxenmisc4.NN) is not installed; "
-				 "dom0's driver would get no MSI and no DMA",
-				 bdf);
+				 "cannot take %s out of Xen's quarantine (DOM_IO): %s; dom0's "
+				 "driver would get no MSI and no DMA",
+				 bdf, xen_strerror(r));
 		else if (r == -EACCES)
 			snprintf(buf, size,
 				 "Xen refused to take %s out of its quarantine (DOM_IO): %s (a "
@@ -533,6 +532,27 @@ void xen_dq_describe(int r, const char *bdf, char *buf, size_t size)
 				 "driver would get no MSI and no DMA",
 				 bdf, strerror(-r));
 		break;
+	}
+}
+
+/*
+ * R (a -errno of this adapter) in words for a message: a missing library
+ * names the Debian packages that provide it, and a fixture's Xen says why
+ * it is not asked, instead of strerror()'s "Object is remote".
+ */
+const char *xen_strerror(int r)
+{
+	switch (r) {
+	case -ELIBACC:
+		return "Xen's libraries are not installed (libxenctrl.so.4.NN from Debian's "
+		       "libxenmisc4.NN, e.g. libxenmisc4.17, and libxenstore.so.4 from "
+		       "libxenstore4)";
+	case -EREMOTE:
+		return "the sysfs root is not this system's, so this system's Xen is not asked";
+	case -ENOSYS:
+		return "the installed Xen library lacks a function pcibind needs";
+	default:
+		return strerror(-r);
 	}
 }
 
@@ -624,6 +644,84 @@ static int copy_domain(const struct xen_store_ops *ops, void *h, struct xen_stor
 }
 
 /*
+ * libxl's records of what 'xl pci-assignable-add' took from its driver:
+ * /libxl/pci/DDDD-BB-SS-F/driver_path (Xen 4.15 on; /libxl/pciback before),
+ * the sysfs path of the driver it was on. Returns 0 or -errno.
+ */
+static int copy_libxl(const struct xen_store_ops *ops, void *h, struct xen_store *st)
+{
+	static const char *const bases[] = { "/libxl/pci", "/libxl/pciback" };
+
+	for (size_t b = 0; b < ELEMENTSOF(bases); b++) {
+		_cleanup_strv_free_ char **bdfs = NULL;
+		int r = ops->list(h, bases[b], &bdfs);
+
+		if (r == -ENOENT || r == -EACCES)
+			continue;
+		if (r < 0)
+			return r;
+		for (char **d = bdfs; *d; d++) {
+			char path[96];
+
+			if (strlen(*d) != sizeof("0000-00-00-0") - 1)
+				continue;
+			snprintf(path, sizeof(path), "%s/%s/driver_path", bases[b], *d);
+			r = copy_node(ops, h, st, path);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+/*
+ * libxl's record of A in ST (xen_store_collect()): 1 with the driver it
+ * was taken from in DRIVER ("" when the record names none) and the node's
+ * path in NODE, or 0 when libxl recorded nothing.
+ */
+int xen_store_libxl_record(const struct xen_store *st, const struct pci_addr *a, char *driver,
+			   size_t size, char *node, size_t node_size)
+{
+	static const char *const bases[] = { "/libxl/pci", "/libxl/pciback" };
+
+	for (size_t b = 0; b < ELEMENTSOF(bases); b++) {
+		const char *v, *slash;
+
+		snprintf(node, node_size, "%s/%04x-%02x-%02x-%01x/driver_path", bases[b], a->domain,
+			 a->bus, a->slot, a->func);
+		v = xen_store_get(st, node);
+		if (!v)
+			continue;
+		slash = strrchr(v, '/');
+		snprintf(driver, size, "%s", slash ? slash + 1 : v);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Whether libxl ('xl pci-assignable-add') recorded A as taken from its
+ * driver: 1 (DRIVER, NODE as xen_store_libxl_record()), 0, or -errno when
+ * xenstore could not be read (-ENODEV: not a dom0).
+ */
+int xen_libxl_record(struct xen *x, const struct pci_addr *a, char *driver, size_t size,
+		     char *node, size_t node_size)
+{
+	struct xen_store st = { 0 };
+	int r = backend(x);
+
+	if (r < 0)
+		return r;
+	if (x->flags & XEN_OPEN_NO_XENSTORE)
+		return -EPERM;
+	r = x->ops->store_dump(x->ctx, XEN_STORE_TIMEOUT_MS, &st);
+	if (r == 0)
+		r = xen_store_libxl_record(&st, a, driver, size, node, node_size);
+	xen_store_done(&st);
+	return r;
+}
+
+/*
  * Copy what "who holds it" needs from a xenstore: the pci backends of dom0
  * (/local/domain/0/backend/pci/<domid>/0/{num_devs,dev-N,state-N}), and for
  * each frontend domain its node, name and target (a stub domain's guest).
@@ -639,6 +737,9 @@ int xen_store_collect(const struct xen_store_ops *ops, void *h, struct xen_store
 	if (r < 0)
 		return r; /* not even the domains: not a readable xenstore */
 	domids = strv_free(domids);
+	r = copy_libxl(ops, h, ret);
+	if (r < 0)
+		return r;
 	r = ops->list(h, base, &domids);
 	if (r == -ENOENT)
 		return 0; /* no pci backend at all */

@@ -73,6 +73,11 @@ uint32_t xen_sbdf(const struct pci_addr *a);
 int xen_dequarantine(struct xen *x, const struct pci_addr *a);
 int xen_assigned_domain(struct xen *x, const struct pci_addr *a, struct xen_user *ret);
 void xen_user_format(const struct xen_user *u, char *buf, size_t size);
+const char *xen_strerror(int r);
+int xen_libxl_record(struct xen *x, const struct pci_addr *a, char *driver, size_t size,
+		     char *node, size_t node_size);
+int xen_store_libxl_record(const struct xen_store *st, const struct pci_addr *a, char *driver,
+			   size_t size, char *node, size_t node_size);
 
 /* The de-quarantine errno map (pure). */
 enum xen_dq_outcome {

@@ -4,12 +4,13 @@
 # Included by the top-level Makefile (after tests/fixtures/fixtures.mk).
 #   check-cli        run.sh and oracle.sh with $(PCIBIND)
 #   check-cli-asan   the same with the ASan+UBSan build $(BUILD)/asan/pcibind
+#   check-json       every command's --json against docs/pcibind.schema.json
 #   update-cli       rewrite tests/cli/expected/ from $(PCIBIND) (review the diff!)
 
 BUILD ?= build
 PCIBIND ?= $(BUILD)/pcibind
 
-.PHONY: check-cli check-cli-asan update-cli
+.PHONY: check-cli check-cli-asan update-cli check-json
 
 define cli_run
 	@st=0; \
@@ -24,6 +25,12 @@ check-cli: $(PCIBIND) fixtures
 
 check-cli-asan: $(BUILD)/asan/pcibind fixtures
 	$(call cli_run,$(BUILD)/asan/pcibind)
+
+# Every command's --json on every fixture against docs/pcibind.schema.json
+# (python3-jsonschema); status with a journal through the fake kernel.
+check-json: $(PCIBIND) $(BUILD)/pcibind-fake fixtures
+	@BUILD=$(BUILD) PCIBIND=$(PCIBIND) python3 tests/cli/json-schema.py
+	@python3 tools/schema-man.py --check
 
 update-cli: $(PCIBIND) fixtures
 	PCIBIND=$(PCIBIND) BUILD=$(BUILD) UPDATE=1 sh tests/cli/run.sh

@@ -6,6 +6,7 @@
 #   $PCIBIND --sysfs-root $BUILD/fixtures/FIXTURE/sys
 #            --modules-dir $BUILD/fixtures/FIXTURE/modules
 #            --policy-dir policy.d --proc-root tests/fixtures/proc/FIXTURE (or none)
+#            --driverctl-dir tests/fixtures/driverctl/none (which does not exist)
 #            --pci-ids tests/fixtures/pci.ids ARGS
 # (FIXTURE "-" drops the --sysfs-root and --modules-dir options) and compares
 # stdout, "--- stderr ---", stderr and "--- exit N ---" with
@@ -46,6 +47,8 @@ while read -r name fixture args; do
 	proc=tests/fixtures/proc/$fixture
 	[ -d "$proc" ] || proc=tests/fixtures/proc/none
 	roots="$roots --policy-dir ${POLICY_DIR:-policy.d} --proc-root $proc"
+	# and no driverctl overrides but a case's own (this host's /etc/driverctl.d is not read)
+	roots="$roots --driverctl-dir tests/fixtures/driverctl/none"
 	# shellcheck disable=SC2086 # word splitting of roots and args is wanted
 	"$PCIBIND" $roots --pci-ids "$PCI_IDS" $args \
 		>"$tmp/stdout" 2>"$tmp/stderr" </dev/null

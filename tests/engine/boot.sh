@@ -94,4 +94,40 @@ boot "rd.pcibind.seize=network rd.pcibind.driver=pciback"; check nonxen-exit-0 [
 check nonxen-alone [ "$(drv 0000:01:00.0)" = e1000e ]
 check nonxen-warned logged "not run as a Xen dom0"
 
+# A policy rule 'driver = pciback' on the same kernel: the same reason, the
+# function left alone (it bound pciback while logging vfio-pci before), and
+# 'policy check' warns of it. Every log line names the stub really used: a
+# rule's pci-stub where the boot's target is vfio-pci.
+fresh qemu-q35
+cat >"$w/pol/60-nic.conf" <<EOT
+[nic to pciback]
+match-address = 0000:01:00.0
+driver = pciback
+boot = yes
+EOT
+boot ""; check rule-pciback-exit-0 [ $? -eq 0 ]
+check rule-pciback-alone [ "$(drv 0000:01:00.0)" = e1000e ]
+check rule-pciback-warned logged "0000:01:00.0 (dom0:01_00.0): rule \[nic to pciback\] $w/pol/60-nic.conf:3 says driver = pciback, but this kernel does not run as a Xen dom0 (hypervisor/type is not xen), so there is no pciback: left alone"
+check rule-pciback-no-seize sh -c "! grep -q 'seizing' $w/kmsg"
+"$BUILD/pcibind-fake" --sysfs-root "$w/sys" --policy-dir "$w/pol" --proc-root tests/fixtures/proc/none \
+	policy check >"$w/out" 2>&1
+check rule-pciback-policy-check grep -q "$w/pol/60-nic.conf:3: warning: \[nic to pciback\] says driver = pciback, but this kernel does not run as a Xen dom0" "$w/out"
+# hot-plug: the same rule with hotplug = yes, the same reason, left alone
+echo 'hotplug = yes' >>"$w/pol/60-nic.conf"
+env ACTION=add SUBSYSTEM=pci SEQNUM=1 DEVPATH=/devices/pci0000:00/0000:00:1c.0/0000:01:00.0 \
+	"$BUILD/pcibind-fake" --sysfs-root "$w/sys" --modules-dir "$BUILD/fixtures/$fx/modules" \
+	--pci-ids tests/fixtures/pci.ids --state-dir "$w/state" --policy-dir "$w/pol" \
+	--proc-root tests/fixtures/proc/none udev >"$w/out" 2>&1
+check udev-pciback-exit-0 [ $? -eq 0 ]
+check udev-pciback-alone [ "$(drv 0000:01:00.0)" = e1000e ]
+check udev-pciback-warned grep -q "0000:01:00.0: rule \[nic to pciback\] $w/pol/60-nic.conf:3 says driver = pciback, but this kernel does not run as a Xen dom0" "$w/out"
+sed -i '/^hotplug = yes$/d' "$w/pol/60-nic.conf"
+sed -i 's/driver = pciback/driver = pci_stub/' "$w/pol/60-nic.conf"
+: >"$w/kmsg"
+boot ""; check rule-stub-exit-0 [ $? -eq 0 ]
+check rule-stub-bound [ "$(drv 0000:01:00.0)" = pci-stub ]
+check rule-stub-logged logged "seizing 0000:01:00.0 (e1000e, .*) -> pci-stub (the policy's stub)"
+check rule-stub-summary logged "1 function seized to their stubs"
+check rule-stub-no-vfio sh -c "! grep -q -- '-> vfio-pci' $w/kmsg"
+
 summary

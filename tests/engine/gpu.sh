@@ -36,7 +36,7 @@ pb release --all-functions --dry-run $G >"$work/plan" 2>&1
 check slot-dry-run-ok [ $? -eq 0 ]
 check slot-one-reset [ "$(grep -c 'vfio-hot-reset' "$work/plan")" -eq 1 ]
 check slot-reset-covers-both grep -q "vfio-hot-reset $G $A (bus behind 0000:00:03.0, VFIO groups 2)" "$work/plan"
-check slot-reset-first sh -c "grep -n . '$work/plan' | sed -n 2p | grep -q vfio-hot-reset"
+check slot-reset-first sh -c "grep -E '^ *1  ' '$work/plan' | grep -q vfio-hot-reset"
 check slot-no-function-reset sh -c "! grep -q 'devices/$G/reset\"\\|/reset \"' '$work/plan'"
 pb --json release --all-functions --dry-run $G >"$work/plan.json" 2>&1
 check slot-json-covers grep -q "\"covers\": \"$G $A\"" "$work/plan.json"

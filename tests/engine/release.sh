@@ -54,4 +54,18 @@ pb seize --driver pciback 02:00.0 >/dev/null 2>&1
 pb seize --driver pciback 02:00.0 >"$work/out" 2>&1
 check seize-noop-said grep -qx '0000:02:00.0: already on pciback, nothing to do' "$work/out"
 
+# A function pcibind did not seize (driverctl put the card reader on
+# vfio-pci): status names its origin, release returns it to its native
+# driver from the module index and says driverctl will put it back.
+mkdir -p "$work/driverctl"
+echo vfio-pci >"$work/driverctl/pci-0000:04:00.0"
+pb --driverctl-dir "$work/driverctl" status >"$work/out" 2>&1
+check status-names-driverctl grep -q "0000:04:00.0  on vfio-pci  driver_override vfio-pci  origin driverctl ($work/driverctl/pci-0000:04:00.0)" "$work/out"
+check status-recorded-once [ "$(grep -c '0000:02:00.0' "$work/out")" -eq 1 ]
+pb release 04:00.0 --driverctl-dir "$work/driverctl" >"$work/out" 2>&1
+check foreign-release-exit [ $? -eq 0 ]
+check foreign-release-native [ "$(driver 0000:04:00.0)" = rtsx_pci ]
+check foreign-release-override-cleared [ "$(override 0000:04:00.0)" = "(null)" ]
+check foreign-release-says-driverctl grep -q "driverctl's saved override $work/driverctl/pci-0000:04:00.0 puts it back on vfio-pci.*driverctl unset-override 0000:04:00.0" "$work/out"
+
 summary

@@ -88,7 +88,10 @@ event remove 0000:00:1f.6 >/dev/null 2>&1; check remove-exit-0 [ $? -eq 0 ]
 check remove-retires [ ! -e "$work/state/devices/0000:00:1f.6" ]
 mv "$work/unplugged" "$work/sys/bus/pci/devices/0000:00:1f.6"
 pb status >"$work/status" 2>&1
-check readded-clean sh -c "! grep -q '0000:00:1f.6' $work/status"
+# no record of it any more (the fake kernel keeps the function on its stub:
+# status lists it among those pcibind did not seize)
+check readded-clean sh -c "! grep -q '0000:00:1f.6  on .*  native ' $work/status"
+check readded-unrecorded grep -q '0000:00:1f.6  on pci-stub  driver_override pci-stub  origin not recorded' "$work/status"
 # A remove event that never came: the next change retires the record.
 printf 'bdf=0000:00:09.0\nid=8086:10d3\ndriver=e1000e\nstub=vfio-pci\norigin=cli\nsince=1\n' \
 	>"$work/state/devices/0000:00:09.0"
@@ -108,5 +111,22 @@ check persistent-rule-applies [ $? -eq 0 ]
 pb release --persistent 00:14.0 >/dev/null 2>&1
 check persistent-removed sh -c "! grep -q 'persistent 0000:00:14.0' $f"
 check released-native [ "$(driver 0000:00:14.0)" = xhci_hcd ]
+
+# A plain release of a function with such a rule warns that boot and
+# hot-plug will seize it again, naming the file; a later release --persistent
+# (nothing left to release) still removes the rule, and says so.
+pb seize --driver pciback --persistent 00:14.0 >/dev/null 2>&1
+PCIBIND_INITRAMFS_TOOL=update-initramfs pb release 00:14.0 >"$work/out" 2>&1
+check plain-release-exit [ $? -eq 0 ]
+check plain-release-warns grep -q "warning: 0000:00:14.0: the rule \[persistent 0000:00:14.0\] at $f:[0-9]* seizes it again at the next boot or hot-plug; 'pcibind release --persistent 0000:00:14.0' removes the rule" "$work/out"
+check plain-release-keeps-rule grep -q '^\[persistent 0000:00:14.0\]' "$f"
+PCIBIND_INITRAMFS_TOOL=update-initramfs pb release --persistent 00:14.0 >"$work/out" 2>&1
+check unpersist-exit [ $? -eq 0 ]
+check unpersist-removed sh -c "! grep -q 'persistent 0000:00:14.0' $f"
+check unpersist-says grep -q "removed the rule \[persistent 0000:00:14.0\] from $f.*(update-initramfs -u)" "$work/out"
+pb release --persistent 00:14.0 >"$work/out" 2>&1
+check unpersist-twice-quiet sh -c "! grep -q 'removed the rule' $work/out"
+PCIBIND_INITRAMFS_TOOL=dracut pb seize --driver pciback --persistent 00:14.0 >"$work/out" 2>&1
+check persist-advice-dracut grep -q 'rebuild it (dracut -f)' "$work/out"
 
 summary

@@ -49,7 +49,7 @@
  *   deassign-errno    de-assign answers this errno (EACCES, ESRCH, ...) instead
  *   deassign-noop     de-assign answers 0 and changes nothing (a lying Xen)
  *   assigned          BDFs a guest owns: test_assign answers EINVAL
- *   test-assign-errno test_assign answers this errno (e.g. ENOENT: no libxenctrl)
+ *   test-assign-errno test_assign answers this errno (e.g. ELIBACC: no libxenctrl)
  *   store/            xenstore as a tree: a node with children is a directory,
  *                     a value is a file; absent: xenstore unreadable (ENOENT)
  *   store-dumps       one line appended per xenstore read (tests count them)
@@ -629,7 +629,7 @@ static int errno_named(const char *name)
 	} names[] = { { "EBUSY", EBUSY },   { "ENODEV", ENODEV },	  { "EINVAL", EINVAL },
 		      { "EIO", EIO },	    { "ENOENT", ENOENT },	  { "EAGAIN", EAGAIN },
 		      { "EPERM", EPERM },   { "EACCES", EACCES },	  { "ESRCH", ESRCH },
-		      { "EOPNOTSUPP", EOPNOTSUPP } };
+		      { "EOPNOTSUPP", EOPNOTSUPP }, { "ELIBACC", ELIBACC } };
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(name, names[i].name) == 0)

@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Fail closed: policy files and directories nobody should trust make
-# mutating commands refuse (exit 3) with the file named, and read commands
+# mutating commands refuse (exit 6, a policy error) with the file named, and read commands
 # warn and go on. Also hostile names (path traversal in DEVICE and driver
 # names), hostile journal records and transactions, and a sysfs tree whose
 # symlink leads out of it. Prints how many cases ran.
@@ -55,39 +55,39 @@ mk() { # mk DIR FILE MODE CONTENT
 }
 
 mk open 50-x.conf 666 "$good"
-expect world-writable 3 "writable by group or others (mode 0666): not trusted" \
+expect world-writable 6 "writable by group or others (mode 0666): not trusted" \
 	pb --policy-dir "$work/open" seize 00:1f.6 --dry-run
 expect world-writable-read 0 "warning: policy:" pb --policy-dir "$work/open" explain 00:1f.6
 
 mk gdir 50-x.conf 644 "$good"; chmod 775 "$work/gdir"
-expect group-writable-dir 3 "gdir is writable by group or others (mode 0775)" \
+expect group-writable-dir 6 "gdir is writable by group or others (mode 0775)" \
 	pb --policy-dir "$work/gdir" seize 00:1f.6 --dry-run
 
 mk link real.txt 644 "$good"; ln -s real.txt "$work/link/50-x.conf"
-expect symlink 3 "a symbolic link: not trusted" pb --policy-dir "$work/link" seize 00:1f.6 --dry-run
+expect symlink 6 "a symbolic link: not trusted" pb --policy-dir "$work/link" seize 00:1f.6 --dry-run
 
 mk bin 50-x.conf 644 ""; printf '[r]\nboot = yes\n\000\001\002' >"$work/bin/50-x.conf"
-expect binary 3 "holds a NUL byte" pb --policy-dir "$work/bin" seize 00:1f.6 --dry-run
+expect binary 6 "holds a NUL byte" pb --policy-dir "$work/bin" seize 00:1f.6 --dry-run
 
 mk big 50-x.conf 644 ""; head -c 1100000 /dev/zero | tr '\0' '#' >"$work/big/50-x.conf"
-expect huge 3 "larger than 1048576 bytes" pb --policy-dir "$work/big" seize 00:1f.6 --dry-run
+expect huge 6 "larger than 1048576 bytes" pb --policy-dir "$work/big" seize 00:1f.6 --dry-run
 
 mk long 50-x.conf 644 "[r]
 match-class = $(head -c 300 /dev/zero | tr '\0' 'x')"
-expect long-line 3 "50-x.conf:2: line longer than" pb --policy-dir "$work/long" seize 00:1f.6 --dry-run
+expect long-line 6 "50-x.conf:2: line longer than" pb --policy-dir "$work/long" seize 00:1f.6 --dry-run
 
 # Files inih would read as other rules than they show (issue 19.5): CR-only
 # line ends, CRLF mixed with LF, a key after the section's ']'. CRLF
 # throughout is read as it is.
 mk cr 50-x.conf 644 ""; printf '[r]\rmatch-address = 00:1f.6\rprotect = yes\r' >"$work/cr/50-x.conf"
-expect cr-only-line-ends 3 "50-x.conf:1: a carriage return that does not end a line" \
+expect cr-only-line-ends 6 "50-x.conf:1: a carriage return that does not end a line" \
 	pb --policy-dir "$work/cr" seize --driver vfio-pci 00:14.0 --dry-run
 mk mixed 50-x.conf 644 ""; printf '[r]\r\nmatch-address = 00:1f.6\nprotect = yes\n' >"$work/mixed/50-x.conf"
-expect mixed-line-ends 3 "50-x.conf:2: mixed line ends (CRLF on line 1, LF on line 2)" \
+expect mixed-line-ends 6 "50-x.conf:2: mixed line ends (CRLF on line 1, LF on line 2)" \
 	pb --policy-dir "$work/mixed" seize --driver vfio-pci 00:14.0 --dry-run
 mk after 50-x.conf 644 "[r] match-address = 00:1f.6
 protect = yes"
-expect text-after-section 3 "50-x.conf:1: text after the section's ']' ('match-address = 00:1f.6')" \
+expect text-after-section 6 "50-x.conf:1: text after the section's ']' ('match-address = 00:1f.6')" \
 	pb --policy-dir "$work/after" seize --driver vfio-pci 00:14.0 --dry-run
 mk crlf 50-x.conf 644 ""; printf '[r]\r\nmatch-address = 00:1f.6\r\nprotect = yes\r\n' >"$work/crlf/50-x.conf"
 expect crlf-protects 3 "is protected (protect = yes" pb --policy-dir "$work/crlf" seize 00:1f.6 --dry-run
@@ -95,16 +95,16 @@ expect crlf-rest-free 0 "" pb --policy-dir "$work/crlf" seize --driver vfio-pci 
 
 # A configured directory that is missing, or that others could swap, is an
 # error: the protect rule the admin meant must not silently vanish.
-expect missing-policy-dir 3 "the policy directory does not exist" \
+expect missing-policy-dir 6 "the policy directory does not exist" \
 	pb --policy-dir "$work/no-such-dir" seize 00:1f.6 --dry-run
 mk ww/inner 50-x.conf 644 "$good"; chmod 777 "$work/ww"
-expect world-writable-parent 3 "/ww is writable by group or others (mode 0777)" \
+expect world-writable-parent 6 "/ww is writable by group or others (mode 0777)" \
 	pb --policy-dir "$work/ww/inner" seize 00:1f.6 --dry-run
 mk sticky/inner 50-x.conf 644 "$good"; chmod 1777 "$work/sticky"
 expect sticky-parent-ok 0 "" pb --policy-dir "$work/sticky/inner" seize 00:1f.6 --dry-run
 if [ "$(id -u)" = 0 ]; then
 	mk theirs 50-x.conf 644 "$good"; ln -s theirs "$work/theirs-link"; chown -h 65534 "$work/theirs-link"
-	expect symlinked-dir-other-owner 3 "theirs-link is owned by uid 65534" \
+	expect symlinked-dir-other-owner 6 "theirs-link is owned by uid 65534" \
 		pb --policy-dir "$work/theirs-link" seize 00:1f.6 --dry-run
 fi
 
@@ -112,7 +112,7 @@ fi
 mk misspelt 50-x.conf 644 '[r]
 match-adress = 00:1f.6
 protect = yes'
-expect misspelt-match-key 3 "unknown match key 'match-adress'" \
+expect misspelt-match-key 6 "unknown match key 'match-adress'" \
 	pb --policy-dir "$work/misspelt" seize 00:1f.6 --dry-run
 # pcibind.conf(5)'s own form: a domain-less address with expect-id and force.
 mk domainless 50-x.conf 644 '[nic]

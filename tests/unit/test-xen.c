@@ -102,9 +102,14 @@ static void test_dq_describe(void **state)
 	assert_non_null(strstr(buf, "older than 4.13"));
 	xen_dq_describe(-EACCES, "0000:01:00.0", buf, sizeof(buf));
 	assert_non_null(strstr(buf, "another Xen version"));
-	xen_dq_describe(-ENOENT, "0000:01:00.0", buf, sizeof(buf));
+	/* a missing library names the Debian packages, never "Object is remote" */
+	xen_dq_describe(-ELIBACC, "0000:01:00.0", buf, sizeof(buf));
 	assert_non_null(strstr(buf, "libxenctrl"));
 	assert_non_null(strstr(buf, "not installed"));
+	assert_non_null(strstr(buf, "libxenmisc4.17"));
+	assert_non_null(strstr(buf, "libxenstore4"));
+	assert_null(strstr(xen_strerror(-EREMOTE), strerror(EREMOTE)));
+	assert_non_null(strstr(xen_strerror(-EREMOTE), "not this system's"));
 	xen_dq_describe(-EIO, "0000:01:00.0", buf, sizeof(buf));
 	assert_non_null(strstr(buf, strerror(EIO)));
 	assert_non_null(strstr(buf, "no MSI and no DMA"));
@@ -489,6 +494,9 @@ static void test_decide_holder(void **state)
 	decide_xen_holder(&d, -ENOENT, NULL, &v);
 	assert_false(v.allowed);
 	assert_non_null(strstr(v.reason, "cannot determine whether 0000:02:00.0 is assigned"));
+	decide_xen_holder(&d, -ELIBACC, NULL, &v);
+	assert_false(v.allowed);
+	assert_non_null(strstr(v.reason, "libxenmisc4.17"));
 }
 
 int main(void)

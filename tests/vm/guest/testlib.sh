@@ -375,7 +375,7 @@ check_plan_json()
 {
 	expect_eq "$1" \
 		"$(sed -n 's|^ *[0-9]*  write \([^ ]*\) "\(.*\)"  #.*|write \1 \2|p; s|^ *[0-9]*  load-module \([^ ]*\) .*|load-module \1|p; s|^ *[0-9]*  xen-deassign DOMID_IO \([^ ]*\) .*|xen-deassign \1|p' "$2")" \
-		"$(jq -r '.steps[] | if .op == "write" then "write \(.path) \(.value | gsub("\n"; "\\n"))" elif .op == "xen-deassign" then "xen-deassign \(.device)" else "load-module \(.module)" end' "$3" 2>&1)"
+		"$(jq -r '.steps[] | if .op == "write" then "write \(.path) \(.value | gsub("\n"; "\\n"))" elif .op == "xen-deassign" then "xen-deassign \(.address)" else "load-module \(.module)" end' "$3" 2>&1)"
 }
 
 # The netdev of a PCI function ("" if none).

@@ -3,7 +3,7 @@
 # vm-noiommu
 # pcibind doctor in a guest booted without intel_iommu=on (the Debian kernel
 # does not enable VT-d by default): it reports the missing IOMMU with the fix
-# and exits non-zero; a seize to vfio-pci is refused with the same cause.
+# and exits 7 (not ready); a seize to vfio-pci is refused with the same cause.
 
 if ! have_pcibind; then
 	skip pcibind "pcibind not in the image"
@@ -11,7 +11,7 @@ if ! have_pcibind; then
 fi
 check_fails no-iommu-groups test -d /sys/kernel/iommu_groups/0
 pb doctor
-expect_rc doctor-fails 1
+expect_rc doctor-fails 7
 expect_match doctor-no-iommu "FAIL  iommu +no IOMMU" "$PB_OUT"
 # TCG's -cpu max says AuthenticAMD and, without the device, there is no DMAR
 # table to say VT-d: the fix names whichever the host looks like.
