@@ -273,7 +273,8 @@ bool select_match(const struct selector *sel, const struct pcidev *d)
 
 /*
  * Resolve TEXT to exactly one function of L. Returns 0; -EINVAL for a bad
- * selector, -ENODEV for no match, -E2BIG for several; *ret_error says why.
+ * selector, -ENOENT for a word that is no class name, -ENODEV for no match,
+ * -E2BIG for several; *ret_error says why.
  */
 int select_resolve_one(const struct pcidev_list *l, const char *text, struct pcidev **ret,
 		       const char **ret_error)

@@ -65,7 +65,7 @@ static void one(const char *s)
 	check_addr(s);
 
 	r = select_parse(s, &sel, &why);
-	FZ_CHECK(r == 0 || (r == -EINVAL && why && *why));
+	FZ_CHECK(r == 0 || ((r == -EINVAL || r == -ENOENT) && why && *why));
 	if (r == 0) {
 		FZ_CHECK(sel.text == s && sel.n_hops <= SELECT_PATH_MAX);
 		if (strchr(s, '_') && strchr(s, '-') && !getenv("FUZZ_LAX"))
@@ -80,7 +80,7 @@ static void one(const char *s)
 	}
 	why = NULL;
 	r = select_resolve_one(l, s, &one, &why);
-	FZ_CHECK(r == 0 || ((r == -EINVAL || r == -ENODEV || r == -E2BIG) && why));
+	FZ_CHECK(r == 0 || ((r == -EINVAL || r == -ENOENT || r == -ENODEV || r == -E2BIG) && why));
 
 	r = select_parse_id(s, &sel, &why);
 	if (r == 0)
