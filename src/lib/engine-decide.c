@@ -342,7 +342,7 @@ static int find_natives(struct engine *e, struct change *ch, struct pcidev *cons
 		nat[i].none = false;
 		snprintf(names[i][1], JOURNAL_NAME_MAX, "%s", mods[0]);
 		nat[i].module = names[i][1];
-		r = rebind_module_driver(e->s, mods[0], names[i][0], JOURNAL_NAME_MAX);
+		r = kmodq_module_driver(e->s, mods[0], names[i][0], JOURNAL_NAME_MAX);
 		if (r == 0)
 			nat[i].driver = names[i][0];
 		else if (r != -ENOENT)

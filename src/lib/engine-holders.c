@@ -16,7 +16,6 @@
 #include "proc.h"
 #include "sysfs.h"
 #include "trace.h"
-#include "vfio.h"
 
 static int load_index(void *userdata, const struct holders_index **ret)
 {
@@ -228,7 +227,7 @@ int engine_vfio_users(struct engine *e, const struct pcidev *d, char *buf, size_
 			d = own;
 		}
 	}
-	if (!vfio_holds(d))
+	if (!pcidev_vfio_holds(d))
 		return 0;
 	r = engine_holders(e, d, &h);
 	if (r < 0)

@@ -47,7 +47,7 @@ static int vfs_holders(struct engine *e, const struct pcidev *pf, const char *or
 		r = engine_details(e, d);
 		if (r < 0)
 			return r;
-		if (vfio_holds(d)) {
+		if (pcidev_vfio_holds(d)) {
 			r = proc_open(e->roots.proc_root, &p);
 			if (r == 0)
 				r = vfio_users(p, d->iommu_group, d->vfio_dev, &u, &nu);
