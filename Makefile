@@ -153,12 +153,15 @@ check-engine: $(BUILD)/pcibind-fake $(BUILD)/fixture-tool fixtures $(BUILD)/lazy
 	@BUILD=$(BUILD) sh tests/engine/xen.sh
 	@BUILD=$(BUILD) sh tests/engine/gate.sh
 
-# The layers: the library includes no CLI header, and the commands call the
+# The layers: the library includes no CLI header, the commands include engine.h
+# and never engine-private.h (what the engine's rooms share), and they call the
 # engine, never the journal, rebind, libkmod, libudev or --persistent
 # adapters behind it (undefined symbols of the CLI objects).
 check-layers: $(OBJS)
 	@if grep -ln '#include "\(commands\|log\|output\)\.h"' src/lib/*.[ch]; then \
 		echo "layers: a library file includes a CLI header"; exit 1; fi
+	@if grep -ln '#include "engine-private\.h"' src/cli/*.[ch] tests/unit/test-cli-*.c; then \
+		echo "layers: a command includes the engine's private header (use engine.h)"; exit 1; fi
 	@bad=$$(for o in $(CLI_OBJS); do nm -u $$o | awk -v o=$$o \
 		'$$2 ~ /^(journal|rebind|kmodq|udevq|persist)_/ { print o ": " $$2 }'; done); \
 	if [ -n "$$bad" ]; then echo "$$bad"; \

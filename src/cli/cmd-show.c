@@ -10,7 +10,6 @@
 #include "log.h"
 #include "output.h"
 #include "pcidev.h"
-#include "vfio.h"
 #include "pciname.h"
 #include "select.h"
 #include "sysfs.h"
@@ -195,9 +194,9 @@ static void show_vfio(struct pb_ctx *c, struct out *o, const struct pcidev_list 
 	struct pcidev *self[1] = { (struct pcidev *)d };
 	char blockers[400], users[512];
 
-	if (!vfio_holds(d))
+	if (!pcidev_vfio_holds(d))
 		return;
-	if (vfio_blockers(l, d->iommu_group, self, 1, blockers, sizeof(blockers)) > 0)
+	if (pcidev_group_blockers(l, d->iommu_group, self, 1, blockers, sizeof(blockers)) > 0)
 		out_stringf(o, "vfio_viability", "VFIO group:", "not viable: %s keep a DMA-owning driver "
 			    "(seize them too: --group)", blockers);
 	else

@@ -15,7 +15,6 @@
 #include "sysfs.h"
 #include "pcidev.h"
 #include "plan.h"
-#include "vfio.h"
 #include "xen.h"
 
 static void format_time(long long t, char *buf, size_t size)
@@ -68,7 +67,8 @@ static void in_use(struct pb_ctx *c, const char *bdf, const char *now, char *buf
 	const struct pcidev *d;
 
 	buf[0] = '\0';
-	if (!vfio_is_vfio_driver(now) && !sysfs_exists(c->sysfs, "bus/pci/devices/%s/vfio-dev", bdf))
+	if (!pcidev_is_vfio_driver(now) &&
+	    !sysfs_exists(c->sysfs, "bus/pci/devices/%s/vfio-dev", bdf))
 		return;
 	if (engine_snapshot(c->engine, &l) < 0)
 		return;

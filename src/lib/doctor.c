@@ -18,7 +18,6 @@
 #include "pcidev.h"
 #include "proc.h"
 #include "sysfs.h"
-#include "vfio.h"
 
 const char *doctor_status_name(enum doctor_status s)
 {
@@ -292,7 +291,7 @@ int doctor_device(const struct pcidev_list *l, const struct pcidev *d, const cha
 	struct pcidev *self[1] = { (struct pcidev *)d };
 	const struct pcidev *m[64];
 	char name[64], members[400] = "", blockers[400], reason[600];
-	bool vfio = streq_ptr(stub, "vfio-pci") || vfio_holds(d);
+	bool vfio = streq_ptr(stub, "vfio-pci") || pcidev_vfio_holds(d);
 	size_t nm, len = 0;
 	int k;
 
@@ -302,7 +301,7 @@ int doctor_device(const struct pcidev_list *l, const struct pcidev *d, const cha
 			vfio && !l->xen ? "enable the IOMMU (see above), or use pci-stub" : NULL,
 			"no IOMMU group%s", vfio && !l->xen ? ": vfio-pci cannot take it" : "");
 	} else {
-		nm = vfio_group_members(l, d->iommu_group, m, ELEMENTSOF(m));
+		nm = pcidev_group_members(l, d->iommu_group, m, ELEMENTSOF(m));
 		for (size_t i = 0; i < nm && i < ELEMENTSOF(m); i++)
 			len += snprintf(members + (len < sizeof(members) ? len : sizeof(members)),
 					len < sizeof(members) ? sizeof(members) - len : 0, "%s%s (%s)",
@@ -315,7 +314,8 @@ int doctor_device(const struct pcidev_list *l, const struct pcidev *d, const cha
 
 	if (vfio && d->iommu_group >= 0) {
 		snprintf(name, sizeof(name), "%s viability", d->bdf);
-		if (vfio_blockers(l, d->iommu_group, self, 1, blockers, sizeof(blockers)) > 0)
+		if (pcidev_group_blockers(l, d->iommu_group, self, 1, blockers, sizeof(blockers)) >
+		    0)
 			k = add(r, name, DOCTOR_FAIL,
 				"seize the whole group: pcibind seize --group --driver vfio-pci",
 				"group %d is not viable: %s keep%s a DMA-owning driver", d->iommu_group,

@@ -28,7 +28,6 @@
 #include "pcidev.h"
 #include "proc.h"
 #include "sysfs.h"
-#include "vfio.h"
 
 #define STACK_DEPTH_MAX 8
 
@@ -645,7 +644,7 @@ static int holders_one(struct sysfs *s, const struct pcidev *d, holders_load_fn 
 	 * and vfio-dev/ (below). Only the others are walked.
 	 */
 	if (d->driver && d->stub != PCIDEV_STUB_PCIBACK && d->stub != PCIDEV_STUB_PCI_STUB &&
-	    !vfio_holds(d)) {
+	    !pcidev_vfio_holds(d)) {
 		r = sysfs_find_nodes(s, &nodes, "bus/pci/devices/%s", d->bdf);
 		if (r == -ENOMEM)
 			return r;
@@ -665,7 +664,7 @@ static int holders_one(struct sysfs *s, const struct pcidev *d, holders_load_fn 
 		n = 0;
 	}
 	/* the VFIO group node lives outside the function's directory */
-	if (vfio_holds(d) && d->iommu_group >= 0) {
+	if (pcidev_vfio_holds(d) && d->iommu_group >= 0) {
 		struct sysfs_node nd = { 0 };
 		char dev[32];
 		unsigned int maj, min;

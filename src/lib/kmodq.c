@@ -14,6 +14,7 @@
 
 #include "kmodq.h"
 #include "macro.h"
+#include "sysfs.h"
 #include "trace.h"
 
 /*
@@ -383,4 +384,30 @@ bool kmodq_module_known(struct kmodq *q, const char *module)
 	known = kmod_module_get_path(mod) || kmod_module_get_initstate(mod) >= 0;
 	kmod_module_unref(mod);
 	return known;
+}
+
+/*
+ * The driver that MODULE registers on the PCI bus, from
+ * module/MODULE/drivers/pci:DRIVER (module xhci_pci registers xhci_hcd).
+ * Returns 0, -ENOENT when the module registers no PCI driver (or is not
+ * loaded), or -errno.
+ */
+int kmodq_module_driver(struct sysfs *s, const char *module, char *buf, size_t size)
+{
+	_cleanup_strv_free_ char **entries = NULL;
+	int r;
+
+	if (!sysfs_valid_name(module))
+		return -EINVAL;
+	r = sysfs_list_dir(s, &entries, "module/%s/drivers", module);
+	if (r < 0)
+		return r;
+	for (char **e = entries; *e; e++)
+		if (strncmp(*e, "pci:", 4) == 0 && sysfs_valid_name(*e + 4)) {
+			if (strlen(*e + 4) >= size)
+				return -ENAMETOOLONG;
+			strcpy(buf, *e + 4);
+			return 0;
+		}
+	return -ENOENT;
 }

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* libkmod adapter: modalias lookups with the blacklist applied. */
+/* libkmod adapter: modalias lookups with the blacklist applied; the driver a module registers. */
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct kmodq;
+struct sysfs;
 
 int kmodq_new(const char *modules_dir, struct kmodq **ret);
 struct kmodq *kmodq_free(struct kmodq *q);
@@ -26,3 +28,6 @@ struct kmodq_alias {
 
 int kmodq_vfio_aliases(struct kmodq *q, const char *modalias, struct kmodq_alias **ret);
 bool kmodq_module_known(struct kmodq *q, const char *module);
+
+/* The PCI driver a loaded module registers (/sys/module/M/drivers, the sysfs gateway). */
+int kmodq_module_driver(struct sysfs *s, const char *module, char *buf, size_t size);

@@ -1231,3 +1231,113 @@ out_close:
 		return -ENOSPC;
 	return 0;
 }
+
+/*
+ * IOMMU group facts, pure over the snapshot: since Linux 5.19 a VFIO group
+ * can be claimed only when every other member of the IOMMU group has no
+ * driver, a vfio driver, pci-stub, or (bridges) pcieport: drivers with
+ * driver_managed_dma. Binding vfio-pci succeeds either way; QEMU fails later
+ * with "group N is not viable". The planner and doctor read them here.
+ */
+/* vfio-pci itself or a variant ("mlx5_vfio_pci", "xe-vfio-pci"). */
+bool pcidev_is_vfio_driver(const char *driver)
+{
+	size_t n = driver ? strlen(driver) : 0;
+
+	if (!driver)
+		return false;
+	return streq(driver, "vfio-pci") || streq(driver, "vfio_pci") ||
+	       (n > 9 &&
+		(streq(driver + n - 9, "_vfio_pci") || streq(driver + n - 9, "-vfio-pci")));
+}
+
+/* Whether a vfio driver holds D: its vfio-dev/ directory, or vfio-pci by name. */
+bool pcidev_vfio_holds(const struct pcidev *d)
+{
+	return d->driver && (d->vfio_dev || pcidev_is_vfio_driver(d->driver));
+}
+
+static bool in_set(struct pcidev *const *set, size_t n, const struct pcidev *d)
+{
+	for (size_t i = 0; i < n; i++)
+		if (set[i] == d)
+			return true;
+	return false;
+}
+
+/* How member D counts for its group's viability once MOVING went to vfio. */
+enum pcidev_group_member pcidev_group_member_state(const struct pcidev *d,
+						   struct pcidev *const *moving, size_t n_moving)
+{
+	if (in_set(moving, n_moving, d))
+		return PCIDEV_GROUP_MOVING;
+	if (!d->driver)
+		return PCIDEV_GROUP_UNBOUND;
+	if (pcidev_vfio_holds(d))
+		return PCIDEV_GROUP_VFIO;
+	if (streq(d->driver, "pci-stub"))
+		return PCIDEV_GROUP_PCI_STUB;
+	if (streq(d->driver, "pcieport") && pcidev_is_bridge(d))
+		return PCIDEV_GROUP_PCIEPORT;
+	return PCIDEV_GROUP_BLOCKS;
+}
+
+const char *pcidev_group_member_name(enum pcidev_group_member m)
+{
+	static const char *const names[] = {
+		[PCIDEV_GROUP_UNBOUND] = "no driver",
+		[PCIDEV_GROUP_VFIO] = "vfio",
+		[PCIDEV_GROUP_PCI_STUB] = "pci-stub",
+		[PCIDEV_GROUP_PCIEPORT] = "pcieport bridge",
+		[PCIDEV_GROUP_MOVING] = "moves to vfio",
+		[PCIDEV_GROUP_BLOCKS] = "blocks",
+	};
+
+	return m <= PCIDEV_GROUP_BLOCKS ? names[m] : "?";
+}
+
+/* The members of IOMMU group GROUP in the snapshot, in address order. Returns the count. */
+size_t pcidev_group_members(const struct pcidev_list *l, int group, const struct pcidev **out,
+			    size_t max)
+{
+	size_t n = 0;
+
+	if (group < 0)
+		return 0;
+	for (size_t i = 0; i < l->n; i++) {
+		if (l->devs[i]->iommu_group != group)
+			continue;
+		if (n < max)
+			out[n] = l->devs[i];
+		n++;
+	}
+	return n;
+}
+
+/*
+ * The members of GROUP that would keep it from being viable once MOVING
+ * went to vfio: "0000:02:02.0 (e1000), ..." in BUF. Returns their count,
+ * 0 if the group would be viable, or -ENOSPC.
+ */
+int pcidev_group_blockers(const struct pcidev_list *l, int group, struct pcidev *const *moving,
+			  size_t n_moving, char *buf, size_t size)
+{
+	size_t len = 0;
+	int n = 0;
+
+	if (size)
+		buf[0] = '\0';
+	if (group < 0)
+		return 0;
+	for (size_t i = 0; i < l->n; i++) {
+		const struct pcidev *d = l->devs[i];
+
+		if (d->iommu_group != group ||
+		    pcidev_group_member_state(d, moving, n_moving) != PCIDEV_GROUP_BLOCKS)
+			continue;
+		n++;
+		len += snprintf(buf + (len < size ? len : size), len < size ? size - len : 0,
+				"%s%s (%s)", len ? ", " : "", d->bdf, d->driver);
+	}
+	return len < size ? n : -ENOSPC;
+}

@@ -112,3 +112,27 @@ size_t pcidev_behind(const struct pcidev_list *l, const struct pcidev *bridge,
 		     const struct pcidev **out, size_t max);
 int pcidev_reset_reason(const struct pcidev_list *l, const struct pcidev *d, char *buf,
 			size_t size);
+
+/*
+ * IOMMU groups, as VFIO sees them (Linux 5.19+): a group can be claimed only
+ * when every other member has no driver, a vfio driver, pci-stub, or
+ * (bridges) pcieport. What a member does to its group's viability:
+ */
+enum pcidev_group_member {
+	PCIDEV_GROUP_UNBOUND, /* no driver */
+	PCIDEV_GROUP_VFIO, /* vfio-pci or a variant (it has vfio-dev/) */
+	PCIDEV_GROUP_PCI_STUB, /* pci-stub: driver_managed_dma */
+	PCIDEV_GROUP_PCIEPORT, /* a bridge on pcieport */
+	PCIDEV_GROUP_MOVING, /* the change moves it to vfio too */
+	PCIDEV_GROUP_BLOCKS, /* any other driver: the group is not viable */
+};
+
+bool pcidev_is_vfio_driver(const char *driver);
+bool pcidev_vfio_holds(const struct pcidev *d);
+enum pcidev_group_member pcidev_group_member_state(const struct pcidev *d,
+						   struct pcidev *const *moving, size_t n_moving);
+const char *pcidev_group_member_name(enum pcidev_group_member m);
+size_t pcidev_group_members(const struct pcidev_list *l, int group, const struct pcidev **out,
+			    size_t max);
+int pcidev_group_blockers(const struct pcidev_list *l, int group, struct pcidev *const *moving,
+			  size_t n_moving, char *buf, size_t size);

@@ -27,7 +27,6 @@
 #include "macro.h"
 #include "pcidev.h"
 #include "plan.h"
-#include "vfio.h"
 
 static const char *const check_names[_CHECK_MAX] = {
 	[CHECK_NONE] = "none",
@@ -298,7 +297,7 @@ int plan_bus_reset(const struct pcidev_list *l, const struct pcidev *d,
 
 		ret->covers[ret->n++] = o;
 		offered = offered || lists_bus_reset(o);
-		vfio = vfio && o->driver && (o->vfio_dev || vfio_is_vfio_driver(o->driver));
+		vfio = vfio && o->driver && (o->vfio_dev || pcidev_is_vfio_driver(o->driver));
 		stub = stub && (o->stub == PCIDEV_STUB_PCIBACK || o->stub == PCIDEV_STUB_PCI_STUB);
 		len += snprintf(names + (len < sizeof(names) ? len : sizeof(names)),
 				len < sizeof(names) ? sizeof(names) - len : 0, "%s%s",
@@ -764,25 +763,25 @@ static int refuse_unviable(const struct pcidev_list *l, struct pcidev *const *se
 			seen = seen || set[j]->iommu_group == d->iommu_group;
 		if (seen || d->iommu_group < 0)
 			continue;
-		k = vfio_blockers(l, d->iommu_group, set, n, blockers, sizeof(blockers));
+		k = pcidev_group_blockers(l, d->iommu_group, set, n, blockers, sizeof(blockers));
 		if (k == 0)
 			continue;
-		nm = vfio_group_members(l, d->iommu_group, m, ELEMENTSOF(m));
+		nm = pcidev_group_members(l, d->iommu_group, m, ELEMENTSOF(m));
 		for (size_t j = 0; j < nm && j < ELEMENTSOF(m); j++) {
-			enum vfio_member st = vfio_member_state(m[j], set, n);
+			enum pcidev_group_member st = pcidev_group_member_state(m[j], set, n);
 
 			len += snprintf(members + (len < sizeof(members) ? len : sizeof(members)),
 					len < sizeof(members) ? sizeof(members) - len : 0,
 					"%s%s (%s%s)", j ? ", " : "", m[j]->bdf,
 					m[j]->driver ? m[j]->driver : "no driver",
-					st == VFIO_MEMBER_MOVING ? ", moves"
-					: st == VFIO_MEMBER_BLOCKS ? ", stays: not viable"
-								   : ", fine");
+					st == PCIDEV_GROUP_MOVING   ? ", moves"
+					: st == PCIDEV_GROUP_BLOCKS ? ", stays: not viable"
+								    : ", fine");
 		}
 		for (size_t j = 0; j < nm && j < ELEMENTSOF(m); j++) {
 			const char *what = pcidev_essential(m[j]);
 
-			if (!what || vfio_member_state(m[j], set, n) != VFIO_MEMBER_BLOCKS)
+			if (!what || pcidev_group_member_state(m[j], set, n) != PCIDEV_GROUP_BLOCKS)
 				continue;
 			return refuse(why, d,
 				      "%s: its IOMMU group %d also holds %s (%s, on %s): a VM can claim "

@@ -334,7 +334,7 @@ static int run_step(struct rebind *rb, struct step *st, struct resolved *res, si
 		if (plan_is_symbol(st->driver) && *n_res < max_res) {
 			struct resolved *x = &res[*n_res];
 
-			r = rebind_module_driver(rb->s, st->module, x->driver, sizeof(x->driver));
+			r = kmodq_module_driver(rb->s, st->module, x->driver, sizeof(x->driver));
 			if (r < 0) {
 				f->error = r;
 				snprintf(f->cause, sizeof(f->cause),
@@ -425,32 +425,6 @@ int rebind_execute(struct rebind *rb, const struct plan *p, struct rebind_failur
 		}
 	}
 	return 0;
-}
-
-/*
- * The driver that MODULE registers on the PCI bus, from
- * module/MODULE/drivers/pci:DRIVER (module xhci_pci registers xhci_hcd).
- * Returns 0, -ENOENT when the module registers no PCI driver (or is not
- * loaded), or -errno.
- */
-int rebind_module_driver(struct sysfs *s, const char *module, char *buf, size_t size)
-{
-	_cleanup_strv_free_ char **entries = NULL;
-	int r;
-
-	if (!sysfs_valid_name(module))
-		return -EINVAL;
-	r = sysfs_list_dir(s, &entries, "module/%s/drivers", module);
-	if (r < 0)
-		return r;
-	for (char **e = entries; *e; e++)
-		if (strncmp(*e, "pci:", 4) == 0 && sysfs_valid_name(*e + 4)) {
-			if (strlen(*e + 4) >= size)
-				return -ENAMETOOLONG;
-			strcpy(buf, *e + 4);
-			return 0;
-		}
-	return -ENOENT;
 }
 
 /*

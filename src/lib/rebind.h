@@ -36,4 +36,3 @@ struct rebind_failure {
 int rebind_execute(struct rebind *rb, const struct plan *p, struct rebind_failure *f);
 int rebind_restore(struct rebind *rb, const struct journal_txn *t, struct plan *done,
 		   struct rebind_failure *f);
-int rebind_module_driver(struct sysfs *s, const char *module, char *buf, size_t size);

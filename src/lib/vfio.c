@@ -1,12 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * VFIO done right. Since Linux 5.19 a VFIO group can be claimed only when
- * every other member of the IOMMU group has no driver, a vfio driver,
- * pci-stub, or (bridges) pcieport: drivers with driver_managed_dma. Binding
- * vfio-pci succeeds either way; QEMU fails later with "group N is not
- * viable". Variant drivers (mlx5_vfio_pci, ...) are found through the
- * "alias vfio_pci:..." lines of modules.alias, the most specific match
- * winning (fewest wildcards, as libvirt's virPCIDeviceFindBestVFIOVariant).
+ * VFIO done right (whether an IOMMU group is viable is a fact of the
+ * snapshot: pcidev_group_*() in pcidev.c). Variant drivers (mlx5_vfio_pci,
+ * ...) are found through the "alias vfio_pci:..." lines of modules.alias,
+ * the most specific match winning (fewest wildcards, as libvirt's
+ * virPCIDeviceFindBestVFIOVariant).
  * Who holds a group open comes from /proc/PID/fd, through the /proc gateway.
  */
 #include <errno.h>
@@ -22,112 +20,9 @@
 #include "macro.h"
 #include "pcidev.h"
 #include "proc.h"
-#include "rebind.h"
 #include "sysfs.h"
 #include "vfio.h"
 #include "util.h"
-
-/* vfio-pci itself or a variant ("mlx5_vfio_pci", "xe-vfio-pci"). */
-bool vfio_is_vfio_driver(const char *driver)
-{
-	size_t n = driver ? strlen(driver) : 0;
-
-	if (!driver)
-		return false;
-	return streq(driver, "vfio-pci") || streq(driver, "vfio_pci") ||
-	       (n > 9 && (streq(driver + n - 9, "_vfio_pci") || streq(driver + n - 9, "-vfio-pci")));
-}
-
-/* Whether a vfio driver holds D: its vfio-dev/ directory, or vfio-pci by name. */
-bool vfio_holds(const struct pcidev *d)
-{
-	return d->driver && (d->vfio_dev || vfio_is_vfio_driver(d->driver));
-}
-
-static bool in_set(struct pcidev *const *set, size_t n, const struct pcidev *d)
-{
-	for (size_t i = 0; i < n; i++)
-		if (set[i] == d)
-			return true;
-	return false;
-}
-
-/* How member D counts for its group's viability once MOVING went to vfio. */
-enum vfio_member vfio_member_state(const struct pcidev *d, struct pcidev *const *moving,
-				   size_t n_moving)
-{
-	if (in_set(moving, n_moving, d))
-		return VFIO_MEMBER_MOVING;
-	if (!d->driver)
-		return VFIO_MEMBER_UNBOUND;
-	if (vfio_holds(d))
-		return VFIO_MEMBER_VFIO;
-	if (streq(d->driver, "pci-stub"))
-		return VFIO_MEMBER_PCI_STUB;
-	if (streq(d->driver, "pcieport") && pcidev_is_bridge(d))
-		return VFIO_MEMBER_PCIEPORT;
-	return VFIO_MEMBER_BLOCKS;
-}
-
-const char *vfio_member_name(enum vfio_member m)
-{
-	static const char *const names[] = {
-		[VFIO_MEMBER_UNBOUND] = "no driver",
-		[VFIO_MEMBER_VFIO] = "vfio",
-		[VFIO_MEMBER_PCI_STUB] = "pci-stub",
-		[VFIO_MEMBER_PCIEPORT] = "pcieport bridge",
-		[VFIO_MEMBER_MOVING] = "moves to vfio",
-		[VFIO_MEMBER_BLOCKS] = "blocks",
-	};
-
-	return m <= VFIO_MEMBER_BLOCKS ? names[m] : "?";
-}
-
-/* The members of IOMMU group GROUP in the snapshot, in address order. Returns the count. */
-size_t vfio_group_members(const struct pcidev_list *l, int group, const struct pcidev **out,
-			  size_t max)
-{
-	size_t n = 0;
-
-	if (group < 0)
-		return 0;
-	for (size_t i = 0; i < l->n; i++) {
-		if (l->devs[i]->iommu_group != group)
-			continue;
-		if (n < max)
-			out[n] = l->devs[i];
-		n++;
-	}
-	return n;
-}
-
-/*
- * The members of GROUP that would keep it from being viable once MOVING
- * went to vfio: "0000:02:02.0 (e1000), ..." in BUF. Returns their count,
- * 0 if the group would be viable, or -ENOSPC.
- */
-int vfio_blockers(const struct pcidev_list *l, int group, struct pcidev *const *moving,
-		  size_t n_moving, char *buf, size_t size)
-{
-	size_t len = 0;
-	int n = 0;
-
-	if (size)
-		buf[0] = '\0';
-	if (group < 0)
-		return 0;
-	for (size_t i = 0; i < l->n; i++) {
-		const struct pcidev *d = l->devs[i];
-
-		if (d->iommu_group != group ||
-		    vfio_member_state(d, moving, n_moving) != VFIO_MEMBER_BLOCKS)
-			continue;
-		n++;
-		len += snprintf(buf + (len < size ? len : size), len < size ? size - len : 0,
-				"%s%s (%s)", len ? ", " : "", d->bdf, d->driver);
-	}
-	return len < size ? n : -ENOSPC;
-}
 
 /* The number of '*' in an alias pattern: the fewer, the more specific. */
 int vfio_count_wildcards(const char *pattern)
@@ -200,7 +95,7 @@ int vfio_choose(struct kmodq *q, struct sysfs *s, const struct pcidev *d,
 	snprintf(ret->module, sizeof(ret->module), "%s", v[best].module);
 	snprintf(ret->pattern, sizeof(ret->pattern), "%s", v[best].pattern);
 	ret->wildcards = vfio_count_wildcards(v[best].pattern);
-	if (!s || rebind_module_driver(s, ret->module, ret->driver, sizeof(ret->driver)) < 0)
+	if (!s || kmodq_module_driver(s, ret->module, ret->driver, sizeof(ret->driver)) < 0)
 		snprintf(ret->driver, sizeof(ret->driver), "<driver of %.40s>", ret->module);
 	snprintf(ret->why, sizeof(ret->why),
 		 "variant %s (module %s): its alias %s is the most specific of %d matching "

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* VFIO: IOMMU group viability, variant drivers, and who holds a group open. */
+/* VFIO: variant drivers, who holds a group open, hot reset (group viability: pcidev.h). */
 #pragma once
 
 #include <stdbool.h>
@@ -11,26 +11,6 @@ struct kmodq;
 struct kmodq_alias;
 struct proc;
 struct sysfs;
-
-/* What a member of an IOMMU group does to the group's viability. */
-enum vfio_member {
-	VFIO_MEMBER_UNBOUND,	/* no driver */
-	VFIO_MEMBER_VFIO,	/* vfio-pci or a variant (it has vfio-dev/) */
-	VFIO_MEMBER_PCI_STUB,	/* pci-stub: driver_managed_dma */
-	VFIO_MEMBER_PCIEPORT,	/* a bridge on pcieport */
-	VFIO_MEMBER_MOVING,	/* the change moves it to vfio too */
-	VFIO_MEMBER_BLOCKS,	/* any other driver: the group is not viable */
-};
-
-bool vfio_is_vfio_driver(const char *driver);
-bool vfio_holds(const struct pcidev *d);
-enum vfio_member vfio_member_state(const struct pcidev *d, struct pcidev *const *moving,
-				   size_t n_moving);
-const char *vfio_member_name(enum vfio_member m);
-size_t vfio_group_members(const struct pcidev_list *l, int group, const struct pcidev **out,
-			  size_t max);
-int vfio_blockers(const struct pcidev_list *l, int group, struct pcidev *const *moving,
-		  size_t n_moving, char *buf, size_t size);
 
 /* The variant driver chosen for a device (or the generic vfio-pci). */
 struct vfio_choice {

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Unit tests for pcidev.c: the device model read from small sysfs trees in the kernel's layout. */
+/* Unit tests for pcidev.c: the device model read from small sysfs trees in the kernel's layout;
+ * an IOMMU group's viability and reset truth over a hand-made snapshot. */
 #include "unit.h"
 
 #include "macro.h"
@@ -815,6 +816,135 @@ static void test_ids_from_uevent(void **state)
 	}
 }
 
+static char *methods_bus[] = { "bus", NULL };
+static char *methods_flr_bus[] = { "flr", "bus", NULL };
+
+/* A group like the harness's: a PCIe-to-PCI bridge (no driver) and two NICs behind it. */
+struct topo {
+	struct pcidev port, bridge, nic1, nic2, other;
+	struct pcidev *devs[5];
+	struct pcidev_list l;
+};
+
+static void topo_init(struct topo *t)
+{
+	*t = (struct topo){
+		.port = { .bdf = "0000:00:06.0", .class = 0x060400, .driver = "pcieport",
+			  .iommu_group = 4, .addr = { 0, 0, 6, 0 } },
+		.bridge = { .bdf = "0000:03:00.0", .class = 0x060400, .iommu_group = 5,
+			    .addr = { 0, 3, 0, 0 } },
+		.nic1 = { .bdf = "0000:04:01.0", .class = 0x020000, .driver = "e1000",
+			  .iommu_group = 5, .addr = { 0, 4, 1, 0 } },
+		.nic2 = { .bdf = "0000:04:02.0", .class = 0x020000, .driver = "8139cp",
+			  .iommu_group = 5, .addr = { 0, 4, 2, 0 } },
+		.other = { .bdf = "0000:05:00.0", .class = 0x020000, .driver = "e1000e",
+			   .iommu_group = 6, .addr = { 0, 5, 0, 0 } },
+	};
+	t->devs[0] = &t->port;
+	t->devs[1] = &t->bridge;
+	t->devs[2] = &t->nic1;
+	t->devs[3] = &t->nic2;
+	t->devs[4] = &t->other;
+	t->l = (struct pcidev_list){ .devs = t->devs, .n = 5 };
+}
+
+static void test_member_states(void **state)
+{
+	struct topo t;
+	struct pcidev *moving[1];
+
+	(void)state;
+	topo_init(&t);
+	moving[0] = &t.nic1;
+	assert_int_equal(pcidev_group_member_state(&t.nic1, moving, 1), PCIDEV_GROUP_MOVING);
+	assert_int_equal(pcidev_group_member_state(&t.bridge, moving, 1), PCIDEV_GROUP_UNBOUND);
+	assert_int_equal(pcidev_group_member_state(&t.port, moving, 1), PCIDEV_GROUP_PCIEPORT);
+	assert_int_equal(pcidev_group_member_state(&t.nic2, moving, 1), PCIDEV_GROUP_BLOCKS);
+	t.nic2.driver = "pci-stub";
+	assert_int_equal(pcidev_group_member_state(&t.nic2, moving, 1), PCIDEV_GROUP_PCI_STUB);
+	t.nic2.driver = "vfio-pci";
+	assert_int_equal(pcidev_group_member_state(&t.nic2, moving, 1), PCIDEV_GROUP_VFIO);
+	/* A variant is known by its vfio-dev/ directory, whatever its name. */
+	t.nic2.driver = "foo_passthru";
+	t.nic2.vfio_dev = "vfio3";
+	assert_int_equal(pcidev_group_member_state(&t.nic2, moving, 1), PCIDEV_GROUP_VFIO);
+	/* pcieport counts only for a bridge. */
+	t.nic2.vfio_dev = NULL;
+	t.nic2.driver = "pcieport";
+	assert_int_equal(pcidev_group_member_state(&t.nic2, moving, 1), PCIDEV_GROUP_BLOCKS);
+}
+
+static void test_blockers(void **state)
+{
+	struct topo t;
+	struct pcidev *moving[2];
+	char buf[256];
+
+	(void)state;
+	topo_init(&t);
+	moving[0] = &t.nic1;
+	assert_int_equal(pcidev_group_blockers(&t.l, 5, moving, 1, buf, sizeof(buf)), 1);
+	assert_string_equal(buf, "0000:04:02.0 (8139cp)");
+	/* Before anything moves, both NICs block. */
+	assert_int_equal(pcidev_group_blockers(&t.l, 5, moving, 0, buf, sizeof(buf)), 2);
+	assert_string_equal(buf, "0000:04:01.0 (e1000), 0000:04:02.0 (8139cp)");
+	/* Both moving (--group): viable; the driverless bridge does not matter. */
+	moving[1] = &t.nic2;
+	assert_int_equal(pcidev_group_blockers(&t.l, 5, moving, 2, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "");
+	/* Another group's members are not looked at. */
+	assert_int_equal(pcidev_group_blockers(&t.l, 6, moving, 2, buf, sizeof(buf)), 1);
+	assert_int_equal(pcidev_group_blockers(&t.l, -1, moving, 2, buf, sizeof(buf)), 0);
+	assert_int_equal(pcidev_group_blockers(&t.l, 5, moving, 0, buf, 8), -ENOSPC);
+}
+
+static void test_group_members(void **state)
+{
+	struct topo t;
+	const struct pcidev *m[2];
+
+	(void)state;
+	topo_init(&t);
+	assert_int_equal(pcidev_group_members(&t.l, 5, m, 2), 3);
+	assert_ptr_equal(m[0], &t.bridge);
+	assert_ptr_equal(m[1], &t.nic1);
+	assert_int_equal(pcidev_group_members(&t.l, -1, m, 2), 0);
+}
+
+/* A vfio-pci variant is known by name too. */
+static void test_is_vfio_driver(void **state)
+{
+	(void)state;
+	assert_true(pcidev_is_vfio_driver("vfio-pci"));
+	assert_true(pcidev_is_vfio_driver("mlx5_vfio_pci"));
+	assert_true(pcidev_is_vfio_driver("xe-vfio-pci"));
+	assert_false(pcidev_is_vfio_driver("pci-stub"));
+	assert_false(pcidev_is_vfio_driver("vfio_pci_x"));
+	assert_false(pcidev_is_vfio_driver(NULL));
+}
+
+/* Reset truth: "bus" alone works only while nothing else sits on the bus. */
+static void test_reset_works(void **state)
+{
+	struct topo t;
+
+	(void)state;
+	topo_init(&t);
+	t.nic1.resettable = true;
+	t.nic1.reset_methods = methods_bus;
+	t.nic1.parent = &t.bridge;
+	assert_false(pcidev_reset_works(&t.l, &t.nic1));
+	/* Alone on its bus, the bus reset works. */
+	t.nic2.addr.bus = 8;
+	assert_true(pcidev_reset_works(&t.l, &t.nic1));
+	t.nic2.addr.bus = 4;
+	/* A function reset does not care about siblings. */
+	t.nic1.reset_methods = methods_flr_bus;
+	assert_true(pcidev_reset_works(&t.l, &t.nic1));
+	t.nic1.resettable = false;
+	assert_false(pcidev_reset_works(&t.l, &t.nic1));
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -843,6 +973,11 @@ int main(void)
 		T(test_empty_and_missing),
 		T(test_lazy_details),
 		T(test_ids_from_uevent),
+		cmocka_unit_test(test_member_states),
+		cmocka_unit_test(test_blockers),
+		cmocka_unit_test(test_group_members),
+		cmocka_unit_test(test_is_vfio_driver),
+		cmocka_unit_test(test_reset_works),
 	};
 #undef T
 
