@@ -26,6 +26,9 @@
 # intel-iommu device and no intel_iommu=on (the Debian kernel enables VT-d by
 # itself when QEMU's DMAR table is there), on its own like "# vm-append:".
 #
+# VM_PRINT_CMD=1 prints the QEMU command line (also in build/vm/runs/NAME/qemu.cmd)
+# and the guest's timeout, and exits: no image is built and no guest boots (to compare command lines).
+#
 # Hot-plug: a scenario line "VMCTL ID HMP-COMMAND" on the result channel makes
 # this script run HMP-COMMAND through QMP (human-monitor-command) at once.
 set -eu
@@ -104,36 +107,44 @@ t0=$(vm_now)
 sargs=()
 for s in "${scenarios[@]}"; do sargs+=(--scenario "$s"); done
 for e in ${extras[@]+"${extras[@]}"}; do sargs+=(--extra "$e"); done
-case $kind in
-debian|xen)
-	"$VM_DIR/build-initramfs.sh" --kind "$kind" --out "$run/initrd.cpio.gz" "${sargs[@]}"
-	initrd=$run/initrd.cpio.gz
-	;;
-dracut|xendracut)
-	# The cached dracut image, plus an overlay cpio with the scenarios and
-	# tools: the kernel unpacks concatenated archives in order.
-	img=${dracut_image:-$("$VM_DIR/build-dracut.sh")}
-	"$VM_DIR/build-initramfs.sh" --kind dracut --overlay --out "$run/overlay.cpio.gz" "${sargs[@]}"
-	cat "$img" "$run/overlay.cpio.gz" >"$run/initrd.img"
-	initrd=$run/initrd.img
-	;;
-initramfs)
-	# The cached image of the real mkinitramfs (initramfs-tools) with the
-	# .deb's hook, plus the same kind of overlay (build-mkinitramfs.sh).
-	img=$("$VM_DIR/build-mkinitramfs.sh")
-	"$VM_DIR/build-initramfs.sh" --kind initramfs --overlay --out "$run/overlay.cpio.gz" "${sargs[@]}"
-	cat "$img" "$run/overlay.cpio.gz" >"$run/initrd.img"
-	initrd=$run/initrd.img
-	;;
-systemd)
-	# A root of the host's systemd and the .deb's pcibind (build-systemd-root.sh,
-	# units enabled per "# vm-systemd-enable:"), plus the same overlay.
-	img=$("$VM_DIR/build-systemd-root.sh" "${sargs[@]}")
-	"$VM_DIR/build-initramfs.sh" --kind systemd --overlay --out "$run/overlay.cpio.gz" "${sargs[@]}"
-	cat "$img" "$run/overlay.cpio.gz" >"$run/initrd.img"
-	initrd=$run/initrd.img
-	;;
-esac
+if [ "${VM_PRINT_CMD:-0}" = 1 ]; then
+	# The command line names the image, it does not read it: nothing is built.
+	case $kind in
+	debian|xen) initrd=$run/initrd.cpio.gz ;;
+	*) initrd=$run/initrd.img ;;
+	esac
+else
+	case $kind in
+	debian|xen)
+		"$VM_DIR/build-initramfs.sh" --kind "$kind" --out "$run/initrd.cpio.gz" "${sargs[@]}"
+		initrd=$run/initrd.cpio.gz
+		;;
+	dracut|xendracut)
+		# The cached dracut image, plus an overlay cpio with the scenarios and
+		# tools: the kernel unpacks concatenated archives in order.
+		img=${dracut_image:-$("$VM_DIR/build-dracut.sh")}
+		"$VM_DIR/build-initramfs.sh" --kind dracut --overlay --out "$run/overlay.cpio.gz" "${sargs[@]}"
+		cat "$img" "$run/overlay.cpio.gz" >"$run/initrd.img"
+		initrd=$run/initrd.img
+		;;
+	initramfs)
+		# The cached image of the real mkinitramfs (initramfs-tools) with the
+		# .deb's hook, plus the same kind of overlay (build-mkinitramfs.sh).
+		img=$("$VM_DIR/build-mkinitramfs.sh")
+		"$VM_DIR/build-initramfs.sh" --kind initramfs --overlay --out "$run/overlay.cpio.gz" "${sargs[@]}"
+		cat "$img" "$run/overlay.cpio.gz" >"$run/initrd.img"
+		initrd=$run/initrd.img
+		;;
+	systemd)
+		# A root of the host's systemd and the .deb's pcibind (build-systemd-root.sh,
+		# units enabled per "# vm-systemd-enable:"), plus the same overlay.
+		img=$("$VM_DIR/build-systemd-root.sh" "${sargs[@]}")
+		"$VM_DIR/build-initramfs.sh" --kind systemd --overlay --out "$run/overlay.cpio.gz" "${sargs[@]}"
+		cat "$img" "$run/overlay.cpio.gz" >"$run/initrd.img"
+		initrd=$run/initrd.img
+		;;
+	esac
+fi
 t_build=$(vm_elapsed "$t0")
 
 # --- the machine ------------------------------------------------------------
@@ -276,6 +287,11 @@ xendracut)
 esac
 printf '%q ' "${cmd[@]}" >"$run/qemu.cmd"
 echo >>"$run/qemu.cmd"
+if [ "${VM_PRINT_CMD:-0}" = 1 ]; then
+	cat "$run/qemu.cmd"
+	echo "# timeout ${timeout}s"
+	exit 0
+fi
 
 # Run one HMP command through QMP (the monitor socket), log the answer.
 qmp_hmp()

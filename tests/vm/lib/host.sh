@@ -56,11 +56,15 @@ vm_hash()
 # Accelerator: KVM only if the CPU advertises vmx/svm and /dev/kvm is usable.
 # A paravirtual KVM (kvm_pvm) has /dev/kvm but no vmx/svm and cannot boot an
 # unmodified guest, so this cheap test keeps us on TCG there.
-# Sets VM_ACCEL (qemu -accel args) and VM_KVM (1/0). VM_ACCEL=tcg forces TCG.
+# Sets VM_ACCEL (qemu -accel args) and VM_KVM (1/0). VM_FORCE_ACCEL=tcg forces
+# TCG; VM_FORCE_ACCEL=kvm forces KVM (for run-guest.sh's VM_PRINT_CMD=1 on a
+# host without it: such a guest would not start).
 vm_pick_accel()
 {
 	if [ "${VM_FORCE_ACCEL:-}" = tcg ]; then
 		VM_KVM=0
+	elif [ "${VM_FORCE_ACCEL:-}" = kvm ]; then
+		VM_KVM=1
 	elif [ -w /dev/kvm ] && grep -qwE 'vmx|svm' /proc/cpuinfo; then
 		VM_KVM=1
 	else
