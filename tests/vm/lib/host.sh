@@ -77,6 +77,33 @@ vm_pick_accel()
 	fi
 }
 
+# The guest's CPU model (after vm_pick_accel): the host's under KVM; under TCG
+# "max" for a Linux guest (linux) and "qemu64,+svm" for Xen (xen): the SMAP
+# emulation of -cpu max crashes Xen's PV dom0.
+vm_guest_cpu()
+{
+	if [ "$VM_KVM" = 1 ]; then
+		echo host
+	elif [ "$1" = xen ]; then
+		echo qemu64,+svm
+	else
+		echo max
+	fi
+}
+
+# The Xen hypervisor gunzipped, as QEMU's multiboot loader takes it (-kernel),
+# cached in $VM_BUILD under a hash of the .gz.
+vm_xen_kernel()
+{
+	local gz xen
+	gz=$(vm_xen_gz) || exit 1
+	xen=$VM_BUILD/xen-$(vm_hash "$gz")
+	if [ ! -f "$xen" ]; then
+		zcat "$gz" >"$xen.tmp" && mv "$xen.tmp" "$xen"
+	fi
+	printf '%s\n' "$xen"
+}
+
 # Monotonic-ish seconds with a fraction, for wall times.
 vm_now() { date +%s.%N; }
 vm_elapsed() { awk -v a="$1" -v b="$(vm_now)" 'BEGIN { printf "%.1f", b - a }'; }
