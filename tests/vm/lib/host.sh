@@ -104,6 +104,28 @@ vm_xen_kernel()
 	printf '%s\n' "$xen"
 }
 
+# Copy the modules of the word list MODULES, with what modprobe --show-depends
+# says they need, from /lib/modules/KVER into ROOT/lib/modules/KVER, with
+# modules.order and the builtin lists, and index them there (depmod -b ROOT
+# writes below ROOT only). Modules missing from KVER (built in) are skipped.
+vm_copy_modules() # ROOT KVER MODULES
+{
+	local root=$1 kver=$2 modules=$3 m ko rel f
+	mkdir -p "$root/lib/modules/$kver"
+	for m in $modules; do
+		# "insmod /lib/modules/.../x.ko" lines; "builtin x" lines need nothing.
+		modprobe -S "$kver" --show-depends "$m" 2>/dev/null || true
+	done | awk '$1 == "insmod" { print $2 }' | sort -u | while read -r ko; do
+		rel=${ko#/lib/modules/"$kver"/}
+		mkdir -p "$root/lib/modules/$kver/$(dirname "$rel")"
+		cp "$ko" "$root/lib/modules/$kver/$rel"
+	done
+	for f in modules.order modules.builtin modules.builtin.modinfo; do
+		[ -f "/lib/modules/$kver/$f" ] && cp "/lib/modules/$kver/$f" "$root/lib/modules/$kver/"
+	done
+	depmod -b "$root" "$kver"
+}
+
 # Monotonic-ish seconds with a fraction, for wall times.
 vm_now() { date +%s.%N; }
 vm_elapsed() { awk -v a="$1" -v b="$(vm_now)" 'BEGIN { printf "%.1f", b - a }'; }
