@@ -126,6 +126,68 @@ vm_copy_modules() # ROOT KVER MODULES
 	depmod -b "$root" "$kver"
 }
 
+# A cached image: one build at a time (the lock $VM_BUILD/NAME.lock, held
+# until the script ends), and an IMG already built is printed and the script
+# ends there.
+vm_image_reuse() # NAME IMG
+{
+	mkdir -p "$VM_BUILD"
+	exec 9>"$VM_BUILD/$1.lock"
+	flock 9
+	if [ -f "$2" ]; then
+		printf '%s\n' "$2"
+		exit 0
+	fi
+}
+
+# The end of an image build: IMG.tmp becomes IMG, TMP goes, the time is
+# logged (WHAT built in ...), the OLD images but IMG are removed, IMG printed.
+vm_image_done() # IMG TMP T0 WHAT OLD...
+{
+	local img=$1 tmp=$2 t0=$3 what=$4 old
+	shift 4
+	mv "$img.tmp" "$img"
+	rm -rf "$tmp"
+	log "$what built in $(vm_elapsed "$t0") s: $img ($(du -h "$img" | cut -f1))"
+	for old in "$@"; do
+		[ "$old" = "$img" ] || rm -f "$old"
+	done
+	printf '%s\n' "$img"
+}
+
+# dracut's base for a test image: BASE a private copy of /usr/lib/dracut with
+# the test module (99pcibindtest) in modules.d, TMP its scratch directory with
+# an empty TMP/conf.d.
+vm_dracut_base() # BASE TMP
+{
+	rm -rf "$1" "$2"
+	mkdir -p "$2" "$2/conf.d"
+	cp -a /usr/lib/dracut "$1"
+	cp -a "$VM_DIR/dracut/99pcibindtest" "$1/modules.d/"
+}
+
+# The real dracut as every test image runs it: dracutbasedir=BASE, no host
+# configuration (--conf /dev/null, TMP/conf.d), --no-hostonly (a generic
+# image with all drivers: udev loads e1000e at coldplug, after our pre-udev
+# hook), no microcode, gzip -1 (decompresses fast enough, builds fastest), the
+# modules ADD, the kernel $KVER, the .deb's pcibind BINARY for 90pcibind; more
+# dracut arguments after ADD. Into OUT.tmp, the output into LOG; if it fails,
+# the log's tail and die.
+vm_dracut() # BASE TMP LOG OUT BINARY ADD [DRACUT-ARG]...
+{
+	local base=$1 tmp=$2 logf=$3 out=$4 binary=$5 add=$6
+	shift 6
+	if ! dracutbasedir=$base PCIBIND_DRACUT_BINARY=$binary dracut --force --quiet \
+		--conf /dev/null --confdir "$tmp/conf.d" --tmpdir "$tmp" \
+		--no-hostonly --no-hostonly-cmdline --no-early-microcode \
+		--add "$add" --compress "gzip -1" "$@" \
+		--kver "$KVER" --kmoddir "/lib/modules/$KVER" \
+		"$out.tmp" >"$logf" 2>&1; then
+		tail -n 30 "$logf" >&2
+		die "dracut failed (see $logf)"
+	fi
+}
+
 # Monotonic-ish seconds with a fraction, for wall times.
 vm_now() { date +%s.%N; }
 vm_elapsed() { awk -v a="$1" -v b="$(vm_now)" 'BEGIN { printf "%.1f", b - a }'; }
