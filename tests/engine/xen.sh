@@ -36,6 +36,10 @@ store() { # store PATH VALUE: a xenstore node with a value
 	mkdir -p "$x/store$(dirname "$1")"
 	printf '%s' "$2" >"$x/store$1"
 }
+backend() { # backend DOMID N DEV STATE: dev-N of DOMID's pciback backend, in STATE
+	store "/local/domain/0/backend/pci/$1/0/dev-$2" "$3"
+	store "/local/domain/0/backend/pci/$1/0/state-$2" "$4"
+}
 domain() { # domain ID NAME [TARGET]
 	store "/local/domain/$1/name" "$2"
 	[ -z "${3:-}" ] || store "/local/domain/$1/target" "$3"
@@ -112,10 +116,8 @@ check dq-check-catches-no-effect '[ "$rc" = 4 ] && has "$work/err" "asked again"
 # --- in use ------------------------------------------------------------------
 fresh
 store /local/domain/0/backend/pci/3/0/num_devs 2
-store /local/domain/0/backend/pci/3/0/dev-0 0000:00:14.0
-store /local/domain/0/backend/pci/3/0/state-0 3
-store /local/domain/0/backend/pci/3/0/dev-1 0000:02:00.0
-store /local/domain/0/backend/pci/3/0/state-1 3
+backend 3 0 0000:00:14.0 3
+backend 3 1 0000:02:00.0 3
 domain 0 Domain-0
 domain 3 sys-net
 echo 0000:02:00.0 >"$x/assigned"
@@ -132,44 +134,33 @@ check inuse-seize-other-stub-refused '[ "$rc" = 3 ] && [ "$(driver 0000:02:00.0)
 fresh
 echo 0000:02:00.0 >"$x/assigned"
 store /local/domain/0/backend/pci/5/0/num_devs 1
-store /local/domain/0/backend/pci/5/0/dev-0 0000:02:00.0
-store /local/domain/0/backend/pci/5/0/state-0 1
+backend 5 0 0000:02:00.0 1
 domain 5 sys-usb
 pb release 02:00.0
 check renumbered-refused '[ "$rc" = 3 ] && has "$work/err" "domain 5 (sys-usb)"'
 
 # Without an IOMMU Xen tracks no owner (EOPNOTSUPP): xenstore alone decides.
-fresh
-echo EOPNOTSUPP >"$x/test-assign-errno"
-store /local/domain/0/backend/pci/5/0/dev-3 0000:02:00.0
-store /local/domain/0/backend/pci/5/0/state-3 3
-domain 5 sys-usb
-pb release 02:00.0
-check no-iommu-store-refuses '[ "$rc" = 3 ] && has "$work/err" "domain 5 (sys-usb)"'
-
+no_iommu() { # no_iommu NAME DOMID N STATE DOMAIN-ID DOMAIN-NAME CONDITION
+	fresh
+	echo EOPNOTSUPP >"$x/test-assign-errno"
+	backend "$2" "$3" 0000:02:00.0 "$4"
+	domain "$5" "$6"
+	pb release 02:00.0
+	check "$1" "$7"
+}
+no_iommu no-iommu-store-refuses 5 3 3 5 sys-usb \
+	'[ "$rc" = 3 ] && has "$work/err" "domain 5 (sys-usb)"'
 # Detached (state 6 Closed) is not in use.
-fresh
-echo EOPNOTSUPP >"$x/test-assign-errno"
-store /local/domain/0/backend/pci/5/0/dev-0 0000:02:00.0
-store /local/domain/0/backend/pci/5/0/state-0 6
-domain 5 sys-usb
-pb release 02:00.0
-check closed-not-in-use '[ "$rc" = 0 ] && [ "$(driver 0000:02:00.0)" = iwlwifi ]'
-
+no_iommu closed-not-in-use 5 0 6 5 sys-usb \
+	'[ "$rc" = 0 ] && [ "$(driver 0000:02:00.0)" = iwlwifi ]'
 # Stale: the backend of a domain that no longer exists.
-fresh
-echo EOPNOTSUPP >"$x/test-assign-errno"
-store /local/domain/0/backend/pci/7/0/dev-0 0000:02:00.0
-store /local/domain/0/backend/pci/7/0/state-0 3
-domain 0 Domain-0
-pb release 02:00.0
-check stale-domain-allowed '[ "$rc" = 0 ] && [ "$(driver 0000:02:00.0)" = iwlwifi ]'
+no_iommu stale-domain-allowed 7 0 3 0 Domain-0 \
+	'[ "$rc" = 0 ] && [ "$(driver 0000:02:00.0)" = iwlwifi ]'
 
 # Stub domain: the backend is the device model's; the guest is its target.
 fresh
 echo 0000:02:00.0 >"$x/assigned"
-store /local/domain/0/backend/pci/4/0/dev-0 0000:02:00.0
-store /local/domain/0/backend/pci/4/0/state-0 3
+backend 4 0 0000:02:00.0 3
 domain 3 sys-net
 domain 4 sys-net-dm 3
 pb release 02:00.0
@@ -184,8 +175,7 @@ check hv-assigned-refused '[ "$rc" = 3 ] && has "$work/err" "a domain other than
 
 # The hypervisor's "dom0 or DOM_IO owns it" is the truth: xenstore is not even read.
 fresh
-store /local/domain/0/backend/pci/3/0/dev-0 0000:02:00.0
-store /local/domain/0/backend/pci/3/0/state-0 1
+backend 3 0 0000:02:00.0 1
 domain 3 sys-net
 pb release 02:00.0
 check hv-free-wins '[ "$rc" = 0 ] && [ ! -e "$x/store-dumps" ]'
@@ -205,8 +195,7 @@ check store-only-answers '[ "$rc" = 0 ] && [ "$(driver 0000:02:00.0)" = iwlwifi 
 # --- status and show say who holds it -----------------------------------------------
 fresh
 echo 0000:02:00.0 >"$x/assigned"
-store /local/domain/0/backend/pci/3/0/dev-0 0000:02:00.0
-store /local/domain/0/backend/pci/3/0/state-0 3
+backend 3 0 0000:02:00.0 3
 domain 3 sys-net
 pb show 02:00.0
 check show-in-use '[ "$rc" = 0 ] && has "$work/out" "in use by domain 3 (sys-net)"'

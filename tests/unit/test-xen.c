@@ -150,131 +150,117 @@ static void test_dequarantine_calls(void **state)
 
 /* ---- xenstore verdicts ------------------------------------------------------------ */
 
-static void test_store_in_use(void **state)
-{
-	static const struct kv kv[] = {
-		{ BK "3/0/num_devs", "2" },
-		{ BK "3/0/dev-0", "0000:00:14.0" },
-		{ BK "3/0/state-0", "3" },
-		{ BK "3/0/dev-1", "0000:02:00.0" },
-		{ BK "3/0/state-1", "3" },
-		{ "/local/domain/3", "" },
-		{ "/local/domain/3/name", "sys-net" },
-		{},
-	};
-	struct xen_store st;
-	struct xen_user u;
-	char buf[200];
+/* One xenstore and what xen_store_find_user() must make of it. Each case runs as its
+ * own cmocka test under its name; a field left at NOT_CHECKED (or NULL) is not checked. */
+#define NOT_CHECKED (-1)
 
-	(void)state;
-	store_from(&st, kv);
-	assert_int_equal(xen_store_find_user(&st, &nic, &u), 1);
-	assert_int_equal(u.domid, 3);
-	assert_int_equal(u.backend_domid, 3);
-	assert_true(u.named);
-	assert_string_equal(u.name, "sys-net");
-	xen_user_format(&u, buf, sizeof(buf));
-	assert_string_equal(buf, "domain 3 (sys-net)");
-	xen_store_done(&st);
-}
+struct store_case {
+	const char *name;
+	const struct kv *kv;
+	int found;		/* xen_store_find_user()'s answer */
+	int domid, backend_domid, named;
+	const char *user;	/* u.name */
+	const char *shown;	/* xen_user_format() */
+};
+
+static const struct kv in_use[] = {
+	{ BK "3/0/num_devs", "2" },
+	{ BK "3/0/dev-0", "0000:00:14.0" },
+	{ BK "3/0/state-0", "3" },
+	{ BK "3/0/dev-1", "0000:02:00.0" },
+	{ BK "3/0/state-1", "3" },
+	{ "/local/domain/3", "" },
+	{ "/local/domain/3/name", "sys-net" },
+	{},
+};
 
 /* After a detach libxl renumbers dev-N; beyond num_devs during it still counts. */
-static void test_store_renumbered(void **state)
+static const struct kv renumbered[] = {
+	{ BK "5/0/num_devs", "1" },
+	{ BK "5/0/dev-0", "0000:00:14.0" },
+	{ BK "5/0/state-0", "3" },
+	{ BK "5/0/dev-1", "0000:02:00.0" },
+	{ BK "5/0/state-1", "1" },
+	{ "/local/domain/5", "" },
+	{ "/local/domain/5/name", "sys-usb" },
+	{},
+};
+
+static const struct kv stale[] = {
+	{ BK "7/0/dev-0", "0000:02:00.0" },
+	{ BK "7/0/state-0", "3" },
+	{ "/local/domain/0", "" },
+	{},
+};
+
+static const struct kv closed[] = {
+	{ BK "3/0/dev-0", "0000:02:00.0" },
+	{ BK "3/0/state-0", "6" },
+	{ "/local/domain/3", "" },
+	{},
+};
+
+static const struct kv other[] = {
+	{ BK "3/0/dev-0", "0000:02:00.1" },
+	{ BK "3/0/vdev-0", "0000:02:00.00" },
+	{ BK "3/0/dev-10x", "0000:02:00.0" },
+	{ "/local/domain/3", "" },
+	{},
+};
+
+/* A detach in progress (5, Closing) still holds it; no name: just the id. */
+static const struct kv closing_nameless[] = {
+	{ BK "3/0/dev-0", "0000:02:00.0" },
+	{ BK "3/0/state-0", "5" },
+	{ "/local/domain/3", "" },
+	{},
+};
+
+static const struct kv stubdom[] = {
+	{ BK "4/0/dev-0", "0000:02:00.0" },
+	{ BK "4/0/state-0", "3" },
+	{ "/local/domain/4", "" },
+	{ "/local/domain/4/name", "sys-net-dm" },
+	{ "/local/domain/4/target", "3" },
+	{ "/local/domain/3", "" },
+	{ "/local/domain/3/name", "sys-net" },
+	{},
+};
+
+#define NONE NOT_CHECKED
+static struct store_case store_cases[] = {
+	{ "store_in_use", in_use, 1, 3, 3, true, "sys-net", "domain 3 (sys-net)" },
+	{ "store_renumbered", renumbered, 1, 5, NONE, NONE, "sys-usb", NULL },
+	{ "store_stale", stale, 0, NONE, NONE, NONE, NULL, NULL },
+	{ "store_closed", closed, 0, NONE, NONE, NONE, NULL, NULL },
+	{ "store_other", other, 0, NONE, NONE, NONE, NULL, NULL },
+	{ "store_closing_nameless", closing_nameless, 1, NONE, NONE, false, NULL, "domain 3" },
+	{ "store_stubdom", stubdom, 1, 3, 4, NONE, NULL,
+	  "domain 3 (sys-net, through stub domain 4)" },
+};
+#undef NONE
+
+static void test_store_case(void **state)
 {
-	static const struct kv kv[] = {
-		{ BK "5/0/num_devs", "1" },
-		{ BK "5/0/dev-0", "0000:00:14.0" },
-		{ BK "5/0/state-0", "3" },
-		{ BK "5/0/dev-1", "0000:02:00.0" },
-		{ BK "5/0/state-1", "1" },
-		{ "/local/domain/5", "" },
-		{ "/local/domain/5/name", "sys-usb" },
-		{},
-	};
-	struct xen_store st;
-	struct xen_user u;
-
-	(void)state;
-	store_from(&st, kv);
-	assert_int_equal(xen_store_find_user(&st, &nic, &u), 1);
-	assert_int_equal(u.domid, 5);
-	assert_string_equal(u.name, "sys-usb");
-	xen_store_done(&st);
-}
-
-static void test_store_stale_closed_other(void **state)
-{
-	static const struct kv stale[] = {
-		{ BK "7/0/dev-0", "0000:02:00.0" },
-		{ BK "7/0/state-0", "3" },
-		{ "/local/domain/0", "" },
-		{},
-	};
-	static const struct kv closed[] = {
-		{ BK "3/0/dev-0", "0000:02:00.0" },
-		{ BK "3/0/state-0", "6" },
-		{ "/local/domain/3", "" },
-		{},
-	};
-	static const struct kv other[] = {
-		{ BK "3/0/dev-0", "0000:02:00.1" },
-		{ BK "3/0/vdev-0", "0000:02:00.00" },
-		{ BK "3/0/dev-10x", "0000:02:00.0" },
-		{ "/local/domain/3", "" },
-		{},
-	};
-	static const struct kv closing_nameless[] = {
-		{ BK "3/0/dev-0", "0000:02:00.0" },
-		{ BK "3/0/state-0", "5" },
-		{ "/local/domain/3", "" },
-		{},
-	};
-	struct xen_store st;
-	struct xen_user u;
-	char buf[200];
-
-	(void)state;
-	store_from(&st, stale);
-	assert_int_equal(xen_store_find_user(&st, &nic, &u), 0);
-	xen_store_done(&st);
-	store_from(&st, closed);
-	assert_int_equal(xen_store_find_user(&st, &nic, &u), 0);
-	xen_store_done(&st);
-	store_from(&st, other);
-	assert_int_equal(xen_store_find_user(&st, &nic, &u), 0);
-	xen_store_done(&st);
-	/* A detach in progress (5, Closing) still holds it; no name: just the id. */
-	store_from(&st, closing_nameless);
-	assert_int_equal(xen_store_find_user(&st, &nic, &u), 1);
-	assert_false(u.named);
-	xen_user_format(&u, buf, sizeof(buf));
-	assert_string_equal(buf, "domain 3");
-	xen_store_done(&st);
-}
-
-static void test_store_stubdom(void **state)
-{
-	static const struct kv kv[] = {
-		{ BK "4/0/dev-0", "0000:02:00.0" },
-		{ BK "4/0/state-0", "3" },
-		{ "/local/domain/4", "" },
-		{ "/local/domain/4/name", "sys-net-dm" },
-		{ "/local/domain/4/target", "3" },
-		{ "/local/domain/3", "" },
-		{ "/local/domain/3/name", "sys-net" },
-		{},
-	};
+	const struct store_case *c = *state;
 	struct xen_store st;
 	struct xen_user u;
 	char buf[200];
 
-	(void)state;
-	store_from(&st, kv);
-	assert_int_equal(xen_store_find_user(&st, &nic, &u), 1);
-	assert_int_equal(u.domid, 3);
-	assert_int_equal(u.backend_domid, 4);
-	xen_user_format(&u, buf, sizeof(buf));
-	assert_string_equal(buf, "domain 3 (sys-net, through stub domain 4)");
+	store_from(&st, c->kv);
+	assert_int_equal(xen_store_find_user(&st, &nic, &u), c->found);
+	if (c->domid != NOT_CHECKED)
+		assert_int_equal(u.domid, c->domid);
+	if (c->backend_domid != NOT_CHECKED)
+		assert_int_equal(u.backend_domid, c->backend_domid);
+	if (c->named != NOT_CHECKED)
+		assert_int_equal(u.named, c->named);
+	if (c->user)
+		assert_string_equal(u.name, c->user);
+	if (c->shown) {
+		xen_user_format(&u, buf, sizeof(buf));
+		assert_string_equal(buf, c->shown);
+	}
 	xen_store_done(&st);
 }
 
@@ -506,15 +492,17 @@ int main(void)
 		cmocka_unit_test(test_dq_describe),
 		cmocka_unit_test(test_sbdf),
 		cmocka_unit_test(test_dequarantine_calls),
-		cmocka_unit_test(test_store_in_use),
-		cmocka_unit_test(test_store_renumbered),
-		cmocka_unit_test(test_store_stale_closed_other),
-		cmocka_unit_test(test_store_stubdom),
 		cmocka_unit_test(test_store_collect),
 		cmocka_unit_test(test_assigned_domain),
 		cmocka_unit_test_setup_teardown(test_detect, unit_setup_dir, unit_teardown_dir),
 		cmocka_unit_test(test_decide_holder),
 	};
+	struct CMUnitTest store_tests[ELEMENTSOF(store_cases)];
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	for (size_t i = 0; i < ELEMENTSOF(store_cases); i++)
+		store_tests[i] = (struct CMUnitTest){ .name = store_cases[i].name,
+						      .test_func = test_store_case,
+						      .initial_state = &store_cases[i] };
+	return cmocka_run_group_tests(tests, NULL, NULL) |
+	       cmocka_run_group_tests(store_tests, NULL, NULL);
 }

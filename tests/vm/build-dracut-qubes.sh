@@ -85,10 +85,7 @@ fi
 base=$VM_BUILD/dracut-qubes-base
 tmp=$VM_BUILD/dracut-qubes-tmp
 logf=$VM_BUILD/dracut-qubes-$variant-build.log
-rm -rf "$base" "$tmp"
-mkdir -p "$tmp" "$tmp/conf.d"
-cp -a /usr/lib/dracut "$base"
-cp -a "$VM_DIR/dracut/99pcibindtest" "$base/modules.d/"
+vm_dracut_base "$base" "$tmp"
 cp -a "$qubes_dir" "$base/modules.d/90qubes-pciback"
 chmod 0755 "$base/modules.d/99pcibindtest/"*.sh "$base/modules.d/90qubes-pciback/"*.sh
 add="pcibindtest"
@@ -104,19 +101,5 @@ fi
 
 log "building the dracut image $variant (log: $logf)"
 t0=$(vm_now)
-if ! dracutbasedir=$base PCIBIND_DRACUT_BINARY=$PB_BINARY dracut --force --quiet \
-	--conf /dev/null --confdir "$tmp/conf.d" --tmpdir "$tmp" \
-	--no-hostonly --no-hostonly-cmdline --no-early-microcode \
-	--add "$add" --compress "gzip -1" ${includes[@]+"${includes[@]}"} \
-	--kver "$KVER" --kmoddir "/lib/modules/$KVER" \
-	"$img.tmp" >"$logf" 2>&1; then
-	tail -n 30 "$logf" >&2
-	die "dracut failed (see $logf)"
-fi
-mv "$img.tmp" "$img"
-rm -rf "$tmp"
-log "dracut image $variant built in $(vm_elapsed "$t0") s: $img ($(du -h "$img" | cut -f1))"
-for old in "$VM_BUILD"/dracut-qubes-"$variant"-*.img; do
-	[ "$old" = "$img" ] || rm -f "$old"
-done
-printf '%s\n' "$img"
+vm_dracut "$base" "$tmp" "$logf" "$img" "$PB_BINARY" "$add" ${includes[@]+"${includes[@]}"}
+vm_image_done "$img" "$tmp" "$t0" "dracut image $variant" "$VM_BUILD"/dracut-qubes-"$variant"-*.img

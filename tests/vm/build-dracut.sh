@@ -45,44 +45,18 @@ key=$(vm_hash "$KVER" "/lib/modules/$KVER/modules.dep" "/boot/vmlinuz-$KVER" \
 	"$(sha256sum <"$PB_BINARY")")
 img=$VM_BUILD/dracut-$KVER-$key.img
 # One build at a time: concurrent runs share dracut-base and dracut-tmp.
-mkdir -p "$VM_BUILD"
-exec 9>"$VM_BUILD/dracut.lock"
-flock 9
-if [ -f "$img" ]; then
-	printf '%s\n' "$img"
-	exit 0
-fi
+vm_image_reuse dracut "$img"
 
 base=$VM_BUILD/dracut-base
 tmp=$VM_BUILD/dracut-tmp
 logf=$VM_BUILD/dracut-build.log
-rm -rf "$base" "$tmp"
-mkdir -p "$tmp" "$tmp/conf.d"
-cp -a /usr/lib/dracut "$base"
-cp -a "$VM_DIR/dracut/99pcibindtest" "$base/modules.d/"
+vm_dracut_base "$base" "$tmp"
 cp -a "$PB_MODULE" "$base/modules.d/"
 sed 's|@SBINDIR@|/usr/sbin|g' "$UDEV_RULE" >"$base/modules.d/99pcibindtest/70-pcibind.rules"
 chmod 0755 "$base/modules.d/99pcibindtest/"*.sh "$base/modules.d/90pcibind/"*.sh
 
 log "building the dracut image (about a minute; log: $logf)"
 t0=$(vm_now)
-# --no-hostonly: a generic image with all drivers (udev loads e1000e at
-# coldplug, after our pre-udev hook). gzip -1 decompresses fast enough and
-# builds fastest.
-if ! dracutbasedir=$base PCIBIND_DRACUT_BINARY=$PB_BINARY dracut --force --quiet \
-	--conf /dev/null --confdir "$tmp/conf.d" --tmpdir "$tmp" \
-	--no-hostonly --no-hostonly-cmdline --no-early-microcode \
-	--add "pcibindtest pcibind" --compress "gzip -1" \
-	--kver "$KVER" --kmoddir "/lib/modules/$KVER" \
-	"$img.tmp" >"$logf" 2>&1; then
-	tail -n 30 "$logf" >&2
-	die "dracut failed (see $logf)"
-fi
-mv "$img.tmp" "$img"
-rm -rf "$tmp"
-log "dracut image built in $(vm_elapsed "$t0") s: $img ($(du -h "$img" | cut -f1))"
+vm_dracut "$base" "$tmp" "$logf" "$img" "$PB_BINARY" "pcibindtest pcibind"
 # Keep only the current image.
-for old in "$VM_BUILD"/dracut-*.img; do
-	[ "$old" = "$img" ] || rm -f "$old"
-done
-printf '%s\n' "$img"
+vm_image_done "$img" "$tmp" "$t0" "dracut image" "$VM_BUILD"/dracut-*.img

@@ -60,20 +60,7 @@ moddir=$VM_BUILD/modules-$KVER-$modkey
 if [ ! -f "$moddir/.done" ]; then
 	log "building module tree $moddir"
 	rm -rf "$moddir"
-	mkdir -p "$moddir/lib/modules/$KVER"
-	for m in $MODULES; do
-		# "insmod /lib/modules/.../x.ko" lines; "builtin x" lines need nothing.
-		modprobe -S "$KVER" --show-depends "$m" 2>/dev/null || true
-	done | awk '$1 == "insmod" { print $2 }' | sort -u | while read -r ko; do
-		rel=${ko#/lib/modules/"$KVER"/}
-		mkdir -p "$moddir/lib/modules/$KVER/$(dirname "$rel")"
-		cp "$ko" "$moddir/lib/modules/$KVER/$rel"
-	done
-	for f in modules.order modules.builtin modules.builtin.modinfo; do
-		[ -f "/lib/modules/$KVER/$f" ] && cp "/lib/modules/$KVER/$f" "$moddir/lib/modules/$KVER/"
-	done
-	# depmod -b writes the index into the staging root only.
-	depmod -b "$moddir" "$KVER"
+	vm_copy_modules "$moddir" "$KVER" "$MODULES"
 	touch "$moddir/.done"
 fi
 }

@@ -32,13 +32,7 @@ key=$(vm_hash "$KVER" "/lib/modules/$KVER/modules.dep" "/boot/vmlinuz-$KVER" \
 	"$(cd "$PKG_ROOT" && find . -type f -printf '%P\n' | LC_ALL=C sort | xargs sha256sum)" \
 	"$(cd "$VM_DIR/initramfs" && find . -type f -printf '%P\n' | LC_ALL=C sort | xargs sha256sum)")
 img=$VM_BUILD/mkinitramfs-$KVER-$key.img
-mkdir -p "$VM_BUILD"
-exec 9>"$VM_BUILD/mkinitramfs.lock"
-flock 9
-if [ -f "$img" ]; then
-	printf '%s\n' "$img"
-	exit 0
-fi
+vm_image_reuse mkinitramfs "$img"
 
 conf=$VM_BUILD/mkinitramfs-conf
 tmp=$VM_BUILD/mkinitramfs-tmp
@@ -71,10 +65,4 @@ if ! TMPDIR=$tmp PCIBIND_INITRAMFS_ROOT=$PKG_ROOT mkinitramfs -v -d "$conf" -o "
 	tail -n 30 "$logf" >&2
 	die "mkinitramfs failed (see $logf)"
 fi
-mv "$img.tmp" "$img"
-rm -rf "$tmp"
-log "initramfs-tools image built in $(vm_elapsed "$t0") s: $img ($(du -h "$img" | cut -f1))"
-for old in "$VM_BUILD"/mkinitramfs-*.img; do
-	[ "$old" = "$img" ] || rm -f "$old"
-done
-printf '%s\n' "$img"
+vm_image_done "$img" "$tmp" "$t0" "initramfs-tools image" "$VM_BUILD"/mkinitramfs-*.img

@@ -70,7 +70,7 @@ UNITS="default.target multi-user.target basic.target sysinit.target
 	systemd-udev-trigger.service systemd-udev-settle.service
 	systemd-modules-load.service"
 
-key=$(vm_hash "$KVER" "/lib/modules/$KVER/modules.dep" "$0" "$MODULES" "$UNITS" "$enable_list" \
+key=$(vm_hash "$KVER" "/lib/modules/$KVER/modules.dep" "$0" "$VM_DIR/lib/host.sh" "$MODULES" "$UNITS" "$enable_list" \
 	"$(dpkg-query -W systemd udev kmod busybox-static libc6 2>/dev/null)" \
 	"$(cd "$PKG_ROOT" && find . -type f -printf '%P\n' | LC_ALL=C sort | xargs sha256sum)" \
 	"$(cd "$VM_DIR/systemd" && find . -type f -printf '%P\n' | LC_ALL=C sort | xargs sha256sum)")
@@ -137,19 +137,8 @@ for a in $("$bb" --list); do
 	[ -e "$stage/usr/bin/$a" ] || [ -e "$stage/usr/sbin/$a" ] || ln -s busybox "$stage/usr/bin/$a"
 done
 
-# Kernel modules with a depmod index of their own.
-mkdir -p "$stage/usr/lib/modules/$KVER"
-for m in $MODULES; do
-	modprobe -S "$KVER" --show-depends "$m" 2>/dev/null || true
-done | awk '$1 == "insmod" { print $2 }' | sort -u | while read -r ko; do
-	rel=${ko#/lib/modules/"$KVER"/}
-	mkdir -p "$stage/usr/lib/modules/$KVER/$(dirname "$rel")"
-	cp "$ko" "$stage/usr/lib/modules/$KVER/$rel"
-done
-for f in modules.order modules.builtin modules.builtin.modinfo; do
-	[ -f "/lib/modules/$KVER/$f" ] && cp "/lib/modules/$KVER/$f" "$stage/usr/lib/modules/$KVER/"
-done
-depmod -b "$stage/usr" "$KVER"
+# Kernel modules with a depmod index of their own (/lib is /usr/lib here).
+vm_copy_modules "$stage/usr" "$KVER" "$MODULES"
 
 # Unit files and the static .wants links among them.
 sysdir=/usr/lib/systemd/system

@@ -26,6 +26,9 @@
 # intel-iommu device and no intel_iommu=on (the Debian kernel enables VT-d by
 # itself when QEMU's DMAR table is there), on its own like "# vm-append:".
 #
+# VM_PRINT_CMD=1 prints the QEMU command line (also in build/vm/runs/NAME/qemu.cmd)
+# and the guest's timeout, and exits: no image is built and no guest boots (to compare command lines).
+#
 # Hot-plug: a scenario line "VMCTL ID HMP-COMMAND" on the result channel makes
 # this script run HMP-COMMAND through QMP (human-monitor-command) at once.
 set -eu
@@ -104,36 +107,44 @@ t0=$(vm_now)
 sargs=()
 for s in "${scenarios[@]}"; do sargs+=(--scenario "$s"); done
 for e in ${extras[@]+"${extras[@]}"}; do sargs+=(--extra "$e"); done
-case $kind in
-debian|xen)
-	"$VM_DIR/build-initramfs.sh" --kind "$kind" --out "$run/initrd.cpio.gz" "${sargs[@]}"
-	initrd=$run/initrd.cpio.gz
-	;;
-dracut|xendracut)
-	# The cached dracut image, plus an overlay cpio with the scenarios and
-	# tools: the kernel unpacks concatenated archives in order.
-	img=${dracut_image:-$("$VM_DIR/build-dracut.sh")}
-	"$VM_DIR/build-initramfs.sh" --kind dracut --overlay --out "$run/overlay.cpio.gz" "${sargs[@]}"
-	cat "$img" "$run/overlay.cpio.gz" >"$run/initrd.img"
-	initrd=$run/initrd.img
-	;;
-initramfs)
-	# The cached image of the real mkinitramfs (initramfs-tools) with the
-	# .deb's hook, plus the same kind of overlay (build-mkinitramfs.sh).
-	img=$("$VM_DIR/build-mkinitramfs.sh")
-	"$VM_DIR/build-initramfs.sh" --kind initramfs --overlay --out "$run/overlay.cpio.gz" "${sargs[@]}"
-	cat "$img" "$run/overlay.cpio.gz" >"$run/initrd.img"
-	initrd=$run/initrd.img
-	;;
-systemd)
-	# A root of the host's systemd and the .deb's pcibind (build-systemd-root.sh,
-	# units enabled per "# vm-systemd-enable:"), plus the same overlay.
-	img=$("$VM_DIR/build-systemd-root.sh" "${sargs[@]}")
-	"$VM_DIR/build-initramfs.sh" --kind systemd --overlay --out "$run/overlay.cpio.gz" "${sargs[@]}"
-	cat "$img" "$run/overlay.cpio.gz" >"$run/initrd.img"
-	initrd=$run/initrd.img
-	;;
-esac
+if [ "${VM_PRINT_CMD:-0}" = 1 ]; then
+	# The command line names the image, it does not read it: nothing is built.
+	case $kind in
+	debian|xen) initrd=$run/initrd.cpio.gz ;;
+	*) initrd=$run/initrd.img ;;
+	esac
+else
+	case $kind in
+	debian|xen)
+		"$VM_DIR/build-initramfs.sh" --kind "$kind" --out "$run/initrd.cpio.gz" "${sargs[@]}"
+		initrd=$run/initrd.cpio.gz
+		;;
+	dracut|xendracut)
+		# The cached dracut image, plus an overlay cpio with the scenarios and
+		# tools: the kernel unpacks concatenated archives in order.
+		img=${dracut_image:-$("$VM_DIR/build-dracut.sh")}
+		"$VM_DIR/build-initramfs.sh" --kind dracut --overlay --out "$run/overlay.cpio.gz" "${sargs[@]}"
+		cat "$img" "$run/overlay.cpio.gz" >"$run/initrd.img"
+		initrd=$run/initrd.img
+		;;
+	initramfs)
+		# The cached image of the real mkinitramfs (initramfs-tools) with the
+		# .deb's hook, plus the same kind of overlay (build-mkinitramfs.sh).
+		img=$("$VM_DIR/build-mkinitramfs.sh")
+		"$VM_DIR/build-initramfs.sh" --kind initramfs --overlay --out "$run/overlay.cpio.gz" "${sargs[@]}"
+		cat "$img" "$run/overlay.cpio.gz" >"$run/initrd.img"
+		initrd=$run/initrd.img
+		;;
+	systemd)
+		# A root of the host's systemd and the .deb's pcibind (build-systemd-root.sh,
+		# units enabled per "# vm-systemd-enable:"), plus the same overlay.
+		img=$("$VM_DIR/build-systemd-root.sh" "${sargs[@]}")
+		"$VM_DIR/build-initramfs.sh" --kind systemd --overlay --out "$run/overlay.cpio.gz" "${sargs[@]}"
+		cat "$img" "$run/overlay.cpio.gz" >"$run/initrd.img"
+		initrd=$run/initrd.img
+		;;
+	esac
+fi
 t_build=$(vm_elapsed "$t0")
 
 # --- the machine ------------------------------------------------------------
@@ -207,75 +218,53 @@ common=(
 # no_timer_check: on a loaded host a TCG guest can miss the IO-APIC timer
 # check and panic ("timer doesn't work through Interrupt-remapped IO-APIC").
 kargs="panic=-1 oops=panic softlockup_panic=1 no_timer_check $iommu_arg loglevel=5 $append"
+# dracut's own command line (dracut and xendracut): run the scenarios, never
+# look for a root, power off instead of a shell.
+rd_args="root=LABEL=noroot rd.vmtest=1 rd.emergency=poweroff rd.shell=0 systemd.show_status=0 rd.udev.log_level=3"
 case $kind in
-debian)
-	cpu=max; [ "$VM_KVM" = 1 ] && cpu=host
-	cmd=(qemu-system-x86_64 "${common[@]}" -cpu "$cpu" -m "$mem_debian" "${devices[@]}"
+debian|dracut|initramfs|systemd)
+	# The Debian kernel and the kind's initrd: debian's /init, dracut's,
+	# initramfs-tools' (tests/vm/initramfs/vmtest, init-premount, runs the
+	# scenarios and powers off before it looks for a root) or systemd as
+	# PID 1 (/init) in a real-root boot (vmtest.service runs the scenarios
+	# once udev settled, and powers off).
+	case $kind in
+	debian) mem=$mem_debian kind_args= ;;
+	dracut) mem=1536 kind_args=" $rd_args" ;;
+	initramfs) mem=1024 kind_args=" rd.vmtest=1" ;;
+	systemd) mem=1024 kind_args=" systemd.show_status=1" ;;
+	esac
+	cmd=(qemu-system-x86_64 "${common[@]}" -cpu "$(vm_guest_cpu linux)" -m "$mem" "${devices[@]}"
 		-kernel "/boot/vmlinuz-$KVER" -initrd "$initrd"
-		-append "console=ttyS0,115200 $kargs")
-	timeout=${timeout:-600}
+		-append "console=ttyS0,115200 $kargs$kind_args")
+	if [ "$kind" = systemd ]; then timeout=${timeout:-300}; fi
 	;;
-dracut)
-	cpu=max; [ "$VM_KVM" = 1 ] && cpu=host
-	cmd=(qemu-system-x86_64 "${common[@]}" -cpu "$cpu" -m 1536 "${devices[@]}"
-		-kernel "/boot/vmlinuz-$KVER" -initrd "$initrd"
-		-append "console=ttyS0,115200 $kargs root=LABEL=noroot rd.vmtest=1 rd.emergency=poweroff rd.shell=0 systemd.show_status=0 rd.udev.log_level=3")
-	timeout=${timeout:-600}
-	;;
-initramfs)
-	# initramfs-tools' /init: tests/vm/initramfs/vmtest (init-premount) runs
-	# the scenarios and powers off before it looks for a root.
-	cpu=max; [ "$VM_KVM" = 1 ] && cpu=host
-	cmd=(qemu-system-x86_64 "${common[@]}" -cpu "$cpu" -m 1024 "${devices[@]}"
-		-kernel "/boot/vmlinuz-$KVER" -initrd "$initrd"
-		-append "console=ttyS0,115200 $kargs rd.vmtest=1")
-	timeout=${timeout:-600}
-	;;
-systemd)
-	# systemd as PID 1 (/init) in a real-root boot: vmtest.service runs the
-	# scenarios once udev settled, and powers off.
-	cpu=max; [ "$VM_KVM" = 1 ] && cpu=host
-	cmd=(qemu-system-x86_64 "${common[@]}" -cpu "$cpu" -m 1024 "${devices[@]}"
-		-kernel "/boot/vmlinuz-$KVER" -initrd "$initrd"
-		-append "console=ttyS0,115200 $kargs systemd.show_status=1")
-	timeout=${timeout:-300}
-	;;
-xen)
+xen|xendracut)
 	# Xen via QEMU's multiboot loader: -kernel must be the gunzipped xen,
 	# the dom0 kernel (with its command line) and the initrd are modules.
-	# Not -cpu max under TCG: its SMAP emulation crashes the PV dom0.
-	xen=$VM_BUILD/xen-$(vm_hash "$(vm_xen_gz)")
-	if [ ! -f "$xen" ]; then
-		zcat "$(vm_xen_gz)" >"$xen.tmp" && mv "$xen.tmp" "$xen"
-	fi
-	cpu=qemu64,+svm; [ "$VM_KVM" = 1 ] && cpu=host
-	# QEMU splits -initrd at commas; our paths have none.
+	# xendracut is the Xen dom0 of "xen" booting the dracut image of
+	# "dracut" (pcibind's dracut module on Xen: scenarios 9* with
+	# "# vm-kinds: xendracut").
+	xen=$(vm_xen_kernel)
+	# QEMU splits -initrd at commas: ",," is a comma of the command line
+	# (xen passes its arguments as they are); our paths have none.
 	case "$initrd$KVER" in *,*) die "comma in $initrd" ;; esac
-	cmd=(qemu-system-x86_64 "${common[@]}" -cpu "$cpu" -m 2048 "${devices[@]}"
+	dom0_args=$kargs
+	[ "$kind" = xen ] || dom0_args="${kargs//,/,,} $rd_args"
+	cmd=(qemu-system-x86_64 "${common[@]}" -cpu "$(vm_guest_cpu xen)" -m 2048 "${devices[@]}"
 		-kernel "$xen"
 		-append "console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M loglvl=all guest_loglvl=all console_timestamps=boot"
-		-initrd "/boot/vmlinuz-$KVER console=hvc0 earlyprintk=xen $kargs,$initrd")
-	timeout=${timeout:-600}
-	;;
-xendracut)
-	# The Xen dom0 of "xen" booting the dracut image of "dracut" (pcibind's
-	# dracut module on Xen: scenarios 9* with "# vm-kinds: xendracut").
-	xen=$VM_BUILD/xen-$(vm_hash "$(vm_xen_gz)")
-	if [ ! -f "$xen" ]; then
-		zcat "$(vm_xen_gz)" >"$xen.tmp" && mv "$xen.tmp" "$xen"
-	fi
-	cpu=qemu64,+svm; [ "$VM_KVM" = 1 ] && cpu=host
-	# QEMU splits -initrd at commas: ",," is a comma of the command line.
-	case "$initrd$KVER" in *,*) die "comma in $initrd" ;; esac
-	cmd=(qemu-system-x86_64 "${common[@]}" -cpu "$cpu" -m 2048 "${devices[@]}"
-		-kernel "$xen"
-		-append "console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M loglvl=all guest_loglvl=all console_timestamps=boot"
-		-initrd "/boot/vmlinuz-$KVER console=hvc0 earlyprintk=xen ${kargs//,/,,} root=LABEL=noroot rd.vmtest=1 rd.emergency=poweroff rd.shell=0 systemd.show_status=0 rd.udev.log_level=3,$initrd")
-	timeout=${timeout:-600}
+		-initrd "/boot/vmlinuz-$KVER console=hvc0 earlyprintk=xen $dom0_args,$initrd")
 	;;
 esac
+timeout=${timeout:-600}
 printf '%q ' "${cmd[@]}" >"$run/qemu.cmd"
 echo >>"$run/qemu.cmd"
+if [ "${VM_PRINT_CMD:-0}" = 1 ]; then
+	cat "$run/qemu.cmd"
+	echo "# timeout ${timeout}s"
+	exit 0
+fi
 
 # Run one HMP command through QMP (the monitor socket), log the answer.
 qmp_hmp()
