@@ -22,10 +22,11 @@
 #include "xen.h"
 
 /*
- * Who holds a VF of PF, "0000:01:00.1 (pid 412 (qemu-system-x86))", one
- * per VF, in BUF: a process with its VFIO group or cdev open, or a Xen
- * guest it is assigned to. The one place that asks (later: the holders
- * module). Returns how many VFs are held, or -errno.
+ * Who holds a VF of PF, "0000:01:00.1 (vfio-pci, held by pid 412
+ * (qemu-system-x86) has /dev/vfio/7 open)", one per VF, in BUF: whatever
+ * the holders module finds (a process with its VFIO group or one of its
+ * nodes open, a block stack on its disks; what cannot be read counts), or
+ * a Xen guest it is assigned to. Returns how many VFs are held, or -errno.
  */
 static int vfs_holders(struct engine *e, const struct pcidev *pf, const char *origin, char *buf,
 		       size_t size)
@@ -35,27 +36,24 @@ static int vfs_holders(struct engine *e, const struct pcidev *pf, const char *or
 
 	buf[0] = '\0';
 	for (char **v = pf->virtfns; v && *v; v++) {
-		_cleanup_(proc_closep) struct proc *p = NULL;
-		_cleanup_free_ struct vfio_user *u = NULL;
 		struct pcidev *d = pcidev_find_bdf(e->l, *v);
+		struct holders h = { 0 };
 		char who[512] = "";
-		size_t nu = 0;
 		int r;
 
 		if (!d)
 			continue;
 		r = engine_details(e, d);
-		if (r < 0)
+		if (r == 0)
+			r = engine_holders(e, d, &h);
+		if (r < 0) {
+			holders_done(&h);
 			return r;
-		if (pcidev_vfio_holds(d)) {
-			r = proc_open(e->roots.proc_root, &p);
-			if (r == 0)
-				r = vfio_users(p, d->iommu_group, d->vfio_dev, &u, &nu);
-			if (r < 0)
-				return r;
-			if (nu)
-				(void)vfio_users_text(u, nu, who, sizeof(who));
-		} else if (d->stub == PCIDEV_STUB_PCIBACK) {
+		}
+		if (h.n)
+			(void)holder_text(&h.v[0], who, sizeof(who));
+		holders_done(&h);
+		if (!who[0] && d->stub == PCIDEV_STUB_PCIBACK) {
 			struct xen *x = engine_xen(e, origin);
 			struct xen_user xu;
 

@@ -4,8 +4,8 @@
  * snapshot: pcidev_group_*() in pcidev.c). Variant drivers (mlx5_vfio_pci,
  * ...) are found through the "alias vfio_pci:..." lines of modules.alias,
  * the most specific match winning (fewest wildcards, as libvirt's
- * virPCIDeviceFindBestVFIOVariant).
- * Who holds a group open comes from /proc/PID/fd, through the /proc gateway.
+ * virPCIDeviceFindBestVFIOVariant); VFIO's hot reset of a bus. Who holds a
+ * group open is the holders module's (holders.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +19,6 @@
 #include "kmodq.h"
 #include "macro.h"
 #include "pcidev.h"
-#include "proc.h"
 #include "sysfs.h"
 #include "vfio.h"
 #include "util.h"
@@ -102,113 +101,6 @@ int vfio_choose(struct kmodq *q, struct sysfs *s, const struct pcidev *d,
 		 "vfio_pci aliases (%d wildcards); --driver vfio-pci forces the generic one",
 		 ret->driver, ret->module, ret->pattern, n, ret->wildcards);
 	return 0;
-}
-
-/* Whether an fd's link target is this device's group or cdev node. */
-bool vfio_fd_matches(const char *target, int group, const char *vfio_dev)
-{
-	char want[64];
-
-	if (group >= 0) {
-		snprintf(want, sizeof(want), "/dev/vfio/%d", group);
-		if (streq(target, want))
-			return true;
-	}
-	if (vfio_dev) {
-		snprintf(want, sizeof(want), "/dev/vfio/devices/%s", vfio_dev);
-		if (streq(target, want))
-			return true;
-	}
-	return false;
-}
-
-static int cmp_user(const void *a, const void *b)
-{
-	const struct vfio_user *x = a, *y = b;
-
-	return (x->pid > y->pid) - (x->pid < y->pid);
-}
-
-/*
- * Every process with /dev/vfio/GROUP or /dev/vfio/devices/VFIO_DEV open,
- * from PID/fd/N under the /proc root P. A process that vanishes or hides
- * its fds (another user's, without privilege) is skipped. Returns 0 or
- * -errno (the root itself unreadable); *ret has *ret_n entries.
- */
-int vfio_users(struct proc *p, int group, const char *vfio_dev, struct vfio_user **ret,
-	       size_t *ret_n)
-{
-	_cleanup_strv_free_ char **pids = NULL;
-	_cleanup_free_ struct vfio_user *v = NULL;
-	size_t n = 0, alloc = 0;
-	int r;
-
-	*ret = NULL;
-	*ret_n = 0;
-	if (group < 0 && !vfio_dev)
-		return 0;
-	r = proc_list_dir(p, ".", &pids);
-	if (r < 0)
-		return r;
-	for (char **pid = pids; *pid; pid++) {
-		_cleanup_strv_free_ char **fds = NULL;
-		char path[96], target[256];
-
-		if (!util_all_digits(*pid) || strlen(*pid) > 10)
-			continue;
-		snprintf(path, sizeof(path), "%s/fd", *pid);
-		if (proc_list_dir(p, path, &fds) < 0)
-			continue;
-		for (char **fd = fds; *fd; fd++) {
-			_cleanup_free_ char *comm = NULL;
-			struct vfio_user *u;
-
-			if (!util_all_digits(*fd) || strlen(*fd) > 10)
-				continue;
-			snprintf(path, sizeof(path), "%s/fd/%s", *pid, *fd);
-			if (proc_readlink(p, path, target, sizeof(target)) < 0 ||
-			    !vfio_fd_matches(target, group, vfio_dev))
-				continue;
-			if (n == alloc) {
-				size_t na = alloc ? alloc * 2 : 4;
-				struct vfio_user *nv = realloc(v, na * sizeof(*nv));
-
-				if (!nv)
-					return -ENOMEM;
-				v = nv;
-				alloc = na;
-			}
-			u = &v[n++];
-			*u = (struct vfio_user){ .pid = atoi(*pid) };
-			snprintf(u->path, sizeof(u->path), "%.63s", target);
-			snprintf(path, sizeof(path), "%s/comm", *pid);
-			if (proc_read(p, path, &comm) == 0) {
-				comm[strcspn(comm, "\n")] = '\0';
-				snprintf(u->comm, sizeof(u->comm), "%s", comm);
-			} else {
-				strcpy(u->comm, "?");
-			}
-			break; /* one entry per process */
-		}
-	}
-	if (n > 1)
-		qsort(v, n, sizeof(*v), cmp_user);
-	*ret = TAKE_PTR(v);
-	*ret_n = n;
-	return 0;
-}
-
-/* "pid 412 (qemu-system-x86), pid 9 (vfio-hold)" in BUF. Returns 0 or -ENOSPC. */
-int vfio_users_text(const struct vfio_user *u, size_t n, char *buf, size_t size)
-{
-	size_t len = 0;
-
-	if (size)
-		buf[0] = '\0';
-	for (size_t i = 0; i < n; i++)
-		len += snprintf(buf + (len < size ? len : size), len < size ? size - len : 0,
-				"%spid %d (%s)", i ? ", " : "", u[i].pid, u[i].comm);
-	return len < size ? 0 : -ENOSPC;
 }
 
 /* ---- the hot reset ------------------------------------------------------- */

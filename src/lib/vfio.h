@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* VFIO: variant drivers, who holds a group open, hot reset (group viability: pcidev.h). */
+/* VFIO: variant drivers and hot reset (group viability: pcidev.h; who holds a group: holders.h). */
 #pragma once
 
 #include <stdbool.h>
@@ -9,7 +9,6 @@ struct pcidev;
 struct pcidev_list;
 struct kmodq;
 struct kmodq_alias;
-struct proc;
 struct sysfs;
 
 /* The variant driver chosen for a device (or the generic vfio-pci). */
@@ -27,18 +26,6 @@ int vfio_count_wildcards(const char *pattern);
 int vfio_best_alias(const struct kmodq_alias *v, size_t n);
 int vfio_choose(struct kmodq *q, struct sysfs *s, const struct pcidev *d,
 		struct vfio_choice *ret);
-
-/* A process that holds a device's /dev/vfio/<group> or /dev/vfio/devices/vfioN open. */
-struct vfio_user {
-	int pid;
-	char comm[64];
-	char path[64];		/* what it holds open */
-};
-
-bool vfio_fd_matches(const char *target, int group, const char *vfio_dev);
-int vfio_users(struct proc *p, int group, const char *vfio_dev, struct vfio_user **ret,
-	       size_t *ret_n);
-int vfio_users_text(const struct vfio_user *u, size_t n, char *buf, size_t size);
 
 /*
  * VFIO's hot reset of the bus (or slot) behind BDF, for the functions

@@ -68,7 +68,7 @@ echo qemu-system-x86 >"$work/proc/4242/comm"
 ln -s "/dev/vfio/$grp" "$work/proc/4242/fd/19"
 PCIBIND_FAKE_LOG=$work/log3 pb vfs $PF 0 >"$work/out" 2>&1
 check held-refused [ $? -eq 3 ]
-check held-names-it grep -q "$VF0 (vfio-pci, held by pid 4242 (qemu-system-x86))" "$work/out"
+check held-names-it grep -q "$VF0 (vfio-pci, held by pid 4242 (qemu-system-x86) has /dev/vfio/$grp open)" "$work/out"
 check held-nothing-written [ ! -s "$work/log3" ] && [ "$(attr $PF sriov_numvfs)" = 2 ]
 pb vfs $PF 1 >"$work/out" 2>&1
 check held-recount-refused [ $? -eq 3 ]

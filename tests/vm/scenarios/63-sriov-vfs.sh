@@ -84,7 +84,7 @@ wait_for qemu-holds-vf0 30 holds_group
 pbs vfs ${PF#0000:} 0
 echo "INFO 63 vfs 0 while held: exit $PB_RC: $(tl_oneline "$PB_ERR")"
 expect_rc held-refused 3
-expect_match held-names-vf0-and-qemu "$VF0 [(]vfio-pci, held by pid $Q [(]qemu-system-x86[)][)]" "$PB_ERR"
+expect_match held-names-vf0-and-qemu "$VF0 [(]vfio-pci, held by pid $Q [(]qemu-system-x86[)] has /dev/vfio/[0-9]+ open[)]" "$PB_ERR"
 expect_eq held-vfs-stay "2 vfio-pci" "$(cat $D/sriov_numvfs) $(sysfs_driver $VF0)"
 kill $Q
 wait $Q 2>/dev/null
