@@ -786,10 +786,11 @@ static int refuse_unviable(const struct pcidev_list *l, struct pcidev *const *se
 			return refuse(why, d,
 				      "%s: its IOMMU group %d also holds %s (%s, on %s): a VM can claim "
 				      "a VFIO group only when every member has no driver, a vfio driver, "
-				      "pci-stub or (bridges) pcieport, and that one stays with dom0. On "
+				      "pci-stub or (bridges) pcieport, and that one stays with %s. On "
 				      "this board %s cannot go to vfio-pci; pci-stub%s can take it "
 				      "alone%s. Members: %s",
-				      d->bdf, d->iommu_group, what, m[j]->bdf, m[j]->driver, d->bdf,
+				      d->bdf, d->iommu_group, what, m[j]->bdf, m[j]->driver,
+				      req_xen ? "dom0" : "the host", d->bdf,
 				      req_xen ? " or pciback" : "",
 				      pcidev_has_function_reset(d) ? "" : " (with -o no-strict-reset)",
 				      members);
