@@ -21,6 +21,16 @@
 # only one side (the other side's last records are compared). Prints PASS/FAIL lines like run-guest.sh, then
 # "== qubes: P passed, F failed"; writes "P F S" to
 # build/vm/runs/qubes-side-by-side.counts. Exit status 1 if anything failed.
+#
+# Boot as users feel it (issue 23): for each line, how long the initramfs
+# spent in the Qubes module's hook (cmdline 02) and in pcibind's (pre-udev
+# 05), from the kernel timestamps of the test module's markers around them
+# ("vmtest-time: start|end HOOK", 99pcibindtest) in each boot's console, or
+# its kernel log if the console lacks them. Printed as "TIME qubes-LINE
+# model|pcibind MS ms" and "TIME qubes-LINE ratio pcibind/model R", and
+# written to build/vm/runs/qubes-side-by-side.times ("LINE MODEL_MS
+# PCIBIND_MS", "-" when a boot has no markers). Informational: a slower
+# pcibind is printed as such and counts as no failure (TCG timing varies).
 set -eu
 
 . "$(dirname "$0")/lib/host.sh"
@@ -56,6 +66,38 @@ ok() { local n=$1 r=$2; shift 2; if "$@"; then pass "$n"; else fail "$n" "$r"; f
 drv() { awk -v b="$2" '$1 == b { d = $NF } END { print (d == "" ? "absent" : d) }' "$1"; }
 # on_pciback FILE: the functions on pciback, sorted, one line.
 on_pciback() { awk '$NF == "pciback" { print $1 }' "$1" | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//'; }
+# hook_ms RUN HOOK_RE: the milliseconds between the kernel timestamps of
+# "vmtest-time: start NAME" and "vmtest-time: end NAME" (NAME matching
+# HOOK_RE) in RUN's console, else in its kernel log; nothing without both.
+hook_ms() {
+	local f ms
+	for f in "$1/console.txt" "$1/files/boot.dmesg"; do
+		[ -s "$f" ] || continue
+		ms=$(awk -v re="$2" '
+			{ sub(/\r$/, "") }
+			(i = index($0, "vmtest-time: ")) > 0 {
+				n = split(substr($0, i + 13), w, " ")
+				if (n < 2 || w[2] !~ re)
+					next
+				# The last "[ SECONDS]" before the marker.
+				pre = substr($0, 1, i - 1)
+				ts = ""
+				while (match(pre, /\[ *[0-9]+\.[0-9]+\]/)) {
+					ts = substr(pre, RSTART + 1, RLENGTH - 2)
+					pre = substr(pre, RSTART + RLENGTH)
+				}
+				if (ts == "")
+					next
+				if (w[1] == "start" && s == "")
+					s = ts + 0
+				else if (w[1] == "end" && s != "" && e == "")
+					e = ts + 0
+			}
+			END { if (s != "" && e != "") printf "%.1f\n", (e - s) * 1000 }' "$f")
+		[ -z "$ms" ] || { printf '%s\n' "$ms"; return 0; }
+	done
+	return 1
+}
 # shellcheck disable=SC2086 # $1 is a word list
 sorted() { printf '%s\n' $1 | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//'; }
 
@@ -71,6 +113,9 @@ variants=${QUBES_VARIANTS:-model pcibind}
 [ "$compare_only" = 1 ] || [ "${variants#*pcibind}" = "$variants" ] ||
 	img_pcibind=$("$VM_DIR/build-dracut-qubes.sh" pcibind) || { fail "qubes:build" "the pcibind-qubes image did not build"; img_pcibind=; }
 
+times=$VM_BUILD/runs/qubes-side-by-side.times
+mkdir -p "$VM_BUILD/runs"
+: >"$times"
 for line in "${ALL_LINES[@]}"; do
 	IFS='|' read -r lname opts want split <<<"$line"
 	# shellcheck disable=SC2086 # a word list
@@ -101,6 +146,26 @@ for line in "${ALL_LINES[@]}"; do
 		[ "$rc" = 0 ] || [ "$f" -gt 0 ] || f=1
 		P=$((P + p)) F=$((F + f)) S=$((S + s))
 	done
+
+	# Boot as users feel it: how long each image's hook held the initramfs.
+	tm=$(hook_ms "$VM_BUILD/runs/$t-model" '^02-.*pciback.*[.]sh$') || tm=-
+	tp=$(hook_ms "$VM_BUILD/runs/qubes-$lname-pcibind" '^05-pcibind-boot[.]sh$') || tp=-
+	for v in model pcibind; do
+		ms=$tm
+		[ "$v" = pcibind ] && ms=$tp
+		if [ "$ms" = - ]; then
+			echo "TIME $t $v n/a (no vmtest-time markers in its console or kernel log)"
+		else
+			echo "TIME $t $v $ms ms"
+		fi
+	done
+	if [ "$tm" != - ] && [ "$tp" != - ]; then
+		awk -v t="$t" -v m="$tm" -v p="$tp" 'BEGIN {
+			r = m > 0 ? p / m : 0
+			printf "TIME %s ratio pcibind/model %.2f (%s)\n", t, r,
+				p <= m ? "pcibind not slower" : sprintf("pcibind SLOWER by %.1f ms", p - m) }'
+	fi
+	echo "$lname $tm $tp" >>"$times"
 
 	a=$VM_BUILD/runs/$t-model/files
 	b=$VM_BUILD/runs/qubes-$lname-pcibind/files

@@ -7,6 +7,10 @@
 #                        appended to the image) and powers off
 #   initqueue/finished   holds the initqueue until the settled hook ran (with
 #                        no real root= the queue would otherwise end first)
+#   cmdline 01/03,       kernel-log markers "vmtest-time: start|end HOOK"
+#   pre-udev 04/06       around the hook at cmdline 02 (Qubes' module or its
+#                        model) and at pre-udev 05 (90pcibind), for the boot
+#                        times of qubes-side-by-side.sh
 #   70-pcibind.rules     udev/70-pcibind.rules, installed as "make install"
 #                        does (build-dracut.sh puts it here with @SBINDIR@
 #                        replaced by /usr/sbin, where 90pcibind puts pcibind)
@@ -30,6 +34,10 @@ installkernel() {
 # shellcheck disable=SC2154 # $moddir is set by dracut
 install() {
 	inst_hook pre-udev 10 "$moddir/vmtest-pre-udev.sh"
+	inst_hook cmdline 01 "$moddir/vmtest-time-cmdline.sh"
+	inst_hook cmdline 03 "$moddir/vmtest-time-end.sh"
+	inst_hook pre-udev 04 "$moddir/vmtest-time-pre-udev.sh"
+	inst_hook pre-udev 06 "$moddir/vmtest-time-end.sh"
 	inst_hook initqueue/settled 99 "$moddir/vmtest-settled.sh"
 	inst_hook initqueue/finished 99 "$moddir/vmtest-finished.sh"
 	# pcibind's hot-plug rule, run by the image's systemd-udevd (scenario 95).
