@@ -116,7 +116,7 @@ static void list_text(const struct pcidev *d, const struct describe *names, bool
 	if (d->sriov_totalvfs >= 0)
 		printf("  VFs: %d of %d", d->sriov_numvfs, d->sriov_totalvfs);
 	if (d->physfn_bdf[0])
-		printf("  VF %d of %s", pcidev_vf_index(d), d->physfn_bdf);
+		out_printf(stdout, "  VF %d of %s", pcidev_vf_index(d), d->physfn_bdf);
 	/* the process names in USERS are their own: out_printf() escapes them */
 	out_printf(stdout, "%s%s\n", users[0] ? "  used by: " : "", users);
 }

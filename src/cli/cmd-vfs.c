@@ -10,6 +10,7 @@
 #include "engine.h"
 #include "log.h"
 #include "macro.h"
+#include "output.h"
 #include "pcidev.h"
 #include "policy.h"
 
@@ -20,15 +21,6 @@
  * verdict) with control characters escaped. Local until the output layer
  * has its escaping helper; then this calls it.
  */
-static void put_escaped(const char *s, FILE *f)
-{
-	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
-		if (*c < 0x20 || *c == 0x7f)
-			fprintf(f, "\\x%02x", *c);
-		else
-			fputc(*c, f);
-}
-
 static void help(void)
 {
 	printf("Usage: pcibind vfs DEVICE N [--dry-run] [--explain]\n\n"
@@ -48,11 +40,10 @@ static void print_vfs(const struct change *ch, bool after)
 	for (size_t i = 0; i < ch->n_fns; i++) {
 		const struct change_function *f = &ch->fns[i];
 
-		printf("%s: ", f->bdf);
-		if (after)
-			printf("%s; ", f->after[0] ? f->after : "no driver");
-		put_escaped(f->verdict.reason, stdout);
-		putchar('\n');
+		/* the reason quotes policy text: the output layer escapes it */
+		out_printf(stdout, "%s: %s%s%s\n", f->bdf,
+			   after ? (f->after[0] ? f->after : "no driver") : "", after ? "; " : "",
+			   f->verdict.reason);
 	}
 }
 

@@ -1068,18 +1068,17 @@ int plan_vfs(const struct pcidev_list *l, const struct pcidev *pf, int n,
 		       "the PF's driver makes the VFs (they appear unbound)");
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < n_vfs; i++) {
-		bool dup = false;
+	/* the seized VFs' stub modules, once each, as for any move */
+	{
+		_cleanup_free_ struct plan_target *t = calloc(n_vfs + 1, sizeof(*t));
 
-		if (!vfs[i].stub || !vfs[i].module || pcidev_driver_registered(l, vfs[i].stub))
-			continue;
-		for (size_t j = 0; j < i; j++)
-			dup = dup || streq_ptr(vfs[j].module, vfs[i].module);
-		if (dup)
-			continue;
-		r = add_step(ret, STEP_LOAD_MODULE, CHECK_DRIVER_PRESENT, "", "", vfs[i].stub,
-			     vfs[i].module, "the target driver is not registered yet",
-			     "bus/pci/drivers/%s", vfs[i].stub);
+		if (!t)
+			return -ENOMEM;
+		for (size_t i = 0; i < n_vfs; i++)
+			t[i] = (struct plan_target){ .dev = vfs[i].dev,
+						     .driver = vfs[i].stub,
+						     .module = vfs[i].module };
+		r = plan_load_modules(l, t, n_vfs, ret);
 		if (r < 0)
 			return r;
 	}
