@@ -224,6 +224,15 @@ is_xen() { [ "$(cat /sys/hypervisor/type 2>/dev/null)" = xen ]; }
 # True if the pcibind binary is in the image (it may not be built yet).
 have_pcibind() { [ -x "$PCIBIND" ]; }
 
+# own_state: a fresh state directory $S of the scenario's own (its records and
+# transactions do not meet another scenario's), and pbs, pb with it.
+own_state()
+{
+	rm -rf "$S"
+	mkdir -m 700 "$S"
+}
+pbs() { pb --state-dir "$S" "$@"; }
+
 # ---- helpers for the seize/release scenarios (7x, 8x) ------------------------
 #
 #   pb ARGS...                   run pcibind: stdout in $PB_OUT, stderr in

@@ -26,8 +26,7 @@ if ! have_pcibind; then
 	skip pcibind "pcibind not in the image"
 	return 0
 fi
-rm -rf $S
-mkdir -m 700 $S
+own_state
 mkdir -m 755 $S/policy
 pbs() { pb --state-dir $S/state --policy-dir $S/policy "$@"; }
 modprobe vfio-pci

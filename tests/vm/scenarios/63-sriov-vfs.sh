@@ -28,8 +28,7 @@ if ! have_pcibind; then
 	skip pcibind "pcibind not in the image"
 	return 0
 fi
-rm -rf $S
-mkdir -m 700 $S
+own_state
 mkdir -m 755 $S/policy
 cat >$S/policy/50-vf.conf <<EOC
 [vf0 to a VM]

@@ -25,9 +25,7 @@ if ! have_pcibind; then
 	skip pcibind "pcibind not in the image"
 	return 0
 fi
-rm -rf $S
-mkdir -m 700 $S
-pbs() { pb --state-dir $S "$@"; }
+own_state
 modprobe vfio-pci
 
 check qemu-in-image command -v qemu-system-x86_64

@@ -22,9 +22,7 @@ if ! have_pcibind; then
 fi
 
 pci_snapshot /tmp/73-before
-rm -rf $S
-mkdir -m 700 $S
-pbs() { pb --state-dir $S "$@"; }
+own_state
 
 # ---- a blacklisted stub module ----------------------------------------------
 rmmod vfio_pci 2>/dev/null

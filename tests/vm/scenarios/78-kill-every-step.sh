@@ -26,9 +26,7 @@ if ! have_pcibind; then
 	return 0
 fi
 
-rm -rf $S
-mkdir -m 700 $S
-pbs() { pb --state-dir $S "$@"; }
+own_state
 modprobe vfio-pci # so that no plan has a load-module step: the same steps every time
 
 # stopped PID: the process is in state T (stopped by the hook's SIGSTOP).

@@ -19,9 +19,7 @@ if ! have_pcibind; then
 	return 0
 fi
 
-rm -rf $S
-mkdir -m 700 $S
-pbs() { pb --state-dir $S "$@"; }
+own_state
 modprobe vfio-pci
 stopped() { grep -q '^State:.*T' "/proc/$1/status" 2>/dev/null; }
 hp_native() { [ "$(sysfs_driver $HP)" = e1000e ]; }
