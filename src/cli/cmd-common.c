@@ -321,7 +321,8 @@ int cmd_resolve_device(struct pb_ctx *c, const struct pcidev_list *l, const char
 		return cmd_usage_error("'%s' does not name one PCI function: %s (give an address "
 				       "such as 0000:00:1d.0 or dom0:00_1d.0)",
 				       text, why);
-	r = engine_details(c->engine, *ret);
+	/* its group's members are read where a decision or show needs them */
+	r = engine_details_slot(c->engine, *ret);
 	if (r < 0) {
 		log_error_errno(r, "cannot read %s under '%s'", (*ret)->bdf, c->roots.sysfs_root);
 		return PB_EXIT_FAILURE;

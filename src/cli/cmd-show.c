@@ -294,6 +294,11 @@ int cmd_show(struct pb_ctx *c, int argc, char **argv)
 	r = cmd_resolve_device(c, l, argv[optind], &d);
 	if (r != PB_EXIT_OK)
 		return r;
+	r = engine_details_shown(c->engine, d);
+	if (r < 0) {
+		log_error_errno(r, "cannot read %s", d->bdf);
+		return PB_EXIT_FAILURE;
+	}
 
 	r = pciname_new(c->roots.pci_ids, &names);
 	if (r < 0) {

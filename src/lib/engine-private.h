@@ -35,6 +35,7 @@ struct engine {
 	struct guard_facts *gf;
 	struct journal *j;
 	bool j_locked;
+	bool j_absent;		/* an unlocked open found no state directory */
 	struct kmodq *kq;
 	bool kq_tried;
 	struct xen *xen; /* opened by the first change: its origin decides xenstore */

@@ -162,11 +162,11 @@ int engine_snapshot(struct engine *e, struct pcidev_list **ret)
 
 /*
  * The details of D (a function of the snapshot): its reset methods, IOMMU
- * group, config header, SR-IOV links, net interfaces, driver_override, and
- * those of the other functions of its slot and its IOMMU group, which a
- * plan or a guard about D reads. Returns 0 or -errno.
+ * group, SR-IOV links, driver_override, and those of the other functions of
+ * its slot, of its bridge and behind it, which a plan or a guard about D
+ * reads. Returns 0 or -errno.
  */
-int engine_details(struct engine *e, struct pcidev *d)
+int engine_details_slot(struct engine *e, struct pcidev *d)
 {
 	struct pcidev_list *l;
 	int r;
@@ -175,6 +175,22 @@ int engine_details(struct engine *e, struct pcidev *d)
 	if (r < 0)
 		return r;
 	return pcidev_load_details(e->s, l, d);
+}
+
+/* engine_details_slot(), and the details of the members of D's IOMMU group. */
+int engine_details(struct engine *e, struct pcidev *d)
+{
+	int r = engine_details_slot(e, d);
+
+	return r < 0 ? r : pcidev_load_group(e->s, e->l, d);
+}
+
+/* engine_details() with D's group, and what only show prints of D: its config header, net/. */
+int engine_details_shown(struct engine *e, struct pcidev *d)
+{
+	int r = engine_details(e, d);
+
+	return r < 0 ? r : pcidev_load_shown(e->s, d);
 }
 
 /* Read again what a change touched (the whole snapshot if that fails). */
@@ -255,8 +271,12 @@ int engine_journal(struct engine *e, bool lock, struct journal **ret)
 		*ret = e->j;
 		return 0;
 	}
+	/* a dry run asks once per slot: nothing it does creates the directory */
+	if (!lock && e->j_absent)
+		return -ENOENT;
 	e->j = journal_close(e->j);
 	r = journal_open(e->roots.state_dir, lock, e->lock_timeout_ms, &e->j);
+	e->j_absent = !lock && r == -ENOENT;
 	if (r < 0)
 		return r;
 	e->j_locked = lock;
@@ -360,7 +380,7 @@ int engine_eval(struct engine *e, const struct pcidev *d, const struct change_op
 		struct pcidev *own = pcidev_find_bdf(l, d->bdf);
 
 		if (own == d) {
-			r = engine_details(e, own);
+			r = engine_details_slot(e, own);
 			if (r < 0)
 				return r;
 		}

@@ -76,6 +76,8 @@ void engine_get_stats(const struct engine *e, struct engine_stats *ret);
 /* Loaded on first use, then kept. -ENOTDIR: the sysfs root has no bus/pci. */
 int engine_snapshot(struct engine *e, struct pcidev_list **ret);
 int engine_details(struct engine *e, struct pcidev *d);
+int engine_details_slot(struct engine *e, struct pcidev *d);
+int engine_details_shown(struct engine *e, struct pcidev *d);
 int engine_policy(struct engine *e, const struct policy **ret);
 int engine_guard_facts(struct engine *e, const struct guard_facts **ret);
 /* The journal, locked for a mutating caller (-EWOULDBLOCK: another holds it). */

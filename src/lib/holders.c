@@ -641,10 +641,12 @@ static int holders_one(struct sysfs *s, const struct pcidev *d, holders_load_fn 
 	/*
 	 * Class devices are a driver's: an unbound function has none, and
 	 * neither pciback nor pci-stub makes any; a vfio driver's are its group
-	 * and vfio-dev/ (below). Only the others are walked.
+	 * and vfio-dev/ (below). Only the others are walked, and only when
+	 * the details' listing of the directory found a subdirectory (a NIC's
+	 * net/, power/ and msi_irqs/ hold no node).
 	 */
 	if (d->driver && d->stub != PCIDEV_STUB_PCIBACK && d->stub != PCIDEV_STUB_PCI_STUB &&
-	    !pcidev_vfio_holds(d)) {
+	    !pcidev_vfio_holds(d) && !(d->details && d->no_node_dirs)) {
 		r = sysfs_find_nodes(s, &nodes, "bus/pci/devices/%s", d->bdf);
 		if (r == -ENOMEM)
 			return r;

@@ -344,14 +344,24 @@ static void details_unknown(struct pcidev *d)
 	d->sriov_offset = d->sriov_stride = d->sriov_vf_device = -1;
 }
 
-/* driver_override and the IOMMU group of D, from its directory S. Returns 0 or -errno. */
-static int read_override_group(struct sysfs *s, struct pcidev *d)
+/* Whether the directory NM lists (NULL: not listed, so maybe) has NAME. */
+static bool may_have(const struct sysfs_names *nm, const char *name)
+{
+	return !nm || sysfs_names_has(nm, name);
+}
+
+/*
+ * driver_override and the IOMMU group of D, from its directory S (whose
+ * names NM lists, or NULL). Returns 0 or -errno.
+ */
+static int read_override_group(struct sysfs *s, const struct sysfs_names *nm, struct pcidev *d)
 {
 	char buf[PATH_MAX];
-	int r;
+	int r = -ENOENT;
 
 	d->driver_override = mfree(d->driver_override);
-	r = sysfs_read_attr(s, buf, sizeof(buf), "driver_override");
+	if (may_have(nm, "driver_override"))
+		r = sysfs_read_attr(s, buf, sizeof(buf), "driver_override");
 	if (r >= 0 && !streq(buf, "(null)") && buf[0]) {
 		d->driver_override = strdup(buf);
 		if (!d->driver_override)
@@ -359,27 +369,61 @@ static int read_override_group(struct sysfs *s, struct pcidev *d)
 	} else if (r < 0 && r != -ENOENT) {
 		return r;
 	}
-	r = sysfs_read_link_name(s, buf, sizeof(buf), "iommu_group");
+	r = may_have(nm, "iommu_group") ? sysfs_read_link_name(s, buf, sizeof(buf), "iommu_group")
+				       : -ENOENT;
 	d->iommu_group = r >= 0 ? atoi(buf) : -1;
 	return 0;
 }
 
-static int scan_details(struct sysfs *s, struct pcidev *d)
+/*
+ * What only show prints of D, from its directory S: the header type (unless
+ * HAVE_HEADER: the details read config already) and net/. Returns 0 or -errno.
+ */
+static int scan_shown(struct sysfs *s, struct pcidev *d, bool have_header)
+{
+	uint8_t config[0x0f];
+	int n;
+
+	if (!have_header && sysfs_read_bin(s, config, sizeof(config), "config") > 0x0e) {
+		d->header_type = config[0x0e] & 0x7f;
+		d->multifunction = config[0x0e] & 0x80;
+	}
+	d->net_ifaces = strv_free(d->net_ifaces);
+	n = sysfs_list_dir(s, &d->net_ifaces, "net");
+	if (n == 0 || n == -ENOENT || n == -ENOTDIR)
+		d->net_ifaces = strv_free(d->net_ifaces);
+	else if (n < 0)
+		return n;
+	d->shown = true;
+	return 0;
+}
+
+/*
+ * The details of D from its directory S. FULL: also what only show prints
+ * (config's header type of every function, net/); a change's decision
+ * (load_one()) reads config only for a bridge, where it may carry the
+ * secondary bus.
+ */
+static int scan_details(struct sysfs *s, const struct sysfs_names *nm, struct pcidev *d,
+			bool full)
 {
 	char buf[PATH_MAX];
 	uint8_t config[64];
-	int r, n;
+	int r, n, ncfg = 0;
 
-	r = read_override_group(s, d);
+	r = read_override_group(s, nm, d);
 	if (r < 0)
 		return r;
 
-	r = sysfs_read_attr_alloc(s, &d->modalias, "modalias");
-	if (r < 0 && r != -ENOENT)
-		return r;
+	if (!d->modalias && may_have(nm, "modalias")) {
+		r = sysfs_read_attr_alloc(s, &d->modalias, "modalias");
+		if (r < 0 && r != -ENOENT)
+			return r;
+	}
 
-	d->resettable = sysfs_exists(s, "reset");
-	r = sysfs_read_attr(s, buf, sizeof(buf), "reset_method");
+	d->resettable = nm ? sysfs_names_has(nm, "reset") : sysfs_exists(s, "reset");
+	r = may_have(nm, "reset_method") ? sysfs_read_attr(s, buf, sizeof(buf), "reset_method")
+					 : -ENOENT;
 	if (r >= 0) {
 		r = split_words(buf, &d->reset_methods);
 		if (r < 0)
@@ -396,26 +440,32 @@ static int scan_details(struct sysfs *s, struct pcidev *d)
 	 * they cannot be saves a failed open each on every function a boot
 	 * names.
 	 */
-	n = sysfs_read_bin(s, config, sizeof(config), "config");
-	if (n > 0x0e) {
+	if (full || pcidev_is_bridge(d))
+		ncfg = sysfs_read_bin(s, config, sizeof(config), "config");
+	if (ncfg > 0x0e) {
 		d->header_type = config[0x0e] & 0x7f;
 		d->multifunction = config[0x0e] & 0x80;
 	}
-	if ((d->class >> 8) == 0x0300 || (d->class >> 8) == 0x0001) {
+	if (((d->class >> 8) == 0x0300 || (d->class >> 8) == 0x0001) && may_have(nm, "boot_vga")) {
 		r = read_optional_int(s, d->bdf, "boot_vga", &d->boot_vga);
 		if (r < 0)
 			return r;
 	}
 	if (pcidev_is_bridge(d) || d->header_type == 1) {
-		r = read_optional_int(s, d->bdf, "secondary_bus_number", &d->secondary_bus);
+		r = may_have(nm, "secondary_bus_number")
+			    ? read_optional_int(s, d->bdf, "secondary_bus_number", &d->secondary_bus)
+			    : 0;
 		if (r < 0)
 			return r;
-		if (d->secondary_bus < 0 && d->header_type == 1 && n > 0x19)
+		if (d->secondary_bus < 0 && d->header_type == 1 && ncfg > 0x19)
 			d->secondary_bus = config[0x19];
 		/* A bus reset of everything behind it, from sysfs (Linux >= 6.13). */
-		d->reset_subordinate = sysfs_exists(s, "reset_subordinate");
+		d->reset_subordinate = nm ? sysfs_names_has(nm, "reset_subordinate")
+					  : sysfs_exists(s, "reset_subordinate");
 	}
-	r = read_optional_int(s, d->bdf, "sriov_totalvfs", &d->sriov_totalvfs);
+	r = may_have(nm, "sriov_totalvfs")
+		    ? read_optional_int(s, d->bdf, "sriov_totalvfs", &d->sriov_totalvfs)
+		    : 0;
 	if (r < 0)
 		return r;
 	if (d->sriov_totalvfs >= 0) {
@@ -433,7 +483,7 @@ static int scan_details(struct sysfs *s, struct pcidev *d)
 			d->sriov_vf_device = (int)strtol(buf, NULL, 16);
 	}
 
-	r = sysfs_read_link_name(s, buf, sizeof(buf), "physfn");
+	r = may_have(nm, "physfn") ? sysfs_read_link_name(s, buf, sizeof(buf), "physfn") : -ENOENT;
 	if (r >= 0 && strlen(buf) < sizeof(d->physfn_bdf))
 		strcpy(d->physfn_bdf, buf);
 
@@ -442,7 +492,7 @@ static int scan_details(struct sysfs *s, struct pcidev *d)
 		return r;
 
 	/* A vfio driver (vfio-pci or a variant) makes vfio-dev/vfioN (cdev, Linux >= 6.1). */
-	if (d->driver) {
+	if (d->driver && may_have(nm, "vfio-dev")) {
 		_cleanup_strv_free_ char **v = NULL;
 
 		n = sysfs_list_dir(s, &v, "vfio-dev");
@@ -458,13 +508,7 @@ static int scan_details(struct sysfs *s, struct pcidev *d)
 		}
 	}
 
-	n = sysfs_list_dir(s, &d->net_ifaces, "net");
-	if (n == 0 || n == -ENOENT || n == -ENOTDIR)
-		d->net_ifaces = strv_free(d->net_ifaces);
-	else if (n < 0)
-		return n;
-
-	return 0;
+	return full ? scan_shown(s, d, ncfg > 0x0e) : 0;
 }
 
 /* The upstream bridge is the directory the device's own directory sits in. */
@@ -515,7 +559,7 @@ static int uevent_hex(const char *ue, const char *key, int maxn, uint32_t *a, ui
  * instead of five. Returns 0, or -errno when the caller must read the
  * attributes one by one (no uevent, or one without these keys).
  */
-static int read_uevent_ids(struct sysfs *ds, struct pcidev *d)
+static int read_uevent_ids(struct sysfs *ds, struct pcidev *d, bool want_modalias)
 {
 	char ue[1024];
 	uint32_t cls, v, dev, sv, sd;
@@ -533,6 +577,27 @@ static int read_uevent_ids(struct sysfs *ds, struct pcidev *d)
 	d->device = dev;
 	d->subsys_vendor = sv;
 	d->subsys_device = sd;
+	/*
+	 * The same string as the modalias attribute (pci_uevent() and
+	 * modalias_show() print one format): a change that names this
+	 * function then reads one attribute fewer. Without the key, the
+	 * details read the attribute.
+	 */
+	for (const char *p = ue; want_modalias && p && *p;
+	     p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		const char *eol;
+
+		if (strncmp(p, "MODALIAS=", 9))
+			continue;
+		p += 9;
+		eol = strchrnul(p, '\n');
+		if (eol > p) {
+			d->modalias = strndup(p, (size_t)(eol - p));
+			if (!d->modalias)
+				return -ENOMEM;
+		}
+		break;
+	}
 	return 0;
 }
 
@@ -563,7 +628,10 @@ static int scan_one(struct sysfs *s, struct sysfs *devs, const char *bdf, struct
 	addr_format_bdf(&d->addr, d->bdf);
 	addr_format_qubes(&d->addr, d->qubes);
 
-	if (read_uevent_ids(ds, d) < 0) {
+	r = read_uevent_ids(ds, d, !(flags & PCIDEV_SCAN_BASIC));
+	if (r == -ENOMEM)
+		goto out_free;
+	if (r < 0) {
 		if ((r = read_id(ds, bdf, "vendor", 0xffff, &v)) < 0)
 			goto out_free;
 		d->vendor = v;
@@ -603,7 +671,7 @@ static int scan_one(struct sysfs *s, struct sysfs *devs, const char *bdf, struct
 		/* list: IDs and driver, and what a Qubes PCI path needs of a bridge;
 		 * lazy: the rest later, for the functions a change selects */
 		if (flags & PCIDEV_SCAN_OVERRIDE) {
-			r = read_override_group(ds, d);
+			r = read_override_group(ds, NULL, d);
 			if (r < 0)
 				goto out_free;
 		}
@@ -638,7 +706,7 @@ static int scan_one(struct sysfs *s, struct sysfs *devs, const char *bdf, struct
 				goto out_free;
 		}
 	} else {
-		r = scan_details(ds, d);
+		r = scan_details(ds, NULL, d, true);
 		if (r < 0)
 			goto out_free;
 		d->details = true;
@@ -782,16 +850,24 @@ static void slot_range(const struct pcidev_list *l, const struct pcidev *d, size
 static int load_one(struct sysfs *s, const struct pcidev_list *l, struct pcidev *d)
 {
 	_cleanup_(sysfs_closep) struct sysfs *ds = NULL;
+	struct sysfs_names nm;
 	int r;
 
 	if (d->details)
 		return 0;
-	r = sysfs_open_sub(s, &ds, "bus/pci/devices/%s", d->bdf);
+	/*
+	 * Its names once (two getdents64): what the kernel did not make is
+	 * not opened to learn so, and the holders walk knows whether there is
+	 * any subdirectory to walk.
+	 */
+	r = sysfs_open_listed(s, &ds, &nm, "bus/pci/devices/%s", d->bdf);
 	if (r < 0)
 		return r;
 	/* a bridge's secondary bus is read again */
 	details_unknown(d);
-	r = scan_details(ds, d);
+	r = scan_details(ds, &nm, d, false);
+	d->no_node_dirs = !nm.node_dirs;
+	sysfs_names_done(&nm);
 	if (r < 0)
 		return r;
 	if (d->physfn_bdf[0])
@@ -802,12 +878,13 @@ static int load_one(struct sysfs *s, const struct pcidev_list *l, struct pcidev 
 
 /*
  * After a PCIDEV_SCAN_LAZY snapshot: read the details of D and of what a
- * plan or a guard about D looks at, the other functions of its slot and of
- * its IOMMU group. Each function is read once. Returns 0 or -errno.
+ * plan or a guard about D looks at: the other functions of its slot, its
+ * bridge and what is behind that bridge (a bus reset). Each function is
+ * read once. The members of its IOMMU group are pcidev_load_group()'s.
+ * Returns 0 or -errno.
  */
 int pcidev_load_details(struct sysfs *s, struct pcidev_list *l, struct pcidev *d)
 {
-	_cleanup_strv_free_ char **members = NULL;
 	size_t lo, hi;
 	int r;
 
@@ -822,6 +899,39 @@ int pcidev_load_details(struct sysfs *s, struct pcidev_list *l, struct pcidev *d
 		if (r < 0)
 			return r;
 	}
+	/*
+	 * A bus reset behind D's bridge (plan_bus_reset()) reads the bridge's
+	 * reset_subordinate and what the kernel offers each function behind it;
+	 * once per bridge (the VFs and functions behind one root port share it).
+	 */
+	if (d->parent && !d->parent->behind_loaded) {
+		const struct pcidev *behind[64];
+		size_t nb = pcidev_behind(l, d->parent, behind, ELEMENTSOF(behind));
+
+		r = load_one(s, l, d->parent);
+		for (size_t i = 0; r >= 0 && i < nb && i < ELEMENTSOF(behind); i++)
+			r = load_one(s, l, (struct pcidev *)behind[i]);
+		if (r < 0)
+			return r;
+		d->parent->behind_loaded = true;
+	}
+	/* a boot asks again for each function of a slot */
+	d->related = true;
+	return 0;
+}
+
+/*
+ * The details of the other members of D's IOMMU group (pcidev_load_details()
+ * first): what VFIO's viability and --group read. Its directory is listed
+ * once. Returns 0 or -errno.
+ */
+int pcidev_load_group(struct sysfs *s, struct pcidev_list *l, struct pcidev *d)
+{
+	_cleanup_strv_free_ char **members = NULL;
+	int r;
+
+	if (d->group_loaded)
+		return 0;
 	r = pcidev_iommu_members(s, d, &members);
 	if (r < 0 && r != -ENOENT)
 		return r;
@@ -834,23 +944,22 @@ int pcidev_load_details(struct sysfs *s, struct pcidev_list *l, struct pcidev *d
 				return r;
 		}
 	}
-	/*
-	 * A bus reset behind D's bridge (plan_bus_reset()) reads the bridge's
-	 * reset_subordinate and what the kernel offers each function behind it.
-	 */
-	if (d->parent) {
-		const struct pcidev *behind[64];
-		size_t nb = pcidev_behind(l, d->parent, behind, ELEMENTSOF(behind));
-
-		r = load_one(s, l, d->parent);
-		for (size_t i = 0; r >= 0 && i < nb && i < ELEMENTSOF(behind); i++)
-			r = load_one(s, l, (struct pcidev *)behind[i]);
-		if (r < 0)
-			return r;
-	}
-	/* a boot asks again for each function of a slot: list the group once */
-	d->related = true;
+	d->group_loaded = true;
 	return 0;
+}
+
+/* What only show prints of D (pcidev_load_details() first). Returns 0 or -errno. */
+int pcidev_load_shown(struct sysfs *s, struct pcidev *d)
+{
+	_cleanup_(sysfs_closep) struct sysfs *ds = NULL;
+	int r;
+
+	if (d->shown)
+		return 0;
+	r = sysfs_open_sub(s, &ds, "bus/pci/devices/%s", d->bdf);
+	if (r < 0)
+		return r;
+	return scan_shown(ds, d, d->header_type >= 0);
 }
 
 /* Read the details a lazy snapshot left out, of every function. Returns 0 or -errno. */
@@ -859,6 +968,8 @@ int pcidev_load_all_details(struct sysfs *s, struct pcidev_list *l)
 	for (size_t i = 0; i < l->n; i++) {
 		int r = load_one(s, l, l->devs[i]);
 
+		if (r == 0)
+			r = pcidev_load_shown(s, l->devs[i]);
 		if (r < 0)
 			return r;
 	}

@@ -58,8 +58,13 @@ struct pcidev {
 	char **virtfns;		/* BDFs of the VFs of a PF, NULL otherwise */
 	char **net_ifaces;	/* names under net/, NULL if none */
 	char *vfio_dev;		/* the name under vfio-dev/ ("vfio3"): a vfio driver holds it */
-	bool details;		/* override, modalias, reset, IOMMU, boot_vga, config, SR-IOV, net read */
-	bool related;		/* and those of its slot and IOMMU group (pcidev_load_details) */
+	bool details;		/* override, modalias, reset, IOMMU, boot_vga, SR-IOV read */
+	bool no_node_dirs;	/* details: its directory has no subdirectory a class device with
+				 * a node could be in (its listing said so) */
+	bool shown;		/* and config's header type and net/ (show's, pcidev_load_shown) */
+	bool related;		/* and those of its slot and bridge (pcidev_load_details) */
+	bool group_loaded;	/* and those of its IOMMU group (pcidev_load_group) */
+	bool behind_loaded;	/* a bridge: those of every function behind it */
 };
 
 struct pcidev_list {
@@ -78,6 +83,8 @@ struct pcidev_list {
 
 int pcidev_scan(struct sysfs *s, unsigned int flags, struct pcidev_list **ret);
 int pcidev_load_details(struct sysfs *s, struct pcidev_list *l, struct pcidev *d);
+int pcidev_load_group(struct sysfs *s, struct pcidev_list *l, struct pcidev *d);
+int pcidev_load_shown(struct sysfs *s, struct pcidev *d);
 int pcidev_load_all_details(struct sysfs *s, struct pcidev_list *l);
 int pcidev_refresh(struct sysfs *s, struct pcidev_list *l, char *const *bdfs, size_t n);
 struct pcidev_list *pcidev_list_free(struct pcidev_list *l);

@@ -625,6 +625,15 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* One record of what getdents64(2) fills in. */
+struct dirent64_raw {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
 /*
  * List a directory's entries (without "." and ".."), sorted by name, as a
  * NULL-terminated array. Returns the count or -errno.
@@ -632,49 +641,41 @@ static int cmp_str(const void *a, const void *b)
 int sysfs_list_dir(struct sysfs *s, char ***ret, const char *fmt, ...)
 {
 	_cleanup_strv_free_ char **v = NULL;
+	_cleanup_close_ int fd = -1;
 	char path[PATH_MAX];
+	char buf[8192] __attribute__((aligned(8)));
 	size_t n = 0, alloc = 0;
-	struct dirent *de;
-	DIR *d;
-	int fd, r = 0;
+	long k;
 
 	FORMAT_PATH(path, fmt);
 	fd = open_beneath(s, path, O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
 		return fd;
-	d = fdopendir(fd);
-	if (!d) {
-		r = -errno;
-		close(fd);
-		return r;
-	}
-	for (errno = 0; (de = readdir(d)); errno = 0) {
-		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-			continue;
-		if (n + 2 > alloc) {
-			size_t na = alloc ? alloc * 2 : 16;
-			char **nv = realloc(v, na * sizeof(*v));
+	/* getdents64 itself: opendir() adds an fstat and two fcntl per directory */
+	while ((k = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
+		for (long off = 0; off < k;) {
+			const struct dirent64_raw *de = (const struct dirent64_raw *)(buf + off);
 
-			if (!nv) {
-				r = -ENOMEM;
-				goto out_closedir;
+			off += de->d_reclen;
+			if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+				continue;
+			if (n + 2 > alloc) {
+				size_t na = alloc ? alloc * 2 : 16;
+				char **nv = realloc(v, na * sizeof(*v));
+
+				if (!nv)
+					return -ENOMEM;
+				v = nv;
+				alloc = na;
 			}
-			v = nv;
-			alloc = na;
+			v[n] = strdup(de->d_name);
+			if (!v[n])
+				return -ENOMEM;
+			v[++n] = NULL;
 		}
-		v[n] = strdup(de->d_name);
-		if (!v[n]) {
-			r = -ENOMEM;
-			goto out_closedir;
-		}
-		v[++n] = NULL;
 	}
-	if (errno)
-		r = -errno;
-out_closedir:
-	closedir(d);
-	if (r < 0)
-		return r;
+	if (k < 0)
+		return -errno;
 	if (!v) {
 		v = calloc(1, sizeof(*v));
 		if (!v)
@@ -683,6 +684,111 @@ out_closedir:
 	qsort(v, n, sizeof(*v), cmp_str);
 	*ret = TAKE_PTR(v);
 	return (int)n;
+}
+
+static bool skip_dir(const char *name);
+
+static int cmp_cstr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * Open the directory at PATH (relative) as a root of its own, as
+ * sysfs_open_sub() does, and read its names once into *NAMES: a caller
+ * then asks sysfs_names_has() instead of a failing open per attribute the
+ * kernel did not make. Returns 0 or -errno.
+ */
+int sysfs_open_listed(struct sysfs *s, struct sysfs **ret, struct sysfs_names *names,
+		      const char *fmt, ...)
+{
+	_cleanup_(sysfs_closep) struct sysfs *sub = NULL;
+	char path[PATH_MAX];
+	char buf[8192] __attribute__((aligned(8)));
+	size_t len = 0, alloc = 0, n = 0;
+	char *blob = NULL;
+	bool node_dirs = false;
+	long k;
+	int fd;
+
+	FORMAT_PATH(path, fmt);
+	*names = (struct sysfs_names){ 0 };
+	fd = open_beneath(s, path, O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return fd;
+	sub = calloc(1, sizeof(*sub));
+	if (!sub) {
+		close(fd);
+		return -ENOMEM;
+	}
+	sub->root_fd = fd;
+	sub->read_only = s->read_only;
+	sub->forbid = s->forbid;
+	sub->have_sys_dev = s->have_sys_dev;
+	sub->sys_dev = s->sys_dev;
+	while ((k = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
+		for (long off = 0; off < k;) {
+			const struct dirent64_raw *de = (const struct dirent64_raw *)(buf + off);
+			size_t nl = strlen(de->d_name) + 1;
+			bool dir = de->d_type == DT_DIR;
+			struct stat st;
+
+			off += de->d_reclen;
+			if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+				continue;
+			if (de->d_type == DT_UNKNOWN)
+				dir = fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+				      S_ISDIR(st.st_mode);
+			node_dirs = node_dirs || (dir && !skip_dir(de->d_name));
+			if (len + nl > alloc) {
+				size_t na = alloc ? alloc * 2 : 1024;
+				char *nb;
+
+				while (na < len + nl)
+					na *= 2;
+				nb = realloc(blob, na);
+				if (!nb) {
+					free(blob);
+					return -ENOMEM;
+				}
+				blob = nb;
+				alloc = na;
+			}
+			memcpy(blob + len, de->d_name, nl);
+			len += nl;
+			n++;
+		}
+	}
+	if (k < 0) {
+		free(blob);
+		return -errno;
+	}
+	names->v = calloc(n + 1, sizeof(*names->v));
+	if (!names->v) {
+		free(blob);
+		return -ENOMEM;
+	}
+	for (size_t i = 0, off = 0; i < n; i++, off += strlen(blob + off) + 1)
+		names->v[i] = blob + off;
+	qsort(names->v, n, sizeof(*names->v), cmp_cstr);
+	names->blob = blob;
+	names->n = n;
+	names->node_dirs = node_dirs;
+	*ret = TAKE_PTR(sub);
+	return 0;
+}
+
+/* Whether NAMES (sysfs_open_listed()) has NAME. */
+bool sysfs_names_has(const struct sysfs_names *names, const char *name)
+{
+	return names->n && bsearch(&name, names->v, names->n, sizeof(*names->v), cmp_cstr);
+}
+
+void sysfs_names_done(struct sysfs_names *names)
+{
+	free(names->v);
+	free(names->blob);
+	*names = (struct sysfs_names){ 0 };
 }
 
 /*
@@ -856,14 +962,6 @@ static bool skip_dir(const char *name)
 	return is_pci_dir(name) || streq(name, "power") || streq(name, "msi_irqs") ||
 	       streq(name, "net") || streq(name, "queues") || streq(name, "statistics");
 }
-
-struct dirent64_raw {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
 
 /* Walk the directory FD (taken over) at REL, named NAME, DEPTH below the device. */
 static int walk_nodes(struct nodes_walk *w, int fd, const char *rel, const char *name, int depth)

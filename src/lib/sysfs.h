@@ -43,6 +43,18 @@ bool sysfs_is_dir(struct sysfs *s, const char *fmt, ...) _printf_(2, 3);
 int sysfs_list_dir(struct sysfs *s, char ***ret, const char *fmt, ...) _printf_(3, 4);
 int sysfs_write(struct sysfs *s, const char *path, const char *value);
 
+/* A directory's names, read once (sysfs_open_listed()), to ask what it has. */
+struct sysfs_names {
+	char *blob;		/* the names, each NUL-terminated */
+	const char **v;		/* sorted */
+	size_t n;
+	bool node_dirs;		/* a subdirectory a class device with a node may be in */
+};
+int sysfs_open_listed(struct sysfs *s, struct sysfs **ret, struct sysfs_names *names,
+		      const char *fmt, ...) _printf_(4, 5);
+bool sysfs_names_has(const struct sysfs_names *names, const char *name);
+void sysfs_names_done(struct sysfs_names *names);
+
 /* A class device with a device node, below a device (sysfs_find_nodes()). */
 struct sysfs_node {
 	char path[512];		/* its directory, relative to the root */

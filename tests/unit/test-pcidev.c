@@ -738,7 +738,7 @@ static void test_lazy_details(void **state)
 	/* RP2's secondary bus comes with the cheap pass (Qubes paths need it). */
 	assert_int_equal(pcidev_find_bdf(t->l, "0000:00:1c.1")->secondary_bus, 3);
 
-	/* UHCI 1d.1: its slot and group siblings, nothing more. */
+	/* UHCI 1d.1: its slot siblings, nothing more. */
 	d = pcidev_find_bdf(t->l, "0000:00:1d.1");
 	assert_int_equal(pcidev_load_details(t->s, t->l, d), 0);
 	assert_true(d->details);
@@ -753,14 +753,22 @@ static void test_lazy_details(void **state)
 	/* The GPU: its audio function comes along (same slot). */
 	assert_int_equal(pcidev_load_details(t->s, t->l, gpu), 0);
 	assert_true(pcidev_find_bdf(t->l, "0000:03:00.1")->details);
+	/* what only show prints is not a decision's: read on request */
+	assert_int_equal(gpu->header_type, -1);
+	assert_false(gpu->shown);
+	assert_int_equal(pcidev_load_shown(t->s, gpu), 0);
 	assert_int_equal(gpu->header_type, 0);
 	assert_true(gpu->multifunction);
 
 	assert_int_equal(pcidev_load_details(t->s, t->l, nic), 0);
 	assert_true(nic->resettable);
 	assert_string_equal(nic->reset_methods[0], "flr");
-	assert_string_equal(nic->net_ifaces[0], "eth0");
+	assert_null(nic->net_ifaces);
 	assert_int_equal(nic->iommu_group, 7);
+	/* its listing saw net/ and no directory a device node could be in */
+	assert_true(nic->no_node_dirs);
+	assert_int_equal(pcidev_load_shown(t->s, nic), 0);
+	assert_string_equal(nic->net_ifaces[0], "eth0");
 	/* Loading again reads nothing new and changes nothing. */
 	assert_int_equal(pcidev_load_details(t->s, t->l, nic), 0);
 	assert_string_equal(nic->net_ifaces[0], "eth0");
