@@ -366,7 +366,9 @@ void guard_check(struct sysfs *s, const struct guard_facts *f, const struct pcid
 		if (under(f->h[i].path, d->bdf))
 			hit(ret, f->h[i].kind, "%s", f->h[i].detail);
 	snprintf(dir, sizeof(dir), "bus/pci/devices/%s", d->bdf);
-	if ((d->class >> 8) == 0x0c03 && find_keyboard(s, dir, 0, where, sizeof(where)))
+	/* a controller whose directory has no subdirectory has no USB bus yet */
+	if ((d->class >> 8) == 0x0c03 && !(d->details && d->no_node_dirs) &&
+	    find_keyboard(s, dir, 0, where, sizeof(where)))
 		hit(ret, GUARD_KEYBOARD,
 		    "a USB keyboard is attached (%s): this system would lose it, and with it the disk "
 		    "passphrase prompt",

@@ -523,6 +523,16 @@ static int parent_from_link(struct sysfs *devs, struct pcidev *d)
 	r = sysfs_read_link(devs, target, sizeof(target), "%s", d->bdf);
 	if (r < 0)
 		return r == -EINVAL ? 0 : r; /* not a link: a flat hand-made tree */
+	/*
+	 * Where the link leads, from the root (bus/pci/devices is three deep):
+	 * the details open it there, without walking the link again.
+	 */
+	if (!strncmp(target, "../../../devices/", 17) && !strstr(target + 9, "..")) {
+		free(d->dir);
+		d->dir = strdup(target + 9);
+		if (!d->dir)
+			return -ENOMEM;
+	}
 	slash = strrchr(target, '/');
 	if (!slash)
 		return 0;
@@ -621,11 +631,18 @@ static int scan_one(struct sysfs *s, struct sysfs *devs, const char *bdf, struct
 	r = addr_parse_bdf(bdf, &d->addr);
 	if (r < 0)
 		goto out_free;
-	/* Every attribute below is read relative to the device's own directory. */
-	r = sysfs_open_sub(s, &ds, "bus/pci/devices/%s", bdf);
+	addr_format_bdf(&d->addr, d->bdf);
+	/* Its link first: the parent, and where the directory is (d->dir). */
+	r = parent_from_link(devs, d);
 	if (r < 0)
 		goto out_free;
-	addr_format_bdf(&d->addr, d->bdf);
+	/* Every attribute below is read relative to the device's own directory. */
+	if (d->dir)
+		r = sysfs_open_sub(s, &ds, "%s", d->dir);
+	else
+		r = sysfs_open_sub(s, &ds, "bus/pci/devices/%s", bdf);
+	if (r < 0)
+		goto out_free;
 	addr_format_qubes(&d->addr, d->qubes);
 
 	r = read_uevent_ids(ds, d, !(flags & PCIDEV_SCAN_BASIC));
@@ -711,9 +728,6 @@ static int scan_one(struct sysfs *s, struct sysfs *devs, const char *bdf, struct
 			goto out_free;
 		d->details = true;
 	}
-	r = parent_from_link(devs, d);
-	if (r < 0)
-		goto out_free;
 	*ret = d;
 	return 0;
 
@@ -773,6 +787,7 @@ static void mark_slots(struct pcidev_list *l, const char *slots)
 
 static void pcidev_clear(struct pcidev *d)
 {
+	free(d->dir);
 	free(d->driver);
 	free(d->driver_module);
 	free(d->driver_override);
@@ -860,7 +875,10 @@ static int load_one(struct sysfs *s, const struct pcidev_list *l, struct pcidev 
 	 * not opened to learn so, and the holders walk knows whether there is
 	 * any subdirectory to walk.
 	 */
-	r = sysfs_open_listed(s, &ds, &nm, "bus/pci/devices/%s", d->bdf);
+	if (d->dir)
+		r = sysfs_open_listed(s, &ds, &nm, "%s", d->dir);
+	else
+		r = sysfs_open_listed(s, &ds, &nm, "bus/pci/devices/%s", d->bdf);
 	if (r < 0)
 		return r;
 	/* a bridge's secondary bus is read again */

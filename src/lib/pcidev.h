@@ -31,6 +31,8 @@ struct pcidev {
 	int header_type;	/* config byte 0x0e without bit 7, -1 if unreadable */
 	bool multifunction;	/* bit 7 of the header type byte */
 
+	char *dir;		/* its directory from the root ("devices/pci0000:00/0000:00:1f.6"),
+				 * where bus/pci/devices/BDF leads; NULL if not known */
 	char *driver;		/* NULL when unbound */
 	char *driver_module;	/* module that registers the driver, NULL if built-in */
 	char *driver_override;	/* NULL when "(null)" or absent */
