@@ -314,8 +314,11 @@ if command -v strace > /dev/null; then
 		path = substr($0, RSTART + 1, RLENGTH - 2)
 		ret = $NF
 		if (cur != "" && fd == cur) attr = path
-		else if ((i = index(path, "devices/" one)) > 0) {
-			attr = substr(path, i + length("devices/" one) + 1)
+		else if ((i = index(path, "/" one)) > 0 &&
+		    (substr(path, i + 1 + length(one), 1) == "/" ||
+		     i + length(one) == length(path))) {
+			# bus/pci/devices/BDF or devices/pci0000:00/.../BDF (where its link leads)
+			attr = substr(path, i + length("/" one) + 1)
 			if (attr == "") {
 				attr = "(the device directory)"
 				if (ret ~ /^[0-9]+$/ && sc == "openat2") cur = ret
