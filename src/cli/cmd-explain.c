@@ -574,6 +574,12 @@ int cmd_explain(struct pb_ctx *c, int argc, char **argv)
 	r = cmd_resolve_device(c, l, argv[optind], &d);
 	if (r != PB_EXIT_OK)
 		return r;
+	/* its describing line prints the revision */
+	r = engine_details_shown(c->engine, d);
+	if (r < 0) {
+		log_error_errno(r, "cannot read %s", d->bdf);
+		return PB_EXIT_FAILURE;
+	}
 	r = cmd_load_policy(c, false, &p);
 	if (r != PB_EXIT_OK)
 		return r;

@@ -376,14 +376,19 @@ static int read_override_group(struct sysfs *s, const struct sysfs_names *nm, st
 }
 
 /*
- * What only show prints of D, from its directory S: the header type (unless
- * HAVE_HEADER: the details read config already) and net/. Returns 0 or -errno.
+ * What only show and explain print of D, from its directory S: the
+ * revision (unless HAVE_REVISION: a full scan's cheap pass read it), the
+ * header type (unless HAVE_HEADER: the details read config already) and
+ * net/. Returns 0 or -errno.
  */
-static int scan_shown(struct sysfs *s, struct pcidev *d, bool have_header)
+static int scan_shown(struct sysfs *s, struct pcidev *d, bool have_revision, bool have_header)
 {
 	uint8_t config[0x0f];
+	uint32_t v;
 	int n;
 
+	if (!have_revision && read_id(s, d->bdf, "revision", 0xff, &v) == 0)
+		d->revision = v;
 	if (!have_header && sysfs_read_bin(s, config, sizeof(config), "config") > 0x0e) {
 		d->header_type = config[0x0e] & 0x7f;
 		d->multifunction = config[0x0e] & 0x80;
@@ -508,7 +513,7 @@ static int scan_details(struct sysfs *s, const struct sysfs_names *nm, struct pc
 		}
 	}
 
-	return full ? scan_shown(s, d, ncfg > 0x0e) : 0;
+	return full ? scan_shown(s, d, true, ncfg > 0x0e) : 0;
 }
 
 /* The upstream bridge is the directory the device's own directory sits in. */
@@ -663,7 +668,8 @@ static int scan_one(struct sysfs *s, struct sysfs *devs, const char *bdf, struct
 		if (read_id(ds, bdf, "subsystem_device", 0xffff, &v) == 0)
 			d->subsys_device = v;
 	}
-	if (read_id(ds, bdf, "revision", 0xff, &v) == 0)
+	/* no decision reads the revision: a lazy snapshot leaves it to pcidev_load_shown() */
+	if (!(flags & PCIDEV_SCAN_LAZY) && read_id(ds, bdf, "revision", 0xff, &v) == 0)
 		d->revision = v;
 
 	r = sysfs_read_link_name(ds, buf, sizeof(buf), "driver");
@@ -974,10 +980,13 @@ int pcidev_load_shown(struct sysfs *s, struct pcidev *d)
 
 	if (d->shown)
 		return 0;
-	r = sysfs_open_sub(s, &ds, "bus/pci/devices/%s", d->bdf);
+	if (d->dir)
+		r = sysfs_open_sub(s, &ds, "%s", d->dir);
+	else
+		r = sysfs_open_sub(s, &ds, "bus/pci/devices/%s", d->bdf);
 	if (r < 0)
 		return r;
-	return scan_shown(ds, d, d->header_type >= 0);
+	return scan_shown(ds, d, false, d->header_type >= 0);
 }
 
 /* Read the details a lazy snapshot left out, of every function. Returns 0 or -errno. */

@@ -63,7 +63,8 @@ struct pcidev {
 	bool details;		/* override, modalias, reset, IOMMU, boot_vga, SR-IOV read */
 	bool no_node_dirs;	/* details: its directory has no subdirectory a class device with
 				 * a node could be in (its listing said so) */
-	bool shown;		/* and config's header type and net/ (show's, pcidev_load_shown) */
+	bool shown;		/* and the revision, config's header type and net/ (what only show
+				 * and explain print: pcidev_load_shown) */
 	bool related;		/* and those of its slot and bridge (pcidev_load_details) */
 	bool group_loaded;	/* and those of its IOMMU group (pcidev_load_group) */
 	bool behind_loaded;	/* a bridge: those of every function behind it */
@@ -80,7 +81,8 @@ struct pcidev_list {
 
 /* pcidev_scan() flags */
 #define PCIDEV_SCAN_BASIC 1u	/* identity, driver, bridges' secondary bus: list's needs */
-#define PCIDEV_SCAN_LAZY 2u	/* the same cheap pass; pcidev_load_details() reads the rest */
+#define PCIDEV_SCAN_LAZY 2u	/* the cheap pass without the revision; pcidev_load_details()
+				 * reads what decisions need, pcidev_load_shown() the rest */
 #define PCIDEV_SCAN_OVERRIDE 4u	/* with BASIC: driver_override and the IOMMU group too */
 
 int pcidev_scan(struct sysfs *s, unsigned int flags, struct pcidev_list **ret);

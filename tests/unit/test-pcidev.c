@@ -764,11 +764,13 @@ static void test_lazy_details(void **state)
 	assert_true(nic->resettable);
 	assert_string_equal(nic->reset_methods[0], "flr");
 	assert_null(nic->net_ifaces);
+	assert_int_equal(nic->revision, 0);
 	assert_int_equal(nic->iommu_group, 7);
 	/* its listing saw net/ and no directory a device node could be in */
 	assert_true(nic->no_node_dirs);
 	assert_int_equal(pcidev_load_shown(t->s, nic), 0);
 	assert_string_equal(nic->net_ifaces[0], "eth0");
+	assert_int_equal(nic->revision, 0x03);
 	/* Loading again reads nothing new and changes nothing. */
 	assert_int_equal(pcidev_load_details(t->s, t->l, nic), 0);
 	assert_string_equal(nic->net_ifaces[0], "eth0");
