@@ -10,6 +10,7 @@
 #include <linux/openat2.h>
 
 #include "sysfs.h"
+#include "util.h"
 
 const char sysfs_default_root[] = "/sys";
 
@@ -659,19 +660,8 @@ int sysfs_list_dir(struct sysfs *s, char ***ret, const char *fmt, ...)
 			off += de->d_reclen;
 			if (streq(de->d_name, ".") || streq(de->d_name, ".."))
 				continue;
-			if (n + 2 > alloc) {
-				size_t na = alloc ? alloc * 2 : 16;
-				char **nv = realloc(v, na * sizeof(*v));
-
-				if (!nv)
-					return -ENOMEM;
-				v = nv;
-				alloc = na;
-			}
-			v[n] = strdup(de->d_name);
-			if (!v[n])
+			if (util_strv_push(&v, &n, &alloc, de->d_name) < 0)
 				return -ENOMEM;
-			v[++n] = NULL;
 		}
 	}
 	if (k < 0)
@@ -684,6 +674,28 @@ int sysfs_list_dir(struct sysfs *s, char ***ret, const char *fmt, ...)
 	qsort(v, n, sizeof(*v), cmp_str);
 	*ret = TAKE_PTR(v);
 	return (int)n;
+}
+
+/* A root of its own at PATH beneath S (opened with FLAGS), with S's write rules. */
+static int open_sub(struct sysfs *s, const char *path, int flags, struct sysfs **ret)
+{
+	struct sysfs *sub;
+	int fd = open_beneath(s, path, flags);
+
+	if (fd < 0)
+		return fd;
+	sub = calloc(1, sizeof(*sub));
+	if (!sub) {
+		close(fd);
+		return -ENOMEM;
+	}
+	sub->root_fd = fd;
+	sub->read_only = s->read_only;
+	sub->forbid = s->forbid;
+	sub->have_sys_dev = s->have_sys_dev;
+	sub->sys_dev = s->sys_dev;
+	*ret = sub;
+	return 0;
 }
 
 static bool skip_dir(const char *name);
@@ -709,23 +721,14 @@ int sysfs_open_listed(struct sysfs *s, struct sysfs **ret, struct sysfs_names *n
 	char *blob = NULL;
 	bool node_dirs = false;
 	long k;
-	int fd;
+	int fd, r;
 
 	FORMAT_PATH(path, fmt);
 	*names = (struct sysfs_names){ 0 };
-	fd = open_beneath(s, path, O_RDONLY | O_DIRECTORY);
-	if (fd < 0)
-		return fd;
-	sub = calloc(1, sizeof(*sub));
-	if (!sub) {
-		close(fd);
-		return -ENOMEM;
-	}
-	sub->root_fd = fd;
-	sub->read_only = s->read_only;
-	sub->forbid = s->forbid;
-	sub->have_sys_dev = s->have_sys_dev;
-	sub->sys_dev = s->sys_dev;
+	r = open_sub(s, path, O_RDONLY | O_DIRECTORY, &sub);
+	if (r < 0)
+		return r;
+	fd = sub->root_fd;
 	while ((k = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
 		for (long off = 0; off < k;) {
 			const struct dirent64_raw *de = (const struct dirent64_raw *)(buf + off);
@@ -840,25 +843,9 @@ int sysfs_write(struct sysfs *s, const char *path, const char *value)
 int sysfs_open_sub(struct sysfs *s, struct sysfs **ret, const char *fmt, ...)
 {
 	char path[PATH_MAX];
-	struct sysfs *sub;
-	int fd;
 
 	FORMAT_PATH(path, fmt);
-	fd = open_beneath(s, path, O_PATH | O_DIRECTORY);
-	if (fd < 0)
-		return fd;
-	sub = calloc(1, sizeof(*sub));
-	if (!sub) {
-		close(fd);
-		return -ENOMEM;
-	}
-	sub->root_fd = fd;
-	sub->read_only = s->read_only;
-	sub->forbid = s->forbid;
-	sub->have_sys_dev = s->have_sys_dev;
-	sub->sys_dev = s->sys_dev;
-	*ret = sub;
-	return 0;
+	return open_sub(s, path, O_PATH | O_DIRECTORY, ret);
 }
 
 /* ---- device nodes below a device --------------------------------------- */
@@ -993,19 +980,8 @@ static int walk_nodes(struct nodes_walk *w, int fd, const char *rel, const char 
 			if (!dir || streq(de->d_name, ".") || streq(de->d_name, "..") ||
 			    skip_dir(de->d_name))
 				continue;
-			if (n + 2 > alloc) {
-				size_t na = alloc ? alloc * 2 : 8;
-				char **nv = realloc(subs, na * sizeof(*nv));
-
-				if (!nv)
-					return -ENOMEM;
-				subs = nv;
-				alloc = na;
-			}
-			subs[n] = strdup(de->d_name);
-			if (!subs[n])
+			if (util_strv_push(&subs, &n, &alloc, de->d_name) < 0)
 				return -ENOMEM;
-			subs[++n] = NULL;
 		}
 	}
 	if (k < 0)

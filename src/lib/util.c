@@ -133,6 +133,28 @@ long long util_now_ms(void)
 }
 
 /* S is a non-empty run of decimal digits (a pid, an fd, a domain id). */
+/*
+ * Append a copy of S to the NULL-terminated array *V of *N strings, room
+ * for *ALLOC (grown by doubling). Returns 0 or -ENOMEM (*V stays valid).
+ */
+int util_strv_push(char ***v, size_t *n, size_t *alloc, const char *s)
+{
+	if (*n + 2 > *alloc) {
+		size_t na = *alloc ? *alloc * 2 : 16;
+		char **nv = realloc(*v, na * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		*alloc = na;
+	}
+	(*v)[*n] = strdup(s);
+	if (!(*v)[*n])
+		return -ENOMEM;
+	(*v)[++*n] = NULL;
+	return 0;
+}
+
 bool util_all_digits(const char *s)
 {
 	if (!*s)

@@ -11,5 +11,6 @@ int util_read_at(int dir_fd, const char *path, int flags, size_t max, char **ret
 int util_write_atomic_at(int dir_fd, const char *name, const char *content, mode_t mode);
 long long util_now_ms(void);
 bool util_all_digits(const char *s);
+int util_strv_push(char ***v, size_t *n, size_t *alloc, const char *s);
 unsigned int util_edit_distance(const char *a, const char *b);
 const char *util_closest(const char *word, const char *const *cands, size_t n);
