@@ -18,6 +18,7 @@
 #include "policy.h"
 #include "record.h"
 #include "sysfs.h"
+#include "trace.h"
 #include "udevq.h"
 
 /* The function's state now, as a journal entry ("before" of a transaction). */
@@ -222,6 +223,7 @@ int engine_execute(struct engine *e, struct change *ch)
 		r = txn_build(j, e->l, ch, &txn);
 	if (r == 0)
 		r = journal_txn_write(j, &txn);
+	trace_point("journal: transaction recorded");
 	if (r < 0) {
 		failed(ch, r, "cannot write the transaction to %s; nothing was changed",
 		       e->roots.state_dir);

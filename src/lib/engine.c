@@ -169,12 +169,16 @@ int engine_snapshot(struct engine *e, struct pcidev_list **ret)
 int engine_details(struct engine *e, struct pcidev *d)
 {
 	struct pcidev_list *l;
+	bool had = d->details;
 	int r;
 
 	r = engine_snapshot(e, &l);
 	if (r < 0)
 		return r;
-	return pcidev_load_details(e->s, l, d);
+	r = pcidev_load_details(e->s, l, d);
+	if (r == 0 && !had)
+		trace_point("details of %s (its slot and IOMMU group too)", d->bdf);
+	return r;
 }
 
 /* Read again what a change touched (the whole snapshot if that fails). */
