@@ -268,13 +268,22 @@ int engine_execute(struct engine *e, struct change *ch)
 	}
 	ch->outcome = CHANGE_DONE;
 out_refresh:
-	/* What changed (or changed and went back) is read again for the next change. */
+	/*
+	 * What changed (or changed and went back) is read again for the next
+	 * change: by boot and udev before their next slot now, by seize and
+	 * release only if something asks for the snapshot again (their release
+	 * rules, --persistent).
+	 */
 	{
 		char *bdfs[txn.n + 1];
 
 		for (size_t i = 0; i < txn.n; i++)
 			bdfs[i] = txn.devs[i].before.bdf;
-		engine_refresh(e, bdfs, txn.n);
+		if (streq(ch->opts.origin, "cli") &&
+		    (ch->opts.op == PLAN_SEIZE || ch->opts.op == PLAN_RELEASE))
+			(void)engine_refresh_later(e, bdfs, txn.n);
+		else
+			engine_refresh(e, bdfs, txn.n);
 	}
 	/* pcibind vfs: its functions are the VFs (vfs_commit() read them) */
 	if (ch->opts.op != PLAN_VFS || ch->outcome != CHANGE_DONE)
