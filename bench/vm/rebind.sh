@@ -9,7 +9,8 @@
 # a bare C program run once per change as pcibind is, libc only.
 # Times from /proc/uptime (10 ms), alternating blocks. Then where pcibind's
 # time goes: the cost of a process start (pcibind --version), and the
-# stage points of PCIBIND_TRACE over traced cycles, per command.
+# stage points of PCIBIND_TRACE over traced cycles, per command, and the time
+# before each command's first write (BENCHPREWRITE).
 
 E=0000:01:00.0
 N=10
@@ -77,5 +78,18 @@ for op in seize release; do
 		if (!(p in sum)) order[n++] = p
 		sum[p] += d
 	} END { for (i = 0; i < n; i++) printf "BENCHTRACE %s %.3f %s\n", op, sum[order[i]] / T, order[i] }'
+	# The time before the first write (issue 23), per traced run: the time
+	# since main() of the last point before the first sysfs write or module load.
+	grep '^pcibind: trace:' /tmp/tr.$op | awk -v op=$op '
+		$7 == "main" { if (runs && !seen) bad++; runs++; seen = 0; last = $3 }
+		!seen && ($7 == "write" || $7 == "load-module") { seen = 1; v[runs] = last; s += last }
+		!seen { last = $3 }
+		END {
+			if (runs && !seen) bad++
+			min = max = v[1]
+			for (i = 1; i <= runs; i++) { if (v[i] < min) min = v[i]; if (v[i] > max) max = v[i] }
+			printf "BENCHPREWRITE op=%s runs=%d no_write=%d mean_ms=%.1f min_ms=%.1f max_ms=%.1f\n",
+				op, runs, bad + 0, runs ? s / runs : 0, min, max
+		}'
 done
 expect_eq bench-traced-back-on-e1000e e1000e "$(sysfs_driver $E)"

@@ -18,6 +18,7 @@
 #include "policy.h"
 #include "record.h"
 #include "sysfs.h"
+#include "trace.h"
 #include "udevq.h"
 
 /* The function's state now, as a journal entry ("before" of a transaction). */
@@ -222,6 +223,7 @@ int engine_execute(struct engine *e, struct change *ch)
 		r = txn_build(j, e->l, ch, &txn);
 	if (r == 0)
 		r = journal_txn_write(j, &txn);
+	trace_point("journal: transaction recorded");
 	if (r < 0) {
 		failed(ch, r, "cannot write the transaction to %s; nothing was changed",
 		       e->roots.state_dir);
@@ -266,13 +268,22 @@ int engine_execute(struct engine *e, struct change *ch)
 	}
 	ch->outcome = CHANGE_DONE;
 out_refresh:
-	/* What changed (or changed and went back) is read again for the next change. */
+	/*
+	 * What changed (or changed and went back) is read again for the next
+	 * change: by boot and udev before their next slot now, by seize and
+	 * release only if something asks for the snapshot again (their release
+	 * rules, --persistent).
+	 */
 	{
 		char *bdfs[txn.n + 1];
 
 		for (size_t i = 0; i < txn.n; i++)
 			bdfs[i] = txn.devs[i].before.bdf;
-		engine_refresh(e, bdfs, txn.n);
+		if (streq(ch->opts.origin, "cli") &&
+		    (ch->opts.op == PLAN_SEIZE || ch->opts.op == PLAN_RELEASE))
+			(void)engine_refresh_later(e, bdfs, txn.n);
+		else
+			engine_refresh(e, bdfs, txn.n);
 	}
 	/* pcibind vfs: its functions are the VFs (vfs_commit() read them) */
 	if (ch->opts.op != PLAN_VFS || ch->outcome != CHANGE_DONE)

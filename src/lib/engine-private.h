@@ -29,6 +29,7 @@ struct engine {
 	int probe_timeout_ms, lock_timeout_ms;
 
 	struct pcidev_list *l;
+	char **stale; /* what a change moved, read again at the next engine_snapshot() */
 	bool full_snapshot; /* every function's details up front, not on demand */
 	size_t stop_after_step; /* test hook, 0: off */
 	struct policy *pol;
@@ -50,6 +51,7 @@ struct engine {
 _printf_(3, 4) void elog(struct engine *e, int priority, const char *fmt, ...);
 struct kmodq *engine_kmod(struct engine *e);
 void engine_refresh(struct engine *e, char *const *bdfs, size_t n);
+int engine_refresh_later(struct engine *e, char *const *bdfs, size_t n);
 struct xen *engine_xen(struct engine *e, const char *origin);
 
 /* engine-decide.c: a change's blockers and failure, the trust gate, the xen holder. */

@@ -17,6 +17,7 @@
 #include "pcidev.h"
 #include "record.h"
 #include "sysfs.h"
+#include "trace.h"
 
 /* Every record of a seized function. */
 int engine_records(struct engine *e, struct journal_device **ret, size_t *ret_n)
@@ -308,6 +309,7 @@ static void retire_gone(struct engine *e, struct journal *j)
 
 	if (engine_snapshot(e, &l) < 0 || record_sweep(j, l, true, &gone) < 0)
 		return;
+	trace_point("records checked against the devices");
 	for (size_t i = 0; gone && gone[i]; i++)
 		elog(e, LOG_NOTICE, "retired %s", gone[i]);
 }

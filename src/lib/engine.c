@@ -72,6 +72,7 @@ struct engine *engine_free(struct engine *e)
 	guard_facts_free(e->gf);
 	policy_free(e->pol);
 	pcidev_list_free(e->l);
+	strv_free(e->stale);
 	kmodq_free(e->kq);
 	xen_close(e->xen);
 	holders_index_free(e->hix);
@@ -148,6 +149,12 @@ int engine_snapshot(struct engine *e, struct pcidev_list **ret)
 {
 	int r;
 
+	if (e->stale) {
+		char **stale = TAKE_PTR(e->stale);
+
+		engine_refresh(e, stale, strv_length(stale));
+		strv_free(stale);
+	}
 	if (!e->l) {
 		r = pcidev_scan(e->s, e->full_snapshot ? 0 : PCIDEV_SCAN_LAZY, &e->l);
 		if (r == -ENOENT)
@@ -169,12 +176,16 @@ int engine_snapshot(struct engine *e, struct pcidev_list **ret)
 int engine_details_slot(struct engine *e, struct pcidev *d)
 {
 	struct pcidev_list *l;
+	bool had = d->details;
 	int r;
 
 	r = engine_snapshot(e, &l);
 	if (r < 0)
 		return r;
-	return pcidev_load_details(e->s, l, d);
+	r = pcidev_load_details(e->s, l, d);
+	if (r == 0 && !had)
+		trace_point("details of %s (its slot and IOMMU group too)", d->bdf);
+	return r;
 }
 
 /* engine_details_slot(), and the details of the members of D's IOMMU group. */
@@ -201,6 +212,45 @@ void engine_refresh(struct engine *e, char *const *bdfs, size_t n)
 	e->stats.refreshes++;
 	if (pcidev_refresh(e->s, e->l, bdfs, n) < 0)
 		e->l = pcidev_list_free(e->l);
+}
+
+/*
+ * engine_refresh() when the snapshot is next asked for (engine_snapshot(),
+ * and so engine_eval() and engine_details()), not now: a command that
+ * changes one set of functions and exits does not read them again for
+ * nothing (a function vfio-pci just took is suspended, and reading its
+ * config space wakes it). Returns 0, or -ENOMEM after refreshing now.
+ */
+int engine_refresh_later(struct engine *e, char *const *bdfs, size_t n)
+{
+	size_t have = strv_length(e->stale);
+	char **v;
+
+	if (!e->l)
+		return 0;
+	v = realloc(e->stale, (have + n + 1) * sizeof(*v));
+	if (!v)
+		goto out_now;
+	e->stale = v;
+	for (size_t i = 0; i < n; i++) {
+		v[have + i] = strdup(bdfs[i]);
+		v[have + i + 1] = NULL;
+		if (!v[have + i])
+			goto out_now;
+	}
+	v[have + n] = NULL;
+	return 0;
+
+out_now:
+	{
+		char **stale = TAKE_PTR(e->stale);
+
+		if (stale)
+			engine_refresh(e, stale, strv_length(stale));
+		strv_free(stale);
+		engine_refresh(e, bdfs, n);
+	}
+	return -ENOMEM;
 }
 
 /*

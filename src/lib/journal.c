@@ -10,12 +10,17 @@
  *                   was before, and the step reached; gone when it ends
  *
  * Files are "key=value" lines, written to a temporary file, fsync()ed and
- * renamed, so a reader sees the old or the new file, never a torn one.
+ * renamed, the directory fsync()ed, so a reader sees the old or the new
+ * file, never a torn one. One field is rewritten in place: the step count
+ * of the transaction in flight (a fixed-width run of digits, fdatasync()ed),
+ * as it advances after each step; the undo needs only the "before" lines,
+ * which never change in place.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +43,14 @@ struct journal {
 	int devices_fd;
 	int lock_fd;
 	char *dir;
+	/* the transaction this process wrote last: its file, text and step's offset */
+	int txn_fd;
+	char *txn_text;
+	size_t txn_step_off;
 };
+
+/* The width of the transaction's step count ("step=0000000003"): it is rewritten in place. */
+#define TXN_STEP_WIDTH 10
 
 static int check_dir(int fd, const char *what)
 {
@@ -59,9 +71,12 @@ static int open_subdir(int parent, const char *name, bool create, int *ret)
 {
 	int fd, r;
 
-	if (create && mkdirat(parent, name, 0700) < 0 && errno != EEXIST)
-		return -errno;
 	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && create) {
+		if (mkdirat(parent, name, 0700) < 0 && errno != EEXIST)
+			return -errno;
+		fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
 	if (fd < 0)
 		return errno == ELOOP ? -ELOOP : -errno;
 	r = check_dir(fd, name);
@@ -101,9 +116,13 @@ int journal_open(const char *dir, bool lock, int lock_timeout_ms, struct journal
 	struct journal *j;
 	int r;
 
-	if (lock && mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return -errno;
+	/* the directory is there but for the first command after boot: mkdir() only then */
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0 && errno == ENOENT && lock) {
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+			return -errno;
+		dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
 	if (dfd < 0)
 		return errno == ELOOP || errno == ENOTDIR ? -ELOOP : -errno;
 	r = check_dir(dfd, dir);
@@ -131,8 +150,18 @@ int journal_open(const char *dir, bool lock, int lock_timeout_ms, struct journal
 	j->dir_fd = TAKE_FD(dfd);
 	j->devices_fd = TAKE_FD(devfd);
 	j->lock_fd = TAKE_FD(lfd);
+	j->txn_fd = -1;
 	*ret = j;
 	return 0;
+}
+
+/* Forget the transaction file this process wrote (it ended, or is written anew). */
+static void txn_forget(struct journal *j)
+{
+	if (j->txn_fd >= 0)
+		close(j->txn_fd);
+	j->txn_fd = -1;
+	j->txn_text = mfree(j->txn_text);
 }
 
 /* Release the lock and close; accepts NULL, returns NULL. */
@@ -140,6 +169,7 @@ struct journal *journal_close(struct journal *j)
 {
 	if (!j)
 		return NULL;
+	txn_forget(j);
 	if (j->lock_fd >= 0)
 		close(j->lock_fd);
 	close(j->devices_fd);
@@ -154,10 +184,53 @@ const char *journal_dir(const struct journal *j)
 	return j->dir;
 }
 
-/* Write NAME under DIR_FD atomically (util.c), readable by its owner only. */
+/*
+ * Write NAME under DIR_FD (one of the journal's directories) atomically,
+ * readable by its owner only: ".NAME.tmp", fsync, rename over NAME, fsync of
+ * DIR_FD itself (util_write_atomic_at() without reopening the directory).
+ * With RET_FD, the file stays open there. Returns 0 or -errno (the
+ * temporary file is removed).
+ */
+static int write_atomic_fd(int dir_fd, const char *name, const char *content, int *ret_fd)
+{
+	_cleanup_close_ int fd = -1;
+	size_t len = strlen(content), done = 0;
+	char tmp[NAME_MAX + 1];
+	int r;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), ".%s.tmp", name) >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	while (done < len) {
+		ssize_t n = write(fd, content + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			r = n < 0 ? -errno : -EIO;
+			goto out_unlink;
+		}
+		done += (size_t)n;
+	}
+	if (fsync(fd) < 0 || renameat(dir_fd, tmp, dir_fd, name) < 0) {
+		r = -errno;
+		goto out_unlink;
+	}
+	(void)fsync(dir_fd);
+	if (ret_fd)
+		*ret_fd = TAKE_FD(fd);
+	return 0;
+
+out_unlink:
+	(void)unlinkat(dir_fd, tmp, 0);
+	return r;
+}
+
 static int write_atomic(int dir_fd, const char *name, const char *content)
 {
-	return util_write_atomic_at(dir_fd, name, content, 0600);
+	return write_atomic_fd(dir_fd, name, content, NULL);
 }
 
 static void say(char *why, size_t size, const char *fmt, ...) _printf_(3, 4);
@@ -640,15 +713,17 @@ int journal_list(struct journal *j, struct journal_device **ret, size_t *ret_n)
 int journal_txn_write(struct journal *j, const struct journal_txn *t)
 {
 	_cleanup_free_ char *buf = NULL;
-	size_t size = 0;
+	size_t size = 0, step_off;
 	FILE *f;
-	int r;
+	int r, fd;
 
 	f = open_memstream(&buf, &size);
 	if (!f)
 		return -errno;
-	fprintf(f, "# pcibind transaction v1\nop=%s\norigin=%s\nstarted=%lld\nstep=%zu\n", t->op,
-		t->origin, t->started, t->step);
+	fprintf(f, "# pcibind transaction v1\nop=%s\norigin=%s\nstarted=%lld\nstep=", t->op,
+		t->origin, t->started);
+	step_off = (size_t)ftell(f);
+	fprintf(f, "%0*zu\n", TXN_STEP_WIDTH, t->step);
 	for (size_t i = 0; i < t->n; i++) {
 		fputs("[before]\n", f);
 		format_device(f, &t->devs[i].before);
@@ -662,7 +737,29 @@ int journal_txn_write(struct journal *j, const struct journal_txn *t)
 		return r;
 	if (size > JOURNAL_FILE_MAX)
 		return -EFBIG;
-	return write_atomic(j->dir_fd, "txn", buf);
+	/*
+	 * The same transaction one step on: only its step count differs from
+	 * the file this process wrote, so only that is written, in place.
+	 */
+	if (j->txn_fd >= 0 && j->txn_step_off == step_off && strlen(j->txn_text) == size &&
+	    !memcmp(buf, j->txn_text, step_off) &&
+	    !strcmp(buf + step_off + TXN_STEP_WIDTH, j->txn_text + step_off + TXN_STEP_WIDTH)) {
+		ssize_t n = pwrite(j->txn_fd, buf + step_off, TXN_STEP_WIDTH, (off_t)step_off);
+
+		if (n == TXN_STEP_WIDTH && fdatasync(j->txn_fd) == 0) {
+			memcpy(j->txn_text + step_off, buf + step_off, TXN_STEP_WIDTH);
+			return 0;
+		}
+		/* whatever went wrong, the whole file again */
+	}
+	txn_forget(j);
+	r = write_atomic_fd(j->dir_fd, "txn", buf, &fd);
+	if (r < 0)
+		return r;
+	j->txn_fd = fd;
+	j->txn_text = TAKE_PTR(buf);
+	j->txn_step_off = step_off;
+	return 0;
 }
 
 /* Free what journal_txn_read() allocated. */
@@ -761,6 +858,7 @@ out_free:
 /* The transaction is over: remove it. Returns 0 or -errno. */
 int journal_txn_end(struct journal *j)
 {
+	txn_forget(j);
 	if (unlinkat(j->dir_fd, "txn", 0) < 0 && errno != ENOENT)
 		return -errno;
 	(void)fsync(j->dir_fd);

@@ -10,12 +10,21 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libudev.h>
 
 #include "macro.h"
 #include "trace.h"
 #include "udevq.h"
+
+/*
+ * The socket udevd listens on while it runs: what libudev's
+ * udev_queue_get_udev_is_active() looks for (systemd's
+ * src/libudev/libudev-queue.c). Asked first, so that where udev does not
+ * run (the initramfs before udevd, a container) no libudev context is made.
+ */
+static const char udev_control[] = "/run/udev/control";
 
 /*
  * The device and action of the udev event this process runs for, from the
@@ -123,11 +132,16 @@ static int check_env(char *why, size_t size)
  */
 int udevq_settle(int timeout_ms)
 {
-	struct udev *u = udev_new();
-	struct udev_queue *q;
 	struct timespec pause = { 0, 20 * 1000 * 1000 };
+	struct udev_queue *q;
+	struct udev *u;
 	int r = -ETIMEDOUT;
 
+	if (access(udev_control, F_OK) < 0) {
+		trace_point("udev settled (no udev)");
+		return -ENOENT;
+	}
+	u = udev_new();
 	if (!u)
 		return -ENOMEM;
 	q = udev_queue_new(u);

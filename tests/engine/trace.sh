@@ -32,11 +32,21 @@ in_order() {
 	done
 }
 check seize-points in_order "$work/seize" main "journal opened and locked" "snapshot of" \
-	"policy loaded (" "guard facts read" "decided: planned, 3 steps" "write bus/pci/devices/0000:00:14.0/driver_override" "checked (override)" \
+	"records checked against the devices" "details of 0000:00:14.0" \
+	"policy loaded (" "guard facts read" "decided: planned, 3 steps" \
+	"journal: transaction recorded" "write bus/pci/devices/0000:00:14.0/driver_override" "checked (override)" \
 	"journal: step 1 recorded" "write bus/pci/drivers/vfio-pci/bind" "checked (bound)" exit
+# the transaction is recorded before the first write: the time before that write is the point before it
+check txn-before-first-write sh -c "grep -A1 'journal: transaction recorded' '$work/seize' | tail -n 1 | grep -q 'write bus/pci/devices/0000:00:14.0/driver_override'"
 check release-points in_order "$work/release" main "snapshot of" \
 	"write bus/pci/devices/0000:00:14.0/reset" "write bus/pci/drivers/xhci_hcd/bind" exit
 # libkmod is opened at its first use: a seize onto a registered stub never needs it
 check seize-without-libkmod sh -c "! grep -q 'libkmod' '$work/seize'"
 check silent-without-trace sh -c "! grep -q 'trace:' '$work/plain'"
+# A seize reads nothing again once it is done (nobody asks the snapshot after it);
+# a release reads what it moved when its rules are evaluated against it.
+pb -v -v release 0000:00:14.0 >"$work/out" 2>"$work/release-v"
+check release-refreshes-for-its-rules grep -q 'engine: 1 snapshot, 1 refresh,' "$work/release-v"
+pb -v -v seize --driver vfio-pci 0000:00:14.0 >"$work/out" 2>"$work/seize-v"
+check seize-does-not-read-again grep -q 'engine: 1 snapshot, 0 refresh,' "$work/seize-v"
 summary trace

@@ -88,6 +88,64 @@ static void test_txn_round_trip(void **state)
 	journal_close(j);
 }
 
+static ino_t txn_inode(void)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/txn", dir);
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_ino;
+}
+
+/*
+ * The transaction one step on is its step count rewritten in place (the same
+ * file); any other change is a whole new file, renamed over it.
+ */
+static void test_txn_step_in_place(void **state)
+{
+	struct journal_txn_device devs[1] = {
+		{ .before = { .bdf = "0000:01:00.0", .vendor = 0x8086, .device = 0x10d3,
+			      .driver = "e1000e", .module = "e1000e" } },
+	};
+	struct journal_txn t = { .op = "seize", .origin = "cli", .started = 42, .n = 1,
+				 .devs = devs };
+	struct journal_txn got;
+	struct journal *j = NULL;
+	ino_t first;
+
+	(void)state;
+	assert_int_equal(journal_open(dir, true, 100, &j), 0);
+	assert_int_equal(journal_txn_write(j, &t), 0);
+	first = txn_inode();
+	for (t.step = 1; t.step <= 12; t.step++) {
+		assert_int_equal(journal_txn_write(j, &t), 0);
+		assert_true(txn_inode() == first);
+		assert_int_equal(journal_txn_read(j, &got), 0);
+		assert_int_equal(got.step, t.step);
+		assert_string_equal(got.devs[0].before.driver, "e1000e");
+		journal_txn_done(&got);
+	}
+	/* another transaction's content: the whole file again */
+	t.step = 3;
+	snprintf(devs[0].before.driver, sizeof(devs[0].before.driver), "igb");
+	assert_int_equal(journal_txn_write(j, &t), 0);
+	assert_true(txn_inode() != first);
+	assert_int_equal(journal_txn_read(j, &got), 0);
+	assert_int_equal(got.step, 3);
+	assert_string_equal(got.devs[0].before.driver, "igb");
+	journal_txn_done(&got);
+	/* ended, then begun anew: a new file, never the old one's step rewritten */
+	assert_int_equal(journal_txn_end(j), 0);
+	assert_int_equal(journal_txn_read(j, &got), -ENOENT);
+	t.step = 4;
+	assert_int_equal(journal_txn_write(j, &t), 0);
+	assert_int_equal(journal_txn_read(j, &got), 0);
+	assert_int_equal(got.step, 4);
+	journal_txn_done(&got);
+	journal_close(j);
+}
+
 static void test_txn_junk_refused(void **state)
 {
 	struct journal_txn got;
@@ -124,6 +182,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_record_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_txn_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_txn_step_in_place, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_txn_junk_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lock_excludes, setup, teardown),
 	};
