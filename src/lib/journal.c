@@ -20,7 +20,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,53 +183,10 @@ const char *journal_dir(const struct journal *j)
 	return j->dir;
 }
 
-/*
- * Write NAME under DIR_FD (one of the journal's directories) atomically,
- * readable by its owner only: ".NAME.tmp", fsync, rename over NAME, fsync of
- * DIR_FD itself (util_write_atomic_at() without reopening the directory).
- * With RET_FD, the file stays open there. Returns 0 or -errno (the
- * temporary file is removed).
- */
-static int write_atomic_fd(int dir_fd, const char *name, const char *content, int *ret_fd)
-{
-	_cleanup_close_ int fd = -1;
-	size_t len = strlen(content), done = 0;
-	char tmp[NAME_MAX + 1];
-	int r;
-
-	if ((size_t)snprintf(tmp, sizeof(tmp), ".%s.tmp", name) >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = openat(dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	while (done < len) {
-		ssize_t n = write(fd, content + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			r = n < 0 ? -errno : -EIO;
-			goto out_unlink;
-		}
-		done += (size_t)n;
-	}
-	if (fsync(fd) < 0 || renameat(dir_fd, tmp, dir_fd, name) < 0) {
-		r = -errno;
-		goto out_unlink;
-	}
-	(void)fsync(dir_fd);
-	if (ret_fd)
-		*ret_fd = TAKE_FD(fd);
-	return 0;
-
-out_unlink:
-	(void)unlinkat(dir_fd, tmp, 0);
-	return r;
-}
-
+/* Write NAME under DIR_FD (util.c; the directory fsync()ed through DIR_FD), owner only. */
 static int write_atomic(int dir_fd, const char *name, const char *content)
 {
-	return write_atomic_fd(dir_fd, name, content, NULL);
+	return util_write_atomic_at(dir_fd, name, content, 0600);
 }
 
 static void say(char *why, size_t size, const char *fmt, ...) _printf_(3, 4);
@@ -753,7 +709,7 @@ int journal_txn_write(struct journal *j, const struct journal_txn *t)
 		/* whatever went wrong, the whole file again */
 	}
 	txn_forget(j);
-	r = write_atomic_fd(j->dir_fd, "txn", buf, &fd);
+	r = util_write_atomic_keep(j->dir_fd, "txn", buf, 0600, &fd);
 	if (r < 0)
 		return r;
 	j->txn_fd = fd;

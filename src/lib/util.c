@@ -77,9 +77,17 @@ int util_read_at(int dir_fd, const char *path, int flags, size_t max, char **ret
  * Write CONTENT to NAME under DIR_FD (AT_FDCWD too) so that a reader sees
  * the old file or the new one, never a torn one, and a crash keeps one of
  * them: ".NAME.tmp" beside it, fsync, rename over NAME, fsync of the
- * directory. Returns 0 or -errno (the temporary file is removed).
+ * directory (DIR_FD itself when NAME is a name in it). Returns 0 or -errno
+ * (the temporary file is removed).
  */
 int util_write_atomic_at(int dir_fd, const char *name, const char *content, mode_t mode)
+{
+	return util_write_atomic_keep(dir_fd, name, content, mode, NULL);
+}
+
+/* util_write_atomic_at(), and with RET_FD the new file stays open (for writing) there. */
+int util_write_atomic_keep(int dir_fd, const char *name, const char *content, mode_t mode,
+			   int *ret_fd)
 {
 	const char *base = strrchr(name, '/');
 	char tmp[PATH_MAX], dir[PATH_MAX];
@@ -113,9 +121,15 @@ int util_write_atomic_at(int dir_fd, const char *name, const char *content, mode
 		r = -errno;
 		goto out_unlink;
 	}
-	dfd = openat(dir_fd, dir[0] ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0)
-		(void)fsync(dfd);
+	if (!dir[0] && dir_fd != AT_FDCWD) {
+		(void)fsync(dir_fd);
+	} else {
+		dfd = openat(dir_fd, dir[0] ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0)
+			(void)fsync(dfd);
+	}
+	if (ret_fd)
+		*ret_fd = TAKE_FD(fd);
 	return 0;
 
 out_unlink:

@@ -9,6 +9,8 @@
 int util_read_fd(int fd, size_t max, char **ret, size_t *ret_len);
 int util_read_at(int dir_fd, const char *path, int flags, size_t max, char **ret);
 int util_write_atomic_at(int dir_fd, const char *name, const char *content, mode_t mode);
+int util_write_atomic_keep(int dir_fd, const char *name, const char *content, mode_t mode,
+			   int *ret_fd);
 long long util_now_ms(void);
 bool util_all_digits(const char *s);
 int util_strv_push(char ***v, size_t *n, size_t *alloc, const char *s);
