@@ -53,4 +53,5 @@ bench: all $(BENCH_DIR)/abtime $(BENCH_DIR)/floor $(BENCH_DIR)/mkproc $(FIXTURE_
 # The real-kernel row: pcibind seize+release of the e1000e in the Debian guest
 # vs the bare sysfs writes (about 35 s); appended to the table.
 bench-vm: all
+	@mkdir -p $(BENCH_DIR)
 	@BUILD=$(BUILD) PCIBIND=$(PCIBIND) bash bench/vm-rebind.sh | tee -a $(BENCH_DIR)/results.md

@@ -122,21 +122,9 @@ int proc_list_dir(struct proc *p, const char *path, char ***ret)
 	if (fd < 0)
 		return -errno;
 	*it = (struct dir_iter){ .fd = fd };
-	while ((name = dir_next(it, &error))) {
-		if (n + 2 > alloc) {
-			size_t na = alloc ? alloc * 2 : 64;
-			char **nv = realloc(v, na * sizeof(*nv));
-
-			if (!nv)
-				return -ENOMEM;
-			v = nv;
-			alloc = na;
-		}
-		v[n] = strdup(name);
-		if (!v[n])
+	while ((name = dir_next(it, &error)))
+		if (util_strv_push(&v, &n, &alloc, name) < 0)
 			return -ENOMEM;
-		v[++n] = NULL;
-	}
 	if (error)
 		return error;
 	if (!v && !(v = calloc(1, sizeof(*v))))
