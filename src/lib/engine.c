@@ -184,7 +184,7 @@ int engine_details_slot(struct engine *e, struct pcidev *d)
 		return r;
 	r = pcidev_load_details(e->s, l, d);
 	if (r == 0 && !had)
-		trace_point("details of %s (its slot and IOMMU group too)", d->bdf);
+		trace_point("details of %s (and of its slot and bridge)", d->bdf);
 	return r;
 }
 
@@ -196,7 +196,7 @@ int engine_details(struct engine *e, struct pcidev *d)
 	return r < 0 ? r : pcidev_load_group(e->s, e->l, d);
 }
 
-/* engine_details() with D's group, and what only show prints of D: its config header, net/. */
+/* engine_details(), and what only show and explain print of D: revision, header type, net/. */
 int engine_details_shown(struct engine *e, struct pcidev *d)
 {
 	int r = engine_details(e, d);

@@ -262,7 +262,8 @@ static bool global_rdev(bool block, unsigned int maj)
  * st_rdev); without, only the link text counts (a fake /proc, whose links
  * name paths of another machine). Sockets, pipes, anon inodes and the
  * nodes every process has (/dev/null, ttys) are left out. Returns 0,
- * -ENOENT (the process is gone), -EACCES (its fds or maps cannot be read:
+ * -ENOENT (the process is gone, or with STAT_NODES has no memory map: a
+ * kernel thread or a zombie holds nothing), -EACCES (its fds or maps cannot be read:
  * hidepid, another user's) or -errno; *ret has *ret_n entries.
  */
 int proc_pid_files(struct proc *p, int pid, bool stat_nodes, struct proc_file **ret,
@@ -278,6 +279,17 @@ int proc_pid_files(struct proc *p, int pid, bool stat_nodes, struct proc_file **
 	char *save = NULL;
 	int r, error = 0;
 
+	/*
+	 * A task without a memory map, a kernel thread or a zombie, has no exe
+	 * link (proc_exe_link() answers ENOENT): it has no fd a user opened and
+	 * maps nothing, so one readlink stands for its fd directory and maps.
+	 * The real /proc only: a fake one's processes have no exe link.
+	 */
+	if (stat_nodes) {
+		snprintf(path, sizeof(path), "%d/exe", pid);
+		if (readlinkat(p->root_fd, path, target, sizeof(target)) < 0 && errno == ENOENT)
+			return -ENOENT;
+	}
 	it = malloc(sizeof(*it));
 	if (!it)
 		return -ENOMEM;

@@ -181,6 +181,7 @@ static void test_proc_read(void **state)
 	unit_symlink(d->root, "10/fd/3", "socket:[4242]");
 	unit_symlink(d->root, "10/fd/4", "/dev/kmsg");
 	unit_symlink(d->root, "10/fd/5", "/dev/null"); /* every process has it: left out */
+	unit_symlink(d->root, "10/exe", "/usr/bin/pipewire");
 	unit_write_str(d->root, "10/maps",
 		       "7f0c2a000000-7f0c2a100000 rw-s 00000000 00:05 1042   /dev/snd/pcmC0D0p\n"
 		       "7f0c2b000000-7f0c2b021000 r-xp 00000000 08:01 4242   /usr/bin/pipewire\n");
@@ -223,6 +224,16 @@ static void test_proc_read(void **state)
 	}
 	assert_int_equal(proc_pid_files(p, 11, false, &f, &n), -ENOENT);
 	assert_true(proc_pid_files(p, 12, false, &f, &n) < 0);
+	/*
+	 * Without an exe link (a kernel thread, a zombie: no memory map), the
+	 * real /proc's reader skips the task; a fake /proc has no exe links, so
+	 * its reader reads the fds whatever exe says.
+	 */
+	assert_int_equal(proc_pid_files(p, 13, true, &f, &n), -ENOENT);
+	assert_int_equal(proc_pid_files(p, 13, false, &f, &n), 0);
+	assert_int_equal(n, 1);
+	free(f);
+	f = NULL;
 
 	assert_int_equal(holders_index_read(p, false, &ix), 0);
 	assert_int_equal(holders_match(ix, "0000:02:00.1", NULL, &snd, 1, &h), 0);
