@@ -102,16 +102,13 @@ check vfio-recover-when-free '[ "$rc" = 0 ] && [ "$(driver $V)" = virtio_pci ] &
 # --- lock, then look: two add events of one slot ------------------------------------
 fresh laptop
 PROC=tests/fixtures/proc/none
-mkdir -p "$work/pol"
-cp policy.d/10-defaults.conf "$work/pol/"
-cat >"$work/pol/50-hot.conf" <<'POL'
+policy_dir "$work/pol" 50-hot.conf <<'POL'
 [hot usb 1.1]
 match-address = 00:1d.*
 hotplug = yes
 driver = pci-stub
 strict-reset = no
 POL
-chmod 644 "$work/pol"/*.conf
 POL=$work/pol
 event() { # event ACTION BDF [ARGS]: pcibind udev as the rule runs it
 	a=$1 b=$2

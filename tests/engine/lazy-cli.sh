@@ -9,20 +9,18 @@
 . tests/engine/lib.sh
 pass=0 fail=0 runs=0
 
-mkdir -p "$work/pol-none" "$work/pol-boot" "$work/pol-hot"
+mkdir -p "$work/pol-none"
 cp policy.d/10-defaults.conf "$work/pol-none/"
-cp policy.d/10-defaults.conf "$work/pol-boot/"
-cp policy.d/10-defaults.conf "$work/pol-hot/"
-printf '[boot nics and usb]\nmatch-class = network\nmatch-class = usb\nboot = yes\n' \
-	>"$work/pol-boot/50-boot.conf"
+chmod 644 "$work/pol-none"/*.conf
+printf '[boot nics and usb]\nmatch-class = network\nmatch-class = usb\nboot = yes\n' |
+	policy_dir "$work/pol-boot" 50-boot.conf
 {
 	printf '[everything hot]\n'
 	for c in $("$BUILD/pcibind" list --help | sed -n 's/^Class names: //p'); do
 		printf 'match-class = %s\n' "$c"
 	done
 	printf 'hotplug = yes\nstrict-reset = no\n'
-} >"$work/pol-hot/50-hot.conf"
-chmod 644 "$work"/pol-*/*.conf
+} | policy_dir "$work/pol-hot" 50-hot.conf
 
 sh bench/gen-spec.sh 128 >"$work/gen.spec"
 "$BUILD/fixture-tool" spec "$work/gen.spec" "$work/gen.tree" "$work/gen.aliases" >/dev/null

@@ -5,6 +5,7 @@
 #   ok NAME, bad NAME            count and print one result
 #   check NAME COMMAND...        ok if COMMAND succeeds, else bad
 #   summary [LABEL]              "[LABEL: ]P passed, F failed"; false if F > 0
+#   policy_dir DIR [FILE] <RULES  DIR with the vendor defaults and RULES in FILE
 # A script may define its own ok, bad or check after sourcing this.
 set -u
 BUILD=${BUILD:-build}
@@ -23,4 +24,13 @@ check() {
 summary() {
 	echo "${1:+$1: }$pass passed, $fail failed"
 	[ "$fail" -eq 0 ]
+}
+
+# policy_dir DIR [FILE]: a policy directory with the vendor defaults and, from
+# stdin, the rules of FILE (50-test.conf); mode 644, as the trust gate asks.
+policy_dir() {
+	mkdir -p "$1"
+	cp policy.d/10-defaults.conf "$1/"
+	cat >"$1/${2:-50-test.conf}"
+	chmod 644 "$1"/*.conf
 }

@@ -11,9 +11,7 @@ src=$BUILD/fixtures/laptop
 
 cp -a "$src/sys" "$work/sys"
 sh tests/engine/prep.sh "$work/sys" "$src/fixture.aliases"
-mkdir -p "$work/pol"
-cp policy.d/10-defaults.conf "$work/pol/"
-cat >"$work/pol/50-hot.conf" <<'POL'
+policy_dir "$work/pol" 50-hot.conf <<'POL'
 [hot nics]
 match-class = ethernet
 hotplug = yes
@@ -25,7 +23,6 @@ hotplug = yes
 driver = pci-stub
 strict-reset = no
 POL
-chmod 644 "$work/pol"/*.conf
 
 pb() {
 	"$BUILD/pcibind-fake" --sysfs-root "$work/sys" --modules-dir "$src/modules" \
@@ -51,9 +48,8 @@ check add-not-named-no-lock [ ! -e "$work/state/lock" ]
 # would leave the group not viable (the SMBus stays with dom0), so udev's
 # seize to it is refused and the NIC keeps e1000e; to pci-stub (the rule's
 # stub) it goes.
-sed 's/^driver = pci-stub/driver = vfio-pci/' "$work/pol/50-hot.conf" >"$work/pol-vfio.conf"
-mkdir -p "$work/polv" && cp policy.d/10-defaults.conf "$work/polv/" &&
-	cp "$work/pol-vfio.conf" "$work/polv/50-hot.conf" && chmod 644 "$work/polv"/*.conf
+sed 's/^driver = pci-stub/driver = vfio-pci/' "$work/pol/50-hot.conf" |
+	policy_dir "$work/polv" 50-hot.conf
 env ACTION=add SUBSYSTEM=pci SEQNUM=1 DEVPATH=/devices/pci0000:00/0000:00:1f.6 \
 	"$BUILD/pcibind-fake" --sysfs-root "$work/sys" --modules-dir "$src/modules" \
 	--pci-ids tests/fixtures/pci.ids --state-dir "$work/state" --policy-dir "$work/polv" \
