@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The /proc gateway: the guards read mounts, swaps and routes through it, so tests can fake them. */
 #include <errno.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
@@ -16,43 +15,6 @@
 #include "util.h"
 
 const char proc_default_root[] = "/proc";
-
-/*
- * A directory read with getdents64() itself, not through a DIR: fdopendir()
- * costs an fstat() and two fcntl() per directory, and holders read one
- * directory per process (/proc/PID/fd), hundreds per command.
- */
-struct dir_iter {
-	int fd;
-	long len, off;
-	char buf[32768] __attribute__((aligned(8)));
-};
-
-/*
- * The next entry of IT but "." and ".."; NULL at the end or on an error,
- * with *ERROR 0 or -errno.
- */
-static const char *dir_next(struct dir_iter *it, int *error)
-{
-	for (;;) {
-		struct dirent64 *de;
-
-		if (it->off >= it->len) {
-			ssize_t k = getdents64(it->fd, it->buf, sizeof(it->buf));
-
-			if (k <= 0) {
-				*error = k < 0 ? -errno : 0;
-				return NULL;
-			}
-			it->len = k;
-			it->off = 0;
-		}
-		de = (struct dirent64 *)(it->buf + it->off);
-		it->off += de->d_reclen;
-		if (!streq(de->d_name, ".") && !streq(de->d_name, ".."))
-			return de->d_name;
-	}
-}
 
 #define PROC_FILE_MAX (4 * 1024 * 1024)
 
@@ -107,7 +69,7 @@ int proc_read(struct proc *p, const char *path, char **ret)
 int proc_list_dir(struct proc *p, const char *path, char ***ret)
 {
 	_cleanup_strv_free_ char **v = NULL;
-	_cleanup_free_ struct dir_iter *it = NULL;
+	_cleanup_free_ struct util_dir *it = NULL;
 	_cleanup_close_ int fd = -1;
 	size_t n = 0, alloc = 0;
 	const char *name;
@@ -121,8 +83,8 @@ int proc_list_dir(struct proc *p, const char *path, char ***ret)
 	fd = openat(p->root_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	*it = (struct dir_iter){ .fd = fd };
-	while ((name = dir_next(it, &error)))
+	*it = (struct util_dir){ .fd = fd };
+	while ((name = util_dir_next(it, NULL, &error)))
 		if (util_strv_push(&v, &n, &alloc, name) < 0)
 			return -ENOMEM;
 	if (error)
@@ -270,7 +232,7 @@ int proc_pid_files(struct proc *p, int pid, bool stat_nodes, struct proc_file **
 		   size_t *ret_n)
 {
 	_cleanup_free_ struct proc_file *v = NULL;
-	_cleanup_free_ struct dir_iter *it = NULL;
+	_cleanup_free_ struct util_dir *it = NULL;
 	_cleanup_free_ char *maps = NULL;
 	_cleanup_close_ int fd = -1;
 	size_t n = 0, alloc = 0;
@@ -297,9 +259,9 @@ int proc_pid_files(struct proc *p, int pid, bool stat_nodes, struct proc_file **
 	fd = openat(p->root_fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	*it = (struct dir_iter){ .fd = fd };
+	*it = (struct util_dir){ .fd = fd };
 	/* one component per fd, from the directory's own fd */
-	while ((name = dir_next(it, &error))) {
+	while ((name = util_dir_next(it, NULL, &error))) {
 		struct proc_file *f;
 		struct stat st;
 		bool node;

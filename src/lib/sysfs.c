@@ -626,15 +626,6 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* One record of what getdents64(2) fills in. */
-struct dirent64_raw {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
-
 /*
  * List a directory's entries (without "." and ".."), sorted by name, as a
  * NULL-terminated array. Returns the count or -errno.
@@ -644,28 +635,21 @@ int sysfs_list_dir(struct sysfs *s, char ***ret, const char *fmt, ...)
 	_cleanup_strv_free_ char **v = NULL;
 	_cleanup_close_ int fd = -1;
 	char path[PATH_MAX];
-	char buf[8192] __attribute__((aligned(8)));
+	struct util_dir it;
 	size_t n = 0, alloc = 0;
-	long k;
+	const char *name;
+	int error = 0;
 
 	FORMAT_PATH(path, fmt);
 	fd = open_beneath(s, path, O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
 		return fd;
-	/* getdents64 itself: opendir() adds an fstat and two fcntl per directory */
-	while ((k = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
-		for (long off = 0; off < k;) {
-			const struct dirent64_raw *de = (const struct dirent64_raw *)(buf + off);
-
-			off += de->d_reclen;
-			if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-				continue;
-			if (util_strv_push(&v, &n, &alloc, de->d_name) < 0)
-				return -ENOMEM;
-		}
-	}
-	if (k < 0)
-		return -errno;
+	it = (struct util_dir){ .fd = fd };
+	while ((name = util_dir_next(&it, NULL, &error)))
+		if (util_strv_push(&v, &n, &alloc, name) < 0)
+			return -ENOMEM;
+	if (error)
+		return error;
 	if (!v) {
 		v = calloc(1, sizeof(*v));
 		if (!v)
@@ -700,6 +684,16 @@ static int open_sub(struct sysfs *s, const char *path, int flags, struct sysfs *
 
 static bool skip_dir(const char *name);
 
+/* Whether NAME in the directory DFD, of d_type TYPE, is a directory (not a link to one). */
+static bool entry_is_dir(int dfd, const char *name, unsigned char type)
+{
+	struct stat st;
+
+	if (type != DT_UNKNOWN)
+		return type == DT_DIR;
+	return fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+}
+
 static int cmp_cstr(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -715,66 +709,50 @@ int sysfs_open_listed(struct sysfs *s, struct sysfs **ret, struct sysfs_names *n
 		      const char *fmt, ...)
 {
 	_cleanup_(sysfs_closep) struct sysfs *sub = NULL;
+	_cleanup_free_ char *blob = NULL;
 	char path[PATH_MAX];
-	char buf[8192] __attribute__((aligned(8)));
+	struct util_dir it;
 	size_t len = 0, alloc = 0, n = 0;
-	char *blob = NULL;
 	bool node_dirs = false;
-	long k;
-	int fd, r;
+	unsigned char type;
+	const char *name;
+	int r, error = 0;
 
 	FORMAT_PATH(path, fmt);
 	*names = (struct sysfs_names){ 0 };
 	r = open_sub(s, path, O_RDONLY | O_DIRECTORY, &sub);
 	if (r < 0)
 		return r;
-	fd = sub->root_fd;
-	while ((k = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0) {
-		for (long off = 0; off < k;) {
-			const struct dirent64_raw *de = (const struct dirent64_raw *)(buf + off);
-			size_t nl = strlen(de->d_name) + 1;
-			bool dir = de->d_type == DT_DIR;
-			struct stat st;
+	it = (struct util_dir){ .fd = sub->root_fd };
+	while ((name = util_dir_next(&it, &type, &error))) {
+		size_t nl = strlen(name) + 1;
 
-			off += de->d_reclen;
-			if (streq(de->d_name, ".") || streq(de->d_name, ".."))
-				continue;
-			if (de->d_type == DT_UNKNOWN)
-				dir = fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-				      S_ISDIR(st.st_mode);
-			node_dirs = node_dirs || (dir && !skip_dir(de->d_name));
-			if (len + nl > alloc) {
-				size_t na = alloc ? alloc * 2 : 1024;
-				char *nb;
+		node_dirs = node_dirs || (!skip_dir(name) && entry_is_dir(it.fd, name, type));
+		if (len + nl > alloc) {
+			size_t na = alloc ? alloc * 2 : 1024;
+			char *nb;
 
-				while (na < len + nl)
-					na *= 2;
-				nb = realloc(blob, na);
-				if (!nb) {
-					free(blob);
-					return -ENOMEM;
-				}
-				blob = nb;
-				alloc = na;
-			}
-			memcpy(blob + len, de->d_name, nl);
-			len += nl;
-			n++;
+			while (na < len + nl)
+				na *= 2;
+			nb = realloc(blob, na);
+			if (!nb)
+				return -ENOMEM;
+			blob = nb;
+			alloc = na;
 		}
+		memcpy(blob + len, name, nl);
+		len += nl;
+		n++;
 	}
-	if (k < 0) {
-		free(blob);
-		return -errno;
-	}
+	if (error)
+		return error;
 	names->v = calloc(n + 1, sizeof(*names->v));
-	if (!names->v) {
-		free(blob);
+	if (!names->v)
 		return -ENOMEM;
-	}
 	for (size_t i = 0, off = 0; i < n; i++, off += strlen(blob + off) + 1)
 		names->v[i] = blob + off;
 	qsort(names->v, n, sizeof(*names->v), cmp_cstr);
-	names->blob = blob;
+	names->blob = TAKE_PTR(blob);
 	names->n = n;
 	names->node_dirs = node_dirs;
 	*ret = TAKE_PTR(sub);
@@ -957,35 +935,26 @@ static int walk_nodes(struct nodes_walk *w, int fd, const char *rel, const char 
 	_cleanup_close_ int dfd = fd;
 	size_t n = 0, alloc = 0;
 	bool has_dev = false;
-	char buf[8192] __attribute__((aligned(8)));
-	long k;
-	int r = 0;
+	struct util_dir it = { .fd = fd };
+	unsigned char type;
+	const char *sub;
+	int r = 0, error = 0;
 
 	if (depth > NODES_DEPTH_MAX || ++w->dirs > NODES_DIRS_MAX)
 		return 0;
-	/* getdents64 itself: no DIR (and its fcntl and allocation) per directory */
-	while ((k = syscall(SYS_getdents64, dfd, buf, sizeof(buf))) > 0) {
-		for (long off = 0; off < k;) {
-			struct dirent64_raw *de = (struct dirent64_raw *)(buf + off);
-			bool dir = de->d_type == DT_DIR;
-			struct stat st;
+	while ((sub = util_dir_next(&it, &type, &error))) {
+		bool dir = entry_is_dir(dfd, sub, type);
 
-			off += de->d_reclen;
-			if (de->d_type == DT_UNKNOWN)
-				dir = fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-				      S_ISDIR(st.st_mode);
-			/* a "dev" file: a class device with a node (read below) */
-			if (!dir && streq(de->d_name, "dev"))
-				has_dev = true;
-			if (!dir || streq(de->d_name, ".") || streq(de->d_name, "..") ||
-			    skip_dir(de->d_name))
-				continue;
-			if (util_strv_push(&subs, &n, &alloc, de->d_name) < 0)
-				return -ENOMEM;
-		}
+		/* a "dev" file: a class device with a node (read below) */
+		if (!dir && streq(sub, "dev"))
+			has_dev = true;
+		if (!dir || skip_dir(sub))
+			continue;
+		if (util_strv_push(&subs, &n, &alloc, sub) < 0)
+			return -ENOMEM;
 	}
-	if (k < 0)
-		return -errno;
+	if (error)
+		return error;
 	if (depth > 0 && has_dev) {
 		r = node_at(w, dfd, rel, name);
 		if (r < 0)

@@ -5,6 +5,7 @@
  * (a temporary file, fsync, rename, fsync of the directory), and the
  * monotonic clock in milliseconds.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -167,6 +168,36 @@ int util_strv_push(char ***v, size_t *n, size_t *alloc, const char *s)
 		return -ENOMEM;
 	(*v)[++*n] = NULL;
 	return 0;
+}
+
+/*
+ * The next entry of IT but "." and "..", its d_type (DT_DIR, DT_UNKNOWN, ...)
+ * in *RET_TYPE if given; NULL at the end or on an error, with *ERROR 0 or
+ * -errno.
+ */
+const char *util_dir_next(struct util_dir *it, unsigned char *ret_type, int *error)
+{
+	for (;;) {
+		struct dirent64 *de;
+
+		if (it->off >= it->len) {
+			ssize_t k = getdents64(it->fd, it->buf, sizeof(it->buf));
+
+			if (k <= 0) {
+				*error = k < 0 ? -errno : 0;
+				return NULL;
+			}
+			it->len = k;
+			it->off = 0;
+		}
+		de = (struct dirent64 *)(it->buf + it->off);
+		it->off += de->d_reclen;
+		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+			continue;
+		if (ret_type)
+			*ret_type = de->d_type;
+		return de->d_name;
+	}
 }
 
 bool util_all_digits(const char *s)
