@@ -223,7 +223,8 @@ int engine_execute(struct engine *e, struct change *ch)
 		r = txn_build(j, e->l, ch, &txn);
 	if (r == 0)
 		r = journal_txn_write(j, &txn);
-	trace_point("journal: transaction recorded");
+	if (r == 0)
+		trace_point("journal: transaction recorded");
 	if (r < 0) {
 		failed(ch, r, "cannot write the transaction to %s; nothing was changed",
 		       e->roots.state_dir);

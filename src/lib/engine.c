@@ -27,6 +27,7 @@
 #include "sysfs.h"
 #include "trace.h"
 #include "udevq.h"
+#include "util.h"
 #include "xen.h"
 
 _printf_(3, 4) void elog(struct engine *e, int priority, const char *fmt, ...)
@@ -223,22 +224,13 @@ void engine_refresh(struct engine *e, char *const *bdfs, size_t n)
  */
 int engine_refresh_later(struct engine *e, char *const *bdfs, size_t n)
 {
-	size_t have = strv_length(e->stale);
-	char **v;
+	size_t have = strv_length(e->stale), alloc = e->stale ? have + 1 : 0;
 
 	if (!e->l)
 		return 0;
-	v = realloc(e->stale, (have + n + 1) * sizeof(*v));
-	if (!v)
-		goto out_now;
-	e->stale = v;
-	for (size_t i = 0; i < n; i++) {
-		v[have + i] = strdup(bdfs[i]);
-		v[have + i + 1] = NULL;
-		if (!v[have + i])
+	for (size_t i = 0; i < n; i++)
+		if (util_strv_push(&e->stale, &have, &alloc, bdfs[i]) < 0)
 			goto out_now;
-	}
-	v[have + n] = NULL;
 	return 0;
 
 out_now:
